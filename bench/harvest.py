@@ -1,0 +1,77 @@
+"""End-to-end harvest benchmark: one generated document of N datasets.
+
+Prints records/s per stage (parse, split, validate, store, index) and the
+peak RSS of the harvesting process. The harvest runs in a child process so
+its peak memory is not mixed with the generator's.
+
+    python bench/harvest.py            # 10,000 datasets
+    python bench/harvest.py -n 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def harvest_child(document: Path, data_dir: Path) -> None:
+    from catalogue.backends import open_backends
+    from catalogue.config import Settings, Source
+    from catalogue.harvest import harvest_source
+
+    source = Source(name="bench", title="Benchmark node", url=str(document))
+    settings = Settings(title="bench", base_url="http://127.0.0.1:8000", data_dir=data_dir, sources=(source,))
+    started = time.perf_counter()
+    backends = open_backends(settings)
+    result = harvest_source(source, backends)
+    backends.close()
+    total = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"timings": result.timings, "total": total, "peak_kb": peak_kb, "run": {
+        "found": result.run.found, "published": result.run.published, "rejected": result.run.rejected,
+        "outcome": result.run.outcome, "error": result.run.error}}))  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=10_000, help="datasets in the document")
+    parser.add_argument("--child", nargs=2, metavar=("DOCUMENT", "DATA_DIR"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        harvest_child(Path(args.child[0]), Path(args.child[1]))
+        return
+
+    from catalogue.demo import generate_catalog
+
+    with tempfile.TemporaryDirectory() as tmp:
+        document = Path(tmp) / "catalog.ttl"
+        started = time.perf_counter()
+        document.write_bytes(generate_catalog(args.n, invalid_every=50))
+        generated = time.perf_counter() - started
+        child = subprocess.run(
+            [sys.executable, __file__, "--child", str(document), str(Path(tmp) / "data")],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+
+    run, timings = result["run"], result["timings"]
+    print(f"End-to-end harvest of {args.n:,} generated datasets ({document.name}, generated in {generated:.1f} s)")
+    print(f"outcome {run['outcome']}: {run['found']} found, {run['published']} published, {run['rejected']} rejected")
+    print()
+    print(f"{'stage':<10} {'seconds':>9} {'records/s':>11}")
+    for stage in ("fetch", "parse", "split", "validate", "store", "index"):
+        seconds = timings.get(stage, 0.0)
+        rate = args.n / seconds if seconds else float("inf")
+        print(f"{stage:<10} {seconds:>9.2f} {rate:>11,.0f}")
+    print(f"{'total':<10} {result['total']:>9.2f} {args.n / result['total']:>11,.0f}")
+    print(f"peak RSS   {result['peak_kb'] / 1024:>9.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

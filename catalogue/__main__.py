@@ -1,0 +1,3 @@
+from catalogue.cli import app
+
+app(prog_name="catalogue")

@@ -1,0 +1,218 @@
+"""The ``catalogue`` command: harvest, serve, demo, validate, reindex."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from catalogue.config import ConfigError, Settings, load_settings, locate_config
+
+app = typer.Typer(help="A FAIR dataset catalogue for DCAT-AP metadata.", no_args_is_help=True)
+console = Console()
+errors = Console(stderr=True)
+
+
+class State:
+    config: str | None = None
+
+
+@app.callback()
+def main(
+    config: Annotated[
+        str | None,
+        typer.Option("--config", "-c", help="catalogue.toml to use (else $CATALOGUE_CONFIG, else ./catalogue.toml)"),
+    ] = None,
+) -> None:
+    State.config = config
+
+
+def settings() -> Settings:
+    try:
+        return load_settings(locate_config(State.config))
+    except ConfigError as error:
+        errors.print(f"[red]Configuration error:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+def backends_for(current: Settings):
+    from catalogue.backends import open_backends
+    from catalogue.store import StoreLockedError
+
+    try:
+        return open_backends(current)
+    except StoreLockedError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def harvest(names: Annotated[list[str] | None, typer.Argument(help="sources to harvest (default: all)")] = None) -> None:
+    """Harvest sources: fetch, validate, store and index their datasets."""
+    current = settings()
+    unknown = [n for n in names or [] if n not in {s.name for s in current.sources}]
+    if unknown:
+        errors.print(f"[red]No source called {', '.join(unknown)} in {current.config_path}[/red]")
+        raise typer.Exit(2)
+    backends = backends_for(current)
+    try:
+        failed = run_harvests(backends, names or [s.name for s in current.sources])
+    finally:
+        backends.close()
+    raise typer.Exit(1 if failed else 0)
+
+
+def run_harvests(backends, names: list[str]) -> int:
+    """Harvest with a progress bar and print the summary table; returns the number of failures."""
+    from catalogue.harvest import harvest_source
+
+    results = []
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[stage]}"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as bar:  # fmt: skip
+        for name in names:
+            source = backends.settings.source(name)
+            task = bar.add_task(f"{name:>6}", total=None, stage="")
+
+            def progress(stage: str, done: int, total: int, task=task) -> None:
+                bar.update(task, stage=stage, completed=done, total=total or None)
+
+            results.append((source, harvest_source(source, backends, progress)))
+            bar.update(task, visible=False)
+    table = Table(title="Harvest summary")
+    for column in ("source", "found", "published", "flagged", "rejected", "unchanged", "withdrawn", "errors"):
+        table.add_column(column, justify="left" if column in ("source", "errors") else "right")
+    for source, result in results:
+        run = result.run
+        table.add_row(
+            source.name, str(run.found), str(run.published), str(run.flagged), str(run.rejected),
+            str(run.unchanged), str(run.withdrawn), run.error or "",
+        )  # fmt: skip
+    console.print(table)
+    for source, result in results:
+        for record, report in result.rejected:
+            console.print(f"[yellow]rejected[/yellow] {source.name}: {record.title} <{record.uri}>")
+            for item in report.results:
+                if item.severity == "Violation":
+                    console.print(f"    {_short(item.path)}: {item.message}", markup=False, highlight=False)
+    return sum(result.run.outcome != "ok" for _, result in results)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Serve the website, the JSON API and the API docs."""
+    run_server(backends_for(settings()), host, port)
+
+
+def run_server(backends, host: str, port: int) -> None:
+    import uvicorn
+
+    from catalogue.web import create_app
+
+    console.print(f"Serving {backends.settings.title} on http://{host}:{port}/ (Ctrl+C to stop)")
+    try:
+        uvicorn.run(create_app(backends), host=host, port=port, log_level="warning")
+    finally:
+        backends.close()
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="where to write the demo nodes, config and data")] = Path(
+        "demo-catalogue"
+    ),
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="start the web server afterwards")] = True,
+) -> None:
+    """Generate demo national nodes, harvest them, and serve the catalogue."""
+    from catalogue.demo import write_demo_config
+
+    config_path = write_demo_config(directory, base_url=f"http://{host}:{port}")
+    console.print(f"Demo nodes and config written to {directory}/ (config: {config_path})")
+    backends = backends_for(load_settings(config_path))
+    run_harvests(backends, [s.name for s in backends.settings.sources])
+    if serve_after:
+        run_server(backends, host, port)
+    else:
+        backends.close()
+
+
+@app.command()
+def validate(
+    location: Annotated[str, typer.Argument(help="file path or URL of an RDF document")],
+    profile: Annotated[str, typer.Option(help="validation profile")] = "dcat-ap-3",
+) -> None:
+    """Validate a document; exit 0 if it conforms, 1 on violations, 2 if it cannot be read."""
+    from catalogue.config import Limits
+    from catalogue.fetch import InputError, fetch
+    from catalogue.parse import parse_document
+    from catalogue.records import split_records
+    from catalogue.resources import profile_shapes
+    from catalogue.validate import ShapesError, validate_records
+
+    try:
+        shapes = profile_shapes(profile)
+        quads = parse_document(fetch(location, Limits()))
+        records = split_records(quads, "input", "urn:catalogue:validate")
+        reports = validate_records(records, profile, shapes=shapes)
+    except (InputError, ShapesError, FileNotFoundError) as error:
+        errors.print(f"[red]Cannot validate:[/red] {error}")
+        raise typer.Exit(2) from None
+    failing = 0
+    for record in records:
+        report = reports[record.id]
+        label = "dataset" if record.kind == "dataset" else "catalogue"
+        mark = "[green]conforms[/green]" if report.conforms else "[red]violations[/red]"
+        console.print(f"{mark} {label} {record.title!s} <{record.uri}>", highlight=False)
+        for item in report.results:
+            colour = "red" if item.severity == "Violation" else "yellow"
+            where = "" if item.focus == record.uri else f" on <{item.focus}>"
+            value = f" (found: {item.value})" if item.value else ""
+            console.print(
+                f"    [{colour}]{item.severity}[/{colour}] {_short(item.path)}{where}: {item.message}{value}",
+                highlight=False,
+            )
+        failing += not report.conforms
+    datasets = sum(r.kind == "dataset" for r in records)
+    console.print(f"{len(records)} records ({datasets} datasets), {failing} with violations, profile {profile}")
+    raise typer.Exit(1 if failing else 0)
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the triple store."""
+    from catalogue.harvest import reindex as rebuild
+
+    backends = backends_for(settings())
+    try:
+        count = rebuild(backends.store, backends.index, backends.vocabularies)
+    finally:
+        backends.close()
+    console.print(f"Indexed {count} datasets.")
+
+
+def _short(iri: str | None) -> str:
+    if not iri:
+        return "(node)"
+    for prefix, name in (
+        ("http://purl.org/dc/terms/", "dct:"), ("http://www.w3.org/ns/dcat#", "dcat:"),
+        ("http://xmlns.com/foaf/0.1/", "foaf:"), ("http://www.w3.org/2006/vcard/ns#", "vcard:"),
+        ("http://spdx.org/rdf/terms#", "spdx:"), ("http://data.europa.eu/r5r/", "dcatap:"),
+    ):  # fmt: skip
+        if iri.startswith(prefix):
+            return name + iri[len(prefix) :]
+    return iri
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,190 @@
+"""Configuration: one typed place, read once from ``catalogue.toml`` and passed down.
+
+Where the file is: ``--config PATH``, else ``$CATALOGUE_CONFIG``, else
+``./catalogue.toml``. Relative paths inside it resolve against the file's folder,
+so a config can be moved together with its data.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+PROFILES = ("dcat-ap-3",)
+POLICIES = ("reject", "warn")
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+class ConfigError(ValueError):
+    """A configuration problem, phrased as: file, key, what is wrong."""
+
+    def __init__(self, path: Path | str, key: str, problem: str) -> None:
+        self.path, self.key, self.problem = str(path), key, problem
+        super().__init__(f"{path}: {key}: {problem}")
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    title: str
+    url: str
+    country: str = ""
+    profile: str = "dcat-ap-3"
+    policy: Literal["reject", "warn"] = "reject"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Protective limits for fetching remote documents."""
+
+    timeout_seconds: float = 30.0
+    max_bytes: int = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    title: str
+    base_url: str
+    data_dir: Path
+    sources: tuple[Source, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    config_path: Path | None = None
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+
+def locate_config(explicit: str | Path | None = None) -> Path:
+    """The config file to read, by the documented order of precedence."""
+    if explicit:
+        return Path(explicit)
+    if env := os.environ.get("CATALOGUE_CONFIG"):
+        return Path(env)
+    return Path("catalogue.toml")
+
+
+def load_settings(path: Path) -> Settings:
+    if not path.is_file():
+        raise ConfigError(path, "(file)", "no such file; pass --config PATH or set CATALOGUE_CONFIG")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(path, "(syntax)", str(error)) from error
+    return parse_settings(raw, path)
+
+
+def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
+    """Check and convert the parsed TOML; every problem names its key."""
+    folder = path.resolve().parent
+    _only_keys(raw, {"catalogue", "sources", "limits"}, path, "")
+    section = raw.get("catalogue", {})
+    _expect(isinstance(section, dict), path, "catalogue", "must be a table: [catalogue]")
+    _only_keys(section, {"title", "base_url", "data_dir"}, path, "catalogue.")
+    title = _string(section, "title", path, "catalogue.", default="Dataset catalogue")
+    base_url = _string(section, "base_url", path, "catalogue.", default="http://127.0.0.1:8000")
+    _expect(
+        re.match(r"^https?://[^\s/]+", base_url) is not None,
+        path,
+        "catalogue.base_url",
+        f"must be an http(s) URL, got {base_url!r}",
+    )
+    data_dir = folder / _string(section, "data_dir", path, "catalogue.", default="./data")
+
+    sources_raw = raw.get("sources", [])
+    _expect(isinstance(sources_raw, list), path, "sources", "must be an array of tables: [[sources]]")
+    sources = tuple(_source(item, i, path, folder) for i, item in enumerate(sources_raw))
+    names = [s.name for s in sources]
+    for name in names:
+        _expect(names.count(name) == 1, path, "sources.name", f"{name!r} is used more than once")
+
+    limits_raw = raw.get("limits", {})
+    _only_keys(limits_raw, {"timeout_seconds", "max_bytes"}, path, "limits.")
+    limits = Limits(
+        timeout_seconds=float(_number(limits_raw, "timeout_seconds", path, Limits.timeout_seconds)),
+        max_bytes=int(_number(limits_raw, "max_bytes", path, Limits.max_bytes)),
+    )
+    return Settings(
+        title=title,
+        base_url=base_url.rstrip("/"),
+        data_dir=data_dir,
+        sources=sources,
+        limits=limits,
+        config_path=path.resolve(),
+    )
+
+
+def _source(item: Any, index: int, path: Path, folder: Path) -> Source:
+    prefix = f"sources[{index}]."
+    _expect(isinstance(item, dict), path, f"sources[{index}]", "must be a table")
+    _only_keys(item, {"name", "title", "country", "url", "profile", "policy"}, path, prefix)
+    name = _string(item, "name", path, prefix)
+    _expect(
+        NAME_PATTERN.match(name) is not None,
+        path,
+        prefix + "name",
+        f"{name!r} must be lower-case letters, digits, '-' or '_' (used in URLs)",
+    )
+    profile = _string(item, "profile", path, prefix, default="dcat-ap-3")
+    _expect(profile in PROFILES, path, prefix + "profile", f"{profile!r} is not one of {PROFILES}")
+    policy = _string(item, "policy", path, prefix, default="reject")
+    _expect(policy in POLICIES, path, prefix + "policy", f"{policy!r} is not one of {POLICIES}")
+    return Source(
+        name=name,
+        title=_string(item, "title", path, prefix, default=name),
+        url=_resolve_url(_string(item, "url", path, prefix), folder),
+        country=_string(item, "country", path, prefix, default="").upper(),
+        profile=profile,
+        policy=policy,  # type: ignore[arg-type]
+    )
+
+
+def _resolve_url(url: str, folder: Path) -> str:
+    """http(s) and file URLs stay as they are; a plain path resolves against the config."""
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", url):
+        return url
+    return str((folder / url).resolve())
+
+
+def _string(table: dict, key: str, path: Path, prefix: str, default: str | None = None) -> str:
+    if key not in table:
+        _expect(default is not None, path, prefix + key, "is required")
+        return default  # type: ignore[return-value]
+    value = table[key]
+    _expect(isinstance(value, str) and value.strip() != "", path, prefix + key, "must be a non-empty string")
+    return value.strip()
+
+
+def _number(table: dict, key: str, path: Path, default: float) -> float:
+    value = table.get(key, default)
+    _expect(
+        isinstance(value, int | float) and not isinstance(value, bool) and value > 0,
+        path,
+        "limits." + key,
+        "must be a positive number",
+    )
+    return value
+
+
+def _only_keys(table: dict, allowed: set[str], path: Path, prefix: str) -> None:
+    for key in table:
+        _expect(key in allowed, path, prefix + key, f"unknown key (expected one of {sorted(allowed)})")
+
+
+def _expect(condition: bool, path: Path, key: str, problem: str) -> None:
+    if not condition:
+        raise ConfigError(path, key, problem)

@@ -1,0 +1,127 @@
+"""The search index: what the rest of the catalogue may ask of it.
+
+Callers talk to a :class:`SearchIndex`; backends (``embedded`` for tantivy,
+later Elasticsearch) live one per module beside this file and are chosen by
+:func:`catalogue.index.open_index`. Nothing outside this package imports a backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal, Protocol
+
+#: Facets offered by search, in display order. Values are IRIs, except
+#: ``keyword`` (literal text) and ``source`` (the source's short name).
+FACETS: tuple[str, ...] = (
+    "source",
+    "publisher",
+    "theme",
+    "keyword",
+    "format",
+    "license",
+    "access_rights",
+    "language",
+)
+
+#: Languages that get their own analysed text field (stemming, stop words).
+#: Text in any other language, or without a tag, goes to the generic field.
+ANALYSED_LANGUAGES: tuple[str, ...] = (
+    "en", "nl", "fr", "de", "fi", "sv", "es", "pt", "it", "da", "no", "el", "ro", "hu",
+)
+
+Sort = Literal["relevance", "modified", "title"]
+
+
+@dataclass
+class SearchDocument:
+    """One record as the index sees it, built from the record's RDF.
+
+    Text maps are keyed by a base language code ("en", "nl"; "" when the
+    literal has no language tag); ``nl-t-en`` style tags are already folded
+    to their base language by the builder.
+    """
+
+    id: str
+    uri: str
+    source: str
+    title: dict[str, list[str]] = field(default_factory=dict)
+    description: dict[str, list[str]] = field(default_factory=dict)
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+    #: labels (all languages) of the concepts and agents the record links to
+    labels: list[str] = field(default_factory=list)
+    #: facet name (one of FACETS) -> values
+    facets: dict[str, list[str]] = field(default_factory=dict)
+    modified: datetime | None = None
+    #: title used for sorting (lower-cased, in the record's first language)
+    sort_title: str = ""
+    #: "published" or "flagged" (published with validation warnings under policy warn)
+    status: str = "published"
+
+
+@dataclass
+class SearchQuery:
+    text: str = ""
+    #: facet name -> accepted values; values of one facet are OR-ed, facets AND-ed
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: Sort = "relevance"
+    page: int = 1
+    size: int = 20
+    #: how many buckets to return per facet
+    facet_size: int = 20
+
+
+@dataclass
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass
+class SearchHit:
+    id: str
+    score: float
+
+
+@dataclass
+class SearchResults:
+    total: int
+    hits: list[SearchHit]
+    facets: dict[str, list[FacetCount]]
+
+
+class SearchIndex(Protocol):
+    """The operations a search backend provides.
+
+    Writes are buffered until :meth:`commit`; readers see the previous state
+    until then, so a harvest that fails before committing leaves search as it was.
+    """
+
+    def upsert(self, documents: Iterable[SearchDocument]) -> None: ...
+
+    def delete(self, ids: Iterable[str]) -> None: ...
+
+    def delete_source(self, source: str) -> None: ...
+
+    def clear(self) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def search(self, query: SearchQuery) -> SearchResults: ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class QueryError(ValueError):
+    """The user's query text could not be understood."""
+
+
+def open_index(path: Path) -> SearchIndex:
+    """Open (or create) the embedded index under ``path``."""
+    from catalogue.index.embedded import EmbeddedIndex
+
+    return EmbeddedIndex(path)

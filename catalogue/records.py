@@ -1,0 +1,154 @@
+"""Split a harvested document into records: one per dataset, one for the catalogue.
+
+A dataset's record holds its own triples and everything that hangs off it
+(distributions, agents, contact points, periods, checksums, identifiers …),
+found by following blank nodes and described IRIs until another record's root.
+Blank nodes become skolem IRIs derived from their content and their record,
+so harvesting the same document twice yields exactly the same triples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from catalogue.namespaces import DCAT, DCT, RDF_TYPE
+
+TYPE = ox.NamedNode(RDF_TYPE)
+DATASET_TYPES = {ox.NamedNode(DCAT + "Dataset"), ox.NamedNode(DCAT + "DatasetSeries")}
+CATALOG_TYPES = {ox.NamedNode(DCAT + "Catalog")}
+TITLE = ox.NamedNode(DCT + "title")
+
+Node = ox.NamedNode | ox.BlankNode
+Edges = dict[Node, list[tuple[ox.NamedNode, ox.Term]]]
+
+
+@dataclass(frozen=True)
+class Record:
+    id: str  # stable and URL-safe: "<source>-<hash of the root IRI>"
+    source: str
+    kind: str  # "dataset" or "catalog"
+    uri: str  # the root resource (dataset IRI, or the catalogue's)
+    triples: tuple[ox.Triple, ...]
+    content_hash: str
+
+    @property
+    def title(self) -> str:
+        """A readable name for messages: the first title, else the IRI."""
+        root = ox.NamedNode(self.uri)
+        titles = sorted(
+            t.object.value for t in self.triples if t.subject == root and t.predicate == TITLE
+        )
+        return titles[0] if titles else self.uri
+
+
+def split_records(quads: Iterable[ox.Quad], source: str, base_url: str) -> list[Record]:
+    """Datasets first (in document order of their IRIs, sorted), then the catalogue record."""
+    edges: Edges = defaultdict(list)
+    for subject, predicate, obj in {(q.subject, q.predicate, q.object) for q in quads}:
+        edges[subject].append((predicate, obj))
+    datasets, catalogs = _roots(edges)
+    roots = datasets | catalogs
+    records, claimed = [], set()
+    for root in sorted(datasets, key=str):
+        members = _reachable([root], edges, roots)
+        claimed |= members
+        records.append(_record(source, "dataset", root, members, edges, base_url))
+    unclaimed = [n for n in edges if n not in claimed]
+    if catalogs or unclaimed:
+        # Catalogues, their publishers, and anything no dataset claims (licence
+        # documents, paging metadata …): kept together so nothing is dropped.
+        members = _reachable(sorted(catalogs, key=str) + unclaimed, edges, datasets)
+        anchor = min(catalogs, key=str) if catalogs else None
+        records.append(_record(source, "catalog", anchor, members, edges, base_url))
+    return records
+
+
+def _roots(edges: Edges) -> tuple[set[Node], set[Node]]:
+    datasets, catalogs = set(), set()
+    for subject, pairs in edges.items():
+        types = {o for p, o in pairs if p == TYPE}
+        if types & CATALOG_TYPES:
+            catalogs.add(subject)
+        elif types & DATASET_TYPES:
+            datasets.add(subject)
+    return datasets, catalogs
+
+
+def _reachable(start: list[Node], edges: Edges, stop: set[Node]) -> set[Node]:
+    """Subjects reachable from ``start`` without entering another record's root."""
+    seen = set(start)
+    todo = list(start)
+    while todo:
+        node = todo.pop()
+        for predicate, obj in edges.get(node, ()):
+            if predicate == TYPE or obj in seen or obj in stop:
+                continue
+            if isinstance(obj, ox.BlankNode) or (isinstance(obj, ox.NamedNode) and obj in edges):
+                seen.add(obj)
+                todo.append(obj)
+    return seen
+
+
+def _record(
+    source: str, kind: str, root: Node | None, members: set[Node], edges: Edges, base_url: str
+) -> Record:
+    hashes = _BlankNodeHashes(edges)
+    if root is None:
+        anchor = f"{base_url}/sources/{source}#catalog"
+    elif isinstance(root, ox.BlankNode):
+        anchor = _skolem(base_url, source, hashes.of(root))
+    else:
+        anchor = root.value
+
+    def skolemised(term: ox.Term) -> ox.Term:
+        if isinstance(term, ox.BlankNode):
+            return ox.NamedNode(_skolem(base_url, anchor, hashes.of(term)))
+        return term
+
+    triples = sorted(
+        {
+            ox.Triple(skolemised(subject), predicate, skolemised(obj))
+            for subject in members
+            for predicate, obj in edges[subject]
+        },
+        key=str,
+    )
+    content = hashlib.sha256("\n".join(map(str, triples)).encode()).hexdigest()
+    record_id = f"{source}-{hashlib.sha1(anchor.encode()).hexdigest()[:12]}"
+    return Record(record_id, source, kind, anchor, tuple(triples), content)
+
+
+def _skolem(base_url: str, scope: str, node_hash: str) -> str:
+    digest = hashlib.sha1(f"{scope}|{node_hash}".encode()).hexdigest()[:24]
+    return f"{base_url}/.well-known/genid/{digest}"
+
+
+class _BlankNodeHashes:
+    """A blank node's hash is the hash of its description, recursively.
+
+    Parsers name blank nodes arbitrarily; hashing what they say instead makes
+    the skolem IRIs independent of parse order and of the document's syntax.
+    """
+
+    def __init__(self, edges: Edges) -> None:
+        self.edges = edges
+        self.memo: dict[ox.BlankNode, str] = {}
+
+    def of(self, node: ox.BlankNode, path: frozenset = frozenset()) -> str:
+        if node in self.memo:
+            return self.memo[node]
+        if node in path:  # a cycle of blank nodes: cut it
+            return "cycle"
+        inner = path | {node}
+        parts = sorted(
+            f"{p} {self.of(o, inner) if isinstance(o, ox.BlankNode) else o}"
+            for p, o in self.edges.get(node, ())
+        )
+        digest = hashlib.sha1("\n".join(parts).encode()).hexdigest()
+        self.memo[node] = digest
+        return digest

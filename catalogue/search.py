@@ -1,0 +1,118 @@
+"""Search as the website and the JSON API see it: results and facets with labels.
+
+The index knows IRIs; people want names. Labels come from the shipped EU
+vocabularies, else from what the records say about the IRI (a publisher's
+foaf:name), in the visitor's language when there is one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from threading import Lock
+
+from catalogue.backends import Backends
+from catalogue.index import FACETS, SearchQuery
+from catalogue.namespaces import DCT, FOAF, RDFS, SKOS, VCARD
+from catalogue.profiles import LangText, dataset_view, pick_language
+from catalogue.profiles.dcat_ap_3 import base_language
+from catalogue.store import StoredRecord
+
+MAX_SIZE = 100
+LABEL_PREDICATES = {SKOS + "prefLabel", FOAF + "name", RDFS + "label", DCT + "title", VCARD + "fn"}
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class ResultItem:
+    id: str
+    uri: str
+    source: str
+    title: str
+    description: str
+    status: str
+    modified: str | None = None
+    themes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchPage:
+    query: SearchQuery
+    total: int
+    results: list[ResultItem]
+    facets: dict[str, list[FacetValue]]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.size))
+
+
+class Labeller:
+    """Names for IRIs, cached: the same publishers and themes come up in every search."""
+
+    def __init__(self, backends: Backends) -> None:
+        self.backends = backends
+        self.cache: dict[str, LangText] = {}
+        self.lock = Lock()
+
+    def label(self, iri: str, lang: str) -> str:
+        if iri in self.backends.vocabularies:
+            return self.backends.vocabularies.label(iri, lang, fallback=iri) or iri
+        with self.lock:
+            if iri not in self.cache:
+                self.cache[iri] = self._from_records(iri)
+        return pick_language(self.cache[iri], lang) or iri
+
+    def forget(self) -> None:
+        with self.lock:
+            self.cache.clear()
+
+    def _from_records(self, iri: str) -> LangText:
+        names: LangText = {}
+        for triple in self.backends.store.describe([iri]).get(iri, []):
+            if triple.predicate.value in LABEL_PREDICATES and hasattr(triple.object, "language"):
+                names.setdefault(base_language(triple.object.language), []).append(triple.object.value)
+        return names
+
+
+def search(backends: Backends, labeller: Labeller, query: SearchQuery, lang: str) -> SearchPage:
+    results = backends.index.search(query)
+    items = []
+    for hit in results.hits:
+        stored = backends.store.get(hit.id)
+        if stored is None:  # index ahead of the store; `catalogue reindex` mends it
+            continue
+        items.append(_item(stored, lang))
+    facets = {
+        name: [
+            FacetValue(
+                value=bucket.value,
+                label=bucket.value if name in ("keyword", "source") else labeller.label(bucket.value, lang),
+                count=bucket.count,
+                selected=bucket.value in query.filters.get(name, []),
+            )
+            for bucket in results.facets.get(name, [])
+        ]
+        for name in FACETS
+    }
+    return SearchPage(query, results.total, items, facets)
+
+
+def _item(stored: StoredRecord, lang: str) -> ResultItem:
+    view = dataset_view(stored.triples, stored.meta.uri)
+    return ResultItem(
+        id=stored.meta.id,
+        uri=stored.meta.uri,
+        source=stored.meta.source,
+        title=pick_language(view.title, lang) or stored.meta.uri,
+        description=pick_language(view.description, lang) or "",
+        status=stored.meta.status,
+        modified=view.modified,
+        themes=view.themes,
+    )

@@ -1,0 +1,111 @@
+"""The triple store: the catalogue's source of truth.
+
+One named graph per record, one per validation report, and a provenance
+graph that says for each record where it came from, when, with which content
+hash and which validation outcome, and for each source its harvest runs.
+Callers use the :class:`Store` protocol; backends live one per module here
+and are chosen by :func:`open_store`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from catalogue.records import Record
+from catalogue.validate import ValidationReport
+
+PUBLISHED, FLAGGED, REJECTED, WITHDRAWN = "published", "flagged", "rejected", "withdrawn"
+#: statuses whose records are visible in search, the feed and the SPARQL default graph
+VISIBLE = (PUBLISHED, FLAGGED)
+
+
+@dataclass(frozen=True)
+class RecordMeta:
+    id: str
+    source: str
+    kind: str
+    uri: str
+    status: str
+    title: str
+    content_hash: str
+    profile: str
+    policy: str
+    harvested: datetime  # when this content was first stored
+    violations: int = 0
+    warnings: int = 0
+
+
+@dataclass
+class StoredRecord:
+    meta: RecordMeta
+    triples: list[ox.Triple]
+    report: ValidationReport
+
+
+@dataclass
+class RecordWrite:
+    """A record as a harvest decided to keep it."""
+
+    record: Record
+    status: str
+    report: ValidationReport
+    profile: str
+    policy: str
+
+
+@dataclass
+class HarvestRun:
+    source: str
+    started: datetime
+    ended: datetime
+    outcome: str  # "ok" or "failed"
+    found: int = 0
+    published: int = 0
+    flagged: int = 0
+    rejected: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    error: str | None = None
+    rejected_ids: list[str] = field(default_factory=list)
+
+
+class StoreLockedError(RuntimeError):
+    """Another process holds the store (RocksDB allows one writer)."""
+
+
+class Store(Protocol):
+    def states(self, source: str) -> dict[str, RecordMeta]:
+        """Every current (not withdrawn) record of a source, by id."""
+        ...
+
+    def apply(self, writes: Iterable[RecordWrite], withdrawn: Iterable[str], run: HarvestRun) -> None:
+        """Store a harvest's outcome: new/changed records, withdrawals and the run."""
+        ...
+
+    def add_run(self, run: HarvestRun) -> None: ...
+
+    def get(self, record_id: str) -> StoredRecord | None: ...
+
+    def metas(self, source: str | None = None, statuses: Iterable[str] | None = None) -> list[RecordMeta]: ...
+
+    def iter_records(self, statuses: Iterable[str] = VISIBLE) -> Iterator[StoredRecord]: ...
+
+    def runs(self, source: str | None = None, limit: int = 20) -> list[HarvestRun]: ...
+
+    def describe(self, iris: Iterable[str]) -> dict[str, list[ox.Triple]]:
+        """What published records say about these IRIs (labels of publishers …)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_store(path: Path, base_url: str, read_only: bool = False) -> Store:
+    from catalogue.store.embedded import EmbeddedStore
+
+    return EmbeddedStore(path, base_url, read_only=read_only)

@@ -1,0 +1,44 @@
+"""The web application: HTML pages for people, a JSON API for programs.
+
+Read-only: nothing here changes the store or the index.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import HTTPException
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from catalogue import __version__
+from catalogue.backends import Backends
+from catalogue.resources import templates_dir
+from catalogue.search import Labeller
+from catalogue.web import api, pages
+
+
+def create_app(backends: Backends) -> FastAPI:
+    app = FastAPI(
+        title=backends.settings.title,
+        version=__version__,
+        description="Search and read DCAT-AP dataset descriptions harvested from national nodes.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.backends = backends
+    app.state.labeller = Labeller(backends)
+    app.state.templates = Jinja2Templates(directory=str(templates_dir()), autoescape=True)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.get("/static/style.css", include_in_schema=False)
+    def stylesheet() -> FileResponse:
+        return FileResponse(templates_dir() / "style.css", media_type="text/css")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+        return pages.error_page(request, error.status_code, str(error.detail))
+
+    return app

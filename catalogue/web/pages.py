@@ -1,0 +1,151 @@
+"""HTML pages: server-rendered, usable without JavaScript."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from catalogue.index import FACETS, QueryError, SearchQuery
+from catalogue.profiles import dataset_view, pick_language
+from catalogue.search import search
+from catalogue.store import REJECTED, VISIBLE
+from catalogue.web.params import language, search_query
+
+router = APIRouter(include_in_schema=False)
+
+FACET_TITLES = {
+    "source": "Node",
+    "publisher": "Publisher",
+    "theme": "Theme",
+    "keyword": "Keyword",
+    "format": "Format",
+    "license": "Licence",
+    "access_rights": "Access rights",
+    "language": "Language",
+}
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    backends = request.app.state.backends
+    lang = language(request)
+    labeller = request.app.state.labeller
+    return request.app.state.templates.TemplateResponse(
+        request,
+        template,
+        {
+            "title": backends.settings.title,
+            "lang": lang,
+            "label": lambda iri: labeller.label(iri, lang) if iri else "",
+            "pick": lambda text: pick_language(text, lang) or "",
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def error_page(request: Request, status_code: int, message: str) -> Response:
+    return render(request, "error.html", status_code=status_code, status=status_code, message=message)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    backends = request.app.state.backends
+    counts = Counter(m.source for m in backends.store.metas(statuses=VISIBLE) if m.kind == "dataset")
+    nodes = [(s, counts.get(s.name, 0)) for s in backends.settings.sources]
+    return render(request, "home.html", nodes=nodes, total=sum(counts.values()))
+
+
+@router.get("/datasets", response_class=HTMLResponse)
+def datasets(request: Request) -> HTMLResponse:
+    backends, labeller = request.app.state.backends, request.app.state.labeller
+    query = search_query(request)
+    try:
+        page = search(backends, labeller, query, language(request))
+    except QueryError as error:
+        raise HTTPException(400, str(error)) from error
+    return render(
+        request,
+        "datasets.html",
+        page=page,
+        facet_titles=FACET_TITLES,
+        facet_order=FACETS,
+        url_for_page=lambda n: _search_url(query, page=n),
+        url_toggle=lambda name, value: _search_url(query, toggle=(name, value)),
+        url_sort=lambda sort: _search_url(query, sort=sort),
+    )
+
+
+def _search_url(
+    query: SearchQuery, page: int = 1, toggle: tuple[str, str] | None = None, sort: str | None = None
+) -> str:
+    filters = {name: list(values) for name, values in query.filters.items()}
+    if toggle:
+        name, value = toggle
+        values = filters.setdefault(name, [])
+        values.remove(value) if value in values else values.append(value)
+    params: list[tuple[str, str]] = [("q", query.text)] if query.text else []
+    params += [(name, value) for name in FACETS for value in filters.get(name, [])]
+    if (sort or query.sort) != "relevance":
+        params.append(("sort", sort or query.sort))
+    if page > 1:
+        params.append(("page", str(page)))
+    if query.size != 20:
+        params.append(("size", str(query.size)))
+    return "/datasets?" + urlencode(params)
+
+
+@router.get("/datasets/{record_id}", response_class=HTMLResponse)
+def dataset(request: Request, record_id: str) -> HTMLResponse:
+    backends = request.app.state.backends
+    stored = backends.store.get(record_id)
+    if stored is None or stored.meta.kind != "dataset":
+        raise HTTPException(404, f"There is no dataset with id {record_id!r}.")
+    view = dataset_view(stored.triples, stored.meta.uri)
+    try:
+        source = backends.settings.source(stored.meta.source)
+    except KeyError:
+        source = None
+    return render(request, "dataset.html", record=stored, view=view, source=source)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources(request: Request) -> HTMLResponse:
+    backends = request.app.state.backends
+    rows = []
+    for source in backends.settings.sources:
+        metas = backends.store.metas(source.name)
+        datasets = [m for m in metas if m.kind == "dataset"]
+        rows.append(
+            {
+                "source": source,
+                "runs": backends.store.runs(source.name, limit=1),
+                "published": sum(m.status in VISIBLE for m in datasets),
+                "rejected": [m for m in datasets if m.status == REJECTED],
+            }
+        )
+    return render(request, "sources.html", rows=rows)
+
+
+@router.get("/sources/{name}", response_class=HTMLResponse)
+def source_page(request: Request, name: str) -> HTMLResponse:
+    backends = request.app.state.backends
+    try:
+        source = backends.settings.source(name)
+    except KeyError:
+        raise HTTPException(404, f"There is no node called {name!r}.") from None
+    rejected = [
+        backends.store.get(m.id) for m in backends.store.metas(name, statuses=[REJECTED])
+    ]
+    metas = backends.store.metas(name)
+    return render(
+        request,
+        "source.html",
+        source=source,
+        runs=backends.store.runs(name, limit=20),
+        rejected=[r for r in rejected if r is not None],
+        counts=Counter(m.status for m in metas if m.kind == "dataset"),
+    )

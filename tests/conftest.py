@@ -1,0 +1,110 @@
+"""Shared fixtures: real stores and indexes in tmp dirs, a real HTTP server for feeds."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from catalogue.backends import Backends, open_backends
+from catalogue.config import Settings, Source
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    return CORPUS
+
+
+class FeedServer:
+    """A real HTTP server on 127.0.0.1 serving a folder, with per-path overrides."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.overrides: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        handler = functools.partial(_Handler, self, directory=str(root))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def respond(self, path: str, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.overrides[path] = (status, headers or {}, body)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".ttl": "text/turtle",
+        ".jsonld": "application/ld+json",
+        ".rdf": "application/rdf+xml",
+        ".nt": "application/n-triples",
+        ".trig": "application/trig",
+        ".gz": "application/gzip",
+    }
+
+    def __init__(self, server_state: FeedServer, *args, **kwargs) -> None:
+        self.state = server_state
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if self.path in self.state.overrides:
+            status, headers, body = self.state.overrides[self.path]
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def feed_server(tmp_path: Path) -> Iterator[FeedServer]:
+    root = tmp_path / "feeds"
+    root.mkdir()
+    server = FeedServer(root)
+    yield server
+    server.close()
+
+
+def make_settings(tmp_path: Path, *sources: Source) -> Settings:
+    return Settings(
+        title="Test catalogue",
+        base_url="http://catalogue.test",
+        data_dir=tmp_path / "data",
+        sources=tuple(sources),
+    )
+
+
+@pytest.fixture
+def open_catalogue(tmp_path: Path) -> Iterator:
+    """Open real backends for some sources; closed at the end of the test."""
+    opened: list[Backends] = []
+
+    def opener(*sources: Source) -> Backends:
+        backends = open_backends(make_settings(tmp_path, *sources))
+        opened.append(backends)
+        return backends
+
+    yield opener
+    for backends in opened:
+        backends.close()

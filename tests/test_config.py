@@ -1,0 +1,78 @@
+from pathlib import Path
+
+import pytest
+
+from catalogue.config import ConfigError, load_settings, locate_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "catalogue.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_full_config_resolves_paths_against_its_folder(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[catalogue]
+title = "Genomes"
+base_url = "https://example.org/"
+data_dir = "./store-here"
+
+[[sources]]
+name = "be"
+title = "Belgian node"
+country = "be"
+url = "nodes/be.ttl"
+
+[[sources]]
+name = "nl"
+url = "https://nl.example/catalog.ttl"
+policy = "warn"
+""",
+    )
+    settings = load_settings(path)
+    assert settings.title == "Genomes"
+    assert settings.base_url == "https://example.org"
+    assert settings.data_dir == tmp_path / "store-here"
+    be, nl = settings.sources
+    assert be.url == str(tmp_path / "nodes" / "be.ttl")
+    assert be.country == "BE" and be.profile == "dcat-ap-3" and be.policy == "reject"
+    assert nl.url == "https://nl.example/catalog.ttl" and nl.policy == "warn" and nl.title == "nl"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ('[catalogue]\ntitle = ""', "catalogue.title", "non-empty"),
+        ('[catalogue]\nbase_url = "ftp://x"', "catalogue.base_url", "http(s) URL"),
+        ('[catalogue]\ncolour = "red"', "catalogue.colour", "unknown key"),
+        ('[[sources]]\nname = "be"', "sources[0].url", "required"),
+        ('[[sources]]\nname = "B E"\nurl = "x"', "sources[0].name", "lower-case"),
+        ('[[sources]]\nname = "be"\nurl = "x"\npolicy = "maybe"', "sources[0].policy", "not one of"),
+        ('[[sources]]\nname = "be"\nurl = "x"\nprofile = "dcat-ap-9"', "sources[0].profile", "not one of"),
+        ('[[sources]]\nname = "be"\nurl = "x"\n[[sources]]\nname = "be"\nurl = "y"', "sources.name", "more than once"),
+        ("[catalogue\n", "(syntax)", ""),
+    ],
+)
+def test_bad_config_names_file_key_and_problem(tmp_path: Path, text: str, key: str, problem: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert caught.value.key == key
+    assert problem in caught.value.problem
+    assert str(path) in str(caught.value)
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_config_location_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CATALOGUE_CONFIG", "/etc/from-env.toml")
+    assert locate_config("given.toml") == Path("given.toml")
+    assert locate_config(None) == Path("/etc/from-env.toml")
+    monkeypatch.delenv("CATALOGUE_CONFIG")
+    assert locate_config(None) == Path("catalogue.toml")

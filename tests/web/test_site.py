@@ -1,0 +1,131 @@
+"""The website and JSON API, driven over HTTP against a harvested catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from catalogue.config import Source
+from catalogue.harvest import harvest_source
+from catalogue.web import create_app
+
+DOC = """
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix vcard: <http://www.w3.org/2006/vcard/ns#> .
+@prefix ex: <https://node.example/> .
+@prefix theme: <http://publications.europa.eu/resource/authority/data-theme/> .
+@prefix ft: <http://publications.europa.eu/resource/authority/file-type/> .
+
+ex:catalog a dcat:Catalog ; dct:title "Node"@en ; dct:description "A node."@en ; dct:publisher ex:org ;
+   dcat:dataset ex:wgs, ex:cohort, ex:broken .
+ex:org a foaf:Agent ; foaf:name "Universitair Ziekenhuis"@nl, "University Hospital"@en .
+ex:wgs a dcat:Dataset ;
+   dct:title "Whole-genome sequencing of rare diseases"@en, "Volledige genoomsequentie van zeldzame ziekten"@nl,
+       "Séquençage du génome entier des maladies rares"@fr ;
+   dct:description "Genomes of <b>2,300</b> patients."@en, "Genomen van 2.300 patiënten."@nl ;
+   dcat:keyword "rare diseases"@en, "zeldzame ziekten"@nl ;
+   dcat:theme theme:HEAL ; dct:publisher ex:org ; dct:modified "2024-05-01"^^<http://www.w3.org/2001/XMLSchema#date> ;
+   dcat:contactPoint [ a vcard:Kind ; vcard:fn "Data desk" ; vcard:hasEmail <mailto:desk@node.example> ] ;
+   dcat:distribution [ a dcat:Distribution ; dcat:accessURL <https://node.example/access/wgs> ;
+       dct:format ft:CSV ; dct:title "Variant table"@en ] .
+ex:cohort a dcat:Dataset ; dct:title "Cardiovascular cohort"@en ; dct:description "Heart study."@en ;
+   dcat:theme theme:TECH ; dct:publisher ex:org ; dct:modified "2023-01-01"^^<http://www.w3.org/2001/XMLSchema#date> .
+ex:broken a dcat:Dataset ; dct:title "Broken record without description"@en .
+"""
+
+
+@pytest.fixture
+def client(tmp_path: Path, open_catalogue):
+    node = tmp_path / "be.ttl"
+    node.write_text(DOC)
+    source = Source(name="be", title="Belgian node", url=str(node), country="BE")
+    backends = open_catalogue(source)
+    harvest_source(source, backends)
+    with TestClient(create_app(backends)) as client:
+        yield client
+
+
+def record_id(client: TestClient, text: str) -> str:
+    return client.get("/api/search", params={"q": text}).json()["results"][0]["id"]
+
+
+def test_api_search_shape_and_facets(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": "genome"}).json()
+    assert body["total"] == 1 and body["page"] == 1 and body["size"] == 20
+    hit = body["results"][0]
+    assert hit["uri"] == "https://node.example/wgs" and hit["source"] == "be"
+    assert hit["title"] == "Whole-genome sequencing of rare diseases"
+    themes = body["facets"]["theme"]
+    assert themes == [{"value": "http://publications.europa.eu/resource/authority/data-theme/HEAL", "label": "Health", "count": 1}]
+    assert body["facets"]["source"] == [{"value": "be", "label": "be", "count": 1}]
+
+
+def test_api_search_in_other_languages(client: TestClient) -> None:
+    assert client.get("/api/search", params={"q": "zeldzame ziekten"}).json()["total"] == 1
+    assert client.get("/api/search", params={"q": "maladies rares"}).json()["total"] == 1
+    # a concept label in a language the record never uses
+    assert client.get("/api/search", params={"q": "Gesundheit"}).json()["total"] == 1
+    french = client.get("/api/search", params={"q": "génome", "lang": "fr"}).json()
+    assert french["results"][0]["title"] == "Séquençage du génome entier des maladies rares"
+    assert french["facets"]["theme"][0]["label"] == "Santé"
+
+
+def test_api_filters_sort_and_paging(client: TestClient) -> None:
+    heal = "http://publications.europa.eu/resource/authority/data-theme/HEAL"
+    assert client.get("/api/search", params={"theme": heal}).json()["total"] == 1
+    everything = client.get("/api/search", params={"sort": "modified", "size": 1}).json()
+    assert everything["total"] == 2 and len(everything["results"]) == 1
+    assert everything["results"][0]["uri"] == "https://node.example/wgs"
+    second = client.get("/api/search", params={"sort": "modified", "size": 1, "page": 2}).json()
+    assert second["results"][0]["uri"] == "https://node.example/cohort"
+    publisher = client.get("/api/search").json()["facets"]["publisher"][0]
+    assert publisher["label"] == "University Hospital"
+    assert client.get("/api/search", params={"sort": "nonsense"}).status_code == 422
+
+
+def test_api_dataset_includes_validation(client: TestClient) -> None:
+    body = client.get(f"/api/datasets/{record_id(client, 'genome')}").json()
+    assert body["validation"]["status"] == "published" and body["validation"]["conforms"] is True
+    assert body["distributions"][0]["access_urls"] == ["https://node.example/access/wgs"]
+    assert body["contact_points"][0]["email"] == "desk@node.example"
+    assert client.get("/api/datasets/be-000000000000").status_code == 404
+
+
+def test_home_and_search_pages(client: TestClient) -> None:
+    home = client.get("/")
+    assert home.status_code == 200 and "Belgian node" in home.text and "<html lang=\"en\">" in home.text
+    page = client.get("/datasets", params={"q": "genome"})
+    assert page.status_code == 200
+    assert "Whole-genome sequencing of rare diseases" in page.text
+    assert "Health" in page.text  # facet label
+    assert client.get("/datasets", params={"q": "<script>alert(1)</script>"}).text.count("<script>alert") == 0
+
+
+def test_dataset_page_in_the_visitors_language(client: TestClient) -> None:
+    rid = record_id(client, "genome")
+    dutch = client.get(f"/datasets/{rid}", headers={"Accept-Language": "nl-BE,nl;q=0.9,en;q=0.5"})
+    assert "Volledige genoomsequentie van zeldzame ziekten" in dutch.text
+    assert '<html lang="nl">' in dutch.text
+    english = client.get(f"/datasets/{rid}", params={"lang": "en"})
+    assert "Whole-genome sequencing of rare diseases" in english.text
+    assert "https://node.example/access/wgs" in english.text and "Variant table" in english.text
+    assert "&lt;b&gt;2,300&lt;/b&gt;" in english.text  # description text is escaped, never HTML
+    assert "Data desk" in english.text and "Conforms to dcat-ap-3" in english.text
+
+
+def test_sources_page_lists_rejected_records_with_messages(client: TestClient) -> None:
+    overview = client.get("/sources")
+    assert "Belgian node" in overview.text
+    detail = client.get("/sources/be")
+    assert "Broken record without description" in detail.text
+    assert "description" in detail.text.lower()
+    assert client.get("/sources/zz").status_code == 404
+
+
+def test_openapi_docs_are_served(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    assert "/api/search" in client.get("/openapi.json").json()["paths"]
