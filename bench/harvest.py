@@ -39,7 +39,9 @@ def harvest_child(document: Path, data_dir: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-n", type=int, default=10_000, help="datasets in the document")
     parser.add_argument("--child", nargs=2, metavar=("DOCUMENT", "DATA_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -61,8 +63,12 @@ def main() -> None:
         result = json.loads(child.stdout.strip().splitlines()[-1])
 
     run, timings = result["run"], result["timings"]
-    print(f"End-to-end harvest of {args.n:,} generated datasets ({document.name}, generated in {generated:.1f} s)")
-    print(f"outcome {run['outcome']}: {run['found']} found, {run['published']} published, {run['rejected']} rejected")
+    print(
+        f"End-to-end harvest of {args.n:,} generated datasets ({document.name}, generated in {generated:.1f} s)"
+    )
+    print(
+        f"outcome {run['outcome']}: {run['found']} found, {run['published']} published, {run['rejected']} rejected"
+    )
     print()
     print(f"{'stage':<10} {'seconds':>9} {'records/s':>11}")
     for stage in ("fetch", "parse", "split", "validate", "store", "index"):

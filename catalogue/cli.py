@@ -26,7 +26,9 @@ class State:
 def main(
     config: Annotated[
         str | None,
-        typer.Option("--config", "-c", help="catalogue.toml to use (else $CATALOGUE_CONFIG, else ./catalogue.toml)"),
+        typer.Option(
+            "--config", "-c", help="catalogue.toml to use (else $CATALOGUE_CONFIG, else ./catalogue.toml)"
+        ),
     ] = None,
 ) -> None:
     State.config = config
@@ -52,7 +54,9 @@ def backends_for(current: Settings):
 
 
 @app.command()
-def harvest(names: Annotated[list[str] | None, typer.Argument(help="sources to harvest (default: all)")] = None) -> None:
+def harvest(
+    names: Annotated[list[str] | None, typer.Argument(help="sources to harvest (default: all)")] = None,
+) -> None:
     """Harvest sources: fetch, validate, store and index their datasets."""
     current = settings()
     unknown = [n for n in names or [] if n not in {s.name for s in current.sources}]
@@ -127,12 +131,14 @@ def run_server(backends, host: str, port: int) -> None:
 
 @app.command()
 def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="where to write the demo nodes, config and data")] = Path(
-        "demo-catalogue"
-    ),
+    directory: Annotated[
+        Path, typer.Option("--dir", help="where to write the demo nodes, config and data")
+    ] = Path("demo-catalogue"),
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="start the web server afterwards")] = True,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="start the web server afterwards")
+    ] = True,
 ) -> None:
     """Generate demo national nodes, harvest them, and serve the catalogue."""
     from catalogue.demo import write_demo_config
@@ -184,7 +190,9 @@ def validate(
             )
         failing += not report.conforms
     datasets = sum(r.kind == "dataset" for r in records)
-    console.print(f"{len(records)} records ({datasets} datasets), {failing} with violations, profile {profile}")
+    console.print(
+        f"{len(records)} records ({datasets} datasets), {failing} with violations, profile {profile}"
+    )
     raise typer.Exit(1 if failing else 0)
 
 

@@ -56,9 +56,7 @@ def _fetch_http(url: str, limits: Limits) -> Document:
     }
     try:
         with (
-            httpx.Client(
-                timeout=limits.timeout_seconds, follow_redirects=True, max_redirects=10
-            ) as client,
+            httpx.Client(timeout=limits.timeout_seconds, follow_redirects=True, max_redirects=10) as client,
             client.stream("GET", url, headers=headers) as response,
         ):
             if response.status_code >= 400:

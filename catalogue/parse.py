@@ -122,7 +122,10 @@ def _jsonld_with_local_contexts(document: Document) -> str:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         line = getattr(error, "lineno", None)
         raise ParseError(
-            document.location, f"not valid JSON: {getattr(error, 'msg', error)}", line, getattr(error, "colno", None)
+            document.location,
+            f"not valid JSON: {getattr(error, 'msg', error)}",
+            line,
+            getattr(error, "colno", None),
         ) from None
     try:
         return json.dumps(inline_remote_contexts(tree))

@@ -24,7 +24,8 @@ CATALOG_TYPES = {ox.NamedNode(DCAT + "Catalog")}
 TITLE = ox.NamedNode(DCT + "title")
 
 Node = ox.NamedNode | ox.BlankNode
-Edges = dict[Node, list[tuple[ox.NamedNode, ox.Term]]]
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Edges = dict[Node, list[tuple[ox.NamedNode, Term]]]
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,7 @@ class Record:
     def title(self) -> str:
         """A readable name for messages: the first title, else the IRI."""
         root = ox.NamedNode(self.uri)
-        titles = sorted(
-            t.object.value for t in self.triples if t.subject == root and t.predicate == TITLE
-        )
+        titles = sorted(t.object.value for t in self.triples if t.subject == root and t.predicate == TITLE)
         return titles[0] if titles else self.uri
 
 
@@ -105,7 +104,7 @@ def _record(
     else:
         anchor = root.value
 
-    def skolemised(term: ox.Term) -> ox.Term:
+    def skolemised(term: Term) -> Term:
         if isinstance(term, ox.BlankNode):
             return ox.NamedNode(_skolem(base_url, anchor, hashes.of(term)))
         return term

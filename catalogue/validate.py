@@ -21,7 +21,7 @@ from rdflib.namespace import SH, XSD
 
 from catalogue.namespaces import RDF_TYPE
 from catalogue.namespaces import SH as SH_NS
-from catalogue.records import Record
+from catalogue.records import Record, Term
 from catalogue.resources import profile_shapes
 
 BATCH_SIZE = 250
@@ -137,7 +137,7 @@ def _path_text(graph: rdflib.Graph, path: rdflib.term.Node | None) -> str | None
     return path.n3()
 
 
-def to_rdflib(term: ox.Term) -> rdflib.term.Node:
+def to_rdflib(term: Term) -> rdflib.term.Node:
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -177,7 +177,7 @@ def report_triples(report: ValidationReport, report_iri: str) -> Iterable[ox.Tri
 
 def report_from_triples(triples: Iterable[ox.Triple]) -> ValidationReport:
     """The inverse of :func:`report_triples`, for showing a stored report."""
-    fields: dict[ox.Term, dict[str, str]] = defaultdict(dict)
+    fields: dict[Term, dict[str, str]] = defaultdict(dict)
     for triple in triples:
         name = triple.predicate.value.removeprefix(SH_NS)
         if name in _RESULT_FIELDS:
@@ -201,7 +201,12 @@ def report_from_triples(triples: Iterable[ox.Triple]) -> ValidationReport:
 
 _TYPE = ox.NamedNode(RDF_TYPE)
 _RESULT_FIELDS = {
-    "resultSeverity", "focusNode", "resultPath", "resultMessage", "value", "sourceShape",
+    "resultSeverity",
+    "focusNode",
+    "resultPath",
+    "resultMessage",
+    "value",
+    "sourceShape",
     "sourceConstraintComponent",
 }
 

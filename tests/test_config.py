@@ -52,7 +52,11 @@ policy = "warn"
         ('[[sources]]\nname = "B E"\nurl = "x"', "sources[0].name", "lower-case"),
         ('[[sources]]\nname = "be"\nurl = "x"\npolicy = "maybe"', "sources[0].policy", "not one of"),
         ('[[sources]]\nname = "be"\nurl = "x"\nprofile = "dcat-ap-9"', "sources[0].profile", "not one of"),
-        ('[[sources]]\nname = "be"\nurl = "x"\n[[sources]]\nname = "be"\nurl = "y"', "sources.name", "more than once"),
+        (
+            '[[sources]]\nname = "be"\nurl = "x"\n[[sources]]\nname = "be"\nurl = "y"',
+            "sources.name",
+            "more than once",
+        ),
         ("[catalogue\n", "(syntax)", ""),
     ],
 )

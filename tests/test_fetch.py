@@ -6,7 +6,7 @@ import pytest
 from catalogue.config import Limits
 from catalogue.fetch import InputError, fetch
 
-TURTLE = b"<http://x/a> <http://purl.org/dc/terms/title> \"A\" .\n"
+TURTLE = b'<http://x/a> <http://purl.org/dc/terms/title> "A" .\n'
 
 
 def test_fetch_over_http_keeps_the_media_type(feed_server) -> None:

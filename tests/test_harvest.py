@@ -41,7 +41,9 @@ def test_harvest_publishes_valid_records_and_rejects_invalid(feed_server, open_c
     assert backends.store.get(rejected.id).report.violations >= 1
     # only the published one is searchable
     hits = backends.index.search(SearchQuery(text="genomes"))
-    assert [h.id for h in hits.hits] == [m.id for m in backends.store.metas("be") if m.status == "published" and m.kind == "dataset"]
+    assert [h.id for h in hits.hits] == [
+        m.id for m in backends.store.metas("be") if m.status == "published" and m.kind == "dataset"
+    ]
     assert backends.index.search(SearchQuery(text="description")).total == 0
 
 

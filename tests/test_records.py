@@ -54,9 +54,11 @@ def test_one_record_per_dataset_and_one_for_the_catalogue() -> None:
     assert len([t for t in ds1.triples if t.predicate.value.endswith("checksumValue")]) == 1
     assert "https://node.example/org" in subjects(ds2)
     # the catalogue keeps its own triples, its publisher and what nobody claimed
-    assert {"https://node.example/catalog", "https://node.example/org", "https://node.example/licence"} <= subjects(
-        catalog
-    )
+    assert {
+        "https://node.example/catalog",
+        "https://node.example/org",
+        "https://node.example/licence",
+    } <= subjects(catalog)
     assert ds1.title == "One"
 
 
@@ -87,7 +89,7 @@ def test_changing_one_dataset_changes_only_its_hash() -> None:
 
 
 def test_blank_node_dataset_gets_a_stable_identity() -> None:
-    doc = '@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n'
+    doc = "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
     doc += '[] a dcat:Dataset ; dct:title "Anonymous" .'
     first, second = split(doc), split(doc)
     assert first[0].uri == second[0].uri and first[0].uri.startswith(BASE)

@@ -26,7 +26,8 @@ def test_each_record_gets_its_own_results() -> None:
     assert by_uri["good"].conforms
     assert not by_uri["notitle"].conforms
     assert any(
-        r.path == "http://purl.org/dc/terms/title" and r.severity == "Violation" for r in by_uri["notitle"].results
+        r.path == "http://purl.org/dc/terms/title" and r.severity == "Violation"
+        for r in by_uri["notitle"].results
     )
     bad = [r for r in by_uri["badsize"].results if r.severity == "Violation"]
     assert [r.focus for r in bad] == ["https://node.example/dist"]

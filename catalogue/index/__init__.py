@@ -29,7 +29,20 @@ FACETS: tuple[str, ...] = (
 #: Languages that get their own analysed text field (stemming, stop words).
 #: Text in any other language, or without a tag, goes to the generic field.
 ANALYSED_LANGUAGES: tuple[str, ...] = (
-    "en", "nl", "fr", "de", "fi", "sv", "es", "pt", "it", "da", "no", "el", "ro", "hu",
+    "en",
+    "nl",
+    "fr",
+    "de",
+    "fi",
+    "sv",
+    "es",
+    "pt",
+    "it",
+    "da",
+    "no",
+    "el",
+    "ro",
+    "hu",
 )
 
 Sort = Literal["relevance", "modified", "title"]

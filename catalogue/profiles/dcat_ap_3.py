@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from catalogue.namespaces import ADMS, DCAT, DCATAP, DCT, FOAF, RDF_TYPE, RDFS, SKOS, SPDX, VCARD
+from catalogue.records import Term
 
 #: language (base code, "" when untagged) -> values
 LangText = dict[str, list[str]]
@@ -81,18 +82,18 @@ class DatasetView:
     frequency: str | None = None
     version: str | None = None
     #: every property of the dataset node: predicate IRI -> displayable values
-    properties: dict[str, list[ox.Term]] = field(default_factory=dict)
+    properties: dict[str, list[Term]] = field(default_factory=dict)
 
 
 class _Graph:
     """A record's triples indexed by subject, with small typed accessors."""
 
     def __init__(self, triples: Iterable[ox.Triple]) -> None:
-        self.edges: dict[str, dict[str, list[ox.Term]]] = defaultdict(lambda: defaultdict(list))
+        self.edges: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
         for t in triples:
             self.edges[t.subject.value][t.predicate.value].append(t.object)
 
-    def objects(self, node: str, predicate: str) -> list[ox.Term]:
+    def objects(self, node: str, predicate: str) -> list[Term]:
         return self.edges.get(node, {}).get(predicate, [])
 
     def iris(self, node: str, predicate: str) -> list[str]:
@@ -145,7 +146,9 @@ def dataset_view(triples: Iterable[ox.Triple], uri: str) -> DatasetView:
     view.creators = [_agent(g, o) for o in g.objects(uri, DCT + "creator")]
     view.contacts = [_contact(g, o) for o in g.objects(uri, DCAT + "contactPoint")]
     view.distributions = [
-        _distribution(g, o.value) for o in g.objects(uri, DCAT + "distribution") if not isinstance(o, ox.Literal)
+        _distribution(g, o.value)
+        for o in g.objects(uri, DCAT + "distribution")
+        if not isinstance(o, ox.Literal)
     ]
     view.temporal = [
         Period(
@@ -157,7 +160,9 @@ def dataset_view(triples: Iterable[ox.Triple], uri: str) -> DatasetView:
     ]
     view.spatial = g.iris(uri, DCT + "spatial")
     view.access_rights = g.iri(uri, DCT + "accessRights")
-    view.licenses = sorted({d.license for d in view.distributions if d.license} | set(g.iris(uri, DCT + "license")))
+    view.licenses = sorted(
+        {d.license for d in view.distributions if d.license} | set(g.iris(uri, DCT + "license"))
+    )
     view.languages = g.iris(uri, DCT + "language")
     view.identifier = sorted(
         {o.value for o in g.objects(uri, DCT + "identifier")}
@@ -180,7 +185,7 @@ def _time(g: _Graph, node: str, which: str) -> str | None:
     return g.literal(instant, time + "inXSDDateTimeStamp") or g.literal(instant, time + "inXSDDate")
 
 
-def _agent(g: _Graph, node: ox.Term) -> Agent:
+def _agent(g: _Graph, node: Term) -> Agent:
     if isinstance(node, ox.Literal):
         return Agent(iri=None, name={base_language(node.language): [node.value]})
     iri = node.value
@@ -193,7 +198,7 @@ def _agent(g: _Graph, node: ox.Term) -> Agent:
     )
 
 
-def _contact(g: _Graph, node: ox.Term) -> Contact:
+def _contact(g: _Graph, node: Term) -> Contact:
     if isinstance(node, ox.Literal):
         return Contact(iri=None, name={"": [node.value]})
     iri = node.value

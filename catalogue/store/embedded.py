@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from catalogue.namespaces import CAT, DCAT, DCT, FOAF, PROV, RDF_TYPE, XSD
+from catalogue.records import Term
 from catalogue.store import (
     VISIBLE,
     WITHDRAWN,
@@ -108,7 +109,7 @@ class EmbeddedStore:
     def _provenance(self, write: RecordWrite, when: datetime) -> Iterator[ox.Quad]:
         record, report = write.record, write.report
         subject = self.catalog_record(record.id)
-        values: list[tuple[ox.NamedNode, ox.Term]] = [
+        values: list[tuple[ox.NamedNode, Term]] = [
             (TYPE, _n(DCAT + "CatalogRecord")),
             (P["recordId"], ox.Literal(record.id)),
             (P["source"], ox.Literal(record.source)),
@@ -131,7 +132,7 @@ class EmbeddedStore:
     def _run_quads(self, run: HarvestRun) -> Iterator[ox.Quad]:
         stamp = run.started.strftime("%Y%m%dT%H%M%S%fZ")
         subject = _n(f"{self.base}/harvests/{run.source}/{stamp}")
-        values: list[tuple[ox.NamedNode, ox.Term]] = [
+        values: list[tuple[ox.NamedNode, Term]] = [
             (TYPE, _n(CAT + "HarvestRun")),
             (P["source"], ox.Literal(run.source)),
             (STARTED, _datetime(run.started)),
@@ -163,8 +164,8 @@ class EmbeddedStore:
         ]
         return sorted(metas, key=lambda m: m.id)
 
-    def _read_metas(self, subjects: set[ox.Term] | None) -> Iterator[RecordMeta]:
-        grouped: dict[ox.Term, dict[ox.NamedNode, ox.Term]] = defaultdict(dict)
+    def _read_metas(self, subjects: set[Term] | None) -> Iterator[RecordMeta]:
+        grouped: dict[Term, dict[ox.NamedNode, Term]] = defaultdict(dict)
         if subjects is None:
             for quad in self.db.quads_for_pattern(None, None, None, self.provenance):
                 grouped[quad.subject][quad.predicate] = quad.object
@@ -193,9 +194,7 @@ class EmbeddedStore:
             yield StoredRecord(meta, self._triples(self.record_graph(meta.id)), self._report(meta.id))
 
     def runs(self, source: str | None = None, limit: int = 20) -> list[HarvestRun]:
-        runs_by_subject: dict[ox.Term, dict[ox.NamedNode, list[ox.Term]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
+        runs_by_subject: dict[Term, dict[ox.NamedNode, list[Term]]] = defaultdict(lambda: defaultdict(list))
         kind = _n(CAT + "HarvestRun")
         for quad in self.db.quads_for_pattern(None, TYPE, kind, self.provenance):
             for detail in self.db.quads_for_pattern(quad.subject, None, None, self.provenance):
@@ -210,7 +209,11 @@ class EmbeddedStore:
         for iri in iris:
             quads = self.db.quads_for_pattern(_n(iri), None, None, None)
             found[iri] = sorted(
-                {q.triple for q in quads if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(prefix)},
+                {
+                    q.triple
+                    for q in quads
+                    if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(prefix)
+                },
                 key=str,
             )
         return found
@@ -231,11 +234,11 @@ def _datetime(value: datetime) -> ox.Literal:
     return ox.Literal(value.astimezone(UTC).isoformat(), datatype=_n(XSD + "dateTime"))
 
 
-def _parse_datetime(term: ox.Term | None) -> datetime:
+def _parse_datetime(term: Term | None) -> datetime:
     return datetime.fromisoformat(term.value) if term is not None else datetime.fromtimestamp(0, UTC)
 
 
-def _meta(values: dict[ox.NamedNode, ox.Term]) -> RecordMeta:
+def _meta(values: dict[ox.NamedNode, Term]) -> RecordMeta:
     def text(name: str) -> str:
         term = values.get(P[name])
         return term.value if term is not None else ""
@@ -256,8 +259,8 @@ def _meta(values: dict[ox.NamedNode, ox.Term]) -> RecordMeta:
     )
 
 
-def _run(values: dict[ox.NamedNode, list[ox.Term]]) -> HarvestRun:
-    def first(predicate: ox.NamedNode) -> ox.Term | None:
+def _run(values: dict[ox.NamedNode, list[Term]]) -> HarvestRun:
+    def first(predicate: ox.NamedNode) -> Term | None:
         return values[predicate][0] if values.get(predicate) else None
 
     error = first(P["error"])

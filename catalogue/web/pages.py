@@ -137,9 +137,7 @@ def source_page(request: Request, name: str) -> HTMLResponse:
         source = backends.settings.source(name)
     except KeyError:
         raise HTTPException(404, f"There is no node called {name!r}.") from None
-    rejected = [
-        backends.store.get(m.id) for m in backends.store.metas(name, statuses=[REJECTED])
-    ]
+    rejected = [backends.store.get(m.id) for m in backends.store.metas(name, statuses=[REJECTED])]
     metas = backends.store.metas(name)
     return render(
         request,

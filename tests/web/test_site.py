@@ -60,7 +60,13 @@ def test_api_search_shape_and_facets(client: TestClient) -> None:
     assert hit["uri"] == "https://node.example/wgs" and hit["source"] == "be"
     assert hit["title"] == "Whole-genome sequencing of rare diseases"
     themes = body["facets"]["theme"]
-    assert themes == [{"value": "http://publications.europa.eu/resource/authority/data-theme/HEAL", "label": "Health", "count": 1}]
+    assert themes == [
+        {
+            "value": "http://publications.europa.eu/resource/authority/data-theme/HEAL",
+            "label": "Health",
+            "count": 1,
+        }
+    ]
     assert body["facets"]["source"] == [{"value": "be", "label": "be", "count": 1}]
 
 
@@ -97,7 +103,7 @@ def test_api_dataset_includes_validation(client: TestClient) -> None:
 
 def test_home_and_search_pages(client: TestClient) -> None:
     home = client.get("/")
-    assert home.status_code == 200 and "Belgian node" in home.text and "<html lang=\"en\">" in home.text
+    assert home.status_code == 200 and "Belgian node" in home.text and '<html lang="en">' in home.text
     page = client.get("/datasets", params={"q": "genome"})
     assert page.status_code == 200
     assert "Whole-genome sequencing of rare diseases" in page.text
