@@ -1,0 +1,77 @@
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from catalogue.records import Record
+from catalogue.store import HarvestRun, RecordWrite, StoreLockedError, open_store
+from catalogue.validate import ValidationReport, ValidationResult
+
+BASE = "http://catalogue.test"
+T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def record(name: str, title: str = "Title") -> Record:
+    uri = f"https://node.example/{name}"
+    triples = (
+        ox.Triple(ox.NamedNode(uri), ox.NamedNode("http://purl.org/dc/terms/title"), ox.Literal(title, language="en")),
+    )
+    return Record(f"be-{name}", "be", "dataset", uri, triples, f"hash-{title}")
+
+
+def write(rec: Record, status: str = "published", report: ValidationReport | None = None) -> RecordWrite:
+    return RecordWrite(rec, status, report or ValidationReport(), "dcat-ap-3", "reject")
+
+
+def run(**counts) -> HarvestRun:
+    return HarvestRun("be", T0, T0, "ok", **counts)
+
+
+def test_records_live_in_their_own_graph_with_provenance(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store", BASE)
+    violation = ValidationResult("Violation", "https://node.example/b", "http://purl.org/dc/terms/description", "missing")
+    store.apply(
+        [write(record("a")), write(record("b"), "rejected", ValidationReport([violation]))],
+        [],
+        run(found=2, published=1, rejected=1, rejected_ids=["be-b"]),
+    )
+    a = store.get("be-a")
+    assert a is not None and a.meta.status == "published" and a.meta.title == "Title"
+    assert a.triples == list(record("a").triples)
+    assert a.meta.harvested == T0
+    b = store.get("be-b")
+    assert b.meta.status == "rejected" and b.meta.violations == 1
+    assert b.report.results == [violation]
+    graphs = {g.value for g in store.db.named_graphs()}
+    assert {f"{BASE}/graphs/records/be-a", f"{BASE}/graphs/records/be-b", f"{BASE}/graphs/provenance"} <= graphs
+    assert [m.id for m in store.metas("be", statuses=["rejected"])] == ["be-b"]
+    assert store.runs("be")[0].rejected_ids == ["be-b"]
+    assert store.get("be-zzz") is None
+    store.close()
+
+
+def test_rewrite_replaces_and_withdraw_keeps_history(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store", BASE)
+    store.apply([write(record("a")), write(record("b"))], [], run(found=2))
+    store.apply([write(record("a", "New title"))], ["be-b"], run(found=1, withdrawn=1))
+    a = store.get("be-a")
+    assert [t.object.value for t in a.triples] == ["New title"]
+    assert a.meta.content_hash == "hash-New title"
+    assert set(store.states("be")) == {"be-a"}
+    b = store.get("be-b")
+    assert b.meta.status == "withdrawn" and b.triples == []
+    assert [s.meta.id for s in store.iter_records()] == ["be-a"]
+    store.close()
+
+
+def test_store_persists_on_disk_and_is_locked_while_open(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store", BASE)
+    store.apply([write(record("a"))], [], run(found=1))
+    with pytest.raises(StoreLockedError, match="in use"):
+        open_store(tmp_path / "store", BASE)
+    store.close()
+    again = open_store(tmp_path / "store", BASE)
+    assert again.get("be-a").meta.status == "published"
+    assert again.describe(["https://node.example/a"])["https://node.example/a"][0].object.value == "Title"
+    again.close()
