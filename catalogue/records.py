@@ -21,7 +21,7 @@ from catalogue.namespaces import DCAT, DCT, RDF_TYPE
 TYPE = ox.NamedNode(RDF_TYPE)
 DATASET_TYPES = {ox.NamedNode(DCAT + "Dataset"), ox.NamedNode(DCAT + "DatasetSeries")}
 CATALOG_TYPES = {ox.NamedNode(DCAT + "Catalog")}
-TITLE = ox.NamedNode(DCT + "title")
+TITLES = {ox.NamedNode(DCT + "title"), ox.NamedNode("http://purl.org/dc/elements/1.1/title")}
 
 Node = ox.NamedNode | ox.BlankNode
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
