@@ -41,7 +41,7 @@ class Record:
     def title(self) -> str:
         """A readable name for messages: the first title, else the IRI."""
         root = ox.NamedNode(self.uri)
-        titles = sorted(t.object.value for t in self.triples if t.subject == root and t.predicate == TITLE)
+        titles = sorted(t.object.value for t in self.triples if t.subject == root and t.predicate in TITLES)
         return titles[0] if titles else self.uri
 
 
