@@ -1,0 +1,540 @@
+"""The embedded search backend: a tantivy index in a directory beside the store.
+
+Layout of a document (see :data:`FIELDS`):
+
+* ``id`` (raw, stored, fast: delete by term, order by id), ``uri`` (stored);
+* ``text_<lang>`` per analysed language: title, description and keywords in
+  that language, stemmed with the language's snowball stemmer;
+* ``text_any``: all text of the record in every language, unstemmed, folded
+  to ASCII, so any word matches as written whatever the record's language;
+* ``title_any``: titles in every language (boosted), ``labels``: labels of
+  the concepts and agents the record links to (all languages);
+* one raw fast field per facet (multi-valued; the ``source`` facet is the
+  ``source`` field), ``status``, ``modified`` (date) and ``sort_title``.
+
+Query text is never handed to tantivy's query parser: it is split into words
+here, each word analysed with each field's own analyzer and turned into
+term queries, so quotes, colons and brackets in what people type cannot
+break a search. Every word must match (in any field), ``"a phrase"`` must
+match as a phrase and ``word*`` matches as a prefix (unstemmed fields). Words
+on one of tantivy's stop word lists ("the", "de", "und") only add to the
+score, unless the query has nothing else. Relevance ties are ordered by id.
+
+One writer per index, opened on first write and guarded by a lock; searches
+use the reader and never wait for writes. Nothing written is visible until
+:meth:`EmbeddedIndex.commit`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from tantivy import Filter, Occur, Order, Query, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
+
+from catalogue.index import (
+    ANALYSED_LANGUAGES,
+    FACETS,
+    FacetCount,
+    QueryError,
+    SearchDocument,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+)
+
+log = logging.getLogger(__name__)
+
+#: Bump when the meaning of a field changes without its definition changing
+#: (what goes into it, how it is analysed); the fingerprint covers the rest.
+SCHEMA_VERSION = 1
+MARKER = "catalogue-index.json"
+
+WRITER_HEAP = 128_000_000
+#: indexing threads: two, unless that would take every core from the searches
+WRITER_THREADS = max(1, min(2, (os.cpu_count() or 2) // 2))
+
+#: tantivy's snowball stemmers, by the base language code of ANALYSED_LANGUAGES
+STEMMERS = {
+    "en": "english",
+    "nl": "dutch",
+    "fr": "french",
+    "de": "german",
+    "fi": "finnish",
+    "sv": "swedish",
+    "es": "spanish",
+    "pt": "portuguese",
+    "it": "italian",
+    "da": "danish",
+    "no": "norwegian",
+    "el": "greek",
+    "ro": "romanian",
+    "hu": "hungarian",
+    "ru": "russian",
+    "tr": "turkish",
+    "ar": "arabic",
+    "ta": "tamil",
+}
+#: languages with a built-in tantivy stop word list; their stop words are optional in queries
+STOPWORD_LANGUAGES = (
+    "english",
+    "dutch",
+    "french",
+    "german",
+    "finnish",
+    "swedish",
+    "spanish",
+    "portuguese",
+    "italian",
+    "danish",
+    "norwegian",
+    "hungarian",
+)
+
+FOLDED = "catalogue_folded"
+#: the analyzer chains (see _analyzers); part of the schema fingerprint
+ANALYSIS = "simple | remove_long(40) | lowercase | [stemmer] | ascii_fold"
+TEXT_FIELDS = {lang: f"text_{lang}" for lang in ANALYSED_LANGUAGES}
+FACET_FIELDS = {name: name for name in FACETS}  # the source facet is the `source` field
+TITLE_BOOST = 3.0
+DISMAX_TIE = 0.2
+MAX_WORDS = 32
+MIN_PREFIX = 2
+#: how many hits past the requested page relevance paging may read to order tied scores by id
+MAX_TIE_WINDOW = 2_000
+#: facet buckets asked of tantivy beyond facet_size, so equal counts can be ordered by value
+FACET_SLACK = 20
+
+WORD = re.compile(r"[^\W_]+(\*)?")
+QUOTES = str.maketrans({c: '"' for c in "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033"})
+
+
+def _fields() -> list[tuple[str, str, dict[str, Any]]]:
+    """(name, kind, options) of every field, in schema order."""
+    fields: list[tuple[str, str, dict[str, Any]]] = [
+        ("id", "text", {"stored": True, "fast": True, "tokenizer_name": "raw", "index_option": "basic"}),
+        ("uri", "text", {"stored": True, "tokenizer_name": "raw", "index_option": "basic"}),
+        ("source", "text", {"fast": True, "tokenizer_name": "raw", "index_option": "basic"}),
+    ]
+    fields += [
+        (field, "text", {"tokenizer_name": _analyzer_name(lang)}) for lang, field in TEXT_FIELDS.items()
+    ]
+    fields += [(name, "text", {"tokenizer_name": FOLDED}) for name in ("text_any", "title_any", "labels")]
+    fields += [
+        (field, "text", {"fast": True, "tokenizer_name": "raw", "index_option": "basic"})
+        for field in FACET_FIELDS.values()
+        if field != "source"
+    ]
+    fields += [
+        ("status", "text", {"fast": True, "tokenizer_name": "raw", "index_option": "basic"}),
+        ("modified", "date", {"indexed": True, "fast": True}),
+        ("sort_title", "text", {"fast": True, "tokenizer_name": "raw", "index_option": "basic"}),
+    ]
+    return fields
+
+
+def _analyzer_name(lang: str) -> str:
+    return f"catalogue_{STEMMERS[lang]}" if lang in STEMMERS else FOLDED
+
+
+def _analyzers() -> dict[str, TextAnalyzer]:
+    def chain(*filters: Filter) -> TextAnalyzer:
+        builder = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(40))
+        for item in (Filter.lowercase(), *filters):
+            builder = builder.filter(item)
+        return builder.build()
+
+    analyzers = {FOLDED: chain(Filter.ascii_fold())}
+    for lang in ANALYSED_LANGUAGES:
+        if lang in STEMMERS:
+            # stem first: the snowball stemmers expect the accents; fold what is left
+            analyzers[_analyzer_name(lang)] = chain(Filter.stemmer(STEMMERS[lang]), Filter.ascii_fold())
+        else:
+            log.warning("no stemmer for analysed language %r; text_%s is only folded", lang, lang)
+    return analyzers
+
+
+def _fingerprint(fields: list[tuple[str, str, dict[str, Any]]]) -> str:
+    described = {"version": SCHEMA_VERSION, "fields": fields, "stemmers": STEMMERS, "analysis": ANALYSIS}
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class EmbeddedIndex:
+    """A :class:`~catalogue.index.SearchIndex` on a tantivy index directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        fields = _fields()
+        self.fingerprint = _fingerprint(fields)
+        builder = tantivy.SchemaBuilder()
+        for name, kind, options in fields:
+            if kind == "text":
+                builder.add_text_field(name, **options)
+            else:
+                builder.add_date_field(name, **options)
+        self.schema = builder.build()
+        self._analyzers = _analyzers()
+        self._stopwords = _stopword_analyzer()
+        #: True when an incompatible index on disk was replaced by an empty one
+        self.rebuilt = False
+        self._index = self._open()
+        self._lock = threading.Lock()
+        self._writer: tantivy.IndexWriter | None = None
+
+    # -- opening -----------------------------------------------------------------
+
+    def _open(self) -> tantivy.Index:
+        self.path.mkdir(parents=True, exist_ok=True)
+        marker = self.path / MARKER
+        if (self.path / "meta.json").exists():
+            reason = self._incompatible(marker)
+            if reason is None:
+                try:
+                    return self._create()
+                except ValueError as error:
+                    reason = f"tantivy cannot open it ({error})"
+            log.warning(
+                "search index at %s is incompatible: %s; replacing it with an empty index "
+                "(run `catalogue reindex` to fill it from the store)",
+                self.path,
+                reason,
+            )
+            shutil.rmtree(self.path)
+            self.path.mkdir(parents=True)
+            self.rebuilt = True
+        index = self._create()
+        marker.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "fingerprint": self.fingerprint}))
+        return index
+
+    def _incompatible(self, marker: Path) -> str | None:
+        try:
+            found = json.loads(marker.read_text())
+        except FileNotFoundError:
+            return f"no {MARKER}"
+        except ValueError:
+            return f"unreadable {MARKER}"
+        if not isinstance(found, dict):
+            return f"unreadable {MARKER}"
+        if found.get("fingerprint") != self.fingerprint:
+            return (
+                f"schema {found.get('schema_version')} ({found.get('fingerprint')}), "
+                f"expected {SCHEMA_VERSION} ({self.fingerprint})"
+            )
+        if not tantivy.Index.is_compatible(str(self.path)):
+            return "written by an incompatible tantivy version"
+        return None
+
+    def _create(self) -> tantivy.Index:
+        index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        for name, analyzer in self._analyzers.items():
+            index.register_tokenizer(name, analyzer)
+        return index
+
+    def _writer_locked(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            try:
+                self._writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
+            except ValueError as error:
+                raise RuntimeError(
+                    f"cannot write the search index at {self.path}: {error} "
+                    "(is another harvest or reindex running?)"
+                ) from error
+        return self._writer
+
+    # -- writes ------------------------------------------------------------------
+
+    def upsert(self, documents: Iterable[SearchDocument]) -> None:
+        with self._lock:
+            writer = self._writer_locked()
+            for document in documents:
+                writer.delete_documents_by_term("id", document.id)
+                writer.add_document(self._document(document))
+
+    def delete(self, ids: Iterable[str]) -> None:
+        with self._lock:
+            writer = self._writer_locked()
+            for record_id in ids:
+                writer.delete_documents_by_term("id", record_id)
+
+    def delete_source(self, source: str) -> None:
+        with self._lock:
+            self._writer_locked().delete_documents_by_term("source", source)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._writer_locked().delete_all_documents()
+
+    def commit(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.commit()
+        self._index.reload()
+
+    def close(self) -> None:
+        """Drop uncommitted writes, let merges finish and release the writer lock."""
+        with self._lock:
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                writer.rollback()
+                writer.wait_merging_threads()
+
+    def __enter__(self) -> EmbeddedIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _document(self, doc: SearchDocument) -> tantivy.Document:
+        out = tantivy.Document()
+        out.add_text("id", doc.id)
+        out.add_text("uri", doc.uri)
+        out.add_text("source", doc.source)
+        for lang, texts in itertools.chain(doc.title.items(), doc.description.items(), doc.keywords.items()):
+            field = TEXT_FIELDS.get(lang)
+            for text in texts:
+                if field:
+                    out.add_text(field, text)
+                out.add_text("text_any", text)
+        for texts in doc.title.values():
+            for text in texts:
+                out.add_text("title_any", text)
+        for label in doc.labels:
+            out.add_text("labels", label)
+        for name, values in doc.facets.items():
+            field = FACET_FIELDS.get(name)
+            if field is None:
+                log.debug("ignoring unknown facet %r of %s", name, doc.id)
+                continue
+            if field == "source":
+                continue  # the source facet is the document's source
+            for value in dict.fromkeys(values):
+                if value:
+                    out.add_text(field, value)
+        out.add_text("status", doc.status)
+        if doc.modified is not None:
+            out.add_date("modified", _clamp(doc.modified))
+        if doc.sort_title:
+            out.add_text("sort_title", doc.sort_title[:200])
+        return out
+
+    # -- reads -------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self._index.searcher().num_docs
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        text = self._text_query(query.text)
+        clauses = [(Occur.Must, text)] if text is not None else []
+        clauses += [(Occur.Must, filter_query) for filter_query in self._filters(query.filters)]
+        tantivy_query = Query.boolean_query(clauses) if clauses else Query.all_query()
+
+        searcher = self._index.searcher()
+        size = max(0, query.size)
+        offset = (max(1, query.page) - 1) * size
+        if query.sort == "relevance" and text is not None:
+            total, hits = _relevance_page(searcher, tantivy_query, offset, size)
+        else:
+            field, order = {
+                "modified": ("modified", Order.Desc),
+                "title": ("sort_title", Order.Asc),
+            }.get(query.sort, ("id", Order.Asc))  # relevance without text: every score ties
+            result = searcher.search(
+                tantivy_query, limit=max(1, size), offset=offset, order_by_field=field, order=order
+            )
+            total = result.count
+            hits = [SearchHit(_id(searcher, address), 0.0) for _, address in result.hits[:size]]
+        facets = self._facets(searcher, tantivy_query, query.facet_size) if total else {}
+        return SearchResults(total=total, hits=hits, facets={name: facets.get(name, []) for name in FACETS})
+
+    def _filters(self, filters: dict[str, list[str]]) -> list[Query]:
+        queries = []
+        for name, values in filters.items():
+            field = FACET_FIELDS.get(name)
+            if field is None:
+                raise QueryError(f"unknown facet {name!r}; facets are {', '.join(FACETS)}")
+            if isinstance(values, str):
+                values = [values]
+            accepted = [value for value in dict.fromkeys(values) if isinstance(value, str)]
+            if accepted:
+                queries.append(Query.term_set_query(self.schema, field, accepted))
+        return queries
+
+    def _facets(self, searcher: tantivy.Searcher, query: Query, size: int) -> dict[str, list[FacetCount]]:
+        if size <= 0:
+            return {}
+        request = {
+            name: {"terms": {"field": field, "size": size + FACET_SLACK}}
+            for name, field in FACET_FIELDS.items()
+        }
+        result = searcher.aggregate(query, request)
+        facets = {}
+        for name in FACETS:
+            buckets = [
+                (bucket["key"], bucket["doc_count"]) for bucket in result.get(name, {}).get("buckets", [])
+            ]
+            buckets.sort(key=lambda pair: (-pair[1], pair[0]))
+            facets[name] = [FacetCount(str(value), count) for value, count in buckets[:size]]
+        return facets
+
+    # -- query text --------------------------------------------------------------
+
+    def _text_query(self, text: str) -> Query | None:
+        """The user's words as a query: all must match, each in any text field; None for no words."""
+        phrases, words = _split(text or "")
+        required: list[Query] = []
+        optional: list[Query] = []
+        for phrase in phrases:
+            clause = self._any_field(phrase)
+            if clause is not None:
+                required.append(clause)
+        for word, prefix in words:
+            clause = self._prefix(word) if prefix else self._any_field(word)
+            if clause is None:  # longer than any indexed token: nothing can match it
+                clause = Query.empty_query()
+            if not prefix and self._is_stopword(word):
+                optional.append(clause)
+            else:
+                required.append(clause)
+        if not required:
+            required, optional = optional, []
+        if not required:
+            return None
+        clauses = [(Occur.Must, q) for q in required] + [(Occur.Should, q) for q in optional]
+        if len(clauses) == 1:
+            return clauses[0][1]
+        return Query.boolean_query(clauses)
+
+    def _field_analyzers(self) -> Iterable[tuple[str, str, float]]:
+        for lang, field in TEXT_FIELDS.items():
+            yield field, _analyzer_name(lang), 1.0
+        yield "text_any", FOLDED, 1.0
+        yield "title_any", FOLDED, TITLE_BOOST
+        yield "labels", FOLDED, 1.0
+
+    def _any_field(self, text: str) -> Query | None:
+        """A word or phrase in any text field, analysed the way that field was (dis-max of fields)."""
+        subqueries = []
+        for field, analyzer, boost in self._field_analyzers():
+            tokens = [
+                (token.position, token.text) for token in self._analyzers[analyzer].pre_tokenize(text).tokens
+            ]
+            if not tokens:
+                continue
+            if len(tokens) == 1:
+                query = Query.term_query(self.schema, field, tokens[0][1])
+            else:
+                first = tokens[0][0]
+                query = Query.phrase_query(
+                    self.schema, field, [(pos - first, token) for pos, token in tokens]
+                )
+            subqueries.append(Query.boost_query(query, boost) if boost != 1.0 else query)
+        return _dismax(subqueries)
+
+    def _prefix(self, word: str) -> Query | None:
+        """``word*``: words starting with it, in the unstemmed fields."""
+        tokens = self._analyzers[FOLDED].analyze(word)
+        if not tokens or len(tokens[-1]) < MIN_PREFIX:
+            return self._any_field(word)
+        subqueries = []
+        for field, analyzer, boost in self._field_analyzers():
+            if analyzer != FOLDED:
+                continue
+            if len(tokens) == 1:
+                query = Query.fuzzy_term_query(self.schema, field, tokens[0], distance=0, prefix=True)
+            else:
+                query = Query.phrase_prefix_query(self.schema, field, tokens)
+            subqueries.append(Query.boost_query(query, boost) if boost != 1.0 else query)
+        return _dismax(subqueries)
+
+    def _is_stopword(self, word: str) -> bool:
+        return not self._stopwords.analyze(word)
+
+
+def _split(text: str) -> tuple[list[str], list[tuple[str, bool]]]:
+    """Quoted phrases, and the other words with whether they end in ``*``."""
+    text = text.translate(QUOTES)
+    if text.count('"') % 2:
+        head, _, tail = text.rpartition('"')
+        text = head + " " + tail
+    parts = text.split('"')
+    phrases = [part for part in parts[1::2] if part.strip()]
+    loose = " ".join(parts[0::2])
+    words = [(match.group(0).rstrip("*"), bool(match.group(1))) for match in WORD.finditer(loose)]
+    # a one-word phrase is just a word
+    words += [(phrase.strip(), False) for phrase in phrases if WORD.fullmatch(phrase.strip())]
+    phrases = [phrase for phrase in phrases if not WORD.fullmatch(phrase.strip())]
+    return phrases[:MAX_WORDS], list(dict.fromkeys(words))[:MAX_WORDS]
+
+
+def _dismax(subqueries: list[Query]) -> Query | None:
+    if not subqueries:
+        return None
+    if len(subqueries) == 1:
+        return subqueries[0]
+    return Query.disjunction_max_query(subqueries, tie_breaker=DISMAX_TIE)
+
+
+def _stopword_analyzer() -> TextAnalyzer:
+    """Returns no token for a word on any of tantivy's stop word lists."""
+    builder = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.lowercase())
+    for language in STOPWORD_LANGUAGES:
+        builder = builder.filter(Filter.stopword(language))
+    return builder.build()
+
+
+def _relevance_page(
+    searcher: tantivy.Searcher, query: Query, offset: int, size: int
+) -> tuple[int, list[SearchHit]]:
+    """One page by score, equal scores ordered by id.
+
+    Reads from the top so a group of equal scores that straddles the page can
+    be ordered whole; reads further while the last hit read still ties with
+    the page's last, up to MAX_TIE_WINDOW hits past the page.
+    """
+    limit = offset + size + 1
+    ceiling = offset + size + MAX_TIE_WINDOW
+    while True:
+        result = searcher.search(query, limit=limit, count=True)
+        hits = result.hits
+        end = min(offset + size, len(hits))
+        if size == 0 or end <= offset:
+            return result.count, []
+        if len(hits) < limit or hits[-1][0] != hits[end - 1][0] or limit >= ceiling:
+            break
+        limit = min(limit * 4, ceiling)
+    window: list[SearchHit] = []
+    window_start: int | None = None
+    position = 0
+    for score, group in itertools.groupby(hits, key=lambda hit: hit[0]):
+        members = list(group)
+        start, position = position, position + len(members)
+        if position <= offset:
+            continue
+        if start >= offset + size:
+            break
+        if window_start is None:
+            window_start = start
+        window += [SearchHit(record_id, score) for record_id in sorted(_id(searcher, a) for _, a in members)]
+    skip = offset - (window_start or 0)
+    return result.count, window[skip : skip + size]
+
+
+def _id(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:
+    return searcher.doc(address).get_first("id") or ""
+
+
+def _clamp(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return min(max(value, tantivy.MIN_DATETIME), tantivy.MAX_DATETIME)
