@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
 import pyoxigraph as ox
@@ -97,13 +97,14 @@ def parse_document(document: Document) -> list[ox.Quad]:
         data = _jsonld_with_local_contexts(document)
     elif rdf_format == ox.RdfFormat.RDF_XML:
         _refuse_entities(document)
-    base = document.location if "://" in document.location else None
+    # relative IRIs resolve against where the document came from, as a browser would
+    base = document.location if "://" in document.location else Path(document.location).resolve().as_uri()
     try:
         return list(ox.parse(data, format=rdf_format, base_iri=base))
     except SyntaxError as error:
         line, column = _position(error)
         message = str(error.msg if hasattr(error, "msg") else error)
-        message = re.sub(r"^Parser error at line \d+ column \d+: ", "", message)
+        message = re.sub(r"^Parser error at line \d+ (between columns \d+ and \d+|column \d+): ", "", message)
         raise ParseError(document.location, f"not valid {rdf_format.name}: {message}", line, column) from None
     except ValueError as error:
         raise ParseError(document.location, f"not valid {rdf_format.name}: {error}") from None

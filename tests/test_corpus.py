@@ -56,7 +56,7 @@ def test_every_corpus_example_harvests_or_fails_clearly(corpus: Path, open_catal
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("examples/ckanext-dcat/dcat/dataset.ttl", r"line 158"),
+        ("examples/ckanext-dcat/dcat/dataset.ttl", r"healthdcatap.*line 149"),
         ("examples/dcat-ap-3.0.1/example-bee-population-dataset-series-api.ttl", r"line 20"),
         ("examples/ckanext-dcat/croissant/full_croissant_dataset.jsonld", r"not valid JSON.*line 78"),
         ("examples/udata/esri.jsonld", r"project-open-data\.cio\.gov"),

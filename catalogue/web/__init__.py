@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 
 from catalogue import __version__
 from catalogue.backends import Backends
@@ -27,7 +28,8 @@ def create_app(backends: Backends) -> FastAPI:
     )
     app.state.backends = backends
     app.state.labeller = Labeller(backends)
-    app.state.templates = Jinja2Templates(directory=str(templates_dir()), autoescape=True)
+    environment = Environment(loader=FileSystemLoader(templates_dir()), autoescape=True)
+    app.state.templates = Jinja2Templates(env=environment)
     app.include_router(api.router)
     app.include_router(pages.router)
 
