@@ -8,6 +8,7 @@ record gets its own report, kept in the store as an ``sh:ValidationReport``.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ from catalogue.records import Record, Term
 from catalogue.resources import profile_shapes
 
 BATCH_SIZE = 250
+# rdflib logs a traceback for every literal whose text does not fit its datatype
+# ("about 2 GB"^^xsd:nonNegativeInteger); SHACL reports those properly, so keep quiet.
+logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 VIOLATION, WARNING, INFO = "Violation", "Warning", "Info"
 
 

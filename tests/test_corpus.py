@@ -15,6 +15,15 @@ import pytest
 from catalogue.config import Source
 from catalogue.harvest import harvest_source
 
+#: Files rdflib accepts but our stricter parser (pyoxigraph) refuses, on purpose.
+STRICTER = {
+    # The published DCAT-AP 3.0.1 context defines terms such as "Xsd:dateTime",
+    # which JSON-LD 1.1 forbids (a term with a colon must expand to itself). It holds no data.
+    "examples/dcat-ap-3.0.1/dcat-ap.jsonld": "Inconsistent expansion of Xsd:",
+    # An rdf:about with a space in it is not an IRI; storing it would make our
+    # N-Triples, SPARQL results and feed invalid for every consumer.
+    "examples/udata/geonetwork.xml": "Invalid IRI code point ' '",
+}
 ROW = re.compile(r"^\| `(examples/[^`]+)` \|.*\| (parses|does not parse)[^|]*\|\s*$")
 
 
@@ -45,12 +54,14 @@ def test_every_corpus_example_harvests_or_fails_clearly(corpus: Path, open_catal
                 unexpected.append(f"{source.title}: SOURCES.md says it does not parse, but it harvested")
             continue
         assert source.url in run.error, run.error  # the message names the file
-        if parses and "no dcat:Dataset" not in run.error:
+        if source.title in STRICTER:
+            assert STRICTER[source.title] in run.error
+        elif parses and "no dcat:Dataset" not in run.error:
             unexpected.append(f"{source.title}: {run.error}")
     # Documents that parse but hold no dcat:Dataset (a lone catalogue, licence lists,
     # LDES navigation pages, shapes test cases) are refused by design: harvesting them
     # would otherwise withdraw every record of the source.
-    assert unexpected == []
+    assert unexpected == [], "\n".join(unexpected)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,11 @@ T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 def record(name: str, title: str = "Title") -> Record:
     uri = f"https://node.example/{name}"
     triples = (
-        ox.Triple(ox.NamedNode(uri), ox.NamedNode("http://purl.org/dc/terms/title"), ox.Literal(title, language="en")),
+        ox.Triple(
+            ox.NamedNode(uri),
+            ox.NamedNode("http://purl.org/dc/terms/title"),
+            ox.Literal(title, language="en"),
+        ),
     )
     return Record(f"be-{name}", "be", "dataset", uri, triples, f"hash-{title}")
 
@@ -30,7 +34,9 @@ def run(**counts) -> HarvestRun:
 
 def test_records_live_in_their_own_graph_with_provenance(tmp_path: Path) -> None:
     store = open_store(tmp_path / "store", BASE)
-    violation = ValidationResult("Violation", "https://node.example/b", "http://purl.org/dc/terms/description", "missing")
+    violation = ValidationResult(
+        "Violation", "https://node.example/b", "http://purl.org/dc/terms/description", "missing"
+    )
     store.apply(
         [write(record("a")), write(record("b"), "rejected", ValidationReport([violation]))],
         [],
@@ -44,7 +50,11 @@ def test_records_live_in_their_own_graph_with_provenance(tmp_path: Path) -> None
     assert b.meta.status == "rejected" and b.meta.violations == 1
     assert b.report.results == [violation]
     graphs = {g.value for g in store.db.named_graphs()}
-    assert {f"{BASE}/graphs/records/be-a", f"{BASE}/graphs/records/be-b", f"{BASE}/graphs/provenance"} <= graphs
+    assert {
+        f"{BASE}/graphs/records/be-a",
+        f"{BASE}/graphs/records/be-b",
+        f"{BASE}/graphs/provenance",
+    } <= graphs
     assert [m.id for m in store.metas("be", statuses=["rejected"])] == ["be-b"]
     assert store.runs("be")[0].rejected_ids == ["be-b"]
     assert store.get("be-zzz") is None
