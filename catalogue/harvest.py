@@ -10,6 +10,7 @@ rewritten or reindexed.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from catalogue.store import (
     REJECTED,
     VISIBLE,
     HarvestRun,
+    RecordMeta,
     RecordWrite,
     Store,
 )
@@ -90,21 +92,24 @@ def harvest_source(source: Source, backends: Backends, progress: Progress | None
         RecordWrite(r, _status(reports[r.id], source.policy), reports[r.id], source.profile, source.policy)
         for r in changed
     ]
-    current = {r.id for r in records}
-    withdrawn = sorted(set(previous) - current)
+    withdrawn = sorted(set(previous) - {r.id for r in records})
     rejected = [w for w in writes if w.status == REJECTED]
+    # counts describe the source as it now stands: unchanged records keep their status
+    written = {w.record.id: w.status for w in writes}
+    statuses = {r.id: written.get(r.id) or previous[r.id].status for r in records if r.kind == "dataset"}
+    counts = Counter(statuses.values())
     run = HarvestRun(
         source=source.name,
         started=started,
         ended=datetime.now(UTC),
         outcome="ok",
-        found=sum(r.kind == "dataset" for r in records),
-        published=sum(w.status == PUBLISHED and w.record.kind == "dataset" for w in writes),
-        flagged=sum(w.status == FLAGGED and w.record.kind == "dataset" for w in writes),
-        rejected=sum(w.record.kind == "dataset" for w in rejected),
-        unchanged=sum(r.kind == "dataset" for r in records) - sum(w.record.kind == "dataset" for w in writes),
+        found=len(statuses),
+        published=counts[PUBLISHED],
+        flagged=counts[FLAGGED],
+        rejected=counts[REJECTED],
+        unchanged=len(statuses) - sum(record_id in written for record_id in statuses),
         withdrawn=sum(previous[i].kind == "dataset" for i in withdrawn),
-        rejected_ids=[w.record.id for w in rejected],
+        rejected_ids=sorted(i for i, status in statuses.items() if status == REJECTED),
     )
     report("store", 0, 1)
     store.apply(writes, withdrawn, run)
@@ -116,7 +121,7 @@ def harvest_source(source: Source, backends: Backends, progress: Progress | None
     return HarvestResult(run, timings, [(w.record, w.report) for w in rejected])
 
 
-def _changed(record: Record, before, source: Source) -> bool:
+def _changed(record: Record, before: RecordMeta | None, source: Source) -> bool:
     return (
         before is None
         or before.content_hash != record.content_hash

@@ -105,9 +105,8 @@ def _run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph) -> list[ValidationRes
     _, results_graph, _ = pyshacl_validate(
         data, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True
     )
-    results = []
-    for node in results_graph.subjects(SH.resultSeverity, None):
-        results.append(_result(results_graph, node))
+    # only the report's own results: nested sh:detail results (from sh:node) are not ours to count
+    results = [_result(results_graph, node) for node in results_graph.objects(None, SH.result)]
     return sorted(set(results), key=lambda r: (r.focus, r.severity, r.path or "", r.message))
 
 
