@@ -1,3 +1,4 @@
 from catalogue.cli import app
 
-app(prog_name="catalogue")
+if __name__ == "__main__":  # guarded: validation worker processes import this module again
+    app(prog_name="catalogue")

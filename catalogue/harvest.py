@@ -73,6 +73,7 @@ def harvest_source(source: Source, backends: Backends, progress: Progress | None
         quads = parse_document(document)
         lap("parse")
         records = split_records(quads, source.name, settings.base_url)
+        del quads  # the records hold their own copies; a big document should not be kept twice
         lap("split")
         if not any(r.kind == "dataset" for r in records):
             raise NoDatasetsError(document.location, "no dcat:Dataset found in the document")

@@ -42,3 +42,17 @@ def test_report_survives_a_round_trip_through_triples() -> None:
     again = report_from_triples(report_triples(report, "http://c.test/reports/x"))
     assert again.results == report.results
     assert again.violations == report.violations
+
+
+def test_worker_processes_give_the_same_reports(monkeypatch) -> None:
+    import catalogue.validate as validate
+
+    records = split_records(parse_document(Document("d.ttl", DOC.encode())), "be", "http://c.test")
+    in_process = validate_records(records, workers=1)
+    monkeypatch.setattr(validate, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(validate, "BATCH_SIZE", 2)
+    in_workers = validate_records(records, workers=2)
+    assert {k: sorted(v.results, key=repr) for k, v in in_workers.items()} == {
+        k: sorted(v.results, key=repr) for k, v in in_process.items()
+    }
+    assert any(not report.conforms for report in in_workers.values())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -39,6 +40,7 @@ P = {
 }  # fmt: skip
 TITLE, MODIFIED, TOPIC = _n(DCT + "title"), _n(DCT + "modified"), _n(FOAF + "primaryTopic")
 STARTED, ENDED = _n(PROV + "startedAtTime"), _n(PROV + "endedAtTime")
+WRITE_CHUNK = 100_000  # quads per bulk load
 COUNTS = ("found", "published", "flagged", "rejected", "unchanged", "withdrawn")
 
 
@@ -69,27 +71,31 @@ class EmbeddedStore:
 
     # -- writing -------------------------------------------------------------
     def apply(self, writes: Iterable[RecordWrite], withdrawn: Iterable[str], run: HarvestRun) -> None:
-        quads: list[ox.Quad] = []
+        writes = list(writes)
         for write in writes:
-            record_id = write.record.id
-            self._drop(record_id)
-            graph = self.record_graph(record_id)
-            quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in write.record.triples)
-            report_graph = self.report_graph(record_id)
-            quads.extend(
-                ox.Quad(t.subject, t.predicate, t.object, report_graph)
-                for t in report_triples(write.report, report_graph.value)
-            )
-            quads.extend(self._provenance(write, run.ended))
+            self._drop(write.record.id)
         for record_id in withdrawn:
-            subject = self.catalog_record(record_id)
             self._remove_graph(self.record_graph(record_id))
+            subject = self.catalog_record(record_id)
             for quad in list(self.db.quads_for_pattern(subject, P["status"], None, self.provenance)):
                 self.db.remove(quad)
-            quads.append(ox.Quad(subject, P["status"], ox.Literal(WITHDRAWN), self.provenance))
-        quads.extend(self._run_quads(run))
-        self.db.extend(quads)
+            self.db.add(ox.Quad(subject, P["status"], ox.Literal(WITHDRAWN), self.provenance))
+        # A harvest writes hundreds of thousands of quads: load them in slices,
+        # so neither one huge transaction nor the bulk loader's buffers grow with the source.
+        quads = (quad for write in writes for quad in self._record_quads(write, run.ended))
+        while chunk := list(islice(quads, WRITE_CHUNK)):
+            self.db.bulk_extend(chunk)
+        self.db.extend(list(self._run_quads(run)))
         self.db.flush()
+
+    def _record_quads(self, write: RecordWrite, when: datetime) -> Iterator[ox.Quad]:
+        graph = self.record_graph(write.record.id)
+        for t in write.record.triples:
+            yield ox.Quad(t.subject, t.predicate, t.object, graph)
+        report_graph = self.report_graph(write.record.id)
+        for t in report_triples(write.report, report_graph.value):
+            yield ox.Quad(t.subject, t.predicate, t.object, report_graph)
+        yield from self._provenance(write, when)
 
     def add_run(self, run: HarvestRun) -> None:
         self.db.extend(list(self._run_quads(run)))
