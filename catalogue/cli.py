@@ -96,9 +96,13 @@ def run_harvests(backends, names: list[str]) -> int:
         run = result.run
         table.add_row(
             source.name, str(run.found), str(run.published), str(run.flagged), str(run.rejected),
-            str(run.unchanged), str(run.withdrawn), run.error or "",
+            str(run.unchanged), str(run.withdrawn), "failed (below)" if run.error else "",
         )  # fmt: skip
     console.print(table)
+    for _, result in results:
+        if result.run.error:
+            errors.print("[red]error[/red] ", end="")
+            errors.print(result.run.error, markup=False, highlight=False, soft_wrap=True)
     for source, result in results:
         for record, report in result.rejected:
             console.print(f"[yellow]rejected[/yellow] {source.name}: {record.title} <{record.uri}>")
