@@ -93,7 +93,7 @@ def search(backends: Backends, labeller: Labeller, query: SearchQuery, lang: str
         name: [
             FacetValue(
                 value=bucket.value,
-                label=bucket.value if name in ("keyword", "source") else labeller.label(bucket.value, lang),
+                label=_facet_label(backends, labeller, name, bucket.value, lang),
                 count=bucket.count,
                 selected=bucket.value in query.filters.get(name, []),
             )
@@ -102,6 +102,15 @@ def search(backends: Backends, labeller: Labeller, query: SearchQuery, lang: str
         for name in FACETS
     }
     return SearchPage(query, results.total, items, facets)
+
+
+def _facet_label(backends: Backends, labeller: Labeller, facet: str, value: str, lang: str) -> str:
+    if facet == "keyword":
+        return value
+    if facet == "source":
+        titles = {source.name: source.title for source in backends.settings.sources}
+        return titles.get(value, value)
+    return labeller.label(value, lang)
 
 
 def _item(stored: StoredRecord, lang: str) -> ResultItem:

@@ -67,27 +67,37 @@ def datasets(request: Request) -> HTMLResponse:
         page = search(backends, labeller, query, language(request))
     except QueryError as error:
         raise HTTPException(400, str(error)) from error
+    lang = request.query_params.get("lang")  # kept in links only when the visitor chose it
     return render(
         request,
         "datasets.html",
         page=page,
         facet_titles=FACET_TITLES,
         facet_order=FACETS,
-        url_for_page=lambda n: _search_url(query, page=n),
-        url_toggle=lambda name, value: _search_url(query, toggle=(name, value)),
-        url_sort=lambda sort: _search_url(query, sort=sort),
+        url_for_page=lambda n: _search_url(query, lang, page=n),
+        url_toggle=lambda name, value: _search_url(query, lang, toggle=(name, value)),
+        url_sort=lambda sort: _search_url(query, lang, sort=sort),
     )
 
 
 def _search_url(
-    query: SearchQuery, page: int = 1, toggle: tuple[str, str] | None = None, sort: str | None = None
+    query: SearchQuery,
+    lang: str | None,
+    page: int = 1,
+    toggle: tuple[str, str] | None = None,
+    sort: str | None = None,
 ) -> str:
     filters = {name: list(values) for name, values in query.filters.items()}
     if toggle:
         name, value = toggle
         values = filters.setdefault(name, [])
-        values.remove(value) if value in values else values.append(value)
+        if value in values:
+            values.remove(value)
+        else:
+            values.append(value)
     params: list[tuple[str, str]] = [("q", query.text)] if query.text else []
+    if lang:
+        params.append(("lang", lang))
     params += [(name, value) for name in FACETS for value in filters.get(name, [])]
     if (sort or query.sort) != "relevance":
         params.append(("sort", sort or query.sort))

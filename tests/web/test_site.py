@@ -67,7 +67,7 @@ def test_api_search_shape_and_facets(client: TestClient) -> None:
             "count": 1,
         }
     ]
-    assert body["facets"]["source"] == [{"value": "be", "label": "be", "count": 1}]
+    assert body["facets"]["source"] == [{"value": "be", "label": "Belgian node", "count": 1}]
 
 
 def test_api_search_in_other_languages(client: TestClient) -> None:
@@ -135,3 +135,13 @@ def test_sources_page_lists_rejected_records_with_messages(client: TestClient) -
 def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     assert "/api/search" in client.get("/openapi.json").json()["paths"]
+
+
+def test_links_keep_the_chosen_language_and_name_nodes(client: TestClient) -> None:
+    page = client.get("/datasets", params={"q": "genome", "lang": "fr"})
+    assert "lang=fr" in page.text.split('class="facets"')[1]
+    assert "Belgian node" in page.text.split('class="facets"')[1]  # the node facet shows the title
+    body = client.get("/api/search").json()
+    assert body["facets"]["source"] == [{"value": "be", "label": "Belgian node", "count": 2}]
+    switcher = client.get("/datasets", params={"q": "genome", "theme": "x"}).text.split('class="lang"')[1]
+    assert 'name="q" value="genome"' in switcher and 'name="theme" value="x"' in switcher
