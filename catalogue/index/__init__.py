@@ -100,6 +100,13 @@ class SearchHit:
 
 @dataclass
 class SearchResults:
+    """Hits of one page, and facet counts for the whole result.
+
+    A facet with a filter is counted without its own filter (values within a
+    facet are OR-ed, so its other values stay on offer); every other facet is
+    counted over the filtered result.
+    """
+
     total: int
     hits: list[SearchHit]
     facets: dict[str, list[FacetCount]]

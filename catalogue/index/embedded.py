@@ -335,9 +335,8 @@ class EmbeddedIndex:
 
     def search(self, query: SearchQuery) -> SearchResults:
         text = self._text_query(query.text)
-        clauses = [(Occur.Must, text)] if text is not None else []
-        clauses += [(Occur.Must, filter_query) for filter_query in self._filters(query.filters)]
-        tantivy_query = Query.boolean_query(clauses) if clauses else Query.all_query()
+        filters = self._filters(query.filters)
+        tantivy_query = _conjunction(text, list(filters.values()))
 
         searcher = self._index.searcher()
         size = max(0, query.size)
@@ -354,11 +353,18 @@ class EmbeddedIndex:
             )
             total = result.count
             hits = [SearchHit(_id(searcher, address), 0.0) for _, address in result.hits[:size]]
-        facets = self._facets(searcher, tantivy_query, query.facet_size) if total else {}
+        facets = (
+            self._facets(searcher, tantivy_query, query.facet_size, exclude=set(filters)) if total else {}
+        )
+        # A filtered facet is counted without its own filter, so the other values
+        # of that facet stay visible (values within one facet are OR-ed).
+        for name in filters:
+            others = _conjunction(text, [q for other, q in filters.items() if other != name])
+            facets.update(self._facets(searcher, others, query.facet_size, only={name}))
         return SearchResults(total=total, hits=hits, facets={name: facets.get(name, []) for name in FACETS})
 
-    def _filters(self, filters: dict[str, list[str]]) -> list[Query]:
-        queries = []
+    def _filters(self, filters: dict[str, list[str]]) -> dict[str, Query]:
+        queries = {}
         for name, values in filters.items():
             field = FACET_FIELDS.get(name)
             if field is None:
@@ -367,19 +373,26 @@ class EmbeddedIndex:
                 values = [values]
             accepted = [value for value in dict.fromkeys(values) if isinstance(value, str)]
             if accepted:
-                queries.append(Query.term_set_query(self.schema, field, accepted))
+                queries[name] = Query.term_set_query(self.schema, field, accepted)
         return queries
 
-    def _facets(self, searcher: tantivy.Searcher, query: Query, size: int) -> dict[str, list[FacetCount]]:
-        if size <= 0:
+    def _facets(
+        self,
+        searcher: tantivy.Searcher,
+        query: Query,
+        size: int,
+        exclude: set[str] = frozenset(),  # type: ignore[assignment]
+        only: set[str] | None = None,
+    ) -> dict[str, list[FacetCount]]:
+        names = [n for n in FACETS if n not in exclude and (only is None or n in only)]
+        if size <= 0 or not names:
             return {}
         request = {
-            name: {"terms": {"field": field, "size": size + FACET_SLACK}}
-            for name, field in FACET_FIELDS.items()
+            name: {"terms": {"field": FACET_FIELDS[name], "size": size + FACET_SLACK}} for name in names
         }
         result = searcher.aggregate(query, request)
         facets = {}
-        for name in FACETS:
+        for name in names:
             buckets = [
                 (bucket["key"], bucket["doc_count"]) for bucket in result.get(name, {}).get("buckets", [])
             ]
@@ -475,6 +488,12 @@ def _split(text: str) -> tuple[list[str], list[tuple[str, bool]]]:
     words += [(phrase.strip(), False) for phrase in phrases if WORD.fullmatch(phrase.strip())]
     phrases = [phrase for phrase in phrases if not WORD.fullmatch(phrase.strip())]
     return phrases[:MAX_WORDS], list(dict.fromkeys(words))[:MAX_WORDS]
+
+
+def _conjunction(text: Query | None, filters: list[Query]) -> Query:
+    clauses = [(Occur.Must, text)] if text is not None else []
+    clauses += [(Occur.Must, filter_query) for filter_query in filters]
+    return Query.boolean_query(clauses) if clauses else Query.all_query()
 
 
 def _dismax(subqueries: list[Query]) -> Query | None:

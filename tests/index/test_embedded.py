@@ -231,6 +231,19 @@ def test_facet_counts_follow_text_and_filters(catalogue: EmbeddedIndex) -> None:
     assert [bucket.value for bucket in top.facets["source"]] == ["alpha"]
 
 
+def test_a_filtered_facet_still_offers_its_other_values(catalogue: EmbeddedIndex) -> None:
+    filtered = catalogue.search(SearchQuery(filters={"format": [PDF]}))
+    assert filtered.total == 2
+    # the format facet is counted without its own filter: CSV can still be added (OR)
+    assert counts(filtered, "format") == {CSV: 2, PDF: 2}
+    # other facets follow the filter
+    assert counts(filtered, "theme") == {HEAL: 1, TECH: 1}
+    both = catalogue.search(SearchQuery(text="registr*", filters={"format": [PDF], "theme": [TECH]}))
+    assert ids(both) == ["fr-genomics"]
+    assert counts(both, "theme") == {HEAL: 1, TECH: 1}  # text + format, not theme
+    assert counts(both, "format") == {PDF: 1}  # text + theme, not format
+
+
 def test_no_matches_have_empty_facets(catalogue: EmbeddedIndex) -> None:
     results = catalogue.search(SearchQuery(text="nonexistentword"))
     assert results.total == 0
