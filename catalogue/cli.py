@@ -186,8 +186,8 @@ def validate(
         console.print(f"{mark} {label} {record.title!s} <{record.uri}>", highlight=False)
         for item in report.results:
             colour = "red" if item.severity == "Violation" else "yellow"
-            where = "" if item.focus == record.uri else f" on <{item.focus}>"
-            value = f" (found: {item.value})" if item.value else ""
+            where = "" if item.focus == record.uri else f" on {_node(item.focus)}"
+            value = f" (found: {_node(item.value)})" if item.value else ""
             console.print(
                 f"    [{colour}]{item.severity}[/{colour}] {_short(item.path)}{where}: {item.message}{value}",
                 highlight=False,
@@ -211,6 +211,13 @@ def reindex() -> None:
     finally:
         backends.close()
     console.print(f"Indexed {count} datasets.")
+
+
+def _node(term: str) -> str:
+    """Skolem IRIs stand for blank nodes of the input; say so rather than show our IRI."""
+    if "/.well-known/genid/" in term:
+        return "a blank node"
+    return f"<{term}>" if "://" in term or term.startswith("urn:") else repr(term)
 
 
 def _short(iri: str | None) -> str:
