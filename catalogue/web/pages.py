@@ -134,7 +134,11 @@ def sources(request: Request) -> HTMLResponse:
                 "source": source,
                 "runs": backends.store.runs(source.name, limit=1),
                 "published": sum(m.status in VISIBLE for m in datasets),
-                "rejected": [m for m in datasets if m.status == REJECTED],
+                "rejected": [
+                    stored
+                    for m in datasets
+                    if m.status == REJECTED and (stored := backends.store.get(m.id)) is not None
+                ],
             }
         )
     return render(request, "sources.html", rows=rows)

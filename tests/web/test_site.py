@@ -126,6 +126,8 @@ def test_dataset_page_in_the_visitors_language(client: TestClient) -> None:
 def test_sources_page_lists_rejected_records_with_messages(client: TestClient) -> None:
     overview = client.get("/sources")
     assert "Belgian node" in overview.text
+    assert "Broken record without description" in overview.text  # listed with its messages
+    assert "dct:description" in overview.text.split("Broken record without description")[1]
     detail = client.get("/sources/be")
     assert "Broken record without description" in detail.text
     assert "description" in detail.text.lower()
