@@ -48,8 +48,8 @@ class Record:
 def split_records(quads: Iterable[ox.Quad], source: str, base_url: str) -> list[Record]:
     """Datasets first (in document order of their IRIs, sorted), then the catalogue record."""
     edges: Edges = defaultdict(list)
-    for subject, predicate, obj in {(q.subject, q.predicate, q.object) for q in quads}:
-        edges[subject].append((predicate, obj))
+    for quad in quads:  # repeated triples (a TriG graph per member …) are merged in _record
+        edges[quad.subject].append((quad.predicate, quad.object))
     datasets, catalogs = _roots(edges)
     roots = datasets | catalogs
     records, claimed = [], set()
@@ -109,17 +109,21 @@ def _record(
             return ox.NamedNode(_skolem(base_url, anchor, hashes.of(term)))
         return term
 
-    triples = sorted(
-        {
-            ox.Triple(skolemised(subject), predicate, skolemised(obj))
-            for subject in members
-            for predicate, obj in edges[subject]
-        },
-        key=str,
-    )
-    content = hashlib.sha256("\n".join(map(str, triples)).encode()).hexdigest()
+    # Keyed by N-Triples text: it dedupes, gives the canonical order for the
+    # content hash, and is much cheaper than hashing pyoxigraph terms.
+    lines: dict[str, ox.Triple] = {}
+    for subject in members:
+        node = skolemised(subject)
+        for predicate, obj in edges[subject]:
+            value = skolemised(obj)
+            line = f"{node} {predicate} {value}"
+            if line not in lines:
+                lines[line] = ox.Triple(node, predicate, value)
+    ordered = sorted(lines)
+    content = hashlib.sha256("\n".join(ordered).encode()).hexdigest()
+    triples = tuple(lines[line] for line in ordered)
     record_id = f"{source}-{hashlib.sha1(anchor.encode()).hexdigest()[:12]}"
-    return Record(record_id, source, kind, anchor, tuple(triples), content)
+    return Record(record_id, source, kind, anchor, triples, content)
 
 
 def _skolem(base_url: str, scope: str, node_hash: str) -> str:
