@@ -14,7 +14,7 @@ from catalogue.backends import Backends
 from catalogue.index import FACETS, SearchQuery
 from catalogue.namespaces import DCT, FOAF, RDFS, SKOS, VCARD
 from catalogue.profiles import LangText, dataset_view, pick_language
-from catalogue.profiles.dcat_ap_3 import base_language
+from catalogue.profiles.dcat_ap_3 import base_language, choose_language
 from catalogue.store import StoredRecord
 
 MAX_SIZE = 100
@@ -38,6 +38,8 @@ class ResultItem:
     description: str
     status: str
     modified: str | None = None
+    title_lang: str = ""  # the language the title is in ("" when untagged)
+    description_lang: str = ""
     themes: list[str] = field(default_factory=list)
 
 
@@ -115,13 +117,17 @@ def _facet_label(backends: Backends, labeller: Labeller, facet: str, value: str,
 
 def _item(stored: StoredRecord, lang: str) -> ResultItem:
     view = dataset_view(stored.triples, stored.meta.uri)
+    title, title_lang = choose_language(view.title, lang)
+    description, description_lang = choose_language(view.description, lang)
     return ResultItem(
         id=stored.meta.id,
         uri=stored.meta.uri,
         source=stored.meta.source,
-        title=pick_language(view.title, lang) or stored.meta.uri,
-        description=pick_language(view.description, lang) or "",
+        title=title or stored.meta.uri,
+        description=description or "",
         status=stored.meta.status,
         modified=view.modified,
         themes=view.themes,
+        title_lang=title_lang,
+        description_lang=description_lang,
     )

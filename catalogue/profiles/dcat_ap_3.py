@@ -125,13 +125,19 @@ def base_language(tag: str | None) -> str:
 
 def pick_language(text: LangText, lang: str) -> str | None:
     """The visitor's language, else English, else untagged, else any language."""
+    return choose_language(text, lang)[0]
+
+
+def choose_language(text: LangText, lang: str) -> tuple[str | None, str]:
+    """Like :func:`pick_language`, also saying which language was chosen ("" if untagged),
+    so pages can mark text that is not in the page's language (``lang`` attribute)."""
     for candidate in (lang, "en", ""):
         if text.get(candidate):
-            return text[candidate][0]
-    for values in text.values():
+            return text[candidate][0], candidate
+    for language, values in text.items():
         if values:
-            return values[0]
-    return None
+            return values[0], language
+    return None, ""
 
 
 def dataset_view(triples: Iterable[ox.Triple], uri: str) -> DatasetView:

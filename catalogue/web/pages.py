@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from catalogue.index import FACETS, QueryError, SearchQuery
 from catalogue.profiles import dataset_view, pick_language
+from catalogue.profiles.dcat_ap_3 import choose_language
 from catalogue.search import search
 from catalogue.store import REJECTED, VISIBLE
 from catalogue.web.params import language, search_query
@@ -41,6 +42,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "lang": lang,
             "label": lambda iri: labeller.label(iri, lang) if iri else "",
             "pick": lambda text: pick_language(text, lang) or "",
+            # the language of the text pick() shows, for a lang attribute where it differs
+            "lang_of": lambda text: choose_language(text, lang)[1] or None,
             **context,
         },
         status_code=status_code,

@@ -147,3 +147,14 @@ def test_links_keep_the_chosen_language_and_name_nodes(client: TestClient) -> No
     assert body["facets"]["source"] == [{"value": "be", "label": "Belgian node", "count": 2}]
     switcher = client.get("/datasets", params={"q": "genome", "theme": "x"}).text.split('class="lang"')[1]
     assert 'name="q" value="genome"' in switcher and 'name="theme" value="x"' in switcher
+
+
+def test_text_in_another_language_is_marked_for_screen_readers(client: TestClient) -> None:
+    rid = record_id(client, "genome")
+    german = client.get(f"/datasets/{rid}", params={"lang": "de"}).text
+    assert '<html lang="de">' in german
+    assert '<h1 lang="en">Whole-genome sequencing of rare diseases</h1>' in german
+    dutch = client.get(f"/datasets/{rid}", params={"lang": "nl"}).text
+    assert "<h1>Volledige genoomsequentie van zeldzame ziekten</h1>" in dutch
+    results = client.get("/datasets", params={"q": "genome", "lang": "de"}).text
+    assert 'lang="en">Whole-genome sequencing of rare diseases</a>' in results
