@@ -59,6 +59,9 @@ class ParseError(InputError):
 
 
 def detect_format(document: Document) -> ox.RdfFormat:
+    if re.match(rb"\s*(<!doctype html|<html)", document.data[:1024], re.IGNORECASE):
+        served = f" (served as {document.content_type})" if document.content_type else ""
+        raise ParseError(document.location, f"this is an HTML page{served}, not an RDF document")
     if document.content_type in MEDIA_TYPES and document.content_type not in (
         "text/plain",
         "application/xml",

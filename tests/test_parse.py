@@ -87,3 +87,11 @@ def test_rdfxml_plain_internal_entities_still_work() -> None:
     data = (RDFXML_HEAD.format(entities=entities) + RDFXML_BODY.format(value="Plain")).encode()
     quads = parse_document(Document("ok.rdf", data))
     assert [q.object.value for q in quads] == ["Plain"]
+
+
+def test_an_html_page_is_named_as_such() -> None:
+    page = Document(
+        "https://node.example/catalog", b"<!DOCTYPE html><html><body>Hi</body></html>", "text/html"
+    )
+    with pytest.raises(ParseError, match=r"HTML page \(served as text/html\), not an RDF document"):
+        parse_document(page)
