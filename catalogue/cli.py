@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,6 +12,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from catalogue.config import ConfigError, Settings, load_settings, locate_config
+
+if TYPE_CHECKING:
+    from catalogue.backends import Backends
 
 app = typer.Typer(help="A FAIR dataset catalogue for DCAT-AP metadata.", no_args_is_help=True)
 console = Console()
@@ -42,7 +45,7 @@ def settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-def backends_for(current: Settings):
+def backends_for(current: Settings) -> Backends:
     from catalogue.backends import open_backends
     from catalogue.store import StoreLockedError
 
@@ -71,7 +74,7 @@ def harvest(
     raise typer.Exit(1 if failed else 0)
 
 
-def run_harvests(backends, names: list[str]) -> int:
+def run_harvests(backends: Backends, names: list[str]) -> int:
     """Harvest with a progress bar and print the summary table; returns the number of failures."""
     from catalogue.harvest import harvest_source
 
@@ -121,7 +124,7 @@ def serve(
     run_server(backends_for(settings()), host, port)
 
 
-def run_server(backends, host: str, port: int) -> None:
+def run_server(backends: Backends, host: str, port: int) -> None:
     import uvicorn
 
     from catalogue.web import create_app
