@@ -32,7 +32,7 @@ from catalogue.store import (
     RecordWrite,
     Store,
 )
-from catalogue.validate import ValidationReport, validate_records
+from catalogue.validate import ShapesError, ValidationReport, validate_records
 from catalogue.vocabularies import Vocabularies
 
 #: called as progress(stage, done, total)
@@ -78,15 +78,15 @@ def harvest_source(source: Source, backends: Backends, progress: Progress | None
         if not any(r.kind == "dataset" for r in records):
             raise NoDatasetsError(document.location, "no dcat:Dataset found in the document")
     except InputError as error:
-        run = HarvestRun(
-            source.name, started, datetime.now(UTC), "failed", error=f"source {source.name!r}: {error}"
-        )
-        store.add_run(run)
-        return HarvestResult(run, timings)
+        return _failed(store, source, started, str(error), timings)
 
     previous = store.states(source.name)
     changed = [r for r in records if _changed(r, previous.get(r.id), source)]
-    reports = validate_records(changed, source.profile, progress=lambda d, t: report("validate", d, t))
+    try:
+        reports = validate_records(changed, source.profile, progress=lambda d, t: report("validate", d, t))
+    except (ShapesError, FileNotFoundError, RuntimeError, OSError) as error:
+        # the profile's shapes or the validation workers failed: nothing is stored
+        return _failed(store, source, started, f"validation could not run: {error}", timings)
     lap("validate")
 
     writes = [
@@ -120,6 +120,14 @@ def harvest_source(source: Source, backends: Backends, progress: Progress | None
     index_writes(backends.index, writes, withdrawn, backends.vocabularies)
     lap("index")
     return HarvestResult(run, timings, [(w.record, w.report) for w in rejected])
+
+
+def _failed(store: Store, source: Source, started: datetime, message: str, timings: dict) -> HarvestResult:
+    run = HarvestRun(
+        source.name, started, datetime.now(UTC), "failed", error=f"source {source.name!r}: {message}"
+    )
+    store.add_run(run)
+    return HarvestResult(run, timings)
 
 
 def _changed(record: Record, before: RecordMeta | None, source: Source) -> bool:

@@ -117,3 +117,19 @@ def test_reindex_rebuilds_search_from_the_store(feed_server, open_catalogue) -> 
     assert backends.index.count() == 0
     assert reindex(backends.store, backends.index, backends.vocabularies) == 2
     assert backends.index.search(SearchQuery(text="beta")).total == 1
+
+
+def test_a_profile_whose_shapes_cannot_be_loaded_fails_the_harvest_cleanly(
+    feed_server, open_catalogue, monkeypatch, tmp_path
+) -> None:
+    import catalogue.validate as validate
+
+    url = serve(feed_server, dataset("a", "Alpha"))
+    source = Source(name="be", title="Belgium", url=url)
+    backends = open_catalogue(source)
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> . this is not turtle")
+    monkeypatch.setattr(validate, "profile_shapes", lambda profile: broken)
+    run = harvest_source(source, backends).run
+    assert run.outcome == "failed" and "validation could not run" in run.error and "broken.ttl" in run.error
+    assert backends.store.metas("be") == []
