@@ -102,6 +102,20 @@ class Store(Protocol):
         """What published records say about these IRIs (labels of publishers …)."""
         ...
 
+    def record_graph(self, record_id: str) -> ox.NamedNode:
+        """The named graph that holds a record's triples."""
+        ...
+
+    def provenance_graph(self) -> ox.NamedNode: ...
+
+    def visible_graphs(self) -> list[ox.NamedNode]:
+        """Graphs of the records that are published (or flagged): what the public sees."""
+        ...
+
+    def query(self, sparql: str, **options: object) -> object:
+        """Run a SPARQL query (pyoxigraph's ``Store.query`` options: default_graph, named_graphs …)."""
+        ...
+
     def close(self) -> None: ...
 
 

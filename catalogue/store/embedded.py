@@ -224,6 +224,12 @@ class EmbeddedStore:
             )
         return found
 
+    def provenance_graph(self) -> ox.NamedNode:
+        return self.provenance
+
+    def visible_graphs(self) -> list[ox.NamedNode]:
+        return [self.record_graph(m.id) for m in self.metas(statuses=VISIBLE)]
+
     def query(self, sparql: str, **options: object) -> object:
         return self.db.query(sparql, **options)
 

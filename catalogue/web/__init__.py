@@ -15,7 +15,7 @@ from catalogue import __version__
 from catalogue.backends import Backends
 from catalogue.resources import templates_dir
 from catalogue.search import Labeller
-from catalogue.web import api, pages
+from catalogue.web import api, feed, linked_data, pages, sparql
 
 
 def create_app(backends: Backends) -> FastAPI:
@@ -31,6 +31,9 @@ def create_app(backends: Backends) -> FastAPI:
     environment = Environment(loader=FileSystemLoader(templates_dir()), autoescape=True)
     app.state.templates = Jinja2Templates(env=environment)
     app.include_router(api.router)
+    app.include_router(sparql.router)
+    app.include_router(feed.router)
+    app.include_router(linked_data.router)  # before pages: /datasets/{id}.ttl etc.
     app.include_router(pages.router)
 
     @app.get("/static/style.css", include_in_schema=False)
