@@ -216,6 +216,40 @@ def reindex() -> None:
     console.print(f"Indexed {count} datasets.")
 
 
+@app.command()
+def export(
+    format: Annotated[
+        str, typer.Option("--format", help="nq (a named graph per record) or ttl (merged)")
+    ] = "nq",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file to write (default: catalogue.FORMAT.gz)")
+    ] = None,
+) -> None:
+    """Write every visible record to a gzip-compressed N-Quads or Turtle file (as /dump.FORMAT.gz)."""
+    from catalogue.feed import DUMPS, dump
+    from catalogue.store import open_store
+
+    if format not in DUMPS:
+        errors.print(f"[red]--format must be one of {', '.join(DUMPS)}[/red]")
+        raise typer.Exit(2)
+    current = settings()
+    target = output or Path(f"catalogue.{format}.gz")
+    try:  # read-only: works beside a running `catalogue serve`
+        store = open_store(current.store_dir, current.base_url, read_only=True)
+    except OSError as error:
+        errors.print(f"[red]Cannot open the store at {current.store_dir}:[/red] {error}")
+        raise typer.Exit(2) from None
+    written = 0
+    try:
+        with open(target, "wb") as out:
+            for chunk in dump(store, format):
+                out.write(chunk)
+                written += len(chunk)
+    finally:
+        store.close()
+    console.print(f"Wrote {target} ({written:,} bytes, gzip-compressed {format}).")
+
+
 def _node(term: str) -> str:
     """Skolem IRIs stand for blank nodes of the input; say so rather than show our IRI."""
     if "/.well-known/genid/" in term:

@@ -56,6 +56,7 @@ class EmbeddedStore:
                     "(stop `catalogue serve` before harvesting from the command line)"
                 ) from error
             raise
+        self.read_only = read_only
         self.base = base_url
         self.provenance = _n(f"{base_url}/graphs/provenance")
 
@@ -234,7 +235,8 @@ class EmbeddedStore:
         return self.db.query(sparql, **options)
 
     def close(self) -> None:
-        self.db.flush()
+        if not self.read_only:  # a read-only store refuses to flush
+            self.db.flush()
         del self.db
 
 

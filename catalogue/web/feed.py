@@ -1,5 +1,125 @@
-"""(being written)"""
+"""The DCAT-AP feed (``/catalog``) and the dumps (``/dump.nq.gz``, ``/dump.ttl.gz``).
 
-from fastapi import APIRouter
+A thin router: what is written lives in :mod:`catalogue.feed`. Parameters are
+checked and the page selected before the response starts, so a bad request
+is a 400; the body then streams one record at a time.
 
-router = APIRouter()
+The dumps are served as gzip *files* (``Content-Type: application/gzip`` and a
+``Content-Disposition`` filename), not as N-Quads/Turtle with
+``Content-Encoding: gzip``: they are downloads, and a client that decodes
+Content-Encoding transparently would save a ``.gz`` name over plain text.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import StreamingResponse
+
+from catalogue.feed import (
+    BY_SUFFIX,
+    DEFAULT_PAGE_SIZE,
+    DUMPS,
+    MAX_PAGE_SIZE,
+    FeedQuery,
+    Format,
+    dump,
+    feed_chunks,
+    negotiate,
+    parse_datetime,
+    select_page,
+)
+from catalogue.index import FACETS, QueryError
+
+router = APIRouter(tags=["feed"])
+
+FEED_DOC = (
+    "The whole catalogue as DCAT-AP: our dcat:Catalog, a sub-catalogue per source, each dataset's "
+    "full description and a dcat:CatalogRecord, paged with hydra:PartialCollectionView. "
+    "Parameters: page, page_size (default 100, at most 1000), modified_since (ISO 8601, on the time "
+    "the record's content was stored), q and the facet filters of /api/search "
+    f"({', '.join(FACETS)}; repeat one to accept several values)."
+)
+
+
+def feed_query(request: Request) -> FeedQuery:
+    params = request.query_params
+    since = params.get("modified_since")
+    try:
+        modified_since = parse_datetime(since) if since else None
+    except ValueError:
+        raise HTTPException(400, "modified_since must be an ISO 8601 date or date-time") from None
+    return FeedQuery(
+        page=_whole(params.get("page"), "page", 1, 1_000_000),
+        page_size=_whole(params.get("page_size"), "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+        modified_since=modified_since,
+        text=(params.get("q") or "").strip()[:500],
+        filters={name: params.getlist(name) for name in FACETS if params.getlist(name)},
+    )
+
+
+def _whole(raw: str | None, name: str, default: int, maximum: int) -> int:
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise HTTPException(400, f"{name} must be a whole number from 1 to {maximum}")
+    return int(raw)
+
+
+def _feed(request: Request, fmt: Format, negotiated: bool) -> StreamingResponse:
+    backends = request.app.state.backends
+    query = feed_query(request)
+    try:
+        page = select_page(backends, query)
+    except QueryError as error:
+        raise HTTPException(400, str(error)) from error
+    headers = {"Vary": "Accept"} if negotiated else {}
+    media_type = fmt.media_type + ("; charset=utf-8" if fmt.media_type.startswith("text/") else "")
+    return StreamingResponse(feed_chunks(backends, page, fmt), media_type=media_type, headers=headers)
+
+
+@router.get("/catalog", summary="DCAT-AP feed of the catalogue", description=FEED_DOC)
+def catalog(request: Request) -> StreamingResponse:
+    fmt = negotiate(request.headers.get("accept"))
+    if fmt is None:
+        raise HTTPException(406, "available: " + ", ".join(f.media_type for f in BY_SUFFIX.values()))
+    return _feed(request, fmt, negotiated=True)
+
+
+def _suffixed(fmt: Format):
+    def route(request: Request) -> StreamingResponse:
+        return _feed(request, fmt, negotiated=False)
+
+    return route
+
+
+for _suffix, _format in BY_SUFFIX.items():
+    router.add_api_route(
+        f"/catalog.{_suffix}",
+        _suffixed(_format),
+        methods=["GET"],
+        summary=f"DCAT-AP feed of the catalogue as {_format.name}",
+        description=FEED_DOC,
+    )
+
+
+def _dump_route(fmt: str):
+    def route(request: Request) -> StreamingResponse:
+        filename = f"catalogue.{fmt}.gz"
+        return StreamingResponse(
+            dump(request.app.state.backends.store, fmt),
+            media_type="application/gzip",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    return route
+
+
+for _dump in DUMPS:
+    router.add_api_route(
+        f"/dump.{_dump}.gz",
+        _dump_route(_dump),
+        methods=["GET"],
+        summary=f"Every visible record ({DUMPS[_dump]}), gzip-compressed",
+        description="A download: application/gzip with a filename. N-Quads keep each record in its "
+        "named graph; Turtle merges all records.",
+    )

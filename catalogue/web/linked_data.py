@@ -1,5 +1,305 @@
-"""(being written)"""
+"""Linked data out: every resource as HTML or RDF, and the files crawlers look for.
 
-from fastapi import APIRouter
+``/`` (our dcat:Catalog), ``/datasets/{id}`` and ``/sources/{name}`` answer
+by the Accept header (HTML for browsers and ``*/*``; Turtle, JSON-LD, RDF/XML,
+N-Triples for programs; 406 otherwise) and by suffix (``/datasets/{id}.ttl``,
+``/index.jsonld`` …). These routes come before the HTML pages' and call them
+for HTML. Negotiated answers carry ``Vary``; datasets carry an ``ETag`` and
+``Last-Modified`` and answer conditional requests with 304.
 
-router = APIRouter()
+ETags: an RDF representation's is strong — its bytes follow from the record's
+content hash, its status and the syntax (serialization is ordered). An HTML
+page's is weak: it also shows labels from vocabularies and other records, in
+the visitor's language, through templates that change between releases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import quote
+from xml.etree import ElementTree as ET
+
+import pyoxigraph as ox
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from catalogue import __version__
+from catalogue.config import Settings
+from catalogue.namespaces import DCAT, DCT, FOAF, RDF_TYPE, XSD
+from catalogue.negotiation import HTML, RDF_FORMATS, RdfSyntax, choose_rdf, serialize, split_suffix
+from catalogue.store import VISIBLE, WITHDRAWN, Store, StoredRecord
+from catalogue.web import pages
+from catalogue.web.params import language
+
+router = APIRouter(include_in_schema=False)
+METHODS = ["GET", "HEAD"]
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+CATALOGUE_DESCRIPTION = "Dataset descriptions harvested from national nodes and validated against DCAT-AP."
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+TYPE = _n(RDF_TYPE)
+
+
+@dataclass
+class Resource:
+    """What one URL can answer with."""
+
+    path: str  # without suffix, e.g. /datasets/be-0123
+    suffix_path: str  # what the suffix is appended to: /index for /
+    html: Callable[[], Response]
+    triples: Callable[[], list[ox.Triple]]
+    #: strong ETag material for the RDF (the syntax is added); None: hash of the triples
+    tag: str | None = None
+    #: weak ETag material for the HTML page; None: no ETag on the page (it changes with every harvest)
+    html_tag: str | None = None
+    modified: datetime | None = None
+
+
+# -- routes ---------------------------------------------------------------------
+
+
+@router.api_route("/", methods=METHODS)
+def home(request: Request) -> Response:
+    return _home(request, None)
+
+
+@router.api_route("/index.{suffix}", methods=METHODS)
+def home_rdf(request: Request, suffix: str) -> Response:
+    _, syntax = split_suffix(f"index.{suffix}")
+    if syntax is None:
+        raise HTTPException(404, "Not found.")
+    return _home(request, syntax)
+
+
+def _home(request: Request, syntax: RdfSyntax | None) -> Response:
+    backends = request.app.state.backends
+    resource = Resource(
+        path="/",
+        suffix_path="/index",
+        html=lambda: pages.home(request),
+        triples=lambda: catalogue_triples(backends.settings, backends.store),
+    )
+    return respond(request, resource, syntax)
+
+
+@router.api_route("/datasets/{name}", methods=METHODS)
+def dataset(request: Request, name: str) -> Response:
+    backends = request.app.state.backends
+    record_id, syntax = split_suffix(name)
+    stored = backends.store.get(record_id)
+    if stored is None or stored.meta.kind != "dataset":
+        raise HTTPException(404, f"There is no dataset with id {record_id!r}.")
+    meta = stored.meta
+    path = f"/datasets/{quote(record_id, safe='')}"
+    resource = Resource(
+        path=path,
+        suffix_path=path,
+        html=lambda: pages.dataset_page(request, stored),
+        triples=lambda: record_triples(backends.settings.base_url, stored),
+        tag=f"{meta.content_hash[:32]}-{meta.status}",
+        html_tag=f"{meta.content_hash[:32]}-{meta.status}-{language(request)}-{__version__}",
+        modified=meta.harvested,
+    )
+    return respond(request, resource, syntax)
+
+
+@router.api_route("/sources/{name}", methods=METHODS)
+def source(request: Request, name: str) -> Response:
+    backends = request.app.state.backends
+    source_name, syntax = split_suffix(name)
+    try:
+        backends.settings.source(source_name)
+    except KeyError:
+        raise HTTPException(404, f"There is no node called {source_name!r}.") from None
+    catalogues = source_catalogues(backends.store, source_name)
+    path = f"/sources/{quote(source_name, safe='')}"
+    resource = Resource(
+        path=path,
+        suffix_path=path,
+        html=lambda: pages.source_page(request, source_name),
+        triples=lambda: source_triples(backends.settings, source_name, catalogues),
+        modified=max((c.meta.harvested for c in catalogues), default=None),
+    )
+    return respond(request, resource, syntax)
+
+
+@router.get("/robots.txt", response_class=PlainTextResponse)
+def robots(request: Request) -> PlainTextResponse:
+    base = request.app.state.backends.settings.base_url
+    # The JSON API and SPARQL repeat what the pages say, and search result pages
+    # (/datasets?…) are an endless space of facet combinations: the sitemap lists
+    # every dataset page instead.
+    lines = [
+        "User-agent: *",
+        "Disallow: /api/",
+        "Disallow: /sparql",
+        "Disallow: /datasets?",
+        "Allow: /",
+        "",
+        f"Sitemap: {base}/sitemap.xml",
+    ]
+    return PlainTextResponse("\n".join(lines) + "\n")
+
+
+@router.get("/sitemap.xml")
+def sitemap(request: Request) -> Response:
+    backends = request.app.state.backends
+    base = backends.settings.base_url
+    urlset = ET.Element("urlset", xmlns=SITEMAP_NS)
+
+    def url(path: str, lastmod: datetime | None = None) -> None:
+        entry = ET.SubElement(urlset, "url")
+        ET.SubElement(entry, "loc").text = base + path
+        if lastmod is not None:
+            ET.SubElement(entry, "lastmod").text = _w3c_datetime(lastmod)
+
+    url("/")
+    url("/datasets")
+    url("/sources")
+    for source_config in backends.settings.sources:
+        url(f"/sources/{quote(source_config.name, safe='')}")
+    for meta in backends.store.metas(statuses=VISIBLE):
+        if meta.kind == "dataset":
+            url(f"/datasets/{quote(meta.id, safe='')}", meta.harvested)
+    body = ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
+    return Response(body, media_type="application/xml")
+
+
+# -- negotiation and conditional requests -----------------------------------------
+
+
+def respond(request: Request, resource: Resource, syntax: RdfSyntax | None) -> Response:
+    """The representation asked for by suffix (``syntax``) or else by Accept, or 304/406."""
+    negotiated = syntax is None
+    chosen: RdfSyntax | str | None = syntax or choose_rdf(request.headers.get("accept"))
+    if chosen is None:
+        offered = ", ".join([HTML, *(f.media_type for f in RDF_FORMATS)])
+        raise HTTPException(406, f"This resource is available as {offered}.")
+    alternates = [{"type": f.media_type, "href": f"{resource.suffix_path}.{f.suffix}"} for f in RDF_FORMATS]
+    headers: dict[str, str] = {}
+    if negotiated:
+        headers["Vary"] = "Accept, Accept-Language" if chosen == HTML else "Accept"
+    if resource.modified is not None:
+        headers["Last-Modified"] = format_datetime(resource.modified.astimezone(UTC), usegmt=True)
+
+    body: bytes | None = None
+    if isinstance(chosen, RdfSyntax):
+        if resource.tag is not None:
+            headers["ETag"] = f'"{resource.tag}-{chosen.suffix}"'
+        else:
+            body = serialize(resource.triples(), chosen)
+            headers["ETag"] = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        if negotiated:
+            headers["Content-Location"] = f"{resource.suffix_path}.{chosen.suffix}"
+    elif resource.html_tag is not None:
+        headers["ETag"] = f'W/"{resource.html_tag}"'
+    headers["Link"] = ", ".join(f'<{a["href"]}>; rel="alternate"; type="{a["type"]}"' for a in alternates)
+
+    if _not_modified(request, headers.get("ETag"), resource.modified):
+        return Response(status_code=304, headers=headers)
+    if isinstance(chosen, RdfSyntax):
+        if body is None:
+            body = serialize(resource.triples(), chosen)
+        return Response(body, media_type=chosen.media_type, headers=headers)
+    request.state.alternates = alternates  # base.html links them in <head>
+    response = resource.html()
+    response.headers.update(headers)
+    return response
+
+
+def _not_modified(request: Request, etag: str | None, modified: datetime | None) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match (weak comparison) wins over If-Modified-Since."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        if etag is None:
+            return False
+        wanted = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in wanted or etag.removeprefix("W/") in wanted
+    if_modified_since = request.headers.get("if-modified-since")
+    if if_modified_since and modified is not None:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return modified.replace(microsecond=0) <= since
+    return False
+
+
+def _w3c_datetime(value: datetime) -> str:
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# -- the RDF we serve --------------------------------------------------------------
+
+
+def _datetime_literal(value: datetime) -> ox.Literal:
+    return ox.Literal(_w3c_datetime(value), datatype=_n(XSD + "dateTime"))
+
+
+def catalog_record(base_url: str, stored: StoredRecord) -> list[ox.Triple]:
+    """Our dcat:CatalogRecord for a harvested record: ``{base}/records/{id}``."""
+    record = _n(f"{base_url}/records/{quote(stored.meta.id, safe='')}")
+    return [
+        ox.Triple(record, TYPE, _n(DCAT + "CatalogRecord")),
+        ox.Triple(record, _n(FOAF + "primaryTopic"), _n(stored.meta.uri)),
+        ox.Triple(record, _n(DCT + "modified"), _datetime_literal(stored.meta.harvested)),
+    ]
+
+
+def record_triples(base_url: str, stored: StoredRecord) -> list[ox.Triple]:
+    """A record's triples as harvested (original IRIs) and its catalogue record."""
+    return [*stored.triples, *catalog_record(base_url, stored)]
+
+
+def source_catalogues(store: Store, name: str) -> list[StoredRecord]:
+    """The catalogue-level records of a source (usually one: its dcat:Catalog)."""
+    found = []
+    for meta in store.metas(name):
+        if meta.kind == "catalog" and meta.status != WITHDRAWN and (stored := store.get(meta.id)):
+            found.append(stored)
+    return found
+
+
+def source_catalogue_iri(settings: Settings, name: str, catalogues: list[StoredRecord]) -> str:
+    """The source's own catalogue IRI, or ours for it when it published none."""
+    return catalogues[0].meta.uri if catalogues else f"{settings.base_url}/sources/{name}#catalog"
+
+
+def source_triples(settings: Settings, name: str, catalogues: list[StoredRecord]) -> list[ox.Triple]:
+    if not catalogues:
+        iri = _n(source_catalogue_iri(settings, name, catalogues))
+        return [
+            ox.Triple(iri, TYPE, _n(DCAT + "Catalog")),
+            ox.Triple(iri, _n(DCT + "title"), ox.Literal(settings.source(name).title)),
+        ]
+    return [t for stored in catalogues for t in record_triples(settings.base_url, stored)]
+
+
+def catalogue_triples(settings: Settings, store: Store) -> list[ox.Triple]:
+    """Our dcat:Catalog, ``{base}/catalog``: title, description, publisher, a part per source."""
+    catalog = _n(f"{settings.base_url}/catalog")
+    publisher = _n(f"{settings.base_url}/catalog#publisher")
+    triples = [
+        ox.Triple(catalog, TYPE, _n(DCAT + "Catalog")),
+        ox.Triple(catalog, _n(DCT + "title"), ox.Literal(settings.title)),
+        ox.Triple(catalog, _n(DCT + "description"), ox.Literal(CATALOGUE_DESCRIPTION, language="en")),
+        ox.Triple(catalog, _n(DCT + "publisher"), publisher),
+        ox.Triple(catalog, _n(FOAF + "homepage"), _n(f"{settings.base_url}/")),
+        ox.Triple(publisher, TYPE, _n(FOAF + "Agent")),
+        ox.Triple(publisher, _n(FOAF + "name"), ox.Literal(settings.title)),
+    ]
+    for source_config in settings.sources:
+        metas = [m for m in store.metas(source_config.name) if m.kind == "catalog" and m.status != WITHDRAWN]
+        part = _n(metas[0].uri if metas else f"{settings.base_url}/sources/{source_config.name}#catalog")
+        triples.append(ox.Triple(catalog, _n(DCT + "hasPart"), part))
+    return triples

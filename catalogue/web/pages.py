@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from catalogue.index import FACETS, QueryError, SearchQuery
 from catalogue.profiles import dataset_view, pick_language
 from catalogue.profiles.dcat_ap_3 import choose_language
+from catalogue.schema_org import dataset_jsonld, script_json
 from catalogue.search import search
-from catalogue.store import REJECTED, VISIBLE
+from catalogue.store import REJECTED, VISIBLE, StoredRecord
 from catalogue.web.params import language, search_query
 
 router = APIRouter(include_in_schema=False)
@@ -54,7 +56,6 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
     return render(request, "error.html", status_code=status_code, status=status_code, message=message)
 
 
-@router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
     backends = request.app.state.backends
     counts = Counter(m.source for m in backends.store.metas(statuses=VISIBLE) if m.kind == "dataset")
@@ -111,18 +112,37 @@ def _search_url(
     return "/datasets?" + urlencode(params)
 
 
-@router.get("/datasets/{record_id}", response_class=HTMLResponse)
-def dataset(request: Request, record_id: str) -> HTMLResponse:
+def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:
+    """A dataset's HTML page, with its schema.org description for search engines.
+
+    The route is in :mod:`catalogue.web.linked_data`, which negotiates between
+    this page and the record's RDF.
+    """
     backends = request.app.state.backends
-    stored = backends.store.get(record_id)
-    if stored is None or stored.meta.kind != "dataset":
-        raise HTTPException(404, f"There is no dataset with id {record_id!r}.")
     view = dataset_view(stored.triples, stored.meta.uri)
     try:
         source = backends.settings.source(stored.meta.source)
     except KeyError:
         source = None
-    return render(request, "dataset.html", record=stored, view=view, source=source)
+    lang = language(request)
+    labeller = request.app.state.labeller
+    base = backends.settings.base_url
+    schema = dataset_jsonld(
+        view,
+        url=f"{base}/datasets/{quote(stored.meta.id, safe='')}",
+        catalogue_name=backends.settings.title,
+        catalogue_url=f"{base}/",
+        lang=lang,
+        label=lambda iri: labeller.label(iri, lang),
+    )
+    return render(
+        request,
+        "dataset.html",
+        record=stored,
+        view=view,
+        source=source,
+        schema_org=Markup(script_json(schema)),
+    )
 
 
 @router.get("/sources", response_class=HTMLResponse)
@@ -147,7 +167,6 @@ def sources(request: Request) -> HTMLResponse:
     return render(request, "sources.html", rows=rows)
 
 
-@router.get("/sources/{name}", response_class=HTMLResponse)
 def source_page(request: Request, name: str) -> HTMLResponse:
     backends = request.app.state.backends
     try:

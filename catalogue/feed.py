@@ -1,0 +1,556 @@
+"""The DCAT-AP feed of the whole catalogue, and dumps of every visible record.
+
+Everything here is a plain function that takes the backends (or just the
+store) and yields ``bytes``, so the web routes and ``catalogue export`` stream
+the same output and memory does not grow with the size of the catalogue:
+selecting a page keeps only the records' metadata (ids, sources, times), and
+each record's triples are read, serialized and dropped one record at a time.
+
+The feed (``/catalog``) is our own ``dcat:Catalog`` with one sub-catalogue per
+source (``dct:hasPart``), each dataset with its full harvested description
+(original IRIs kept) and a ``dcat:CatalogRecord`` per dataset, paged with a
+Hydra ``PartialCollectionView``. What we add conforms to DCAT-AP 3.0.0:
+
+* the catalogue and the sub-catalogues have a title, a description and one
+  publisher, an agent we describe (``foaf:Agent`` + ``foaf:name``);
+* a catalogue record has ``foaf:primaryTopic`` (the dataset), exactly one
+  ``dct:modified`` (when this content was stored: the time the record's
+  content hash last changed) and, only when it passed validation without
+  violations, ``dct:conformsTo`` the profile (typed ``dct:Standard``). It has
+  no ``dct:source``: in DCAT-AP 3 that is "source metadata", a link to *another
+  catalogue record* (``sh:class dcat:CatalogRecord``), the one at the source,
+  which we do not have; and no ``adms:status``: it is the ADMS *change type*
+  (created / updated / deleted) of the editorial flow, not our publication
+  status, and we do not know whether a content change was a creation or an update;
+* ``dcat:Dataset rdfs:subClassOf dcat:Resource`` (an axiom of DCAT itself) is
+  stated once per page, because the official shapes require the primary topic
+  of a record to be a ``dcat:Resource`` and validate without inference.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+
+from catalogue.backends import Backends
+from catalogue.config import Source
+from catalogue.index import FACETS, SearchQuery
+from catalogue.namespaces import (
+    ADMS,
+    CAT,
+    DCAT,
+    DCATAP,
+    DCT,
+    FOAF,
+    HYDRA,
+    LOCN,
+    PROV,
+    RDF,
+    RDF_TYPE,
+    RDFS,
+    SKOS,
+    SPDX,
+    VCARD,
+    XSD,
+)
+from catalogue.store import PUBLISHED, VISIBLE, Store
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+#: the profiles records are validated against, as the standards they conform to
+PROFILES = {"dcat-ap-3": ("https://semiceu.github.io/DCAT-AP/releases/3.0.0/", "DCAT-AP 3.0.0")}
+
+PREFIXES = {
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "dcat": DCAT,
+    "dct": DCT,
+    "foaf": FOAF,
+    "vcard": VCARD,
+    "skos": SKOS,
+    "adms": ADMS,
+    "prov": PROV,
+    "spdx": SPDX,
+    "locn": LOCN,
+    "dcatap": DCATAP,
+    "hydra": HYDRA,
+}
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    media_type: str
+    suffix: str
+
+
+TURTLE = Format("turtle", "text/turtle", "ttl")
+NTRIPLES = Format("n-triples", "application/n-triples", "nt")
+RDFXML = Format("rdf/xml", "application/rdf+xml", "rdf")
+JSONLD = Format("json-ld", "application/ld+json", "jsonld")
+FORMATS = (TURTLE, NTRIPLES, RDFXML, JSONLD)
+BY_SUFFIX = {f.suffix: f for f in FORMATS}
+#: media types a client may ask for, and what we answer with
+MEDIA_TYPES = {
+    "text/turtle": TURTLE,
+    "application/x-turtle": TURTLE,
+    "application/n-triples": NTRIPLES,
+    "text/plain": NTRIPLES,
+    "application/rdf+xml": RDFXML,
+    "application/xml": RDFXML,
+    "application/ld+json": JSONLD,
+    "application/json": JSONLD,
+}
+
+
+def negotiate(accept: str | None) -> Format | None:
+    """The format an Accept header prefers (q-values; ties by our order); None if none fits."""
+    if not accept or not accept.strip():
+        return TURTLE
+    best: tuple[float, int, Format] | None = None
+    for position, part in enumerate(accept.split(",")):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        media = media.lower()
+        weight = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if weight <= 0:
+            continue
+        if media in ("*/*", "text/*", "application/*"):
+            candidate = TURTLE if media != "application/*" else NTRIPLES
+            # a wildcard counts a little less than an explicit type of the same weight
+            rank = (weight - 0.0001, -position - 1000, candidate)
+        elif media in MEDIA_TYPES:
+            rank = (weight, -position, MEDIA_TYPES[media])
+        else:
+            continue
+        if best is None or rank[:2] > best[:2]:
+            best = rank
+    return best[2] if best else None
+
+
+# -- selecting a page -----------------------------------------------------------
+
+
+@dataclass
+class FeedQuery:
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+    modified_since: datetime | None = None
+    text: str = ""
+    #: facet name (one of catalogue.index.FACETS) -> accepted values
+    filters: dict[str, list[str]] = field(default_factory=dict)
+
+    def link(self, base_url: str, page: int) -> str:
+        """The IRI of one page of this selection."""
+        params: list[tuple[str, str]] = [("page", str(page))]
+        if self.page_size != DEFAULT_PAGE_SIZE:
+            params.append(("page_size", str(self.page_size)))
+        if self.modified_since is not None:
+            params.append(("modified_since", self.modified_since.isoformat()))
+        if self.text:
+            params.append(("q", self.text))
+        params += [(name, value) for name in FACETS for value in self.filters.get(name, [])]
+        return f"{base_url}/catalog?{urlencode(params)}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What selecting and paging need of a visible record (far lighter than ``RecordMeta``)."""
+
+    id: str
+    source: str
+    kind: str
+    uri: str
+    status: str
+    profile: str
+    harvested: datetime
+
+
+VISIBLE_QUERY = """
+PREFIX cat: <{cat}> PREFIX dct: <{dct}> PREFIX foaf: <{foaf}>
+SELECT ?id ?source ?kind ?uri ?status ?profile ?modified WHERE {{
+  GRAPH <{graph}> {{
+    ?record cat:recordId ?id ; cat:source ?source ; cat:kind ?kind ; cat:status ?status ;
+            foaf:primaryTopic ?uri ; dct:modified ?modified .
+    OPTIONAL {{ ?record cat:profile ?profile }}
+    FILTER(?status IN ({statuses}))
+  }}
+}} ORDER BY ?id
+"""
+
+
+def visible_entries(store: Store) -> list[Entry]:
+    """Every visible record, in id order, read with one query of the provenance graph.
+
+    ``Store.metas`` would do, but it materialises every provenance triple of
+    every record (and the harvest runs) per call: at 10,000 records that is a
+    second and ~100 MB per page of the feed.
+    """
+    query = VISIBLE_QUERY.format(
+        cat=CAT,
+        dct=DCT,
+        foaf=FOAF,
+        graph=store.provenance_graph().value,
+        statuses=", ".join(f'"{status}"' for status in VISIBLE),
+    )
+    entries = []
+    for row in store.query(query):  # type: ignore[attr-defined]
+        profile = row["profile"]
+        entries.append(
+            Entry(
+                id=row["id"].value,
+                source=row["source"].value,
+                kind=row["kind"].value,
+                uri=row["uri"].value,
+                status=row["status"].value,
+                profile=profile.value if profile is not None else "",
+                harvested=parse_datetime(row["modified"].value),
+            )
+        )
+    return entries
+
+
+@dataclass
+class FeedPage:
+    query: FeedQuery
+    total: int
+    #: the dataset records on this page, in id order
+    entries: list[Entry]
+    #: when the catalogue last changed (the newest visible record), if it has any
+    modified: datetime | None
+    #: the newest visible record per source
+    source_modified: dict[str, datetime]
+    #: visible catalogue-level records ("kind" catalog) by source
+    source_records: dict[str, Entry]
+
+    @property
+    def last(self) -> int:
+        return max(1, math.ceil(self.total / self.query.page_size))
+
+
+def parse_datetime(text: str) -> datetime:
+    """ISO 8601 date or date-time; without a zone it is taken as UTC. Raises ValueError."""
+    value = datetime.fromisoformat(text.strip())
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def select_page(backends: Backends, query: FeedQuery) -> FeedPage:
+    """Which datasets are on a page, and the totals (raises index.QueryError on a bad ``q``)."""
+    visible = visible_entries(backends.store)
+    modified: datetime | None = None
+    source_modified: dict[str, datetime] = {}
+    source_records: dict[str, Entry] = {}
+    datasets = []
+    for meta in visible:
+        modified = meta.harvested if modified is None else max(modified, meta.harvested)
+        previous = source_modified.get(meta.source)
+        source_modified[meta.source] = meta.harvested if previous is None else max(previous, meta.harvested)
+        if meta.kind == "dataset":
+            datasets.append(meta)
+        else:
+            source_records[meta.source] = meta
+    del visible
+    if query.modified_since is not None:
+        datasets = [m for m in datasets if m.harvested >= query.modified_since]
+    if query.text or query.filters:
+        wanted = matching_ids(backends, query)
+        datasets = [m for m in datasets if m.id in wanted]
+    start = (query.page - 1) * query.page_size
+    return FeedPage(
+        query=query,
+        total=len(datasets),
+        entries=datasets[start : start + query.page_size],
+        modified=modified,
+        source_modified=source_modified,
+        source_records=source_records,
+    )
+
+
+def matching_ids(backends: Backends, query: FeedQuery) -> set[str]:
+    """Every id the search index matches for the query's words and facet filters."""
+    search = SearchQuery(text=query.text, filters=query.filters, page=1, size=1, facet_size=0)
+    total = backends.index.search(search).total
+    if not total:
+        return set()
+    search.size = total
+    return {hit.id for hit in backends.index.search(search).hits}
+
+
+# -- the feed's triples ---------------------------------------------------------
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+TYPE = _n(RDF_TYPE)
+A_CATALOG, A_RECORD, A_AGENT = _n(DCAT + "Catalog"), _n(DCAT + "CatalogRecord"), _n(FOAF + "Agent")
+TITLE, DESCRIPTION, PUBLISHER = _n(DCT + "title"), _n(DCT + "description"), _n(DCT + "publisher")
+MODIFIED, NAME = _n(DCT + "modified"), _n(FOAF + "name")
+
+
+def _datetime(value: datetime) -> ox.Literal:
+    return ox.Literal(value.astimezone(UTC).isoformat(), datatype=_n(XSD + "dateTime"))
+
+
+def header_triples(backends: Backends, page: FeedPage) -> list[ox.Triple]:
+    """Our catalogue, its publisher, the sub-catalogues and the Hydra paging of one page."""
+    settings, query = backends.settings, page.query
+    base = settings.base_url
+    catalog, agent = _n(f"{base}/catalog"), _n(f"{base}/catalog#publisher")
+    view = _n(query.link(base, query.page))
+    triples = [
+        (catalog, TYPE, A_CATALOG),
+        (catalog, TYPE, _n(HYDRA + "Collection")),
+        (catalog, TITLE, ox.Literal(settings.title)),
+        (
+            catalog,
+            DESCRIPTION,
+            ox.Literal(
+                f"{settings.title}: the dataset descriptions harvested from "
+                f"{len(settings.sources)} sources and published after DCAT-AP validation."
+            ),
+        ),
+        (catalog, PUBLISHER, agent),
+        (agent, TYPE, A_AGENT),
+        (agent, NAME, ox.Literal(settings.title)),
+        (catalog, _n(HYDRA + "totalItems"), ox.Literal(str(page.total), datatype=_n(XSD + "integer"))),
+        (catalog, _n(HYDRA + "view"), view),
+        (view, TYPE, _n(HYDRA + "PartialCollectionView")),
+        (view, _n(HYDRA + "first"), _n(query.link(base, 1))),
+        (view, _n(HYDRA + "last"), _n(query.link(base, page.last))),
+        # DCAT's own axioms, which the official shapes need (no inference) for foaf:primaryTopic
+        (_n(DCAT + "Dataset"), _n(RDFS + "subClassOf"), _n(DCAT + "Resource")),
+        (_n(DCAT + "DatasetSeries"), _n(RDFS + "subClassOf"), _n(DCAT + "Resource")),
+    ]
+    if page.modified is not None:
+        triples.append((catalog, MODIFIED, _datetime(page.modified)))
+    if query.page > 1:
+        triples.append((view, _n(HYDRA + "previous"), _n(query.link(base, min(query.page - 1, page.last)))))
+    if query.page < page.last:
+        triples.append((view, _n(HYDRA + "next"), _n(query.link(base, query.page + 1))))
+    standards = {m.profile for m in page.entries if m.status == PUBLISHED and m.profile in PROFILES}
+    for profile in sorted(standards):
+        iri, title = PROFILES[profile]
+        triples += [(_n(iri), TYPE, _n(DCT + "Standard")), (_n(iri), TITLE, ox.Literal(title))]
+    sources = {s.name: s for s in settings.sources}
+    names = sorted(set(sources) | set(page.source_modified) | {m.source for m in page.entries})
+    for name in names:
+        source = sources.get(name) or Source(name=name, title=name, url="")
+        triples += _sub_catalogue(backends, page, catalog, agent, source)
+    return [ox.Triple(*t) for t in triples]
+
+
+def _sub_catalogue(
+    backends: Backends, page: FeedPage, catalog: ox.NamedNode, agent: ox.NamedNode, source: Source
+) -> list[tuple]:
+    sub = _n(f"{backends.settings.base_url}/sources/{source.name}")
+    triples: list[tuple] = [
+        (catalog, _n(DCT + "hasPart"), sub),
+        (catalog, _n(DCAT + "catalog"), sub),
+        (sub, TYPE, A_CATALOG),
+        (sub, TITLE, ox.Literal(source.title)),
+    ]
+    if source.name in page.source_modified:
+        triples.append((sub, MODIFIED, _datetime(page.source_modified[source.name])))
+    descriptions: list[ox.Literal] = []
+    publisher: list[tuple] = []
+    record = page.source_records.get(source.name)
+    stored = backends.store.get(record.id) if record is not None else None
+    if stored is not None:
+        # From the source's own catalogue description, only what conforms as we
+        # use it: its descriptions (literals), and its publisher when it is one
+        # IRI described as a foaf:Agent with a foaf:name.
+        root = _n(stored.meta.uri)
+        descriptions = [t.object for t in stored.triples if t.subject == root and t.predicate == DESCRIPTION]
+        descriptions = [d for d in descriptions if isinstance(d, ox.Literal)]
+        publishers = {t.object for t in stored.triples if t.subject == root and t.predicate == PUBLISHER}
+        if len(publishers) == 1 and isinstance(next(iter(publishers)), ox.NamedNode):
+            who = next(iter(publishers))
+            names = [
+                t.object
+                for t in stored.triples
+                if t.subject == who and t.predicate == NAME and isinstance(t.object, ox.Literal)
+            ]
+            typed = any(
+                t.subject == who and t.predicate == TYPE and t.object == A_AGENT for t in stored.triples
+            )
+            if typed and names:
+                publisher = [(sub, PUBLISHER, who), (who, TYPE, A_AGENT)] + [(who, NAME, n) for n in names]
+    if not descriptions:
+        where = f" ({source.url})" if source.url.startswith(("http://", "https://")) else ""
+        descriptions = [ox.Literal(f"Datasets harvested from {source.title}{where}.")]
+    triples += [(sub, DESCRIPTION, d) for d in descriptions]
+    triples += publisher or [(sub, PUBLISHER, agent)]
+    return triples
+
+
+def entry_triples(backends: Backends, meta: Entry) -> list[ox.Triple] | None:
+    """A dataset's full description, its catalogue record, and the links to both."""
+    triples = record_triples(backends.store, meta.id)
+    if not triples:  # withdrawn while the feed was being written
+        return None
+    base = backends.settings.base_url
+    dataset, record = _n(meta.uri), _n(f"{base}/records/{meta.id}")
+    extra = [
+        (_n(f"{base}/catalog"), _n(DCAT + "dataset"), dataset),
+        (_n(f"{base}/sources/{meta.source}"), _n(DCAT + "record"), record),
+        (record, TYPE, A_RECORD),
+        (record, _n(FOAF + "primaryTopic"), dataset),
+        (record, MODIFIED, _datetime(meta.harvested)),
+    ]
+    if meta.status == PUBLISHED and meta.profile in PROFILES:
+        extra.append((record, _n(DCT + "conformsTo"), _n(PROFILES[meta.profile][0])))
+    return triples + [ox.Triple(*t) for t in extra]
+
+
+def record_triples(store: Store, record_id: str) -> list[ox.Triple]:
+    """A record's triples, and nothing else (``Store.get`` also reads the validation report)."""
+    graph = store.record_graph(record_id).value
+    return list(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))  # type: ignore[call-overload]
+
+
+# -- serializing in chunks ------------------------------------------------------
+
+
+class ChunkWriter:
+    """Writes one document in pieces: ``start()``, ``chunk(triples)`` any number of times, ``end()``.
+
+    Each piece is serialized by pyoxigraph on its own; the pieces are then
+    stitched into one valid document: N-Triples as they are; Turtle with one
+    prefix block first and each piece's own prefix lines dropped; JSON-LD as
+    one ``{"@graph": [...]}`` of expanded node objects; RDF/XML as the
+    ``rdf:Description`` elements of each piece inside one ``rdf:RDF`` element
+    (pyoxigraph declares each property's namespace on the element itself when
+    it is given no prefixes, so the elements stand alone).
+    """
+
+    def __init__(self, fmt: Format) -> None:
+        self.fmt = fmt
+        self.first = True
+
+    def start(self) -> bytes:
+        if self.fmt is TURTLE:
+            return "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in PREFIXES.items()).encode() + b"\n"
+        if self.fmt is JSONLD:
+            return b'{"@graph": ['
+        if self.fmt is RDFXML:
+            return (
+                b'<?xml version="1.0" encoding="UTF-8"?>\n'
+                b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+                b'xmlns:its="http://www.w3.org/2005/11/its">\n'
+            )
+        return b""
+
+    def chunk(self, triples: Iterable[ox.Triple | ox.Quad]) -> bytes:
+        fmt = self.fmt
+        if fmt is NTRIPLES:
+            return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        if fmt is TURTLE:
+            text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+            return _drop_prefix_lines(text)
+        if fmt is JSONLD:
+            text = ox.serialize(triples, format=ox.RdfFormat.JSON_LD).strip()
+            inner = text[1:-1].strip() if text.startswith(b"[") and text.endswith(b"]") else b""
+            if not inner:
+                return b""
+            out = inner if self.first else b",\n" + inner
+            self.first = False
+            return out
+        if fmt is RDFXML:
+            text = ox.serialize(triples, format=ox.RdfFormat.RDF_XML)
+            opening = text.find(b"<rdf:RDF")
+            body_start = text.find(b">", opening) + 1
+            body_end = text.rfind(b"</rdf:RDF>")
+            if opening < 0 or body_end < body_start:  # an empty graph: <rdf:RDF .../>
+                return b""
+            return text[body_start:body_end].strip(b"\n") + b"\n"
+        raise ValueError(f"unknown format {fmt.name}")
+
+    def end(self) -> bytes:
+        if self.fmt is JSONLD:
+            return b"]}\n"
+        if self.fmt is RDFXML:
+            return b"</rdf:RDF>\n"
+        return b""
+
+
+def _drop_prefix_lines(text: bytes) -> bytes:
+    position = 0
+    while text.startswith(b"@prefix ", position):
+        position = text.index(b"\n", position) + 1
+    return text[position:].lstrip(b"\n")
+
+
+def feed_chunks(backends: Backends, page: FeedPage, fmt: Format) -> Iterator[bytes]:
+    """The page as a document in ``fmt``: the catalogue first, then one chunk per dataset."""
+    writer = ChunkWriter(fmt)
+    yield writer.start()
+    yield writer.chunk(header_triples(backends, page))
+    for meta in page.entries:
+        triples = entry_triples(backends, meta)
+        if triples is not None:
+            yield writer.chunk(triples)
+    yield writer.end()
+
+
+def catalog_feed(backends: Backends, query: FeedQuery, fmt: Format = TURTLE) -> Iterator[bytes]:
+    """Select the page and write it (selection happens on the first ``next``)."""
+    yield from feed_chunks(backends, select_page(backends, query), fmt)
+
+
+# -- dumps ------------------------------------------------------------------------
+
+DUMPS = {"nq": "application/n-quads", "ttl": "text/turtle"}
+
+
+def dump_chunks(store: Store, fmt: str) -> Iterator[bytes]:
+    """Every visible record, uncompressed: N-Quads in its record graph, or Turtle merged."""
+    if fmt not in DUMPS:
+        raise ValueError(f"dump format must be one of {', '.join(DUMPS)}")
+    writer = ChunkWriter(TURTLE) if fmt == "ttl" else None
+    if writer is not None:
+        yield writer.start()
+    for meta in visible_entries(store):
+        triples = record_triples(store, meta.id)
+        if not triples:
+            continue
+        if writer is not None:
+            yield writer.chunk(triples)
+        else:
+            graph = store.record_graph(meta.id)
+            yield ox.serialize(
+                (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples),
+                format=ox.RdfFormat.N_QUADS,
+            )
+
+
+def gzipped(chunks: Iterable[bytes], level: int = 6) -> Iterator[bytes]:
+    """Compress a stream on the fly into one gzip member."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)  # wbits 16+15: gzip header and trailer
+    for chunk in chunks:
+        out = compressor.compress(chunk)
+        if out:
+            yield out
+    yield compressor.flush()
+
+
+def dump(store: Store, fmt: str) -> Iterator[bytes]:
+    """The gzip-compressed dump, as ``/dump.{fmt}.gz`` serves it and ``catalogue export`` writes it."""
+    if fmt not in DUMPS:
+        raise ValueError(f"dump format must be one of {', '.join(DUMPS)}")
+    return gzipped(dump_chunks(store, fmt))

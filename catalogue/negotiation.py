@@ -1,0 +1,203 @@
+"""Content negotiation: Accept headers with q-values, and the RDF formats we serve.
+
+Framework-free, so any route (dataset pages, source pages, the DCAT-AP feed …)
+can use it: :func:`negotiate` picks one of the server's offers for an Accept
+header (RFC 9110 §12.5.1), :data:`RDF_FORMATS` names each RDF syntax by media
+type and by URL suffix, and :func:`serialize` writes triples in one of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from catalogue.namespaces import (
+    ADMS,
+    DCAT,
+    DCATAP,
+    DCT,
+    FOAF,
+    HEALTHDCATAP,
+    LOCN,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    SPDX,
+    VCARD,
+    XSD,
+)
+
+HTML = "text/html"
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    """One entry of an Accept header: ``type/subtype;params;q=…``."""
+
+    type: str
+    subtype: str
+    q: float = 1.0
+    params: tuple[tuple[str, str], ...] = ()
+
+    def matches(self, media_type: str) -> bool:
+        kind, _, sub = media_type.lower().partition("/")
+        return self.type == "*" or (self.type == kind and self.subtype in ("*", sub))
+
+    @property
+    def specificity(self) -> int:
+        """``*/*`` < ``text/*`` < ``text/html`` < ``text/html;level=1``."""
+        if self.type == "*":
+            return 0
+        if self.subtype == "*":
+            return 1
+        return 3 if self.params else 2
+
+
+# a media range entry: commas inside quoted parameter values do not split
+_ENTRY = re.compile(r'(?:[^,"]|"(?:[^"\\]|\\.)*")+')
+_PARAM = re.compile(r'\s*([^=\s;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+_TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """The valid media ranges of an Accept header, best first (q, then specificity).
+
+    Malformed entries (no ``/``, a bad token, a q-value that is not a number
+    from 0 to 1) are skipped, as RFC 9110 lets a server do. A lone ``*`` (sent
+    by some old clients) counts as ``*/*``.
+    """
+    ranges: list[MediaRange] = []
+    for entry in _ENTRY.findall(header or ""):
+        media, _, rest = entry.strip().partition(";")
+        media = media.strip().lower()
+        if media == "*":
+            media = "*/*"
+        kind, slash, sub = media.partition("/")
+        if not slash or not _TOKEN.match(kind) or not _TOKEN.match(sub) or (kind == "*" and sub != "*"):
+            continue
+        q, params, valid = 1.0, [], True
+        for name, value in _PARAM.findall(rest):
+            name = name.lower()
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    valid = False
+                    break
+                if not 0.0 <= q <= 1.0:
+                    valid = False
+                    break
+                break  # what follows q are accept-extensions, not media type parameters
+            params.append((name, value.strip().strip('"')))
+        if valid:
+            ranges.append(MediaRange(kind, sub, q, tuple(params)))
+    return sorted(ranges, key=lambda r: (-r.q, -r.specificity))
+
+
+def quality(ranges: Sequence[MediaRange], media_type: str) -> float:
+    """The q-value the client gives a media type: that of the most specific range that matches it."""
+    matching = [r for r in ranges if r.matches(media_type)]
+    if not matching:
+        return 0.0
+    return max(matching, key=lambda r: r.specificity).q
+
+
+def negotiate(accept: str | None, offers: Sequence[str]) -> str | None:
+    """The offer the client prefers, or None when it accepts none of them (→ 406).
+
+    ``offers`` are in the server's order of preference, which breaks ties:
+    ``*/*``, a missing header, or one without a single valid entry get the first.
+    """
+    if not offers:
+        return None
+    ranges = parse_accept(accept)
+    if not ranges:
+        return offers[0]
+    best, best_q = None, 0.0
+    for offer in offers:
+        q = quality(ranges, offer)
+        if q > best_q:
+            best, best_q = offer, q
+    return best
+
+
+@dataclass(frozen=True)
+class RdfSyntax:
+    suffix: str  # in URLs: /datasets/{id}.ttl
+    media_type: str
+    format: ox.RdfFormat
+    aliases: tuple[str, ...] = ()  # other media types clients use for it
+
+
+RDF_FORMATS: tuple[RdfSyntax, ...] = (
+    RdfSyntax("ttl", "text/turtle", ox.RdfFormat.TURTLE, ("application/x-turtle",)),
+    RdfSyntax("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD),
+    RdfSyntax("rdf", "application/rdf+xml", ox.RdfFormat.RDF_XML),
+    RdfSyntax("nt", "application/n-triples", ox.RdfFormat.N_TRIPLES),
+)
+BY_SUFFIX = {f.suffix: f for f in RDF_FORMATS}
+BY_MEDIA_TYPE = {media: f for f in RDF_FORMATS for media in (f.media_type, *f.aliases)}
+
+#: what a resource with an HTML page and RDF versions offers, in our order of preference:
+#: HTML first, so browsers and ``*/*`` get the page
+#: (aliases last, so ``application/*`` gets JSON-LD, not application/x-turtle)
+RDF_ONLY: tuple[str, ...] = (
+    *(f.media_type for f in RDF_FORMATS),
+    *(alias for f in RDF_FORMATS for alias in f.aliases),
+)
+HTML_AND_RDF: tuple[str, ...] = (HTML, *RDF_ONLY)
+
+
+def choose_rdf(accept: str | None, offers: Sequence[str] = HTML_AND_RDF) -> RdfSyntax | str | None:
+    """:data:`HTML`, an :class:`RdfSyntax`, or None when nothing offered is acceptable."""
+    chosen = negotiate(accept, offers)
+    if chosen is None or chosen == HTML:
+        return chosen
+    return BY_MEDIA_TYPE[chosen]
+
+
+def split_suffix(name: str) -> tuple[str, RdfSyntax | None]:
+    """``"be-0123.ttl"`` → ``("be-0123", turtle)``; a name without a known suffix is returned whole."""
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem and suffix in BY_SUFFIX:
+        return stem, BY_SUFFIX[suffix]
+    return name, None
+
+
+PREFIXES = {
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "dcat": DCAT,
+    "dct": DCT,
+    "foaf": FOAF,
+    "vcard": VCARD,
+    "skos": SKOS,
+    "adms": ADMS,
+    "prov": PROV,
+    "spdx": SPDX,
+    "locn": LOCN,
+    "dcatap": DCATAP,
+    "healthdcatap": HEALTHDCATAP,
+}
+
+
+def serialize(triples: Iterable[ox.Triple], syntax: RdfSyntax) -> bytes:
+    """Triples in one syntax, in a stable order (so equal content gives equal bytes).
+
+    JSON-LD comes out of pyoxigraph in expanded form (full IRIs, no context):
+    valid JSON-LD 1.1 that every processor reads the same way.
+    """
+    ordered = sorted(set(triples), key=str)
+    iris = {
+        term.value
+        for t in ordered
+        for term in (t.subject, t.predicate, t.object, getattr(t.object, "datatype", None))
+        if isinstance(term, ox.NamedNode)
+    }
+    used = {name: ns for name, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
+    return ox.serialize(ordered, format=syntax.format, prefixes=used)

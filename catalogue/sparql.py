@@ -1,0 +1,487 @@
+"""The SPARQL 1.1 query service behind ``/sparql``: dataset, guard, limits, formats.
+
+**Dataset.** The public default graph is the union of the graphs of visible
+(published or flagged) records; those record graphs and the provenance graph
+are the named graphs. pyoxigraph can restrict a query to a list of graphs
+(``default_graph=[…]``), but it then looks every triple pattern up once per
+graph: with ~10,000 record graphs a two-pattern join took 17 s instead of
+7 ms. So :class:`VisibleDataset` keeps an in-memory pyoxigraph store holding
+exactly the public dataset (the union materialised as its default graph, the
+visible record graphs and the provenance graph as named graphs) and queries it
+with no dataset options. It is rebuilt when the store changes: every harvest
+writes one ``cat:HarvestRun`` into the provenance graph, so their number is a
+generation counter checked (in about a millisecond) before each query.
+
+**Limits.** Queries run in worker threads (pyoxigraph releases the GIL while it
+evaluates), at most ``max_concurrent`` at a time; more are refused at once
+(:class:`Busy`). The caller waits at most ``timeout`` seconds (:class:`Timeout`);
+the worker also checks the clock between solutions and stops there. pyoxigraph
+0.5 has no way to cancel a query from Python, so a query whose first solution
+takes long (ORDER BY, GROUP BY, COUNT over a cross join) keeps its thread busy
+until pyoxigraph returns it; its answer is then dropped. That CPU time and
+memory are not bounded, only the number of such threads is. Results over
+``max_rows`` solutions or ``max_triples`` triples are refused
+(:class:`TooLarge`) rather than silently truncated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from catalogue.store import Store
+
+DEFAULT_TIMEOUT = 10.0  # seconds per query
+DEFAULT_MAX_ROWS = 10_000  # SELECT solutions
+DEFAULT_MAX_TRIPLES = 100_000  # CONSTRUCT / DESCRIBE triples
+DEFAULT_MAX_CONCURRENT = 4  # queries evaluated at the same time
+
+RESULTS_FORMATS = {  # name: (media type, pyoxigraph format)
+    "json": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
+    "xml": ("application/sparql-results+xml", ox.QueryResultsFormat.XML),
+    "csv": ("text/csv", ox.QueryResultsFormat.CSV),
+    "tsv": ("text/tab-separated-values", ox.QueryResultsFormat.TSV),
+}
+RDF_FORMATS = {
+    "turtle": ("text/turtle", ox.RdfFormat.TURTLE),
+    "ntriples": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    "rdfxml": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
+}
+#: media types we answer, by the format name they select (first one is the preferred)
+RESULTS_MEDIA = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+RDF_MEDIA = {
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/n-triples": "ntriples",
+    "text/plain": "ntriples",
+    "application/rdf+xml": "rdfxml",
+    "application/xml": "rdfxml",
+    "text/xml": "rdfxml",
+    "application/ld+json": "jsonld",
+    "application/json": "jsonld",
+}
+#: ``format=`` values (and aliases SPARQLWrapper and others send)
+FORMAT_ALIASES = {
+    "json": "json",
+    "xml": "xml",
+    "csv": "csv",
+    "tsv": "tsv",
+    "turtle": "turtle",
+    "ttl": "turtle",
+    "n3": "turtle",
+    "ntriples": "ntriples",
+    "nt": "ntriples",
+    "n-triples": "ntriples",
+    "rdfxml": "rdfxml",
+    "rdf": "rdfxml",
+    "rdf+xml": "rdfxml",
+    "jsonld": "jsonld",
+    "json-ld": "jsonld",
+    "html": "html",
+}
+#: a results format name for a graph result (and back), when the client asked by name
+GRAPH_EQUIVALENT = {"json": "jsonld", "xml": "rdfxml"}
+SELECT_EQUIVALENT = {"jsonld": "json", "rdfxml": "xml"}
+
+UPDATE_START = re.compile(
+    r"^\s*(?:(?:#[^\n]*\n|\s)*(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>))*(?:#[^\n]*\n|\s)*"
+    r"(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
+    re.IGNORECASE,
+)
+
+
+class SparqlError(Exception):
+    """A query that cannot be answered; ``status`` is the HTTP status to answer with."""
+
+    status = 400
+
+
+class QuerySyntaxError(SparqlError):
+    status = 400
+
+
+class UpdateRefused(SparqlError):
+    status = 403
+
+
+class Timeout(SparqlError):
+    status = 503
+
+
+class Busy(SparqlError):
+    status = 503
+
+
+class TooLarge(SparqlError):
+    status = 413
+
+
+class NotAcceptable(SparqlError):
+    status = 406
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = DEFAULT_TIMEOUT
+    max_rows: int = DEFAULT_MAX_ROWS
+    max_triples: int = DEFAULT_MAX_TRIPLES
+    max_concurrent: int = DEFAULT_MAX_CONCURRENT
+
+
+@dataclass
+class Answer:
+    """A serialized result: ``kind`` is "bindings", "boolean" or "graph"."""
+
+    kind: str
+    format: str
+    media_type: str
+    body: bytes
+    rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]] | None = None
+    variables: list[str] | None = None
+
+
+# -- the dataset ----------------------------------------------------------------
+
+#: every harvest (and every failed one) adds one run to the provenance graph
+GENERATION_QUERY = (
+    "PREFIX cat: <https://w3id.org/catalogue/ns#> "
+    "SELECT (COUNT(?run) AS ?n) WHERE { GRAPH ?g { ?run a cat:HarvestRun } }"
+)
+
+
+class VisibleDataset:
+    """An in-memory copy of what the public may query, rebuilt when the store changes."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._view: ox.Store | None = None
+        self._generation: int | None = None
+        self.build_seconds = 0.0
+
+    def generation(self) -> int:
+        solutions = self.store.query(GENERATION_QUERY, named_graphs=[self.store.provenance_graph()])
+        return int(next(iter(solutions))["n"].value)  # type: ignore[call-overload]
+
+    def current(self) -> ox.Store:
+        generation = self.generation()
+        if self._view is not None and generation == self._generation:
+            return self._view
+        with self._lock:
+            if self._view is None or generation != self._generation:
+                started = time.perf_counter()
+                self._view = self._build()
+                self._generation = generation
+                self.build_seconds = time.perf_counter() - started
+            return self._view
+
+    def _build(self) -> ox.Store:
+        provenance = self.store.provenance_graph()
+        graphs = [*self.store.visible_graphs(), provenance]
+        default = ox.DefaultGraph()
+
+        def quads() -> Iterator[ox.Quad]:
+            solutions = self.store.query(
+                "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=graphs
+            )
+            for solution in solutions:  # type: ignore[attr-defined]
+                graph, s, p, o = solution[0], solution[1], solution[2], solution[3]
+                yield ox.Quad(s, p, o, graph)
+                if graph != provenance:
+                    yield ox.Quad(s, p, o, default)
+
+        view = ox.Store()
+        view.bulk_extend(quads())
+        return view
+
+
+# -- negotiation ----------------------------------------------------------------
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    """Media ranges of an Accept header, best first (stable for equal q)."""
+    if not header:
+        return [("*/*", 1.0)]
+    ranges = []
+    for position, part in enumerate(header.split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        if not pieces[0]:
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        ranges.append((pieces[0].lower(), q, position))
+    ranges.sort(key=lambda r: (-r[1], r[2]))
+    return [(media, q) for media, q, _ in ranges if q > 0]
+
+
+def quality(accept: list[tuple[str, float]], media: str) -> float:
+    kind = media.split("/")[0]
+    best, specificity = 0.0, -1
+    for pattern, q in accept:
+        if pattern == media:
+            level = 2
+        elif pattern == f"{kind}/*":
+            level = 1
+        elif pattern == "*/*":
+            level = 0
+        else:
+            continue
+        if level > specificity:
+            best, specificity = q, level
+    return best
+
+
+def negotiate(accept: list[tuple[str, float]], offers: dict[str, str], preferred: str) -> str | None:
+    """The format name of the best acceptable media type, or None."""
+    scored = []
+    for position, (media, name) in enumerate(offers.items()):
+        q = quality(accept, media)
+        if q > 0:
+            scored.append((-q, 0 if name == preferred else 1, position, name))
+    return min(scored)[3] if scored else None
+
+
+def choose_format(format_param: str | None, accept_header: str | None) -> tuple[str | None, str | None]:
+    """(results format, graph format) for this request; None where nothing is acceptable."""
+    if format_param:
+        name = FORMAT_ALIASES.get(format_param.strip().lower())
+        if name is None:
+            raise SparqlError(f"unknown format {format_param!r}; use one of {', '.join(FORMAT_NAMES)}")
+        if name in RESULTS_FORMATS:
+            return name, GRAPH_EQUIVALENT.get(name)
+        return SELECT_EQUIVALENT.get(name), name
+    accept = parse_accept(accept_header)
+    return negotiate(accept, RESULTS_MEDIA, "json"), negotiate(accept, RDF_MEDIA, "turtle")
+
+
+FORMAT_NAMES = [*RESULTS_FORMATS, *RDF_FORMATS]
+
+
+# -- execution ------------------------------------------------------------------
+
+
+def check_query(query: str) -> None:
+    if not query.strip():
+        raise QuerySyntaxError("the query is empty")
+    if UPDATE_START.match(query):
+        raise UpdateRefused("this endpoint is read-only: SPARQL Update operations are not accepted")
+
+
+def _iris(values: Iterable[str], what: str) -> list[ox.NamedNode]:
+    nodes = []
+    for value in values:
+        try:
+            nodes.append(ox.NamedNode(value))
+        except ValueError as error:
+            raise SparqlError(f"{what} {value!r} is not an IRI: {error}") from error
+    return nodes
+
+
+def _term_json(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> dict[str, object]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {
+        "type": "triple",
+        "value": {
+            "subject": _term_json(term.subject),
+            "predicate": _term_json(term.predicate),
+            "object": _term_json(term.object),
+        },
+    }
+
+
+def results_json(variables: list[str], rows: list[dict]) -> bytes:
+    bindings = [{name: _term_json(term) for name, term in row.items()} for row in rows]
+    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}).encode()
+
+
+class SparqlService:
+    """Answers SPARQL queries over the public dataset of a store, within limits."""
+
+    def __init__(self, store: Store, limits: Limits | None = None) -> None:
+        self.store = store
+        self.limits = limits or Limits()
+        self.dataset = VisibleDataset(store)
+        self._pool = ThreadPoolExecutor(self.limits.max_concurrent, thread_name_prefix="sparql")
+        self._running = 0
+        self._count_lock = threading.Lock()
+
+    def execute(
+        self,
+        query: str,
+        results_format: str | None = "json",
+        graph_format: str | None = "turtle",
+        default_graph_uris: Iterable[str] = (),
+        named_graph_uris: Iterable[str] = (),
+        deadline: float | None = None,
+    ) -> Answer:
+        """Run one query in this thread and serialize its result."""
+        check_query(query)
+        deadline = deadline if deadline is not None else time.monotonic() + self.limits.timeout
+        default_graph_uris, named_graph_uris = list(default_graph_uris), list(named_graph_uris)
+        options: dict[str, object] = {}
+        if default_graph_uris or named_graph_uris:  # the protocol's dataset replaces ours
+            options["default_graph"] = _iris(default_graph_uris, "default-graph-uri")
+            options["named_graphs"] = _iris(named_graph_uris, "named-graph-uri")
+        view = self.dataset.current()
+        try:
+            result = view.query(query, **options)
+        except SyntaxError as syntax:
+            raise QuerySyntaxError(str(syntax)) from syntax
+        # pyoxigraph's result iterators must be dropped in the thread that made them:
+        # keep them out of any traceback that travels to the caller's thread
+        error: SparqlError | None = None
+        try:
+            answer = self._serialize(result, results_format, graph_format, deadline)
+        except SparqlError as raised:
+            error = raised.with_traceback(None)
+        del result
+        if error is not None:
+            raise error
+        return answer
+
+    def _serialize(
+        self, result: object, results_format: str | None, graph_format: str | None, deadline: float
+    ) -> Answer:
+        _check_clock(deadline)
+        if isinstance(result, ox.QueryBoolean):
+            name = _need(results_format, "an ASK result")
+            media, fmt = RESULTS_FORMATS[name]
+            return Answer("boolean", name, media, result.serialize(format=fmt))
+        if isinstance(result, ox.QuerySolutions):
+            name = _need(results_format, "SELECT results")
+            variables = [v.value for v in result.variables]
+            rows = []
+            for solution in result:
+                _check_clock(deadline)
+                if len(rows) >= self.limits.max_rows:
+                    raise TooLarge(
+                        f"the result has more than {self.limits.max_rows:,} rows; "
+                        "add LIMIT (and OFFSET to page through it)"
+                    )
+                rows.append({v: solution[v] for v in variables if solution[v] is not None})
+            body = results_json(variables, rows)
+            media, fmt = RESULTS_FORMATS[name]
+            if name != "json":
+                body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+            return Answer("bindings", name, media, body, rows=rows, variables=variables)
+        name = _need(graph_format, "a graph (CONSTRUCT/DESCRIBE) result")
+        triples = []
+        for triple in result:  # type: ignore[attr-defined]
+            _check_clock(deadline)
+            if len(triples) >= self.limits.max_triples:
+                raise TooLarge(
+                    f"the result has more than {self.limits.max_triples:,} triples; add LIMIT to the query"
+                )
+            triples.append(triple)
+        media, fmt = RDF_FORMATS[name]
+        return Answer("graph", name, media, ox.serialize(triples, format=fmt))
+
+    def submit(self, query: str, **kwargs: object) -> Future[Answer]:
+        """Run a query in a worker thread; refuse at once when all workers are busy."""
+        check_query(query)
+        with self._count_lock:
+            if self._running >= self.limits.max_concurrent:
+                raise Busy("too many queries are running; try again shortly")
+            self._running += 1
+        deadline = time.monotonic() + self.limits.timeout
+
+        def work() -> Answer:
+            try:
+                return self.execute(query, deadline=deadline, **kwargs)  # type: ignore[arg-type]
+            finally:
+                with self._count_lock:
+                    self._running -= 1
+
+        return self._pool.submit(work)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _check_clock(deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise Timeout("the query took longer than the time limit; narrow it down or add LIMIT")
+
+
+def _need(name: str | None, what: str) -> str:
+    if name is None:
+        raise NotAcceptable(f"none of the accepted media types can represent {what}")
+    return name
+
+
+# -- service description -----------------------------------------------------------
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+FORMAT_IRIS = {
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+    "turtle": "Turtle",
+    "ntriples": "N-Triples",
+    "rdfxml": "RDF_XML",
+    "jsonld": "JSON-LD",
+}
+
+
+def service_description(endpoint: str, graph_format: str) -> tuple[str, bytes]:
+    """(media type, body) of an sd:Service describing the endpoint."""
+    sd = lambda name: ox.NamedNode(SD + name)  # noqa: E731
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    service, dataset, graph = ox.BlankNode("service"), ox.BlankNode("dataset"), ox.BlankNode("default")
+    triples = [
+        ox.Triple(service, rdf_type, sd("Service")),
+        ox.Triple(service, sd("endpoint"), ox.NamedNode(endpoint)),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, rdf_type, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), graph),
+        ox.Triple(graph, rdf_type, sd("Graph")),
+        ox.Triple(
+            graph,
+            ox.NamedNode("http://purl.org/dc/terms/description"),
+            ox.Literal(
+                "The union of the graphs of the published (and flagged) records; "
+                "those graphs and the provenance graph are available as named graphs.",
+                language="en",
+            ),
+        ),
+    ]
+    triples += [
+        ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + iri)) for iri in FORMAT_IRIS.values()
+    ]
+    media, fmt = RDF_FORMATS[graph_format]
+    return media, ox.serialize(triples, format=fmt, prefixes={"sd": SD, "formats": FORMATS_NS})

@@ -1,0 +1,334 @@
+"""The DCAT-AP feed (/catalog) and the dumps, driven over HTTP against a harvested catalogue."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+import rdflib
+from fastapi.testclient import TestClient
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
+from typer.testing import CliRunner
+
+from catalogue.cli import app as cli
+from catalogue.config import Source
+from catalogue.harvest import harvest_source
+from catalogue.web import create_app
+
+BASE = "http://catalogue.test"
+HYDRA = rdflib.Namespace("http://www.w3.org/ns/hydra/core#")
+EX = rdflib.Namespace("https://node.example/")
+NL = rdflib.Namespace("https://nl.example/")
+OFFICIAL_SHAPES = (
+    Path(__file__).resolve().parents[2].parent
+    / "shared"
+    / "corpus"
+    / "shapes"
+    / "dcat-ap-3.0.0"
+    / "shacl"
+    / "dcat-ap-SHACL.ttl"
+)
+OWN_SHAPES = Path(__file__).resolve().parents[2] / "shapes" / "dcat-ap-3.ttl"
+
+PREFIXES = """
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix vcard: <http://www.w3.org/2006/vcard/ns#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix theme: <http://publications.europa.eu/resource/authority/data-theme/> .
+@prefix ft: <http://publications.europa.eu/resource/authority/file-type/> .
+"""
+
+# Conforms to the official DCAT-AP 3.0.0 shapes (which want rdf:type on linked
+# things: concepts, agents, contact points, media types, even access URLs),
+# except ex:broken, which has no description and is rejected.
+BE = (
+    PREFIXES
+    + """
+@prefix ex: <https://node.example/> .
+ex:catalog a dcat:Catalog ; dct:title "Node"@en ; dct:description "The Belgian node's own catalogue."@en ;
+    dct:publisher ex:org ; dcat:dataset ex:wgs, ex:cohort, ex:broken .
+ex:org a foaf:Agent ; foaf:name "University Hospital"@en .
+theme:HEAL a skos:Concept ; skos:prefLabel "Health"@en .
+theme:TECH a skos:Concept ; skos:prefLabel "Science and technology"@en .
+ft:CSV a dct:MediaTypeOrExtent .
+ex:wgs a dcat:Dataset ;
+    dct:title "Whole-genome sequencing of rare diseases"@en ;
+    dct:description "Genomes of 2,300 patients."@en ;
+    dcat:keyword "rare diseases"@en ; dcat:theme theme:HEAL ; dct:publisher ex:org ;
+    dct:modified "2024-05-01"^^xsd:date ;
+    dcat:contactPoint ex:desk ;
+    dcat:distribution ex:wgs-csv .
+ex:desk a vcard:Kind ; vcard:fn "Data desk" ; vcard:hasEmail <mailto:desk@node.example> .
+ex:wgs-csv a dcat:Distribution ; dcat:accessURL <https://node.example/access/wgs> ; dct:format ft:CSV .
+<https://node.example/access/wgs> a rdfs:Resource .
+ex:cohort a dcat:Dataset ; dct:title "Cardiovascular cohort"@en ; dct:description "Heart study."@en ;
+    dcat:theme theme:TECH ; dct:publisher ex:org ; dct:modified "2023-01-01"^^xsd:date .
+ex:broken a dcat:Dataset ; dct:title "Broken record without description"@en .
+"""
+)
+
+NL_DOC = (
+    PREFIXES
+    + """
+@prefix nl: <https://nl.example/> .
+nl:biobank a dcat:Dataset ; dct:title "Biobank samples"@en, "Biobankmonsters"@nl ;
+    dct:description "Samples from the Dutch biobank."@en ; dct:publisher nl:umc ; dcat:theme theme:HEAL .
+nl:umc a foaf:Agent ; foaf:name "UMC"@nl .
+theme:HEAL a skos:Concept ; skos:prefLabel "Health"@en .
+"""
+)
+
+
+@pytest.fixture
+def harvested(tmp_path: Path, open_catalogue):
+    (tmp_path / "be.ttl").write_text(BE)
+    (tmp_path / "nl.ttl").write_text(NL_DOC)
+    be = Source(name="be", title="Belgian node", url=str(tmp_path / "be.ttl"), country="BE")
+    nl = Source(name="nl", title="Dutch node", url=str(tmp_path / "nl.ttl"), country="NL")
+    backends = open_catalogue(be, nl)
+    for source in (be, nl):
+        harvest_source(source, backends)
+    return backends
+
+
+@pytest.fixture
+def client(harvested):
+    with TestClient(create_app(harvested)) as client:
+        yield client
+
+
+def graph(response, fmt: str = "turtle") -> rdflib.Graph:
+    assert response.status_code == 200, response.text
+    return rdflib.Graph().parse(data=response.content, format=fmt)
+
+
+def datasets(g: rdflib.Graph) -> set:
+    return set(g.objects(rdflib.URIRef(f"{BASE}/catalog"), DCAT.dataset))
+
+
+def test_feed_has_full_descriptions_records_and_sub_catalogues(client: TestClient) -> None:
+    g = graph(client.get("/catalog"))
+    catalog = rdflib.URIRef(f"{BASE}/catalog")
+    assert (catalog, RDF.type, DCAT.Catalog) in g
+    assert str(g.value(catalog, DCTERMS.title)) == "Test catalogue"
+    publisher = g.value(catalog, DCTERMS.publisher)
+    assert str(g.value(publisher, FOAF.name)) == "Test catalogue"
+    assert datasets(g) == {EX.wgs, EX.cohort, NL.biobank}
+    assert EX.broken not in set(g.subjects()) | set(g.objects())
+    # the full description, original IRIs kept
+    assert (EX["wgs-csv"], DCAT.accessURL, rdflib.URIRef("https://node.example/access/wgs")) in g
+    assert (EX.desk, rdflib.URIRef("http://www.w3.org/2006/vcard/ns#fn"), rdflib.Literal("Data desk")) in g
+    # sub-catalogues and catalogue records
+    be, nl = rdflib.URIRef(f"{BASE}/sources/be"), rdflib.URIRef(f"{BASE}/sources/nl")
+    assert set(g.objects(catalog, DCTERMS.hasPart)) == {be, nl}
+    assert str(g.value(be, DCTERMS.title)) == "Belgian node"
+    assert g.value(be, DCTERMS.publisher) == EX.org  # from the node's own catalogue
+    assert str(g.value(be, DCTERMS.description)) == "The Belgian node's own catalogue."
+    assert g.value(nl, DCTERMS.publisher) == publisher  # no catalogue of its own: ours
+    records = list(g.subjects(RDF.type, DCAT.CatalogRecord))
+    assert len(records) == 3
+    for record in records:
+        topic = g.value(record, FOAF.primaryTopic)
+        assert topic in datasets(g)
+        assert str(record).startswith(f"{BASE}/records/")
+        assert g.value(record, DCTERMS.modified).datatype == rdflib.XSD.dateTime
+        assert (None, DCAT.record, record) in g
+    wgs_record = g.value(predicate=FOAF.primaryTopic, object=EX.wgs)
+    assert (be, DCAT.record, wgs_record) in g
+
+
+@pytest.mark.parametrize(
+    ("suffix", "media", "parser"),
+    [
+        ("ttl", "text/turtle", "turtle"),
+        ("nt", "application/n-triples", "nt"),
+        ("rdf", "application/rdf+xml", "xml"),
+        ("jsonld", "application/ld+json", "json-ld"),
+    ],
+)
+def test_every_format_by_suffix_and_accept(client: TestClient, suffix: str, media: str, parser: str) -> None:
+    by_suffix = client.get(f"/catalog.{suffix}")
+    assert by_suffix.headers["content-type"].startswith(media)
+    by_accept = client.get("/catalog", headers={"Accept": media})
+    assert by_accept.headers["content-type"].startswith(media)
+    assert by_accept.headers["vary"] == "Accept"
+    expected = graph(client.get("/catalog"))
+    for response in (by_suffix, by_accept):
+        g = graph(response, parser)
+        assert datasets(g) == {EX.wgs, EX.cohort, NL.biobank}
+        assert len(g) == len(expected)
+        assert (
+            EX.wgs,
+            DCTERMS.title,
+            rdflib.Literal("Whole-genome sequencing of rare diseases", lang="en"),
+        ) in g
+    if suffix == "jsonld":
+        assert "@graph" in json.loads(by_suffix.content)
+
+
+def test_accept_q_values(client: TestClient) -> None:
+    def media(accept: str) -> str:
+        return client.get("/catalog", headers={"Accept": accept}).headers["content-type"].split(";")[0]
+
+    assert media("application/rdf+xml;q=0.5, application/ld+json;q=0.9") == "application/ld+json"
+    assert media("text/html,application/xhtml+xml,*/*;q=0.8") == "text/turtle"
+    assert media("application/n-triples;q=0.2, */*;q=0.1") == "application/n-triples"
+    assert media("*/*") == "text/turtle"
+    assert client.get("/catalog", headers={"Accept": "image/png"}).status_code == 406
+    assert client.get("/catalog", headers={"Accept": "text/turtle;q=0, image/png"}).status_code == 406
+
+
+def test_paging_with_hydra(client: TestClient) -> None:
+    seen = []
+    pages = []
+    for number in (1, 2, 3):
+        g = graph(client.get("/catalog", params={"page": number, "page_size": 1}))
+        catalog = rdflib.URIRef(f"{BASE}/catalog")
+        assert g.value(catalog, HYDRA.totalItems).toPython() == 3
+        view = g.value(catalog, HYDRA.view)
+        assert (view, RDF.type, HYDRA.PartialCollectionView) in g
+        assert str(view) == f"{BASE}/catalog?page={number}&page_size=1"
+        assert str(g.value(view, HYDRA.first)) == f"{BASE}/catalog?page=1&page_size=1"
+        assert str(g.value(view, HYDRA.last)) == f"{BASE}/catalog?page=3&page_size=1"
+        pages.append(g)
+        seen += datasets(g)
+    assert sorted(seen) == sorted({EX.wgs, EX.cohort, NL.biobank})
+    views = [g.value(rdflib.URIRef(f"{BASE}/catalog"), HYDRA.view) for g in pages]
+    assert pages[0].value(views[0], HYDRA.previous) is None
+    assert str(pages[0].value(views[0], HYDRA.next)) == f"{BASE}/catalog?page=2&page_size=1"
+    assert str(pages[1].value(views[1], HYDRA.previous)) == f"{BASE}/catalog?page=1&page_size=1"
+    assert pages[2].value(views[2], HYDRA.next) is None
+    # past the end: an empty page that still says where the data is
+    beyond = graph(client.get("/catalog", params={"page": 9, "page_size": 1}))
+    assert datasets(beyond) == set()
+    for bad in ({"page_size": 1001}, {"page": 0}, {"page_size": "x"}, {"modified_since": "yesterday"}):
+        assert client.get("/catalog", params=bad).status_code == 400
+
+
+def test_modified_since(client: TestClient, harvested) -> None:
+    metas = {m.uri: m for m in harvested.store.metas() if m.kind == "dataset"}
+    nl_time = metas[str(NL.biobank)].harvested
+    assert metas[str(EX.wgs)].harvested < nl_time  # harvested one after the other
+    g = graph(client.get("/catalog", params={"modified_since": nl_time.isoformat()}))
+    assert datasets(g) == {NL.biobank}
+    view = g.value(rdflib.URIRef(f"{BASE}/catalog"), HYDRA.view)
+    assert "modified_since=" in str(view)
+    assert datasets(graph(client.get("/catalog", params={"modified_since": "2000-01-01"}))) == {
+        EX.wgs,
+        EX.cohort,
+        NL.biobank,
+    }
+    assert datasets(graph(client.get("/catalog", params={"modified_since": "2999-01-01T00:00:00Z"}))) == set()
+
+
+def test_facet_filters_and_words(client: TestClient) -> None:
+    heal = "http://publications.europa.eu/resource/authority/data-theme/HEAL"
+
+    def found(**params) -> set:
+        g = graph(client.get("/catalog", params=params))
+        total = g.value(rdflib.URIRef(f"{BASE}/catalog"), HYDRA.totalItems).toPython()
+        assert total == len(datasets(g))
+        return datasets(g)
+
+    assert found(source="nl") == {NL.biobank}
+    assert found(theme=heal) == {EX.wgs, NL.biobank}
+    assert found(theme=heal, source="be") == {EX.wgs}
+    assert found(q="cardiovascular") == {EX.cohort}
+    assert found(q="biobankmonsters") == {NL.biobank}
+    assert found(keyword="rare diseases") == {EX.wgs}
+    assert found(source=["be", "nl"], page_size="1000") == {EX.wgs, EX.cohort, NL.biobank}
+    view = graph(client.get("/catalog", params={"theme": heal, "q": "genome"})).value(
+        rdflib.URIRef(f"{BASE}/catalog"), HYDRA.view
+    )
+    assert "q=genome" in str(view) and "theme=http" in str(view)
+
+
+def _violations(data: rdflib.Graph, shapes: Path) -> list[str]:
+    import pyshacl
+
+    conforms, report, text = pyshacl.validate(
+        data, shacl_graph=rdflib.Graph().parse(shapes), inference="none", allow_warnings=True
+    )
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    return [
+        f"{report.value(r, sh.focusNode)} {report.value(r, sh.resultPath)}: {report.value(r, sh.resultMessage)}"
+        for r in report.subjects(sh.resultSeverity, sh.Violation)
+    ]
+
+
+def test_the_records_conform_to_the_official_shapes(tmp_path: Path) -> None:
+    """The fixture itself (but ex:broken) conforms, so the feed test below means something."""
+    if not OFFICIAL_SHAPES.is_file():
+        pytest.skip("../shared/corpus is not present")
+    for document in (BE, NL_DOC):
+        data = rdflib.Graph().parse(data=document, format="turtle")
+        data.remove((EX.broken, None, None))
+        data.remove((None, None, EX.broken))
+        assert _violations(data, OFFICIAL_SHAPES) == []
+
+
+@pytest.mark.parametrize("suffix", ["ttl", "jsonld"])
+def test_feed_conforms_to_the_official_and_our_shapes(client: TestClient, suffix: str) -> None:
+    parser = {"ttl": "turtle", "jsonld": "json-ld"}[suffix]
+    for params in ({}, {"page_size": 1, "page": 2}, {"source": "nl"}):
+        data = graph(client.get(f"/catalog.{suffix}", params=params), parser)
+        assert _violations(data, OWN_SHAPES) == []
+        if OFFICIAL_SHAPES.is_file():
+            assert _violations(data, OFFICIAL_SHAPES) == []
+    if not OFFICIAL_SHAPES.is_file():
+        pytest.skip("../shared/corpus is not present (checked against our own shapes only)")
+
+
+def test_dumps(client: TestClient, harvested) -> None:
+    nq = client.get("/dump.nq.gz")
+    assert nq.status_code == 200
+    assert nq.headers["content-type"] == "application/gzip"
+    assert 'filename="catalogue.nq.gz"' in nq.headers["content-disposition"]
+    dataset = rdflib.Dataset()
+    dataset.parse(data=gzip.decompress(nq.content), format="nquads")
+    visible = [m for m in harvested.store.metas(statuses=("published", "flagged"))]
+    expected = {harvested.store.record_graph(m.id).value for m in visible}
+    names = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    assert names == expected
+    wgs = next(m for m in visible if m.uri == str(EX.wgs))
+    record_graph = dataset.graph(rdflib.URIRef(harvested.store.record_graph(wgs.id).value))
+    assert (EX.wgs, DCAT.distribution, EX["wgs-csv"]) in record_graph
+    assert (EX.broken, None, None) not in dataset
+
+    ttl = client.get("/dump.ttl.gz")
+    assert ttl.headers["content-type"] == "application/gzip"
+    assert 'filename="catalogue.ttl.gz"' in ttl.headers["content-disposition"]
+    merged = rdflib.Graph().parse(data=gzip.decompress(ttl.content), format="turtle")
+    assert {EX.wgs, EX.cohort, NL.biobank, EX.catalog} <= set(merged.subjects())
+    assert (EX.broken, RDF.type, DCAT.Dataset) not in merged
+    assert len(merged) == len({quad[:3] for quad in dataset.quads()})
+
+
+def test_export_command(tmp_path: Path, harvested) -> None:
+    config = tmp_path / "catalogue.toml"
+    config.write_text(
+        '[catalogue]\ntitle = "Test catalogue"\nbase_url = "http://catalogue.test"\ndata_dir = "./data"\n'
+    )
+    runner = CliRunner()
+    for fmt, parser in (("nq", "nquads"), ("ttl", "turtle")):
+        target = tmp_path / f"out.{fmt}.gz"
+        result = runner.invoke(
+            cli, ["--config", str(config), "export", "--format", fmt, "--output", str(target)]
+        )
+        assert result.exit_code == 0, result.output
+        data = rdflib.Dataset() if fmt == "nq" else rdflib.Graph()
+        data.parse(data=gzip.decompress(target.read_bytes()), format=parser)
+        assert (EX.wgs, RDF.type, DCAT.Dataset) in (data if fmt == "ttl" else data.graph(_graph_of(data)))
+        assert (EX.broken, RDF.type, DCAT.Dataset) not in data
+    bad = runner.invoke(cli, ["--config", str(config), "export", "--format", "xml"])
+    assert bad.exit_code == 2
+
+
+def _graph_of(dataset: rdflib.Dataset) -> rdflib.URIRef:
+    return next(g for s, p, o, g in dataset.quads((EX.wgs, RDF.type, DCAT.Dataset)))
