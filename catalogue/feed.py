@@ -38,25 +38,18 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
+from catalogue import negotiation
 from catalogue.backends import Backends
 from catalogue.config import Source
 from catalogue.index import FACETS, SearchQuery
 from catalogue.namespaces import (
-    ADMS,
     CAT,
     DCAT,
-    DCATAP,
     DCT,
     FOAF,
     HYDRA,
-    LOCN,
-    PROV,
-    RDF,
     RDF_TYPE,
     RDFS,
-    SKOS,
-    SPDX,
-    VCARD,
     XSD,
 )
 from catalogue.store import PUBLISHED, VISIBLE, Store
@@ -67,22 +60,7 @@ MAX_PAGE_SIZE = 1000
 #: the profiles records are validated against, as the standards they conform to
 PROFILES = {"dcat-ap-3": ("https://semiceu.github.io/DCAT-AP/releases/3.0.0/", "DCAT-AP 3.0.0")}
 
-PREFIXES = {
-    "rdf": RDF,
-    "rdfs": RDFS,
-    "xsd": XSD,
-    "dcat": DCAT,
-    "dct": DCT,
-    "foaf": FOAF,
-    "vcard": VCARD,
-    "skos": SKOS,
-    "adms": ADMS,
-    "prov": PROV,
-    "spdx": SPDX,
-    "locn": LOCN,
-    "dcatap": DCATAP,
-    "hydra": HYDRA,
-}
+PREFIXES = {**negotiation.PREFIXES, "hydra": HYDRA}
 
 
 @dataclass(frozen=True)
@@ -112,34 +90,9 @@ MEDIA_TYPES = {
 
 
 def negotiate(accept: str | None) -> Format | None:
-    """The format an Accept header prefers (q-values; ties by our order); None if none fits."""
-    if not accept or not accept.strip():
-        return TURTLE
-    best: tuple[float, int, Format] | None = None
-    for position, part in enumerate(accept.split(",")):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        media = media.lower()
-        weight = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
-        if weight <= 0:
-            continue
-        if media in ("*/*", "text/*", "application/*"):
-            candidate = TURTLE if media != "application/*" else NTRIPLES
-            # a wildcard counts a little less than an explicit type of the same weight
-            rank = (weight - 0.0001, -position - 1000, candidate)
-        elif media in MEDIA_TYPES:
-            rank = (weight, -position, MEDIA_TYPES[media])
-        else:
-            continue
-        if best is None or rank[:2] > best[:2]:
-            best = rank
-    return best[2] if best else None
+    """The format an Accept header prefers (q-values; ties by our order, Turtle first); None if none fits."""
+    chosen = negotiation.negotiate(accept, list(MEDIA_TYPES))
+    return MEDIA_TYPES[chosen] if chosen else None
 
 
 # -- selecting a page -----------------------------------------------------------

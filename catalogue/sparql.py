@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from catalogue import negotiation
 from catalogue.store import Store
 
 DEFAULT_TIMEOUT = 10.0  # seconds per query
@@ -214,53 +215,11 @@ class VisibleDataset:
 # -- negotiation ----------------------------------------------------------------
 
 
-def parse_accept(header: str | None) -> list[tuple[str, float]]:
-    """Media ranges of an Accept header, best first (stable for equal q)."""
-    if not header:
-        return [("*/*", 1.0)]
-    ranges = []
-    for position, part in enumerate(header.split(",")):
-        pieces = [p.strip() for p in part.split(";")]
-        if not pieces[0]:
-            continue
-        q = 1.0
-        for param in pieces[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        ranges.append((pieces[0].lower(), q, position))
-    ranges.sort(key=lambda r: (-r[1], r[2]))
-    return [(media, q) for media, q, _ in ranges if q > 0]
-
-
-def quality(accept: list[tuple[str, float]], media: str) -> float:
-    kind = media.split("/")[0]
-    best, specificity = 0.0, -1
-    for pattern, q in accept:
-        if pattern == media:
-            level = 2
-        elif pattern == f"{kind}/*":
-            level = 1
-        elif pattern == "*/*":
-            level = 0
-        else:
-            continue
-        if level > specificity:
-            best, specificity = q, level
-    return best
-
-
-def negotiate(accept: list[tuple[str, float]], offers: dict[str, str], preferred: str) -> str | None:
-    """The format name of the best acceptable media type, or None."""
-    scored = []
-    for position, (media, name) in enumerate(offers.items()):
-        q = quality(accept, media)
-        if q > 0:
-            scored.append((-q, 0 if name == preferred else 1, position, name))
-    return min(scored)[3] if scored else None
+def negotiate(accept_header: str | None, offers: dict[str, str], preferred: str) -> str | None:
+    """The format name of the best acceptable media type (ties: ``preferred``, then our order), or None."""
+    ordered = sorted(offers, key=lambda media: offers[media] != preferred)
+    chosen = negotiation.negotiate(accept_header, ordered)
+    return offers[chosen] if chosen else None
 
 
 def choose_format(format_param: str | None, accept_header: str | None) -> tuple[str | None, str | None]:
@@ -272,8 +231,7 @@ def choose_format(format_param: str | None, accept_header: str | None) -> tuple[
         if name in RESULTS_FORMATS:
             return name, GRAPH_EQUIVALENT.get(name)
         return SELECT_EQUIVALENT.get(name), name
-    accept = parse_accept(accept_header)
-    return negotiate(accept, RESULTS_MEDIA, "json"), negotiate(accept, RDF_MEDIA, "turtle")
+    return negotiate(accept_header, RESULTS_MEDIA, "json"), negotiate(accept_header, RDF_MEDIA, "turtle")
 
 
 FORMAT_NAMES = [*RESULTS_FORMATS, *RDF_FORMATS]

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from catalogue import sparql
+from catalogue import negotiation, sparql
 from catalogue.web.pages import render
 
 router = APIRouter(tags=["sparql"])
@@ -89,10 +89,13 @@ def _text(status: int, message: str, headers: dict[str, str] | None = None) -> R
 
 
 def _wants_html(accept: str | None) -> bool:
-    ranges = sparql.parse_accept(accept)
-    html = sparql.quality(ranges, "text/html")
-    best_other = max(sparql.quality(ranges, media) for media in [*sparql.RESULTS_MEDIA, *sparql.RDF_MEDIA])
-    return html > 0 and (html > best_other or ("text/html", html) == ranges[0])
+    """Browsers: they name text/html, and it is the best of what /sparql can answer with.
+
+    ``*/*`` alone (curl, most libraries) gets machine-readable answers, not the page.
+    """
+    named = any(r.type == "text" and r.subtype == "html" for r in negotiation.parse_accept(accept))
+    offers = [negotiation.HTML, *sparql.RESULTS_MEDIA, *sparql.RDF_MEDIA]
+    return named and negotiation.negotiate(accept, offers) == negotiation.HTML
 
 
 @router.options("/sparql", include_in_schema=False)
