@@ -46,12 +46,23 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class SparqlLimits:
+    """Per-query limits of the public SPARQL endpoint."""
+
+    timeout_seconds: float = 10.0
+    max_rows: int = 10_000
+    max_triples: int = 100_000
+    max_concurrent: int = 4
+
+
+@dataclass(frozen=True)
 class Settings:
     title: str
     base_url: str
     data_dir: Path
     sources: tuple[Source, ...] = ()
     limits: Limits = field(default_factory=Limits)
+    sparql: SparqlLimits = field(default_factory=SparqlLimits)
     config_path: Path | None = None
 
     @property
@@ -91,7 +102,7 @@ def load_settings(path: Path) -> Settings:
 def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
     """Check and convert the parsed TOML; every problem names its key."""
     folder = path.resolve().parent
-    _only_keys(raw, {"catalogue", "sources", "limits"}, path, "")
+    _only_keys(raw, {"catalogue", "sources", "limits", "sparql"}, path, "")
     section = raw.get("catalogue", {})
     _expect(isinstance(section, dict), path, "catalogue", "must be a table: [catalogue]")
     _only_keys(section, {"title", "base_url", "data_dir"}, path, "catalogue.")
@@ -118,12 +129,24 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
         timeout_seconds=float(_number(limits_raw, "timeout_seconds", path, Limits.timeout_seconds)),
         max_bytes=int(_number(limits_raw, "max_bytes", path, Limits.max_bytes)),
     )
+    sparql_raw = raw.get("sparql", {})
+    _only_keys(sparql_raw, {"timeout_seconds", "max_rows", "max_triples", "max_concurrent"}, path, "sparql.")
+    defaults = SparqlLimits()
+    sparql = SparqlLimits(
+        timeout_seconds=float(
+            _number(sparql_raw, "timeout_seconds", path, defaults.timeout_seconds, "sparql.")
+        ),
+        max_rows=int(_number(sparql_raw, "max_rows", path, defaults.max_rows, "sparql.")),
+        max_triples=int(_number(sparql_raw, "max_triples", path, defaults.max_triples, "sparql.")),
+        max_concurrent=int(_number(sparql_raw, "max_concurrent", path, defaults.max_concurrent, "sparql.")),
+    )
     return Settings(
         title=title,
         base_url=base_url.rstrip("/"),
         data_dir=data_dir,
         sources=sources,
         limits=limits,
+        sparql=sparql,
         config_path=path.resolve(),
     )
 
@@ -169,12 +192,12 @@ def _string(table: dict, key: str, path: Path, prefix: str, default: str | None 
     return value.strip()
 
 
-def _number(table: dict, key: str, path: Path, default: float) -> float:
+def _number(table: dict, key: str, path: Path, default: float, prefix: str = "limits.") -> float:
     value = table.get(key, default)
     _expect(
         isinstance(value, int | float) and not isinstance(value, bool) and value > 0,
         path,
-        "limits." + key,
+        prefix + key,
         "must be a positive number",
     )
     return value

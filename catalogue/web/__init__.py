@@ -5,6 +5,10 @@ Read-only: nothing here changes the store or the index.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -15,11 +19,21 @@ from catalogue import __version__
 from catalogue.backends import Backends
 from catalogue.resources import templates_dir
 from catalogue.search import Labeller
+from catalogue.sparql import Limits, SparqlService
 from catalogue.web import api, feed, linked_data, pages, sparql
 
 
 def create_app(backends: Backends) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # build the SPARQL endpoint's view of the public records in the background,
+        # so the first query does not wait for it and the site starts at once
+        threading.Thread(target=app.state.sparql.dataset.current, daemon=True).start()
+        yield
+        app.state.sparql.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title=backends.settings.title,
         version=__version__,
         description="Search and read DCAT-AP dataset descriptions harvested from national nodes.",
@@ -28,6 +42,11 @@ def create_app(backends: Backends) -> FastAPI:
     )
     app.state.backends = backends
     app.state.labeller = Labeller(backends)
+    limits = backends.settings.sparql
+    app.state.sparql = SparqlService(
+        backends.store,
+        Limits(limits.timeout_seconds, limits.max_rows, limits.max_triples, limits.max_concurrent),
+    )
     environment = Environment(loader=FileSystemLoader(templates_dir()), autoescape=True)
     app.state.templates = Jinja2Templates(env=environment)
     app.include_router(api.router)

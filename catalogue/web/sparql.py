@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
@@ -71,15 +70,9 @@ LIMIT 100""",
     ),
 ]
 
-_service_lock = threading.Lock()
-
 
 def service(request: Request) -> sparql.SparqlService:
-    state = request.app.state
-    with _service_lock:
-        if getattr(state, "sparql", None) is None:
-            state.sparql = sparql.SparqlService(state.backends.store)
-    return state.sparql
+    return request.app.state.sparql
 
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
