@@ -372,9 +372,8 @@ def entry_triples(backends: Backends, meta: Entry) -> list[ox.Triple] | None:
 
 
 def record_triples(store: Store, record_id: str) -> list[ox.Triple]:
-    """A record's triples, and nothing else (``Store.get`` also reads the validation report)."""
-    graph = store.record_graph(record_id).value
-    return list(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))  # type: ignore[call-overload]
+    """A record's triples as harvested, and nothing else (``Store.get`` also reads the report)."""
+    return store.record_triples(record_id)
 
 
 # -- serializing in chunks ------------------------------------------------------

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import http.server
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 
 from catalogue.backends import Backends, open_backends
 from catalogue.config import Settings, Source
@@ -75,6 +78,45 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, *args) -> None:
         pass
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveServer:
+    """The real app served by uvicorn on 127.0.0.1, in a background thread."""
+
+    def __init__(self, app, port: int | None = None) -> None:
+        port = port or free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        for _ in range(250):
+            if self.server.started:
+                break
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server() -> Iterator:
+    """Start the real app on 127.0.0.1 (``live_server(app, port=None)``); stopped after the test."""
+    started: list[LiveServer] = []
+
+    def start(app, port: int | None = None) -> LiveServer:
+        started.append(LiveServer(app, port))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.close()
 
 
 @pytest.fixture

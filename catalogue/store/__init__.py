@@ -106,6 +106,10 @@ class Store(Protocol):
         """The named graph that holds a record's triples."""
         ...
 
+    def record_triples(self, record_id: str) -> list[ox.Triple]:
+        """A record's triples exactly as harvested (without reading its report)."""
+        ...
+
     def provenance_graph(self) -> ox.NamedNode: ...
 
     def visible_graphs(self) -> list[ox.NamedNode]:

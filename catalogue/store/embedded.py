@@ -35,7 +35,7 @@ P = {
     for name in (
         "recordId", "source", "kind", "status", "contentHash", "profile", "policy",
         "violations", "warnings", "graph", "report", "outcome", "found", "published",
-        "flagged", "rejected", "unchanged", "withdrawn", "error", "rejectedRecord",
+        "flagged", "rejected", "unchanged", "withdrawn", "error", "rejectedRecord", "ntriples",
     )
 }  # fmt: skip
 TITLE, MODIFIED, TOPIC = _n(DCT + "title"), _n(DCT + "modified"), _n(FOAF + "primaryTopic")
@@ -59,6 +59,10 @@ class EmbeddedStore:
         self.read_only = read_only
         self.base = base_url
         self.provenance = _n(f"{base_url}/graphs/provenance")
+        # Oxigraph stores literals by value: "5"^^xsd:nonNegativeInteger comes back as
+        # xsd:integer, xsd:dateTimeStamp as xsd:dateTime. The exact N-Triples of each record
+        # are kept here too, so what we serve (pages, feed, dumps) is what was harvested.
+        self.originals = _n(f"{base_url}/graphs/originals")
 
     # -- names ---------------------------------------------------------------
     def record_graph(self, record_id: str) -> ox.NamedNode:
@@ -77,6 +81,7 @@ class EmbeddedStore:
             self._drop(write.record.id)
         for record_id in withdrawn:
             self._remove_graph(self.record_graph(record_id))
+            self._remove_original(record_id)
             subject = self.catalog_record(record_id)
             for quad in list(self.db.quads_for_pattern(subject, P["status"], None, self.provenance)):
                 self.db.remove(quad)
@@ -93,6 +98,8 @@ class EmbeddedStore:
         graph = self.record_graph(write.record.id)
         for t in write.record.triples:
             yield ox.Quad(t.subject, t.predicate, t.object, graph)
+        text = "".join(f"{t} .\n" for t in write.record.triples)
+        yield ox.Quad(self.catalog_record(write.record.id), P["ntriples"], ox.Literal(text), self.originals)
         report_graph = self.report_graph(write.record.id)
         for t in report_triples(write.report, report_graph.value):
             yield ox.Quad(t.subject, t.predicate, t.object, report_graph)
@@ -104,9 +111,15 @@ class EmbeddedStore:
 
     def _drop(self, record_id: str) -> None:
         self._remove_graph(self.record_graph(record_id))
+        self._remove_original(record_id)
         self._remove_graph(self.report_graph(record_id))
         subject = self.catalog_record(record_id)
         for quad in list(self.db.quads_for_pattern(subject, None, None, self.provenance)):
+            self.db.remove(quad)
+
+    def _remove_original(self, record_id: str) -> None:
+        pattern = (self.catalog_record(record_id), P["ntriples"], None, self.originals)
+        for quad in list(self.db.quads_for_pattern(*pattern)):
             self.db.remove(quad)
 
     def _remove_graph(self, graph: ox.NamedNode) -> None:
@@ -188,7 +201,14 @@ class EmbeddedStore:
         metas = list(self._read_metas({self.catalog_record(record_id)}))
         if not metas:
             return None
-        return StoredRecord(metas[0], self._triples(self.record_graph(record_id)), self._report(record_id))
+        return StoredRecord(metas[0], self.record_triples(record_id), self._report(record_id))
+
+    def record_triples(self, record_id: str) -> list[ox.Triple]:
+        """A record's triples exactly as harvested (datatypes included), in canonical order."""
+        pattern = (self.catalog_record(record_id), P["ntriples"], None, self.originals)
+        for quad in self.db.quads_for_pattern(*pattern):
+            return [q.triple for q in ox.parse(quad.object.value, format=ox.RdfFormat.N_TRIPLES)]
+        return self._triples(self.record_graph(record_id))  # stored before originals were kept
 
     def _triples(self, graph: ox.NamedNode) -> list[ox.Triple]:
         return [q.triple for q in self.db.quads_for_pattern(None, None, None, graph)]
@@ -198,7 +218,7 @@ class EmbeddedStore:
 
     def iter_records(self, statuses: Iterable[str] = VISIBLE) -> Iterator[StoredRecord]:
         for meta in self.metas(statuses=statuses):
-            yield StoredRecord(meta, self._triples(self.record_graph(meta.id)), self._report(meta.id))
+            yield StoredRecord(meta, self.record_triples(meta.id), self._report(meta.id))
 
     def runs(self, source: str | None = None, limit: int = 20) -> list[HarvestRun]:
         runs_by_subject: dict[Term, dict[ox.NamedNode, list[Term]]] = defaultdict(lambda: defaultdict(list))

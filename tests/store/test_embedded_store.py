@@ -85,3 +85,26 @@ def test_store_persists_on_disk_and_is_locked_while_open(tmp_path: Path) -> None
     assert again.get("be-a").meta.status == "published"
     assert again.describe(["https://node.example/a"])["https://node.example/a"][0].object.value == "Title"
     again.close()
+
+
+def test_derived_datatypes_come_back_as_harvested(tmp_path: Path) -> None:
+    """Oxigraph keeps literals by value (nonNegativeInteger → integer); records must not change."""
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    subject, size = (
+        ox.NamedNode("https://node.example/dist"),
+        ox.NamedNode("http://www.w3.org/ns/dcat#byteSize"),
+    )
+    triples = (
+        ox.Triple(subject, size, ox.Literal("5120", datatype=ox.NamedNode(xsd + "nonNegativeInteger"))),
+        ox.Triple(subject, ox.NamedNode("http://purl.org/dc/terms/issued"),
+                  ox.Literal("2024-01-01T00:00:00Z", datatype=ox.NamedNode(xsd + "dateTimeStamp"))),
+    )  # fmt: skip
+    rec = Record("be-dist", "be", "dataset", subject.value, triples, "h")
+    store = open_store(tmp_path / "store", BASE)
+    store.apply([write(rec)], [], run(found=1))
+    assert store.get("be-dist").triples == list(triples)
+    assert store.record_triples("be-dist") == list(triples)
+    assert [s.triples for s in store.iter_records()] == [list(triples)]
+    store.apply([], ["be-dist"], run(withdrawn=1))
+    assert store.record_triples("be-dist") == []
+    store.close()

@@ -5,18 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
-import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 import rdflib
-import uvicorn
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
@@ -53,25 +49,6 @@ LIMITS = Limits(timeout=1.0, max_rows=40, max_triples=60, max_concurrent=3)
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?l ?m . GRAPH ?x { ?s ?p ?o } }"
 
 
-class Server:
-    def __init__(self, app) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        for _ in range(200):
-            if self.server.started:
-                break
-            time.sleep(0.02)
-
-    def close(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
-
-
 @pytest.fixture
 def catalogue(tmp_path: Path, open_catalogue):
     node = tmp_path / "be.ttl"
@@ -83,18 +60,16 @@ def catalogue(tmp_path: Path, open_catalogue):
 
 
 @pytest.fixture
-def server(catalogue) -> Iterator[Server]:
+def server(catalogue, live_server):
     backends = catalogue[0]
     app = create_app(backends)
     app.state.sparql = SparqlService(backends.store, LIMITS)
-    running = Server(app)
-    yield running
-    running.close()
+    yield live_server(app)
     app.state.sparql.close()
 
 
 @pytest.fixture
-def endpoint(server: Server) -> str:
+def endpoint(server) -> str:
     return server.url + "/sparql"
 
 
