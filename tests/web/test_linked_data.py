@@ -299,3 +299,24 @@ def test_robots_points_to_the_sitemap(client: TestClient) -> None:
     lines = response.text.splitlines()
     assert "User-agent: *" in lines and f"Sitemap: {BASE}/sitemap.xml" in lines
     assert "Disallow: /" not in lines and "Disallow: /datasets/" not in lines
+
+
+def test_over_real_http_with_each_accept_header(tmp_path: Path, open_catalogue, live_server) -> None:
+    import httpx
+
+    node = tmp_path / "be.ttl"
+    node.write_text(DOC)
+    source = Source(name="be", title="Belgian node", url=str(node), country="BE")
+    backends = open_catalogue(source)
+    harvest_source(source, backends)
+    server = live_server(create_app(backends))
+    record_id = next(m.id for m in backends.store.metas() if m.title.startswith("Whole-genome"))
+    url = f"{server.url}/datasets/{record_id}"
+    for media_type in RDFLIB:
+        response = httpx.get(url, headers={"Accept": media_type})
+        assert response.status_code == 200 and response.headers["content-type"].startswith(media_type)
+        check_dataset_graph(parse(response), record_id)
+        again = httpx.get(url, headers={"Accept": media_type, "If-None-Match": response.headers["etag"]})
+        assert again.status_code == 304
+    assert httpx.get(url, headers={"Accept": FIREFOX}).headers["content-type"].startswith("text/html")
+    assert httpx.get(url, headers={"Accept": "image/png"}).status_code == 406
