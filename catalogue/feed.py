@@ -30,6 +30,7 @@ Hydra ``PartialCollectionView``. What we add conforms to DCAT-AP 3.0.0:
 from __future__ import annotations
 
 import math
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -146,7 +147,28 @@ SELECT ?id ?source ?kind ?uri ?status ?profile ?modified WHERE {{
 """
 
 
+_cache_lock = threading.Lock()
+_cache: dict[int, tuple[int, list[Entry]]] = {}
+
+
 def visible_entries(store: Store) -> list[Entry]:
+    """Every visible record, in id order; cached until the next harvest run.
+
+    A harvester walks every page of the feed: reading the provenance graph once
+    per walk rather than once per page keeps the whole walk linear.
+    """
+    generation = store.generation()
+    with _cache_lock:
+        cached = _cache.get(id(store))
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+    entries = _read_visible_entries(store)
+    with _cache_lock:
+        _cache[id(store)] = (generation, entries)
+    return entries
+
+
+def _read_visible_entries(store: Store) -> list[Entry]:
     """Every visible record, in id order, read with one query of the provenance graph.
 
     ``Store.metas`` would do, but it materialises every provenance triple of

@@ -159,12 +159,6 @@ class Answer:
 
 # -- the dataset ----------------------------------------------------------------
 
-#: every harvest (and every failed one) adds one run to the provenance graph
-GENERATION_QUERY = (
-    "PREFIX cat: <https://w3id.org/catalogue/ns#> "
-    "SELECT (COUNT(?run) AS ?n) WHERE { GRAPH ?g { ?run a cat:HarvestRun } }"
-)
-
 
 class VisibleDataset:
     """An in-memory copy of what the public may query, rebuilt when the store changes."""
@@ -177,8 +171,7 @@ class VisibleDataset:
         self.build_seconds = 0.0
 
     def generation(self) -> int:
-        solutions = self.store.query(GENERATION_QUERY, named_graphs=[self.store.provenance_graph()])
-        return int(next(iter(solutions))["n"].value)  # type: ignore[call-overload]
+        return self.store.generation()
 
     def current(self) -> ox.Store:
         generation = self.generation()

@@ -110,6 +110,10 @@ class Store(Protocol):
         """A record's triples exactly as harvested (without reading its report)."""
         ...
 
+    def generation(self) -> int:
+        """A number that changes whenever a harvest has run (so caches can tell they are stale)."""
+        ...
+
     def provenance_graph(self) -> ox.NamedNode: ...
 
     def visible_graphs(self) -> list[ox.NamedNode]:

@@ -245,6 +245,11 @@ class EmbeddedStore:
             )
         return found
 
+    def generation(self) -> int:
+        """Grows with every harvest run (failed ones too): caches of what is visible key on it."""
+        runs = self.db.quads_for_pattern(None, TYPE, _n(CAT + "HarvestRun"), self.provenance)
+        return sum(1 for _ in runs)
+
     def provenance_graph(self) -> ox.NamedNode:
         return self.provenance
 
