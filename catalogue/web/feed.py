@@ -12,8 +12,12 @@ Content-Encoding transparently would save a ``.gz`` name over plain text.
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC
+from email.utils import format_datetime
+
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from catalogue.feed import (
     BY_SUFFIX,
@@ -29,6 +33,7 @@ from catalogue.feed import (
     select_page,
 )
 from catalogue.index import FACETS, QueryError
+from catalogue.web.linked_data import not_modified
 
 router = APIRouter(tags=["feed"])
 
@@ -65,7 +70,7 @@ def _whole(raw: str | None, name: str, default: int, maximum: int) -> int:
     return int(raw)
 
 
-def _feed(request: Request, fmt: Format, negotiated: bool) -> StreamingResponse:
+def _feed(request: Request, fmt: Format, negotiated: bool) -> Response:
     backends = request.app.state.backends
     query = feed_query(request)
     try:
@@ -73,6 +78,13 @@ def _feed(request: Request, fmt: Format, negotiated: bool) -> StreamingResponse:
     except QueryError as error:
         raise HTTPException(400, str(error)) from error
     headers = {"Vary": "Accept"} if negotiated else {}
+    # the page changes only when a harvest has run: a weak tag of that, the query and the format
+    query_key = hashlib.sha256(str(request.query_params).encode()).hexdigest()[:16]
+    headers["ETag"] = f'W/"{backends.store.generation()}-{query_key}-{fmt.suffix}"'
+    if page.modified is not None:
+        headers["Last-Modified"] = format_datetime(page.modified.astimezone(UTC), usegmt=True)
+    if not_modified(request, headers["ETag"], page.modified):
+        return Response(status_code=304, headers=headers)
     media_type = fmt.media_type + ("; charset=utf-8" if fmt.media_type.startswith("text/") else "")
     return StreamingResponse(feed_chunks(backends, page, fmt), media_type=media_type, headers=headers)
 

@@ -203,7 +203,7 @@ def respond(request: Request, resource: Resource, syntax: RdfSyntax | None) -> R
         headers["ETag"] = f'W/"{resource.html_tag}"'
     headers["Link"] = ", ".join(f'<{a["href"]}>; rel="alternate"; type="{a["type"]}"' for a in alternates)
 
-    if _not_modified(request, headers.get("ETag"), resource.modified):
+    if not_modified(request, headers.get("ETag"), resource.modified):
         return Response(status_code=304, headers=headers)
     if isinstance(chosen, RdfSyntax):
         if body is None:
@@ -215,7 +215,7 @@ def respond(request: Request, resource: Resource, syntax: RdfSyntax | None) -> R
     return response
 
 
-def _not_modified(request: Request, etag: str | None, modified: datetime | None) -> bool:
+def not_modified(request: Request, etag: str | None, modified: datetime | None) -> bool:
     """RFC 9110 §13.2.2: If-None-Match (weak comparison) wins over If-Modified-Since."""
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:

@@ -332,3 +332,21 @@ def test_export_command(tmp_path: Path, harvested) -> None:
 
 def _graph_of(dataset: rdflib.Dataset) -> rdflib.URIRef:
     return next(g for s, p, o, g in dataset.quads((EX.wgs, RDF.type, DCAT.Dataset)))
+
+
+def test_feed_pages_answer_conditional_requests(client) -> None:
+    first = client.get("/catalog.ttl", params={"page_size": 1})
+    assert first.status_code == 200 and first.headers["etag"].startswith('W/"')
+    assert "last-modified" in first.headers
+    again = client.get(
+        "/catalog.ttl", params={"page_size": 1}, headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304
+    other_page = client.get(
+        "/catalog.ttl", params={"page_size": 1, "page": 2}, headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert other_page.status_code == 200
+    since = client.get(
+        "/catalog.ttl", params={"page_size": 1}, headers={"If-Modified-Since": first.headers["last-modified"]}
+    )
+    assert since.status_code == 304
