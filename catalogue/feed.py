@@ -345,25 +345,23 @@ def _sub_catalogue(
     descriptions: list[ox.Literal] = []
     publisher: list[tuple] = []
     record = page.source_records.get(source.name)
-    stored = backends.store.get(record.id) if record is not None else None
-    if stored is not None:
+    if record is not None:
         # From the source's own catalogue description, only what conforms as we
         # use it: its descriptions (literals), and its publisher when it is one
         # IRI described as a foaf:Agent with a foaf:name.
-        root = _n(stored.meta.uri)
-        descriptions = [t.object for t in stored.triples if t.subject == root and t.predicate == DESCRIPTION]
+        root = _n(record.uri)
+        known = _catalogue_summary(backends.store, record.id, root)
+        descriptions = [t.object for t in known if t.subject == root and t.predicate == DESCRIPTION]
         descriptions = [d for d in descriptions if isinstance(d, ox.Literal)]
-        publishers = {t.object for t in stored.triples if t.subject == root and t.predicate == PUBLISHER}
+        publishers = {t.object for t in known if t.subject == root and t.predicate == PUBLISHER}
         if len(publishers) == 1 and isinstance(next(iter(publishers)), ox.NamedNode):
             who = next(iter(publishers))
             names = [
                 t.object
-                for t in stored.triples
+                for t in known
                 if t.subject == who and t.predicate == NAME and isinstance(t.object, ox.Literal)
             ]
-            typed = any(
-                t.subject == who and t.predicate == TYPE and t.object == A_AGENT for t in stored.triples
-            )
+            typed = any(t.subject == who and t.predicate == TYPE and t.object == A_AGENT for t in known)
             if typed and names:
                 publisher = [(sub, PUBLISHER, who), (who, TYPE, A_AGENT)] + [(who, NAME, n) for n in names]
     if not descriptions:
@@ -372,6 +370,24 @@ def _sub_catalogue(
     triples += [(sub, DESCRIPTION, d) for d in descriptions]
     triples += publisher or [(sub, PUBLISHER, agent)]
     return triples
+
+
+SUMMARY_QUERY = """
+CONSTRUCT { ?root ?p ?o . ?agent ?q ?v }
+WHERE { GRAPH ?g {
+  { ?root ?p ?o FILTER(?p IN (<http://purl.org/dc/terms/description>, <http://purl.org/dc/terms/publisher>)) }
+  UNION
+  { ?root <http://purl.org/dc/terms/publisher> ?agent . ?agent ?q ?v
+    FILTER(?q IN (<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>, <http://xmlns.com/foaf/0.1/name>)) }
+} }
+"""
+
+
+def _catalogue_summary(store: Store, record_id: str, root: ox.NamedNode) -> list[ox.Triple]:
+    """What a sub-catalogue borrows from a source's catalogue record, without reading all of it
+    (a source's catalogue record lists every dataset: thousands of triples)."""
+    bindings = {ox.Variable("g"): store.record_graph(record_id), ox.Variable("root"): root}
+    return list(store.query(SUMMARY_QUERY, substitutions=bindings))  # type: ignore[call-overload]
 
 
 def entry_triples(backends: Backends, meta: Entry) -> list[ox.Triple] | None:

@@ -5,7 +5,6 @@ Read-only: nothing here changes the store or the index.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,9 +25,9 @@ from catalogue.web import api, feed, linked_data, pages, sparql
 def create_app(backends: Backends) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # build the SPARQL endpoint's view of the public records in the background,
-        # so the first query does not wait for it and the site starts at once
-        threading.Thread(target=app.state.sparql.dataset.current, daemon=True).start()
+        # The SPARQL endpoint's in-memory view of the public records is built by the
+        # first query (seconds, and ~55 MB per 1,000 datasets), not at start-up, so a
+        # catalogue nobody queries by SPARQL does not pay for it.
         yield
         app.state.sparql.close()
 
