@@ -106,6 +106,23 @@ class LiveServer:
 
 
 @pytest.fixture
+def harvested(tmp_path: Path, open_catalogue):
+    """Harvest a Turtle document as the Belgian node: ``harvested(doc) -> (backends, source, path)``."""
+
+    def harvest(document: str):
+        from catalogue.harvest import harvest_source
+
+        node = tmp_path / "be.ttl"
+        node.write_text(document)
+        source = Source(name="be", title="Belgian node", url=str(node), country="BE")
+        backends = open_catalogue(source)
+        harvest_source(source, backends)
+        return backends, source, node
+
+    return harvest
+
+
+@pytest.fixture
 def live_server() -> Iterator:
     """Start the real app on 127.0.0.1 (``live_server(app, port=None)``); stopped after the test."""
     started: list[LiveServer] = []

@@ -6,7 +6,6 @@ import json
 import re
 from datetime import datetime
 from email.utils import format_datetime
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -14,8 +13,6 @@ import rdflib
 from fastapi.testclient import TestClient
 from rdflib import DCAT, DCTERMS, FOAF, RDF, URIRef
 
-from catalogue.config import Source
-from catalogue.harvest import harvest_source
 from catalogue.web import create_app
 
 DOC = """
@@ -62,12 +59,8 @@ FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,imag
 
 
 @pytest.fixture
-def client(tmp_path: Path, open_catalogue):
-    node = tmp_path / "be.ttl"
-    node.write_text(DOC)
-    source = Source(name="be", title="Belgian node", url=str(node), country="BE")
-    backends = open_catalogue(source)
-    harvest_source(source, backends)
+def client(harvested):
+    backends, _, _ = harvested(DOC)
     with TestClient(create_app(backends)) as client:
         client.ids = {m.title: m.id for m in backends.store.metas()}  # type: ignore[attr-defined]
         yield client
@@ -301,14 +294,10 @@ def test_robots_points_to_the_sitemap(client: TestClient) -> None:
     assert "Disallow: /" not in lines and "Disallow: /datasets/" not in lines
 
 
-def test_over_real_http_with_each_accept_header(tmp_path: Path, open_catalogue, live_server) -> None:
+def test_over_real_http_with_each_accept_header(harvested, live_server) -> None:
     import httpx
 
-    node = tmp_path / "be.ttl"
-    node.write_text(DOC)
-    source = Source(name="be", title="Belgian node", url=str(node), country="BE")
-    backends = open_catalogue(source)
-    harvest_source(source, backends)
+    backends, _, _ = harvested(DOC)
     server = live_server(create_app(backends))
     record_id = next(m.id for m in backends.store.metas() if m.title.startswith("Whole-genome"))
     url = f"{server.url}/datasets/{record_id}"

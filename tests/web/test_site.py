@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
-from catalogue.config import Source
-from catalogue.harvest import harvest_source
 from catalogue.web import create_app
 
 DOC = """
@@ -39,12 +35,8 @@ ex:broken a dcat:Dataset ; dct:title "Broken record without description"@en .
 
 
 @pytest.fixture
-def client(tmp_path: Path, open_catalogue):
-    node = tmp_path / "be.ttl"
-    node.write_text(DOC)
-    source = Source(name="be", title="Belgian node", url=str(node), country="BE")
-    backends = open_catalogue(source)
-    harvest_source(source, backends)
+def client(harvested):
+    backends, _, _ = harvested(DOC)
     with TestClient(create_app(backends)) as client:
         yield client
 

@@ -8,7 +8,6 @@ import json
 import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,7 +15,6 @@ import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
-from catalogue.config import Source
 from catalogue.harvest import harvest_source
 from catalogue.sparql import Limits, SparqlService
 from catalogue.web import create_app
@@ -50,13 +48,8 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?l ?
 
 
 @pytest.fixture
-def catalogue(tmp_path: Path, open_catalogue):
-    node = tmp_path / "be.ttl"
-    node.write_text(DOC)
-    source = Source(name="be", title="Belgian node", url=str(node), country="BE")
-    backends = open_catalogue(source)
-    harvest_source(source, backends)
-    return backends, source, node
+def catalogue(harvested):
+    return harvested(DOC)
 
 
 @pytest.fixture
