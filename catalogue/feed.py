@@ -41,7 +41,7 @@ import pyoxigraph as ox
 
 from catalogue import negotiation
 from catalogue.backends import Backends
-from catalogue.config import Source
+from catalogue.config import Settings, Source
 from catalogue.index import FACETS, SearchQuery
 from catalogue.namespaces import (
     CAT,
@@ -282,27 +282,54 @@ def _datetime(value: datetime) -> ox.Literal:
     return ox.Literal(value.astimezone(UTC).isoformat(), datatype=_n(XSD + "dateTime"))
 
 
+def catalogue_core(settings: Settings) -> list[tuple]:
+    """Our dcat:Catalog (``{base}/catalog``) and its publisher, as every endpoint describes them."""
+    catalog, agent = _n(f"{settings.base_url}/catalog"), _n(f"{settings.base_url}/catalog#publisher")
+    description = (
+        f"{settings.title}: the dataset descriptions harvested from "
+        f"{len(settings.sources)} sources and published after DCAT-AP validation."
+    )
+    return [
+        (catalog, TYPE, A_CATALOG),
+        (catalog, TITLE, ox.Literal(settings.title)),
+        (catalog, DESCRIPTION, ox.Literal(description)),
+        (catalog, PUBLISHER, agent),
+        (catalog, _n(FOAF + "homepage"), _n(f"{settings.base_url}/")),
+        (_n(f"{settings.base_url}/"), TYPE, _n(FOAF + "Document")),  # the official shapes want the class
+        (agent, TYPE, A_AGENT),
+        (agent, NAME, ox.Literal(settings.title)),
+    ]
+
+
+def catalog_record(
+    base_url: str, record_id: str, uri: str, harvested: datetime, conforms: str | None
+) -> list[tuple]:
+    """Our dcat:CatalogRecord for a harvested record: ``{base}/records/{id}``."""
+    record, dataset = _n(f"{base_url}/records/{record_id}"), _n(uri)
+    triples = [
+        (record, TYPE, A_RECORD),
+        (record, _n(FOAF + "primaryTopic"), dataset),
+        (record, MODIFIED, _datetime(harvested)),
+    ]
+    if conforms is not None:
+        triples.append((record, _n(DCT + "conformsTo"), _n(conforms)))
+    return triples
+
+
+def conforms_to(status: str, profile: str) -> str | None:
+    """The standard a record may claim: only published records passed validation."""
+    return PROFILES[profile][0] if status == PUBLISHED and profile in PROFILES else None
+
+
 def header_triples(backends: Backends, page: FeedPage) -> list[ox.Triple]:
     """Our catalogue, its publisher, the sub-catalogues and the Hydra paging of one page."""
     settings, query = backends.settings, page.query
     base = settings.base_url
     catalog, agent = _n(f"{base}/catalog"), _n(f"{base}/catalog#publisher")
     view = _n(query.link(base, query.page))
-    triples = [
-        (catalog, TYPE, A_CATALOG),
+    triples: list[tuple] = [
+        *catalogue_core(settings),
         (catalog, TYPE, _n(HYDRA + "Collection")),
-        (catalog, TITLE, ox.Literal(settings.title)),
-        (
-            catalog,
-            DESCRIPTION,
-            ox.Literal(
-                f"{settings.title}: the dataset descriptions harvested from "
-                f"{len(settings.sources)} sources and published after DCAT-AP validation."
-            ),
-        ),
-        (catalog, PUBLISHER, agent),
-        (agent, TYPE, A_AGENT),
-        (agent, NAME, ox.Literal(settings.title)),
         (catalog, _n(HYDRA + "totalItems"), ox.Literal(str(page.total), datatype=_n(XSD + "integer"))),
         (catalog, _n(HYDRA + "view"), view),
         (view, TYPE, _n(HYDRA + "PartialCollectionView")),
@@ -396,16 +423,11 @@ def entry_triples(backends: Backends, meta: Entry) -> list[ox.Triple] | None:
     if not triples:  # withdrawn while the feed was being written
         return None
     base = backends.settings.base_url
-    dataset, record = _n(meta.uri), _n(f"{base}/records/{meta.id}")
     extra = [
-        (_n(f"{base}/catalog"), _n(DCAT + "dataset"), dataset),
-        (_n(f"{base}/sources/{meta.source}"), _n(DCAT + "record"), record),
-        (record, TYPE, A_RECORD),
-        (record, _n(FOAF + "primaryTopic"), dataset),
-        (record, MODIFIED, _datetime(meta.harvested)),
+        (_n(f"{base}/catalog"), _n(DCAT + "dataset"), _n(meta.uri)),
+        (_n(f"{base}/sources/{meta.source}"), _n(DCAT + "record"), _n(f"{base}/records/{meta.id}")),
+        *catalog_record(base, meta.id, meta.uri, meta.harvested, conforms_to(meta.status, meta.profile)),
     ]
-    if meta.status == PUBLISHED and meta.profile in PROFILES:
-        extra.append((record, _n(DCT + "conformsTo"), _n(PROFILES[meta.profile][0])))
     return triples + [ox.Triple(*t) for t in extra]
 
 

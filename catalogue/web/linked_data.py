@@ -29,7 +29,8 @@ from fastapi.responses import PlainTextResponse, Response
 
 from catalogue import __version__
 from catalogue.config import Settings
-from catalogue.namespaces import DCAT, DCT, FOAF, RDF_TYPE, XSD
+from catalogue.feed import catalog_record, catalogue_core, conforms_to
+from catalogue.namespaces import DCAT, DCT, RDF_TYPE
 from catalogue.negotiation import HTML, RDF_FORMATS, RdfSyntax, choose_rdf, serialize, split_suffix
 from catalogue.store import VISIBLE, WITHDRAWN, Store, StoredRecord
 from catalogue.web import pages
@@ -38,7 +39,6 @@ from catalogue.web.params import language
 router = APIRouter(include_in_schema=False)
 METHODS = ["GET", "HEAD"]
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-CATALOGUE_DESCRIPTION = "Dataset descriptions harvested from national nodes and validated against DCAT-AP."
 
 
 def _n(iri: str) -> ox.NamedNode:
@@ -242,23 +242,13 @@ def _w3c_datetime(value: datetime) -> str:
 # -- the RDF we serve --------------------------------------------------------------
 
 
-def _datetime_literal(value: datetime) -> ox.Literal:
-    return ox.Literal(_w3c_datetime(value), datatype=_n(XSD + "dateTime"))
-
-
-def catalog_record(base_url: str, stored: StoredRecord) -> list[ox.Triple]:
-    """Our dcat:CatalogRecord for a harvested record: ``{base}/records/{id}``."""
-    record = _n(f"{base_url}/records/{quote(stored.meta.id, safe='')}")
-    return [
-        ox.Triple(record, TYPE, _n(DCAT + "CatalogRecord")),
-        ox.Triple(record, _n(FOAF + "primaryTopic"), _n(stored.meta.uri)),
-        ox.Triple(record, _n(DCT + "modified"), _datetime_literal(stored.meta.harvested)),
-    ]
-
-
 def record_triples(base_url: str, stored: StoredRecord) -> list[ox.Triple]:
-    """A record's triples as harvested (original IRIs) and its catalogue record."""
-    return [*stored.triples, *catalog_record(base_url, stored)]
+    """A record's triples as harvested (original IRIs) and its catalogue record, as in the feed."""
+    meta = stored.meta
+    record = catalog_record(
+        base_url, meta.id, meta.uri, meta.harvested, conforms_to(meta.status, meta.profile)
+    )
+    return [*stored.triples, *(ox.Triple(*t) for t in record)]
 
 
 def source_catalogues(store: Store, name: str) -> list[StoredRecord]:
@@ -286,18 +276,9 @@ def source_triples(settings: Settings, name: str, catalogues: list[StoredRecord]
 
 
 def catalogue_triples(settings: Settings, store: Store) -> list[ox.Triple]:
-    """Our dcat:Catalog, ``{base}/catalog``: title, description, publisher, a part per source."""
+    """Our dcat:Catalog, ``{base}/catalog`` (as in the feed), with a part per source."""
     catalog = _n(f"{settings.base_url}/catalog")
-    publisher = _n(f"{settings.base_url}/catalog#publisher")
-    triples = [
-        ox.Triple(catalog, TYPE, _n(DCAT + "Catalog")),
-        ox.Triple(catalog, _n(DCT + "title"), ox.Literal(settings.title)),
-        ox.Triple(catalog, _n(DCT + "description"), ox.Literal(CATALOGUE_DESCRIPTION, language="en")),
-        ox.Triple(catalog, _n(DCT + "publisher"), publisher),
-        ox.Triple(catalog, _n(FOAF + "homepage"), _n(f"{settings.base_url}/")),
-        ox.Triple(publisher, TYPE, _n(FOAF + "Agent")),
-        ox.Triple(publisher, _n(FOAF + "name"), ox.Literal(settings.title)),
-    ]
+    triples = [ox.Triple(*t) for t in catalogue_core(settings)]
     for source_config in settings.sources:
         metas = [m for m in store.metas(source_config.name) if m.kind == "catalog" and m.status != WITHDRAWN]
         part = _n(metas[0].uri if metas else f"{settings.base_url}/sources/{source_config.name}#catalog")
