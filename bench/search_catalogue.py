@@ -21,10 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from catalogue.backends import open_backends
-from catalogue.config import Settings, Source
-from catalogue.demo import generate_catalog
-from catalogue.harvest import harvest_source
+from generated import harvested_catalogue
+
 from catalogue.index import SearchDocument, SearchQuery
 from catalogue.index.documents import search_document
 from catalogue.search import Labeller, search
@@ -67,14 +65,7 @@ def main() -> None:
     parser.add_argument("-q", type=int, default=200, help="queries to run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        document = Path(tmp) / "catalog.ttl"
-        document.write_bytes(generate_catalog(args.n))
-        source = Source(name="bench", title="Benchmark node", url=str(document))
-        settings = Settings("bench", "http://127.0.0.1:8000", Path(tmp) / "data", (source,))
-        backends = open_backends(settings)
-        started = time.perf_counter()
-        run = harvest_source(source, backends).run
-        harvested = time.perf_counter() - started
+        backends, run, harvested = harvested_catalogue(Path(tmp), args.n)
         documents = [
             search_document(
                 r.meta.id, r.meta.source, r.meta.uri, r.triples, r.meta.status, backends.vocabularies

@@ -22,10 +22,8 @@ import threading
 import time
 from pathlib import Path
 
-from catalogue.backends import open_backends
-from catalogue.config import Settings, Source
-from catalogue.demo import generate_catalog
-from catalogue.harvest import harvest_source
+from generated import harvested_catalogue
+
 from catalogue.sparql import Limits, SparqlService
 
 P = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
@@ -86,14 +84,7 @@ def main() -> None:
     parser.add_argument("--http", action="store_true", help="also time over HTTP")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        document = Path(tmp) / "catalog.ttl"
-        document.write_bytes(generate_catalog(args.n, invalid_every=50))
-        source = Source(name="bench", title="Benchmark node", url=str(document))
-        settings = Settings("bench", "http://127.0.0.1:8000", Path(tmp) / "data", (source,))
-        backends = open_backends(settings)
-        started = time.perf_counter()
-        run = harvest_source(source, backends).run
-        harvested = time.perf_counter() - started
+        backends, run, harvested = harvested_catalogue(Path(tmp), args.n, invalid_every=50)
         service = SparqlService(backends.store, Limits(timeout=60, max_rows=100_000))
         started = time.perf_counter()
         service.dataset.current()
