@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -148,7 +149,8 @@ SELECT ?id ?source ?kind ?uri ?status ?profile ?modified WHERE {{
 
 
 _cache_lock = threading.Lock()
-_cache: dict[int, tuple[int, list[Entry]]] = {}
+# keyed by the store object itself: an id() could be reused by a later store with the same generation
+_cache: weakref.WeakKeyDictionary[Store, tuple[int, list[Entry]]] = weakref.WeakKeyDictionary()
 
 
 def visible_entries(store: Store) -> list[Entry]:
@@ -159,12 +161,12 @@ def visible_entries(store: Store) -> list[Entry]:
     """
     generation = store.generation()
     with _cache_lock:
-        cached = _cache.get(id(store))
+        cached = _cache.get(store)
         if cached is not None and cached[0] == generation:
             return cached[1]
     entries = _read_visible_entries(store)
     with _cache_lock:
-        _cache[id(store)] = (generation, entries)
+        _cache[store] = (generation, entries)
     return entries
 
 
