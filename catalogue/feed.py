@@ -45,7 +45,6 @@ from catalogue.backends import Backends
 from catalogue.config import Settings, Source
 from catalogue.index import FACETS, SearchQuery
 from catalogue.namespaces import (
-    CAT,
     DCAT,
     DCT,
     FOAF,
@@ -54,7 +53,7 @@ from catalogue.namespaces import (
     RDFS,
     XSD,
 )
-from catalogue.store import PUBLISHED, VISIBLE, Store
+from catalogue.store import PUBLISHED, VISIBLE, RecordMeta, Store
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -122,82 +121,25 @@ class FeedQuery:
         return f"{base_url}/catalog?{urlencode(params)}"
 
 
-@dataclass(frozen=True)
-class Entry:
-    """What selecting and paging need of a visible record (far lighter than ``RecordMeta``)."""
-
-    id: str
-    source: str
-    kind: str
-    uri: str
-    status: str
-    profile: str
-    harvested: datetime
-
-
-VISIBLE_QUERY = """
-PREFIX cat: <{cat}> PREFIX dct: <{dct}> PREFIX foaf: <{foaf}>
-SELECT ?id ?source ?kind ?uri ?status ?profile ?modified WHERE {{
-  GRAPH <{graph}> {{
-    ?record cat:recordId ?id ; cat:source ?source ; cat:kind ?kind ; cat:status ?status ;
-            foaf:primaryTopic ?uri ; dct:modified ?modified .
-    OPTIONAL {{ ?record cat:profile ?profile }}
-    FILTER(?status IN ({statuses}))
-  }}
-}} ORDER BY ?id
-"""
-
-
 _cache_lock = threading.Lock()
 # keyed by the store object itself: an id() could be reused by a later store with the same generation
-_cache: weakref.WeakKeyDictionary[Store, tuple[int, list[Entry]]] = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[Store, tuple[int, list[RecordMeta]]] = weakref.WeakKeyDictionary()
 
 
-def visible_entries(store: Store) -> list[Entry]:
+def visible_entries(store: Store) -> list[RecordMeta]:
     """Every visible record, in id order; cached until the next harvest run.
 
-    A harvester walks every page of the feed: reading the provenance graph once
-    per walk rather than once per page keeps the whole walk linear.
+    A harvester walks every page of the feed: reading the registry once per
+    walk rather than once per page keeps the whole walk linear.
     """
     generation = store.generation()
     with _cache_lock:
         cached = _cache.get(store)
         if cached is not None and cached[0] == generation:
             return cached[1]
-    entries = _read_visible_entries(store)
+    entries = store.metas(statuses=VISIBLE)
     with _cache_lock:
         _cache[store] = (generation, entries)
-    return entries
-
-
-def _read_visible_entries(store: Store) -> list[Entry]:
-    """Every visible record, in id order, read with one query of the provenance graph.
-
-    ``Store.metas`` would do, but it materialises every provenance triple of
-    every record (and the harvest runs) per call: at 10,000 records that is a
-    second and ~100 MB per page of the feed.
-    """
-    query = VISIBLE_QUERY.format(
-        cat=CAT,
-        dct=DCT,
-        foaf=FOAF,
-        graph=store.provenance_graph().value,
-        statuses=", ".join(f'"{status}"' for status in VISIBLE),
-    )
-    entries = []
-    for row in store.query(query):  # type: ignore[attr-defined]
-        profile = row["profile"]
-        entries.append(
-            Entry(
-                id=row["id"].value,
-                source=row["source"].value,
-                kind=row["kind"].value,
-                uri=row["uri"].value,
-                status=row["status"].value,
-                profile=profile.value if profile is not None else "",
-                harvested=parse_datetime(row["modified"].value),
-            )
-        )
     return entries
 
 
@@ -206,13 +148,13 @@ class FeedPage:
     query: FeedQuery
     total: int
     #: the dataset records on this page, in id order
-    entries: list[Entry]
+    entries: list[RecordMeta]
     #: when the catalogue last changed (the newest visible record), if it has any
     modified: datetime | None
     #: the newest visible record per source
     source_modified: dict[str, datetime]
     #: visible catalogue-level records ("kind" catalog) by source
-    source_records: dict[str, Entry]
+    source_records: dict[str, RecordMeta]
 
     @property
     def last(self) -> int:
@@ -230,7 +172,7 @@ def select_page(backends: Backends, query: FeedQuery) -> FeedPage:
     visible = visible_entries(backends.store)
     modified: datetime | None = None
     source_modified: dict[str, datetime] = {}
-    source_records: dict[str, Entry] = {}
+    source_records: dict[str, RecordMeta] = {}
     datasets = []
     for meta in visible:
         modified = meta.harvested if modified is None else max(modified, meta.harvested)
@@ -419,7 +361,7 @@ def _catalogue_summary(store: Store, record_id: str, root: ox.NamedNode) -> list
     return list(store.query(SUMMARY_QUERY, substitutions=bindings))  # type: ignore[call-overload]
 
 
-def entry_triples(backends: Backends, meta: Entry) -> list[ox.Triple] | None:
+def entry_triples(backends: Backends, meta: RecordMeta) -> list[ox.Triple] | None:
     """A dataset's full description, its catalogue record, and the links to both."""
     triples = record_triples(backends.store, meta.id)
     if not triples:  # withdrawn while the feed was being written

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -27,8 +27,6 @@ import rdflib
 from pyshacl import validate as pyshacl_validate
 from rdflib.namespace import SH, XSD
 
-from catalogue.namespaces import RDF_TYPE
-from catalogue.namespaces import SH as SH_NS
 from catalogue.records import Record, Term
 from catalogue.resources import profile_shapes
 
@@ -264,69 +262,6 @@ def to_rdflib(term: Term) -> rdflib.term.Node:
             return rdflib.Literal(term.value)
         return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype))
     raise TypeError(f"unsupported term {term!r}")
-
-
-def report_triples(report: ValidationReport, report_iri: str) -> Iterable[ox.Triple]:
-    """The report in SHACL's own vocabulary, so SPARQL users can read it."""
-    subject = ox.NamedNode(report_iri)
-    conforms = ox.Literal(str(report.conforms).lower(), datatype=ox.NamedNode(str(XSD.boolean)))
-    yield ox.Triple(subject, _TYPE, _sh("ValidationReport"))
-    yield ox.Triple(subject, _sh("conforms"), conforms)
-    for index, result in enumerate(report.results):
-        node = ox.NamedNode(f"{report_iri}#result-{index}")
-        yield ox.Triple(subject, _sh("result"), node)
-        yield ox.Triple(node, _TYPE, _sh("ValidationResult"))
-        yield ox.Triple(node, _sh("resultSeverity"), _sh(result.severity))
-        yield ox.Triple(node, _sh("focusNode"), ox.NamedNode(result.focus))
-        yield ox.Triple(node, _sh("resultMessage"), ox.Literal(result.message))
-        if result.path and not result.path.startswith(("^", "_:")):
-            yield ox.Triple(node, _sh("resultPath"), ox.NamedNode(result.path))
-        if result.value is not None:
-            yield ox.Triple(node, _sh("value"), ox.Literal(result.value))
-        if result.shape:
-            yield ox.Triple(node, _sh("sourceShape"), ox.NamedNode(result.shape))
-        if result.component:
-            yield ox.Triple(node, _sh("sourceConstraintComponent"), ox.NamedNode(result.component))
-
-
-def report_from_triples(triples: Iterable[ox.Triple]) -> ValidationReport:
-    """The inverse of :func:`report_triples`, for showing a stored report."""
-    fields: dict[Term, dict[str, str]] = defaultdict(dict)
-    for triple in triples:
-        name = triple.predicate.value.removeprefix(SH_NS)
-        if name in _RESULT_FIELDS:
-            fields[triple.subject][name] = triple.object.value
-    report = ValidationReport()
-    for values in fields.values():
-        report.results.append(
-            ValidationResult(
-                severity=values.get("resultSeverity", "").removeprefix(SH_NS),
-                focus=values.get("focusNode", ""),
-                path=values.get("resultPath"),
-                message=values.get("resultMessage", ""),
-                value=values.get("value"),
-                shape=values.get("sourceShape"),
-                component=values.get("sourceConstraintComponent"),
-            )
-        )
-    report.results.sort(key=lambda r: (r.focus, r.severity, r.path or "", r.message))
-    return report
-
-
-_TYPE = ox.NamedNode(RDF_TYPE)
-_RESULT_FIELDS = {
-    "resultSeverity",
-    "focusNode",
-    "resultPath",
-    "resultMessage",
-    "value",
-    "sourceShape",
-    "sourceConstraintComponent",
-}
-
-
-def _sh(name: str) -> ox.NamedNode:
-    return ox.NamedNode(SH_NS + name)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 from catalogue.fetch import Document
 from catalogue.parse import parse_document
 from catalogue.records import split_records
-from catalogue.validate import report_from_triples, report_triples, validate_records
+from catalogue.validate import validate_records
 
 DOC = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> .
@@ -34,14 +34,6 @@ def test_each_record_gets_its_own_results() -> None:
     assert bad[0].path == "http://www.w3.org/ns/dcat#byteSize"
     # a record is not blamed for another's problems
     assert all(r.focus != "https://node.example/dist" for r in by_uri["good"].results)
-
-
-def test_report_survives_a_round_trip_through_triples() -> None:
-    records = split_records(parse_document(Document("d.ttl", DOC.encode())), "be", "http://c.test")
-    report = validate_records(records)[records[1].id]
-    again = report_from_triples(report_triples(report, "http://c.test/reports/x"))
-    assert again.results == report.results
-    assert again.violations == report.violations
 
 
 def test_worker_processes_give_the_same_reports(monkeypatch) -> None:

@@ -1,8 +1,9 @@
-"""The triple store: the catalogue's source of truth.
+"""The store: the catalogue's source of truth.
 
-One named graph per record, one per validation report, and a provenance
-graph that says for each record where it came from, when, with which content
-hash and which validation outcome, and for each source its harvest runs.
+Every record as harvested (one named graph each), its validation report, and
+provenance that says for each record where it came from, when, with which
+content hash and which validation outcome, and for each source its harvest
+runs.
 Callers use the :class:`Store` protocol; backends live one per module here
 and are chosen by :func:`open_store`.
 """
@@ -58,6 +59,14 @@ class RecordWrite:
     profile: str
     policy: str
 
+    def meta(self, harvested: datetime) -> RecordMeta:
+        record, report = self.record, self.report
+        return RecordMeta(
+            id=record.id, source=record.source, kind=record.kind, uri=record.uri, status=self.status,
+            title=record.title, content_hash=record.content_hash, profile=self.profile, policy=self.policy,
+            harvested=harvested, violations=report.violations, warnings=report.warnings,
+        )  # fmt: skip
+
 
 @dataclass
 class HarvestRun:
@@ -79,6 +88,10 @@ class StoreLockedError(RuntimeError):
     """Another process holds the store (RocksDB allows one writer)."""
 
 
+class StoreFormatError(RuntimeError):
+    """The folder holds a store this version cannot read."""
+
+
 class Store(Protocol):
     def states(self, source: str) -> dict[str, RecordMeta]:
         """Every current (not withdrawn) record of a source, by id."""
@@ -96,7 +109,7 @@ class Store(Protocol):
 
     def iter_records(self, statuses: Iterable[str] = VISIBLE) -> Iterator[StoredRecord]: ...
 
-    def runs(self, source: str | None = None, limit: int = 20) -> list[HarvestRun]: ...
+    def runs(self, source: str | None = None, limit: int | None = 20) -> list[HarvestRun]: ...
 
     def describe(self, iris: Iterable[str]) -> dict[str, list[ox.Triple]]:
         """What published records say about these IRIs (labels of publishers …)."""

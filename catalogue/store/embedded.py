@@ -1,8 +1,7 @@
-"""The embedded store: pyoxigraph (RocksDB) in a folder on disk."""
+"""The embedded store: a folder on disk with a SQLite record registry and a pyoxigraph (RocksDB) store."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
@@ -13,15 +12,19 @@ import pyoxigraph as ox
 from catalogue.namespaces import CAT, DCAT, DCT, FOAF, PROV, RDF_TYPE, XSD
 from catalogue.records import Term
 from catalogue.store import (
+    FLAGGED,
+    PUBLISHED,
+    REJECTED,
     VISIBLE,
     WITHDRAWN,
     HarvestRun,
     RecordMeta,
     RecordWrite,
     StoredRecord,
+    StoreFormatError,
     StoreLockedError,
 )
-from catalogue.validate import ValidationReport, report_from_triples, report_triples
+from catalogue.store.registry import COUNTS, Registry
 
 TYPE = ox.NamedNode(RDF_TYPE)
 
@@ -34,21 +37,36 @@ P = {
     name: _n(CAT + name)
     for name in (
         "recordId", "source", "kind", "status", "contentHash", "profile", "policy",
-        "violations", "warnings", "graph", "report", "outcome", "found", "published",
-        "flagged", "rejected", "unchanged", "withdrawn", "error", "rejectedRecord", "ntriples",
+        "violations", "warnings", "graph", "outcome", "found", "published",
+        "flagged", "rejected", "unchanged", "withdrawn", "error", "rejectedRecord",
     )
 }  # fmt: skip
 TITLE, MODIFIED, TOPIC = _n(DCT + "title"), _n(DCT + "modified"), _n(FOAF + "primaryTopic")
 STARTED, ENDED = _n(PROV + "startedAtTime"), _n(PROV + "endedAtTime")
 WRITE_CHUNK = 100_000  # quads per bulk load
-COUNTS = ("found", "published", "flagged", "rejected", "unchanged", "withdrawn")
+ALL_STATUSES = (PUBLISHED, FLAGGED, REJECTED, WITHDRAWN)
 
 
 class EmbeddedStore:
+    """Records in a SQLite registry (``records.sqlite``), and in Oxigraph (``oxigraph/``) what SPARQL sees.
+
+    The registry is written first, in one transaction per harvest; Oxigraph is
+    then brought in line: the graph of each visible record and the provenance
+    graph. A ``synced`` mark in the registry says which harvest Oxigraph
+    reflects; if a process stopped in between, the next writer rebuilds
+    Oxigraph from the registry.
+    """
+
     def __init__(self, path: Path, base_url: str, read_only: bool = False) -> None:
         path.mkdir(parents=True, exist_ok=True)
+        if (path / "CURRENT").exists():
+            raise StoreFormatError(
+                f"the store at {path} was written by an older version of catalogue; "
+                "remove the folder and harvest again"
+            )
+        triples = path / "oxigraph"
         try:
-            self.db = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+            self.db = ox.Store.read_only(str(triples)) if read_only else ox.Store(str(triples))
         except OSError as error:
             if "lock" in str(error).lower():
                 raise StoreLockedError(
@@ -56,96 +74,104 @@ class EmbeddedStore:
                     "(stop `catalogue serve` before harvesting from the command line)"
                 ) from error
             raise
+        self.registry = Registry(path / "records.sqlite", read_only=read_only)
         self.read_only = read_only
         self.base = base_url
         self.provenance = _n(f"{base_url}/graphs/provenance")
-        # Oxigraph stores literals by value: "5"^^xsd:nonNegativeInteger comes back as
-        # xsd:integer, xsd:dateTimeStamp as xsd:dateTime. The exact N-Triples of each record
-        # are kept here too, so what we serve (pages, feed, dumps) is what was harvested.
-        self.originals = _n(f"{base_url}/graphs/originals")
+        if not read_only and self.registry.state("synced") != str(self.registry.generation()):
+            self.rebuild_triples()
 
     # -- names ---------------------------------------------------------------
     def record_graph(self, record_id: str) -> ox.NamedNode:
         return _n(f"{self.base}/graphs/records/{record_id}")
-
-    def report_graph(self, record_id: str) -> ox.NamedNode:
-        return _n(f"{self.base}/graphs/reports/{record_id}")
 
     def catalog_record(self, record_id: str) -> ox.NamedNode:
         return _n(f"{self.base}/records/{record_id}")
 
     # -- writing -------------------------------------------------------------
     def apply(self, writes: Iterable[RecordWrite], withdrawn: Iterable[str], run: HarvestRun) -> None:
-        writes = list(writes)
+        writes, withdrawn = list(writes), list(withdrawn)
+        self.registry.commit(writes, withdrawn, run)
         for write in writes:
-            self._drop(write.record.id)
+            self._forget(write.record.id)
         for record_id in withdrawn:
             self._remove_graph(self.record_graph(record_id))
-            self._remove_original(record_id)
             subject = self.catalog_record(record_id)
             for quad in list(self.db.quads_for_pattern(subject, P["status"], None, self.provenance)):
                 self.db.remove(quad)
             self.db.add(ox.Quad(subject, P["status"], ox.Literal(WITHDRAWN), self.provenance))
-        # A harvest writes hundreds of thousands of quads: load them in slices,
-        # so neither one huge transaction nor the bulk loader's buffers grow with the source.
-        quads = (quad for write in writes for quad in self._record_quads(write, run.ended))
-        while chunk := list(islice(quads, WRITE_CHUNK)):
-            self.db.bulk_extend(chunk)
-        self.db.extend(list(self._run_quads(run)))
-        self.db.flush()
-
-    def _record_quads(self, write: RecordWrite, when: datetime) -> Iterator[ox.Quad]:
-        graph = self.record_graph(write.record.id)
-        for t in write.record.triples:
-            yield ox.Quad(t.subject, t.predicate, t.object, graph)
-        text = "".join(f"{t} .\n" for t in write.record.triples)
-        yield ox.Quad(self.catalog_record(write.record.id), P["ntriples"], ox.Literal(text), self.originals)
-        report_graph = self.report_graph(write.record.id)
-        for t in report_triples(write.report, report_graph.value):
-            yield ox.Quad(t.subject, t.predicate, t.object, report_graph)
-        yield from self._provenance(write, when)
+        quads = (
+            quad
+            for write in writes
+            for quad in self._record_quads(write.meta(run.ended), write.record.triples)
+        )
+        self._load(quads)
+        self._finish(run)
 
     def add_run(self, run: HarvestRun) -> None:
+        self.registry.add_run(run)
+        self._finish(run)
+
+    def _finish(self, run: HarvestRun) -> None:
         self.db.extend(list(self._run_quads(run)))
         self.db.flush()
+        self.registry.set_state("synced", str(self.registry.generation()))
 
-    def _drop(self, record_id: str) -> None:
+    def rebuild_triples(self) -> None:
+        """Oxigraph from the registry: every visible record's graph, and the provenance graph."""
+        self.db.clear()
+        quads = (
+            quad
+            for meta, text in self.registry.texts(ALL_STATUSES)
+            for quad in self._record_quads(meta, _parse(text) if meta.status in VISIBLE else ())
+        )
+        self._load(quads)
+        self.db.extend([q for run in self.registry.runs(limit=None) for q in self._run_quads(run)])
+        self.db.flush()
+        self.registry.set_state("synced", str(self.registry.generation()))
+
+    def _load(self, quads: Iterator[ox.Quad]) -> None:
+        # A harvest writes hundreds of thousands of quads: load them in slices,
+        # so neither one huge transaction nor the bulk loader's buffers grow with the source.
+        while chunk := list(islice(quads, WRITE_CHUNK)):
+            self.db.bulk_extend(chunk)
+
+    def _record_quads(self, meta: RecordMeta, triples: Iterable[ox.Triple]) -> Iterator[ox.Quad]:
+        if meta.status in VISIBLE:
+            graph = self.record_graph(meta.id)
+            for t in triples:
+                yield ox.Quad(t.subject, t.predicate, t.object, graph)
+        yield from self._provenance(meta)
+
+    def _forget(self, record_id: str) -> None:
         self._remove_graph(self.record_graph(record_id))
-        self._remove_original(record_id)
-        self._remove_graph(self.report_graph(record_id))
         subject = self.catalog_record(record_id)
         for quad in list(self.db.quads_for_pattern(subject, None, None, self.provenance)):
-            self.db.remove(quad)
-
-    def _remove_original(self, record_id: str) -> None:
-        pattern = (self.catalog_record(record_id), P["ntriples"], None, self.originals)
-        for quad in list(self.db.quads_for_pattern(*pattern)):
             self.db.remove(quad)
 
     def _remove_graph(self, graph: ox.NamedNode) -> None:
         if self.db.contains_named_graph(graph):
             self.db.remove_graph(graph)
 
-    def _provenance(self, write: RecordWrite, when: datetime) -> Iterator[ox.Quad]:
-        record, report = write.record, write.report
-        subject = self.catalog_record(record.id)
+    def _provenance(self, meta: RecordMeta) -> Iterator[ox.Quad]:
+        subject = self.catalog_record(meta.id)
         values: list[tuple[ox.NamedNode, Term]] = [
             (TYPE, _n(DCAT + "CatalogRecord")),
-            (P["recordId"], ox.Literal(record.id)),
-            (P["source"], ox.Literal(record.source)),
-            (P["kind"], ox.Literal(record.kind)),
-            (TOPIC, _n(record.uri)),
-            (TITLE, ox.Literal(record.title)),
-            (P["status"], ox.Literal(write.status)),
-            (P["contentHash"], ox.Literal(record.content_hash)),
-            (P["profile"], ox.Literal(write.profile)),
-            (P["policy"], ox.Literal(write.policy)),
-            (P["violations"], _int(report.violations)),
-            (P["warnings"], _int(report.warnings)),
-            (P["graph"], self.record_graph(record.id)),
-            (P["report"], self.report_graph(record.id)),
-            (MODIFIED, _datetime(when)),
+            (P["recordId"], ox.Literal(meta.id)),
+            (P["source"], ox.Literal(meta.source)),
+            (P["kind"], ox.Literal(meta.kind)),
+            (TOPIC, _n(meta.uri)),
+            (TITLE, ox.Literal(meta.title)),
+            (P["status"], ox.Literal(meta.status)),
+            (P["contentHash"], ox.Literal(meta.content_hash)),
+            (P["profile"], ox.Literal(meta.profile)),
+            (P["policy"], ox.Literal(meta.policy)),
+            (P["violations"], _int(meta.violations)),
+            (P["warnings"], _int(meta.warnings)),
+            (MODIFIED, _datetime(meta.harvested)),
         ]
+        if meta.status in VISIBLE:
+            values.append((P["graph"], self.record_graph(meta.id)))
         for predicate, obj in values:
             yield ox.Quad(subject, predicate, obj, self.provenance)
 
@@ -168,67 +194,27 @@ class EmbeddedStore:
 
     # -- reading -------------------------------------------------------------
     def states(self, source: str) -> dict[str, RecordMeta]:
-        return {m.id: m for m in self.metas(source) if m.status != WITHDRAWN}
+        return {m.id: m for m in self.registry.metas(source) if m.status != WITHDRAWN}
 
     def metas(self, source: str | None = None, statuses: Iterable[str] | None = None) -> list[RecordMeta]:
-        if source is None:
-            subjects = None
-        else:
-            pattern = self.db.quads_for_pattern(None, P["source"], ox.Literal(source), self.provenance)
-            subjects = {q.subject for q in pattern}
-        wanted = set(statuses) if statuses is not None else None
-        metas = [
-            meta
-            for meta in self._read_metas(subjects)
-            if (wanted is None or meta.status in wanted) and (source is None or meta.source == source)
-        ]
-        return sorted(metas, key=lambda m: m.id)
-
-    def _read_metas(self, subjects: set[Term] | None) -> Iterator[RecordMeta]:
-        grouped: dict[Term, dict[ox.NamedNode, Term]] = defaultdict(dict)
-        if subjects is None:
-            for quad in self.db.quads_for_pattern(None, None, None, self.provenance):
-                grouped[quad.subject][quad.predicate] = quad.object
-        else:
-            for subject in subjects:
-                for quad in self.db.quads_for_pattern(subject, None, None, self.provenance):
-                    grouped[subject][quad.predicate] = quad.object
-        for values in grouped.values():
-            if P["recordId"] in values:
-                yield _meta(values)
+        return self.registry.metas(source, statuses)
 
     def get(self, record_id: str) -> StoredRecord | None:
-        metas = list(self._read_metas({self.catalog_record(record_id)}))
-        if not metas:
+        meta = self.registry.meta(record_id)
+        if meta is None:
             return None
-        return StoredRecord(metas[0], self.record_triples(record_id), self._report(record_id))
+        return StoredRecord(meta, self.record_triples(record_id), self.registry.report(record_id))
 
     def record_triples(self, record_id: str) -> list[ox.Triple]:
         """A record's triples exactly as harvested (datatypes included), in canonical order."""
-        pattern = (self.catalog_record(record_id), P["ntriples"], None, self.originals)
-        for quad in self.db.quads_for_pattern(*pattern):
-            return [q.triple for q in ox.parse(quad.object.value, format=ox.RdfFormat.N_TRIPLES)]
-        return self._triples(self.record_graph(record_id))  # stored before originals were kept
-
-    def _triples(self, graph: ox.NamedNode) -> list[ox.Triple]:
-        return [q.triple for q in self.db.quads_for_pattern(None, None, None, graph)]
-
-    def _report(self, record_id: str) -> ValidationReport:
-        return report_from_triples(self._triples(self.report_graph(record_id)))
+        return _parse(self.registry.ntriples(record_id))
 
     def iter_records(self, statuses: Iterable[str] = VISIBLE) -> Iterator[StoredRecord]:
-        for meta in self.metas(statuses=statuses):
-            yield StoredRecord(meta, self.record_triples(meta.id), self._report(meta.id))
+        for meta, text in self.registry.texts(statuses):
+            yield StoredRecord(meta, _parse(text), self.registry.report(meta.id))
 
-    def runs(self, source: str | None = None, limit: int = 20) -> list[HarvestRun]:
-        runs_by_subject: dict[Term, dict[ox.NamedNode, list[Term]]] = defaultdict(lambda: defaultdict(list))
-        kind = _n(CAT + "HarvestRun")
-        for quad in self.db.quads_for_pattern(None, TYPE, kind, self.provenance):
-            for detail in self.db.quads_for_pattern(quad.subject, None, None, self.provenance):
-                runs_by_subject[quad.subject][detail.predicate].append(detail.object)
-        runs = [_run(values) for values in runs_by_subject.values()]
-        runs = [r for r in runs if source is None or r.source == source]
-        return sorted(runs, key=lambda r: r.started, reverse=True)[:limit]
+    def runs(self, source: str | None = None, limit: int | None = 20) -> list[HarvestRun]:
+        return self.registry.runs(source, limit)
 
     def describe(self, iris: Iterable[str]) -> dict[str, list[ox.Triple]]:
         prefix = f"{self.base}/graphs/records/"
@@ -247,22 +233,26 @@ class EmbeddedStore:
 
     def generation(self) -> int:
         """Grows with every harvest run (failed ones too): caches of what is visible key on it."""
-        runs = self.db.quads_for_pattern(None, TYPE, _n(CAT + "HarvestRun"), self.provenance)
-        return sum(1 for _ in runs)
+        return self.registry.generation()
 
     def provenance_graph(self) -> ox.NamedNode:
         return self.provenance
 
     def visible_graphs(self) -> list[ox.NamedNode]:
-        return [self.record_graph(m.id) for m in self.metas(statuses=VISIBLE)]
+        return [self.record_graph(m.id) for m in self.registry.metas(statuses=VISIBLE)]
 
     def query(self, sparql: str, **options: object) -> object:
         return self.db.query(sparql, **options)
 
     def close(self) -> None:
+        self.registry.close()
         if not self.read_only:  # a read-only store refuses to flush
             self.db.flush()
         del self.db
+
+
+def _parse(text: str) -> list[ox.Triple]:
+    return [q.triple for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)] if text else []
 
 
 def _int(value: int) -> ox.Literal:
@@ -271,44 +261,3 @@ def _int(value: int) -> ox.Literal:
 
 def _datetime(value: datetime) -> ox.Literal:
     return ox.Literal(value.astimezone(UTC).isoformat(), datatype=_n(XSD + "dateTime"))
-
-
-def _parse_datetime(term: Term | None) -> datetime:
-    return datetime.fromisoformat(term.value) if term is not None else datetime.fromtimestamp(0, UTC)
-
-
-def _meta(values: dict[ox.NamedNode, Term]) -> RecordMeta:
-    def text(name: str) -> str:
-        term = values.get(P[name])
-        return term.value if term is not None else ""
-
-    return RecordMeta(
-        id=text("recordId"),
-        source=text("source"),
-        kind=text("kind"),
-        uri=values[TOPIC].value if TOPIC in values else "",
-        status=text("status"),
-        title=values[TITLE].value if TITLE in values else "",
-        content_hash=text("contentHash"),
-        profile=text("profile"),
-        policy=text("policy"),
-        harvested=_parse_datetime(values.get(MODIFIED)),
-        violations=int(text("violations") or 0),
-        warnings=int(text("warnings") or 0),
-    )
-
-
-def _run(values: dict[ox.NamedNode, list[Term]]) -> HarvestRun:
-    def first(predicate: ox.NamedNode) -> Term | None:
-        return values[predicate][0] if values.get(predicate) else None
-
-    error = first(P["error"])
-    return HarvestRun(
-        source=first(P["source"]).value,  # type: ignore[union-attr]
-        started=_parse_datetime(first(STARTED)),
-        ended=_parse_datetime(first(ENDED)),
-        outcome=first(P["outcome"]).value,  # type: ignore[union-attr]
-        error=error.value if error is not None else None,
-        rejected_ids=sorted(t.value for t in values.get(P["rejectedRecord"], [])),
-        **{name: int(first(P[name]).value) for name in COUNTS if first(P[name]) is not None},
-    )

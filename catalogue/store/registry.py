@@ -1,0 +1,248 @@
+"""The record registry: every record's metadata, exact text and report, and every harvest run, in SQLite.
+
+Why SQLite next to Oxigraph: a harvest must change a source all at once or not
+at all, and pages, the feed and dumps must read records without memory that
+grows with the catalogue. SQLite gives both — one transaction per harvest, and
+reads through a small, bounded page cache — while RocksDB's block caches fill
+with every record read. Oxigraph keeps what SPARQL needs (see ``embedded.py``)
+and is rebuilt from here if the two ever disagree.
+
+Each thread gets its own connection; WAL mode lets web requests read while a
+harvest writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+from catalogue.store import WITHDRAWN, HarvestRun, RecordMeta, RecordWrite
+from catalogue.validate import ValidationReport, ValidationResult
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    uri TEXT NOT NULL,
+    title TEXT NOT NULL,
+    status TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    harvested TEXT NOT NULL,           -- when this content was first stored (ISO 8601, UTC)
+    violations INTEGER NOT NULL,
+    warnings INTEGER NOT NULL,
+    ntriples TEXT NOT NULL,            -- the record exactly as harvested; '' once withdrawn
+    report TEXT NOT NULL               -- the validation results, JSON
+);
+CREATE INDEX IF NOT EXISTS records_by_source ON records (source, status);
+CREATE INDEX IF NOT EXISTS records_by_status ON records (status, id);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    started TEXT NOT NULL,
+    ended TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    counts TEXT NOT NULL,              -- JSON: found, published, …
+    error TEXT,
+    rejected_ids TEXT NOT NULL         -- JSON list
+);
+CREATE INDEX IF NOT EXISTS runs_by_source ON runs (source, started);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+META_COLUMNS = (
+    "id, source, kind, uri, status, title, content_hash, profile, policy, harvested, violations, warnings"
+)
+COUNTS = ("found", "published", "flagged", "rejected", "unchanged", "withdrawn")
+
+
+class Registry:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        if not read_only:
+            db = self._db()
+            db.executescript(SCHEMA)  # commits by itself: it cannot run inside transaction()
+            db.execute("INSERT OR IGNORE INTO state VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+
+    # -- connections -----------------------------------------------------------
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            if self.read_only:
+                db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            else:
+                db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            self._local.db = db
+            with self._lock:
+                self._connections.append(db)
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: everything inside commits together or not at all."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # -- writing ---------------------------------------------------------------
+    def commit(self, writes: list[RecordWrite], withdrawn: Iterable[str], run: HarvestRun) -> None:
+        """A harvest's outcome in one transaction; the generation counter moves with it."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (_row(write, run.ended) for write in writes),
+            )
+            db.executemany(
+                "UPDATE records SET status = ?, ntriples = '' WHERE id = ?",
+                ((WITHDRAWN, record_id) for record_id in withdrawn),
+            )
+            _insert_run(db, run)
+
+    def add_run(self, run: HarvestRun) -> None:
+        with self.transaction() as db:
+            _insert_run(db, run)
+
+    def set_state(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))
+
+    # -- reading ---------------------------------------------------------------
+    def state(self, key: str) -> str | None:
+        row = self._db().execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def generation(self) -> int:
+        """The number of harvest runs: it grows with every harvest, failed ones too."""
+        row = self._db().execute("SELECT max(id) FROM runs").fetchone()
+        return row[0] or 0
+
+    def metas(self, source: str | None = None, statuses: Iterable[str] | None = None) -> list[RecordMeta]:
+        sql, params = f"SELECT {META_COLUMNS} FROM records", []
+        where = []
+        if source is not None:
+            where.append("source = ?")
+            params.append(source)
+        if statuses is not None:
+            wanted = list(statuses)
+            where.append(f"status IN ({', '.join('?' * len(wanted))})")
+            params += wanted
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return [_meta(row) for row in self._db().execute(sql + " ORDER BY id", params)]
+
+    def meta(self, record_id: str) -> RecordMeta | None:
+        row = self._db().execute(f"SELECT {META_COLUMNS} FROM records WHERE id = ?", (record_id,)).fetchone()
+        return _meta(row) if row else None
+
+    def ntriples(self, record_id: str) -> str:
+        row = self._db().execute("SELECT ntriples FROM records WHERE id = ?", (record_id,)).fetchone()
+        return row[0] if row else ""
+
+    def report(self, record_id: str) -> ValidationReport:
+        row = self._db().execute("SELECT report FROM records WHERE id = ?", (record_id,)).fetchone()
+        return _report(row[0]) if row else ValidationReport()
+
+    def texts(self, statuses: Iterable[str]) -> Iterator[tuple[RecordMeta, str]]:
+        """Every record with one of these statuses and its N-Triples, in id order, read lazily."""
+        wanted = list(statuses)
+        sql = (
+            f"SELECT {META_COLUMNS}, ntriples FROM records "
+            f"WHERE status IN ({', '.join('?' * len(wanted))}) ORDER BY id"
+        )
+        for row in self._db().execute(sql, wanted):
+            yield _meta(row[:-1]), row[-1]
+
+    def runs(self, source: str | None = None, limit: int | None = 20) -> list[HarvestRun]:
+        sql = "SELECT source, started, ended, outcome, counts, error, rejected_ids FROM runs"
+        params: list[object] = []
+        if source is not None:
+            sql += " WHERE source = ?"
+            params.append(source)
+        rows = self._db().execute(sql + " ORDER BY started DESC, id DESC LIMIT ?", [*params, limit or -1])
+        return [_run(row) for row in rows]
+
+
+def _row(write: RecordWrite, when: datetime) -> tuple:
+    record, report = write.record, write.report
+    text = "".join(f"{t} .\n" for t in record.triples)
+    results = json.dumps([asdict(result) for result in report.results])
+    return (
+        record.id, record.source, record.kind, record.uri, record.title, write.status,
+        record.content_hash, write.profile, write.policy, _stamp(when),
+        report.violations, report.warnings, text, results,
+    )  # fmt: skip
+
+
+def _insert_run(db: sqlite3.Connection, run: HarvestRun) -> None:
+    counts = json.dumps({name: getattr(run, name) for name in COUNTS})
+    db.execute(
+        "INSERT INTO runs (source, started, ended, outcome, counts, error, rejected_ids) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (run.source, _stamp(run.started), _stamp(run.ended), run.outcome, counts, run.error,
+         json.dumps(run.rejected_ids)),
+    )  # fmt: skip
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def _meta(row: tuple) -> RecordMeta:
+    (record_id, source, kind, uri, status, title, content_hash, profile, policy,
+     harvested, violations, warnings) = row  # fmt: skip
+    return RecordMeta(
+        id=record_id, source=source, kind=kind, uri=uri, status=status, title=title,
+        content_hash=content_hash, profile=profile, policy=policy,
+        harvested=datetime.fromisoformat(harvested), violations=violations, warnings=warnings,
+    )  # fmt: skip
+
+
+_RESULT_FIELDS = {f.name for f in fields(ValidationResult)}
+
+
+def _report(text: str) -> ValidationReport:
+    return ValidationReport(
+        [
+            ValidationResult(**{k: v for k, v in item.items() if k in _RESULT_FIELDS})
+            for item in json.loads(text)
+        ]
+    )
+
+
+def _run(row: tuple) -> HarvestRun:
+    source, started, ended, outcome, counts, error, rejected_ids = row
+    return HarvestRun(
+        source=source,
+        started=datetime.fromisoformat(started),
+        ended=datetime.fromisoformat(ended),
+        outcome=outcome,
+        error=error,
+        rejected_ids=json.loads(rejected_ids),
+        **{name: value for name, value in json.loads(counts).items() if name in COUNTS},
+    )
