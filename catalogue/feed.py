@@ -269,7 +269,7 @@ def header_triples(backends: Backends, page: FeedPage) -> list[ox.Triple]:
     """Our catalogue, its publisher, the sub-catalogues and the Hydra paging of one page."""
     settings, query = backends.settings, page.query
     base = settings.base_url
-    catalog, agent = _n(f"{base}/catalog"), _n(f"{base}/catalog#publisher")
+    catalog = _n(f"{base}/catalog")
     view = _n(query.link(base, query.page))
     triples: list[tuple] = [
         *catalogue_core(settings),
@@ -293,12 +293,33 @@ def header_triples(backends: Backends, page: FeedPage) -> list[ox.Triple]:
     for profile in sorted(standards):
         iri, title = PROFILES[profile]
         triples += [(_n(iri), TYPE, _n(DCT + "Standard")), (_n(iri), TITLE, ox.Literal(title))]
-    sources = {s.name: s for s in settings.sources}
-    names = sorted(set(sources) | set(page.source_modified) | {m.source for m in page.entries})
+    names = sorted(
+        {s.name for s in settings.sources} | set(page.source_modified) | {m.source for m in page.entries}
+    )
+    return [ox.Triple(*t) for t in triples] + sub_catalogues(backends, page, names)
+
+
+def sub_catalogues(backends: Backends, page: FeedPage, names: Iterable[str]) -> list[ox.Triple]:
+    """Our sub-catalogue ``{base}/sources/{name}`` for each source, and its link from our catalogue."""
+    base = backends.settings.base_url
+    catalog, agent = _n(f"{base}/catalog"), _n(f"{base}/catalog#publisher")
+    sources = {s.name: s for s in backends.settings.sources}
+    triples: list[tuple] = []
     for name in names:
         source = sources.get(name) or Source(name=name, title=name, url="")
         triples += _sub_catalogue(backends, page, catalog, agent, source)
     return [ox.Triple(*t) for t in triples]
+
+
+def catalogue_description(backends: Backends) -> list[ox.Triple]:
+    """Our catalogue and its sub-catalogues, without datasets or paging: what ``/`` serves as RDF."""
+    page = select_page(backends, FeedQuery(page_size=1))
+    triples = [ox.Triple(*t) for t in catalogue_core(backends.settings)]
+    if page.modified is not None:
+        triples.append(
+            ox.Triple(_n(f"{backends.settings.base_url}/catalog"), MODIFIED, _datetime(page.modified))
+        )
+    return triples + sub_catalogues(backends, page, [s.name for s in backends.settings.sources])
 
 
 def _sub_catalogue(

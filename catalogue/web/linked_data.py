@@ -28,9 +28,16 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from catalogue import __version__
-from catalogue.config import Settings
-from catalogue.feed import catalog_record, catalogue_core, conforms_to
-from catalogue.namespaces import DCAT, DCT, RDF_TYPE
+from catalogue.backends import Backends
+from catalogue.feed import (
+    FeedQuery,
+    catalog_record,
+    catalogue_description,
+    conforms_to,
+    select_page,
+    sub_catalogues,
+)
+from catalogue.namespaces import DCT, RDF_TYPE
 from catalogue.negotiation import HTML, RDF_FORMATS, RdfSyntax, choose_rdf, serialize, split_suffix
 from catalogue.store import VISIBLE, WITHDRAWN, Store, StoredRecord
 from catalogue.web import pages
@@ -85,7 +92,7 @@ def _home(request: Request, syntax: RdfSyntax | None) -> Response:
         path="/",
         suffix_path="/index",
         html=lambda: pages.home(request),
-        triples=lambda: catalogue_triples(backends.settings, backends.store),
+        triples=lambda: catalogue_description(backends),
     )
     return respond(request, resource, syntax)
 
@@ -125,7 +132,7 @@ def source(request: Request, name: str) -> Response:
         path=path,
         suffix_path=path,
         html=lambda: pages.source_page(request, source_name),
-        triples=lambda: source_triples(backends.settings, source_name, catalogues),
+        triples=lambda: source_triples(backends, source_name, catalogues),
         modified=max((c.meta.harvested for c in catalogues), default=None),
     )
     return respond(request, resource, syntax)
@@ -260,27 +267,12 @@ def source_catalogues(store: Store, name: str) -> list[StoredRecord]:
     return found
 
 
-def source_catalogue_iri(settings: Settings, name: str, catalogues: list[StoredRecord]) -> str:
-    """The source's own catalogue IRI, or ours for it when it published none."""
-    return catalogues[0].meta.uri if catalogues else f"{settings.base_url}/sources/{name}#catalog"
-
-
-def source_triples(settings: Settings, name: str, catalogues: list[StoredRecord]) -> list[ox.Triple]:
-    if not catalogues:
-        iri = _n(source_catalogue_iri(settings, name, catalogues))
-        return [
-            ox.Triple(iri, TYPE, _n(DCAT + "Catalog")),
-            ox.Triple(iri, _n(DCT + "title"), ox.Literal(settings.source(name).title)),
-        ]
-    return [t for stored in catalogues for t in record_triples(settings.base_url, stored)]
-
-
-def catalogue_triples(settings: Settings, store: Store) -> list[ox.Triple]:
-    """Our dcat:Catalog, ``{base}/catalog`` (as in the feed), with a part per source."""
-    catalog = _n(f"{settings.base_url}/catalog")
-    triples = [ox.Triple(*t) for t in catalogue_core(settings)]
-    for source_config in settings.sources:
-        metas = [m for m in store.metas(source_config.name) if m.kind == "catalog" and m.status != WITHDRAWN]
-        part = _n(metas[0].uri if metas else f"{settings.base_url}/sources/{source_config.name}#catalog")
-        triples.append(ox.Triple(catalog, _n(DCT + "hasPart"), part))
+def source_triples(backends: Backends, name: str, catalogues: list[StoredRecord]) -> list[ox.Triple]:
+    """Our sub-catalogue for the source (as in the feed) and the source's own catalogue as harvested."""
+    page = select_page(backends, FeedQuery(page_size=1))
+    ours = _n(f"{backends.settings.base_url}/sources/{name}")
+    triples = [t for t in sub_catalogues(backends, page, [name]) if t.subject == ours]
+    for stored in catalogues:
+        triples.append(ox.Triple(ours, _n(DCT + "source"), _n(stored.meta.uri)))
+        triples += record_triples(backends.settings.base_url, stored)
     return triples

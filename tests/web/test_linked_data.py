@@ -243,6 +243,9 @@ def test_source_negotiation(client: TestClient) -> None:
         assert (catalog, RDF.type, DCAT.Catalog) in graph
         assert (catalog, DCAT.dataset, WGS) in graph
         assert (None, FOAF.primaryTopic, catalog) in graph
+        ours = URIRef(f"{BASE}/sources/be")  # our sub-catalogue, as in the feed, derived from theirs
+        assert (ours, RDF.type, DCAT.Catalog) in graph and (ours, DCTERMS.source, catalog) in graph
+        assert graph.value(ours, DCTERMS.title) == rdflib.Literal("Belgian node")
         negotiated = client.get("/sources/be", headers={"Accept": media_type})
         assert negotiated.content == by_suffix.content and negotiated.headers["vary"] == "Accept"
     etag = client.get("/sources/be.ttl").headers["etag"]
@@ -262,7 +265,8 @@ def test_catalogue_negotiation_at_home(client: TestClient) -> None:
         assert (catalog, DCTERMS.title, rdflib.Literal("Test catalogue")) in graph
         assert graph.value(catalog, DCTERMS.description) is not None
         assert graph.value(catalog, DCTERMS.publisher) is not None
-        assert (catalog, DCTERMS.hasPart, URIRef("https://node.example/catalog")) in graph
+        part = URIRef(f"{BASE}/sources/be")  # the feed's sub-catalogue; /sources/be describes it
+        assert (catalog, DCTERMS.hasPart, part) in graph and (part, RDF.type, DCAT.Catalog) in graph
     assert client.get("/index.ttl").headers["content-type"].startswith("text/turtle")
     assert client.get("/index.html").status_code == 404
     assert client.get("/", headers={"Accept": "application/pdf"}).status_code == 406
