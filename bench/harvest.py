@@ -1,8 +1,8 @@
 """End-to-end harvest benchmark: one generated document of N datasets.
 
-Prints records/s per stage (parse, split, validate, store, index) and the
-peak RSS of the harvesting process. The harvest runs in a child process so
-its peak memory is not mixed with the generator's.
+Prints records/s per stage (walk = fetch + parse, split, validate, stage,
+commit, index) and the peak RSS of the harvesting process. The harvest runs
+in a child process so its peak memory is not mixed with the generator's.
 
     python bench/harvest.py            # 10,000 datasets
     python bench/harvest.py -n 2000
@@ -106,7 +106,7 @@ def main() -> None:
     )
     print()
     print(f"{'stage':<10} {'seconds':>9} {'records/s':>11}")
-    for stage in ("fetch", "parse", "split", "validate", "store", "index"):
+    for stage in ("walk", "split", "validate", "stage", "commit", "index"):
         seconds = timings.get(stage, 0.0)
         rate = args.n / seconds if seconds else float("inf")
         print(f"{stage:<10} {seconds:>9.2f} {rate:>11,.0f}")

@@ -59,6 +59,9 @@ def backends_for(current: Settings) -> Backends:
 @app.command()
 def harvest(
     names: Annotated[list[str] | None, typer.Argument(help="sources to harvest (default: all)")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="withdraw however many datasets a source dropped (no brake)")
+    ] = False,
 ) -> None:
     """Harvest sources: fetch, validate, store and index their datasets."""
     current = settings()
@@ -68,13 +71,13 @@ def harvest(
         raise typer.Exit(2)
     backends = backends_for(current)
     try:
-        failed = run_harvests(backends, names or [s.name for s in current.sources])
+        failed = run_harvests(backends, names or [s.name for s in current.sources], force)
     finally:
         backends.close()
     raise typer.Exit(1 if failed else 0)
 
 
-def run_harvests(backends: Backends, names: list[str]) -> int:
+def run_harvests(backends: Backends, names: list[str], force: bool = False) -> int:
     """Harvest with a progress bar and print the summary table; returns the number of failures."""
     from catalogue.harvest import harvest_source
 
@@ -90,17 +93,28 @@ def run_harvests(backends: Backends, names: list[str]) -> int:
             def progress(stage: str, done: int, total: int, task=task) -> None:
                 bar.update(task, stage=stage, completed=done, total=total or None)
 
-            results.append((source, harvest_source(source, backends, progress)))
+            results.append((source, harvest_source(source, backends, progress, force)))
             bar.update(task, visible=False)
     table = Table(title="Harvest summary")
-    for column in ("source", "found", "published", "flagged", "rejected", "unchanged", "withdrawn", "errors"):
-        table.add_column(column, justify="left" if column in ("source", "errors") else "right")
+    columns = (
+        "pages",
+        "found",
+        "new",
+        "changed",
+        "unchanged",
+        "withdrawn",
+        "published",
+        "flagged",
+        "rejected",
+    )
+    table.add_column("source")
+    for column in columns:
+        table.add_column(column, justify="right")
+    table.add_column("errors")
     for source, result in results:
         run = result.run
-        table.add_row(
-            source.name, str(run.found), str(run.published), str(run.flagged), str(run.rejected),
-            str(run.unchanged), str(run.withdrawn), "failed (below)" if run.error else "",
-        )  # fmt: skip
+        counts = [f"{getattr(run, column):,}" for column in columns]
+        table.add_row(source.name, *counts, "failed (below)" if run.error else "")
     console.print(table)
     for _, result in results:
         if result.run.error:
@@ -113,6 +127,31 @@ def run_harvests(backends: Backends, names: list[str]) -> int:
                 if item.severity == "Violation":
                     console.print(f"    {_short(item.path)}: {item.message}", markup=False, highlight=False)
     return sum(result.run.outcome != "ok" for _, result in results)
+
+
+token_app = typer.Typer(help="Bearer tokens with which a node pushes its own records.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="the source the token may push to")],
+    label: Annotated[str, typer.Option(help="a note to recognise the token by")] = "",
+) -> None:
+    """Create a push token for a source; it is shown once and stored only as a hash."""
+    from catalogue.tokens import create_token
+
+    current = settings()
+    if name not in {s.name for s in current.sources}:
+        errors.print(f"[red]No source called {name} in {current.config_path}[/red]")
+        raise typer.Exit(2)
+    backends = backends_for(current)
+    try:
+        token = create_token(backends.store, name, label)
+    finally:
+        backends.close()
+    console.print(f"Push token for [bold]{name}[/bold] (shown once; keep it secret):")
+    print(token)
 
 
 @app.command()
@@ -131,7 +170,7 @@ def run_server(backends: Backends, host: str, port: int) -> None:
 
     console.print(f"Serving {backends.settings.title} on http://{host}:{port}/ (Ctrl+C to stop)")
     try:
-        uvicorn.run(create_app(backends), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(backends, schedule=True), host=host, port=port, log_level="warning")
     finally:
         backends.close()
 

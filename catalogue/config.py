@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 PROFILES = ("dcat-ap-3",)
 POLICIES = ("reject", "warn")
+KINDS = ("rdf", "fdp", "ldes", "sparql")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -35,6 +37,12 @@ class Source:
     country: str = ""
     profile: str = "dcat-ap-3"
     policy: Literal["reject", "warn"] = "reject"
+    #: how the source publishes: one of KINDS
+    kind: str = "rdf"
+    #: harvest this often when `catalogue serve` runs (None: only on demand)
+    interval: timedelta | None = None
+    #: a harvest that would withdraw more than this share of the source's datasets stops (unless forced)
+    max_withdraw_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,12 @@ class Limits:
 
     timeout_seconds: float = 30.0
     max_bytes: int = 200 * 1024 * 1024
+    #: attempts after the first, on 5xx answers and network errors, waiting backoff_seconds × 2^n
+    retries: int = 3
+    backoff_seconds: float = 1.0
+    #: pages (documents) one harvest of a source may fetch
+    max_pages: int = 10_000
+    max_redirects: int = 10
 
 
 @dataclass(frozen=True)
@@ -124,10 +138,16 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
         _expect(names.count(name) == 1, path, "sources.name", f"{name!r} is used more than once")
 
     limits_raw = raw.get("limits", {})
-    _only_keys(limits_raw, {"timeout_seconds", "max_bytes"}, path, "limits.")
+    _only_keys(limits_raw, {f.name for f in fields(Limits)}, path, "limits.")
     limits = Limits(
         timeout_seconds=float(_number(limits_raw, "timeout_seconds", path, Limits.timeout_seconds)),
         max_bytes=int(_number(limits_raw, "max_bytes", path, Limits.max_bytes)),
+        retries=int(_number(limits_raw, "retries", path, Limits.retries, zero=True)),
+        backoff_seconds=float(
+            _number(limits_raw, "backoff_seconds", path, Limits.backoff_seconds, zero=True)
+        ),
+        max_pages=int(_number(limits_raw, "max_pages", path, Limits.max_pages)),
+        max_redirects=int(_number(limits_raw, "max_redirects", path, Limits.max_redirects, zero=True)),
     )
     sparql_raw = raw.get("sparql", {})
     _only_keys(sparql_raw, {"timeout_seconds", "max_rows", "max_triples", "max_concurrent"}, path, "sparql.")
@@ -154,7 +174,18 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
 def _source(item: Any, index: int, path: Path, folder: Path) -> Source:
     prefix = f"sources[{index}]."
     _expect(isinstance(item, dict), path, f"sources[{index}]", "must be a table")
-    _only_keys(item, {"name", "title", "country", "url", "profile", "policy"}, path, prefix)
+    allowed = {
+        "name",
+        "title",
+        "country",
+        "url",
+        "profile",
+        "policy",
+        "kind",
+        "interval",
+        "max_withdraw_share",
+    }
+    _only_keys(item, allowed, path, prefix)
     name = _string(item, "name", path, prefix)
     _expect(
         NAME_PATTERN.match(name) is not None,
@@ -166,6 +197,14 @@ def _source(item: Any, index: int, path: Path, folder: Path) -> Source:
     _expect(profile in PROFILES, path, prefix + "profile", f"{profile!r} is not one of {PROFILES}")
     policy = _string(item, "policy", path, prefix, default="reject")
     _expect(policy in POLICIES, path, prefix + "policy", f"{policy!r} is not one of {POLICIES}")
+    kind = _string(item, "kind", path, prefix, default="rdf")
+    _expect(kind in KINDS, path, prefix + "kind", f"{kind!r} is not one of {KINDS}")
+    interval = None
+    if "interval" in item:
+        interval = parse_interval(_string(item, "interval", path, prefix))
+        _expect(interval is not None, path, prefix + "interval", 'must be like "30m", "6h" or "7d"')
+    share = float(_number(item, "max_withdraw_share", path, 0.5, prefix))
+    _expect(share <= 1, path, prefix + "max_withdraw_share", "must be a share between 0 and 1")
     return Source(
         name=name,
         title=_string(item, "title", path, prefix, default=name),
@@ -173,7 +212,19 @@ def _source(item: Any, index: int, path: Path, folder: Path) -> Source:
         country=_string(item, "country", path, prefix, default="").upper(),
         profile=profile,
         policy=policy,  # type: ignore[arg-type]
+        kind=kind,
+        interval=interval,
+        max_withdraw_share=share,
     )
+
+
+def parse_interval(text: str) -> timedelta | None:
+    """ "90s", "30m", "6h", "7d" → a timedelta; None when it is not one of those."""
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd])\s*", text)
+    if match is None or int(match[1]) == 0:
+        return None
+    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match[2]]
+    return timedelta(**{unit: int(match[1])})
 
 
 def _resolve_url(url: str, folder: Path) -> str:
@@ -192,13 +243,15 @@ def _string(table: dict, key: str, path: Path, prefix: str, default: str | None 
     return value.strip()
 
 
-def _number(table: dict, key: str, path: Path, default: float, prefix: str = "limits.") -> float:
+def _number(
+    table: dict, key: str, path: Path, default: float, prefix: str = "limits.", zero: bool = False
+) -> float:
     value = table.get(key, default)
     _expect(
-        isinstance(value, int | float) and not isinstance(value, bool) and value > 0,
+        isinstance(value, int | float) and not isinstance(value, bool) and (value > 0 or zero and value == 0),
         path,
         prefix + key,
-        "must be a positive number",
+        "must be zero or a positive number" if zero else "must be a positive number",
     )
     return value
 

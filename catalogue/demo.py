@@ -878,7 +878,12 @@ def write_demo_config(
 
 
 def generate_catalog(
-    n: int, seed: int = 2024, *, base: str = "https://bench.example.org/", invalid_every: int = 0
+    n: int,
+    seed: int = 2024,
+    *,
+    base: str = "https://bench.example.org/",
+    invalid_every: int = 0,
+    first: int = 0,
 ) -> bytes:
     """One Turtle document with a dcat:Catalog and n datasets (for benchmarks and big tests).
 
@@ -887,12 +892,14 @@ def generate_catalog(
     ``[ ]``) and the checksums (labelled ``_:``), so that the harvester's
     blank-node handling is exercised. With ``invalid_every=k`` every k-th dataset
     (the k-th, 2k-th, …) has no dct:description and so violates DCAT-AP 3.
+    ``first`` numbers the datasets from there, so that pages of one big feed
+    can be generated one at a time.
     """
     if n < 0:
         raise ValueError("n must be >= 0")
     if not base.endswith(("/", "#")):
         base += "/"
-    rng = random.Random(f"{seed}:bench")
+    rng = random.Random(f"{seed}:bench:{first}" if first else f"{seed}:bench")
     out: list[str] = [_BENCH_PREFIXES, ""]
     catalog = f"<{base}catalog>"
     agents = [f"<{base}agent/{i:02d}>" for i in range(_BENCH_AGENTS)]
@@ -915,7 +922,7 @@ def generate_catalog(
             f"    vcard:hasEmail <mailto:datadesk{i + 1:02d}@bench.example.org> .\n"
         )
     used: dict[str, set[str]] = {key: set() for key in _VOCAB_TYPES}
-    for index in range(n):
+    for index in range(first, first + n):
         out.append(_bench_dataset(rng, base, index, invalid_every, agents, contacts, used))
         out.append(f"{catalog} dcat:dataset <{base}dataset/{index + 1:06d}> .\n")
     out.append(_bench_vocabulary(used, base))

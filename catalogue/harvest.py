@@ -1,160 +1,306 @@
-"""Harvest a source: fetch → parse → split → validate → store → index.
+"""Harvest a source: walk its pages → split → validate → stage; then commit → index.
 
-Everything that can fail on bad input (fetching, parsing, finding datasets)
-happens before anything is written, so a failed harvest leaves the source's
-published records exactly as they were and only adds a failed run to the
-history. Records whose content hash did not change are not revalidated,
-rewritten or reindexed.
+A harvest reads the source page by page and keeps only one page, one batch
+of records awaiting validation and a map of what the source held before in
+memory, so a source of 50,000 datasets costs little more than one of 5,000.
+New and changed records are validated as they come and *staged* in the
+store; nothing is visible until the whole source has been read, when one
+commit publishes them, withdraws what disappeared and records the run. A
+harvest that fails anywhere before that (a page that answers 500, a parse
+error, a brake on withdrawals) discards what it staged and only adds a
+failed run to the history: the source's published records stay as they were.
+
+Records whose content hash, profile and policy did not change are not
+revalidated, rewritten or reindexed.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import pyoxigraph as ox
+
 from catalogue.backends import Backends
 from catalogue.config import Source
-from catalogue.fetch import InputError, fetch
+from catalogue.fetch import Fetcher, InputError
 from catalogue.index import SearchIndex
 from catalogue.index.documents import search_document
-from catalogue.parse import parse_document
-from catalogue.records import Record, split_records
-from catalogue.store import (
-    FLAGGED,
-    PUBLISHED,
-    REJECTED,
-    VISIBLE,
-    HarvestRun,
-    RecordMeta,
-    RecordWrite,
-    Store,
-)
-from catalogue.validate import ShapesError, ValidationReport, validate_records
+from catalogue.namespaces import HYDRA, RDF_TYPE
+from catalogue.records import Record, merged, split_records
+from catalogue.sources import walk
+from catalogue.store import FLAGGED, PUBLISHED, REJECTED, VISIBLE, WITHDRAWN, HarvestRun, RecordWrite, Store
+from catalogue.validate import ShapesError, ValidationReport, Validator
 from catalogue.vocabularies import Vocabularies
 
-#: called as progress(stage, done, total)
+#: called as progress(stage, done, total); total is 0 while unknown
 Progress = Callable[[str, int, int], None]
+#: records validated together (and, above 1,000, spread over worker processes)
+VALIDATION_BATCH = 2000
 
 
 @dataclass
 class HarvestResult:
     run: HarvestRun
-    #: seconds spent per stage: fetch, parse, split, validate, store, index
+    #: seconds spent per stage: walk (fetch + parse), split, validate, stage, commit, index
     timings: dict[str, float] = field(default_factory=dict)
     #: records refused by validation in this run, with their reports
     rejected: list[tuple[Record, ValidationReport]] = field(default_factory=list)
 
 
-class NoDatasetsError(InputError):
-    pass
+class HarvestError(InputError):
+    """The harvest cannot go on; the message says why and what to do."""
 
 
-def harvest_source(source: Source, backends: Backends, progress: Progress | None = None) -> HarvestResult:
-    settings, store = backends.settings, backends.store
-    report = progress or (lambda stage, done, total: None)
-    started = datetime.now(UTC)
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
+class SourceBusy(HarvestError):
+    """Another harvest or push of the same source is running."""
 
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = now - clock
-        clock = now
 
+_running: dict[str, threading.Lock] = {}
+_running_guard = threading.Lock()
+
+
+@contextmanager
+def source_lock(source: Source) -> Iterator[None]:
+    """Held while a source is harvested or pushed to: two never change one source at once."""
+    with _running_guard:
+        lock = _running.setdefault(source.name, threading.Lock())
+    if not lock.acquire(blocking=False):
+        raise SourceBusy(source.url, f"source {source.name!r}: a harvest of this source is already running")
     try:
-        report("fetch", 0, 1)
-        document = fetch(source.url, settings.limits)
-        lap("fetch")
-        report("parse", 0, 1)
-        quads = parse_document(document)
-        lap("parse")
-        records = split_records(quads, source.name, settings.base_url)
-        del quads  # the records hold their own copies; a big document should not be kept twice
-        lap("split")
-        if not any(r.kind == "dataset" for r in records):
-            raise NoDatasetsError(document.location, "no dcat:Dataset found in the document")
-    except InputError as error:
-        return _failed(store, source, started, str(error), timings)
+        yield
+    finally:
+        lock.release()
 
-    previous = store.states(source.name)
-    changed = [r for r in records if _changed(r, previous.get(r.id), source)]
+
+def harvest_source(
+    source: Source, backends: Backends, progress: Progress | None = None, force: bool = False
+) -> HarvestResult:
+    """Harvest one source completely."""
     try:
-        reports = validate_records(changed, source.profile, progress=lambda d, t: report("validate", d, t))
-    except (ShapesError, FileNotFoundError, RuntimeError, OSError) as error:
-        # the profile's shapes or the validation workers failed: nothing is stored
-        return _failed(store, source, started, f"validation could not run: {error}", timings)
-    lap("validate")
+        with source_lock(source):
+            return _Harvest(source, backends, progress, force).run()
+    except SourceBusy as busy:
+        return failed_run(backends.store, source, datetime.now(UTC), str(busy), {}, 0)
 
-    writes = [
-        RecordWrite(r, _status(reports[r.id], source.policy), reports[r.id], source.profile, source.policy)
-        for r in changed
-    ]
-    withdrawn = sorted(set(previous) - {r.id for r in records})
-    rejected = [w for w in writes if w.status == REJECTED]
-    # counts describe the source as it now stands: unchanged records keep their status
-    written = {w.record.id: w.status for w in writes}
-    statuses = {r.id: written.get(r.id) or previous[r.id].status for r in records if r.kind == "dataset"}
-    counts = Counter(statuses.values())
+
+class _Harvest:
+    def __init__(self, source: Source, backends: Backends, progress: Progress | None, force: bool) -> None:
+        self.source, self.backends, self.force = source, backends, force
+        self.store = backends.store
+        self.report = progress or (lambda stage, done, total: None)
+        self.started = datetime.now(UTC)
+        self.timings: Counter[str] = Counter()
+        #: what the source held before: id → (content hash, profile, policy, status, kind)
+        self.previous = {
+            m.id: (m.content_hash, m.profile, m.policy, m.status, m.kind)
+            for m in self.store.states(source.name).values()
+        }
+        self.seen: set[str] = set()
+        self.statuses: dict[str, str] = {}  # dataset id → status after this harvest
+        self.pending: list[Record] = []  # changed records awaiting validation
+        self.catalogs: dict[str, Record] = {}  # catalogue-level records, merged over pages
+        self.counts: Counter[str] = Counter()
+        self.rejected: list[tuple[Record, ValidationReport]] = []
+        self.pages = 0
+
+    def run(self) -> HarvestResult:
+        try:
+            with Validator(self.source.profile) as self.validator:
+                self._read_source()
+                self._validate_pending(final=True)
+                for record in self.catalogs.values():
+                    self.seen.add(record.id)
+                self._validate([r for r in self.catalogs.values() if not self._unchanged(r)])
+            withdrawn = self._withdrawals()
+        except (InputError, ShapesError, FileNotFoundError, RuntimeError, OSError) as error:
+            self.store.discard(self.source.name)
+            message = str(error) if isinstance(error, InputError) else f"validation could not run: {error}"
+            return failed_run(self.store, self.source, self.started, message, self.timings, self.pages)
+        except BaseException:
+            self.store.discard(self.source.name)
+            raise
+        run = self._run(withdrawn)
+        clock = time.perf_counter()
+        self.report("store", 0, 1)
+        written = self.store.commit(run, withdrawn)
+        self.timings["commit"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        self.report("index", 0, 1)
+        index_records(self.backends, written, withdrawn)
+        self.timings["index"] += time.perf_counter() - clock
+        return HarvestResult(run, dict(self.timings), self.rejected)
+
+    # -- reading -----------------------------------------------------------------
+    def _read_source(self) -> None:
+        settings = self.backends.settings
+        with Fetcher(settings.limits, self.source.name, settings.data_dir / "http-cache") as fetcher:
+            pages = walk(self.source, fetcher)
+            while True:
+                clock = time.perf_counter()
+                page = next(pages, None)
+                self.timings["walk"] += time.perf_counter() - clock
+                if page is None:
+                    break
+                self.pages += 1
+                self.report("fetch", self.pages, 0)
+                clock = time.perf_counter()
+                records = split_records(_without_paging(page.quads), self.source.name, settings.base_url)
+                self.timings["split"] += time.perf_counter() - clock
+                self._take(records)
+                self._validate_pending()
+        if not self.statuses:
+            raise HarvestError(self.source.url, f"source {self.source.name!r}: no dcat:Dataset found")
+
+    def _take(self, records: list[Record]) -> None:
+        for record in records:
+            if record.kind != "dataset":
+                known = self.catalogs.get(record.id)
+                self.catalogs[record.id] = record if known is None else merged(known, record)
+                continue
+            if record.id in self.seen:  # described on an earlier page too: the first description wins
+                continue
+            self.seen.add(record.id)
+            if self._unchanged(record):
+                self.statuses[record.id] = self.previous[record.id][3]
+                self.counts["unchanged"] += 1
+            else:
+                before = self.previous.get(record.id)
+                self.statuses[record.id] = ""  # decided by validation
+                self.counts["new" if before is None else "changed"] += 1
+                self.pending.append(record)
+
+    def _unchanged(self, record: Record) -> bool:
+        before = self.previous.get(record.id)
+        return before is not None and before[:3] == (
+            record.content_hash,
+            self.source.profile,
+            self.source.policy,
+        )
+
+    # -- validating and staging ----------------------------------------------------
+    def _validate_pending(self, final: bool = False) -> None:
+        if len(self.pending) >= VALIDATION_BATCH or (final and self.pending):
+            batch, self.pending = self.pending, []
+            self._validate(batch)
+
+    def _validate(self, records: list[Record]) -> None:
+        if not records:
+            return
+        clock = time.perf_counter()
+        reports = self.validator.validate(records, lambda done, total: self.report("validate", done, total))
+        self.timings["validate"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        writes = []
+        for record in records:
+            report = reports[record.id]
+            status = status_for(report, self.source.policy)
+            writes.append(RecordWrite(record, status, report, self.source.profile, self.source.policy))
+            self.counts["violations"] += report.violations
+            self.counts["warnings"] += report.warnings
+            if record.kind == "dataset":
+                self.statuses[record.id] = status
+            if status == REJECTED:
+                self.rejected.append((record, report))
+        self.store.stage(writes)
+        self.timings["stage"] += time.perf_counter() - clock
+
+    # -- finishing -----------------------------------------------------------------
+    def _withdrawals(self) -> list[str]:
+        """What disappeared from the source; refuses to withdraw too much at once unless forced."""
+        gone = sorted(set(self.previous) - self.seen)
+        datasets = sum(1 for v in self.previous.values() if v[4] == "dataset")
+        leaving = sum(1 for i in gone if self.previous[i][4] == "dataset")
+        if datasets and not self.force and leaving / datasets > self.source.max_withdraw_share:
+            raise HarvestError(
+                self.source.url,
+                f"source {self.source.name!r}: this harvest would withdraw {leaving:,} of {datasets:,} datasets "
+                f"({leaving / datasets:.0%}), more than max_withdraw_share "
+                f"({self.source.max_withdraw_share:.0%}); nothing was changed. If the source really dropped "
+                f"them, run `catalogue harvest --force {self.source.name}`",
+            )
+        return gone
+
+    def _run(self, withdrawn: list[str]) -> HarvestRun:
+        statuses = Counter(self.statuses.values())
+        return HarvestRun(
+            source=self.source.name,
+            started=self.started,
+            ended=datetime.now(UTC),
+            outcome="ok",
+            kind=self.source.kind,
+            pages=self.pages,
+            found=len(self.statuses),
+            new=self.counts["new"],
+            changed=self.counts["changed"],
+            unchanged=self.counts["unchanged"],
+            withdrawn=sum(self.previous[i][4] == "dataset" for i in withdrawn),
+            published=statuses[PUBLISHED],
+            flagged=statuses[FLAGGED],
+            rejected=statuses[REJECTED],
+            violations=self.counts["violations"],
+            warnings=self.counts["warnings"],
+            rejected_ids=sorted(i for i, status in self.statuses.items() if status == REJECTED),
+        )
+
+
+def _without_paging(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+    """Drop Hydra paging (views, next links): it differs page by page and is not catalogue metadata."""
+    quads = list(quads)
+    views = {
+        q.subject
+        for q in quads
+        if q.predicate.value == RDF_TYPE
+        and isinstance(q.object, ox.NamedNode)
+        and q.object.value.startswith(HYDRA)
+    }
+    for quad in quads:
+        if quad.subject in views or quad.predicate.value.startswith(HYDRA):
+            continue
+        yield quad
+
+
+def failed_run(
+    store: Store, source: Source, started: datetime, message: str, timings: dict, pages: int, kind: str = ""
+) -> HarvestResult:
+    """Record a run that changed nothing; the message always names the source."""
+    if f"source {source.name!r}" not in message:
+        message = f"source {source.name!r}: {message}"
     run = HarvestRun(
-        source=source.name,
-        started=started,
-        ended=datetime.now(UTC),
-        outcome="ok",
-        found=len(statuses),
-        published=counts[PUBLISHED],
-        flagged=counts[FLAGGED],
-        rejected=counts[REJECTED],
-        unchanged=len(statuses) - sum(record_id in written for record_id in statuses),
-        withdrawn=sum(previous[i].kind == "dataset" for i in withdrawn),
-        rejected_ids=sorted(i for i, status in statuses.items() if status == REJECTED),
-    )
-    report("store", 0, 1)
-    store.apply(writes, withdrawn, run)
-    lap("store")
-
-    report("index", 0, 1)
-    index_writes(backends.index, writes, withdrawn, backends.vocabularies)
-    lap("index")
-    return HarvestResult(run, timings, [(w.record, w.report) for w in rejected])
-
-
-def _failed(store: Store, source: Source, started: datetime, message: str, timings: dict) -> HarvestResult:
-    run = HarvestRun(
-        source.name, started, datetime.now(UTC), "failed", error=f"source {source.name!r}: {message}"
+        source.name, started, datetime.now(UTC), "failed", kind=kind or source.kind, pages=pages, error=message
     )
     store.add_run(run)
-    return HarvestResult(run, timings)
+    return HarvestResult(run, dict(timings))
 
 
-def _changed(record: Record, before: RecordMeta | None, source: Source) -> bool:
-    return (
-        before is None
-        or before.content_hash != record.content_hash
-        or before.profile != source.profile
-        or before.policy != source.policy
-    )
-
-
-def _status(report: ValidationReport, policy: str) -> str:
+def status_for(report: ValidationReport, policy: str) -> str:
     if report.conforms:
         return PUBLISHED
     return FLAGGED if policy == "warn" else REJECTED
 
 
-def index_writes(
-    index: SearchIndex, writes: Iterable[RecordWrite], withdrawn: Iterable[str], vocabularies: Vocabularies
-) -> None:
-    writes = list(writes)
-    index.delete([*withdrawn, *(w.record.id for w in writes if w.status not in VISIBLE)])
-    index.upsert(
-        search_document(w.record.id, w.record.source, w.record.uri, w.record.triples, w.status, vocabularies)
-        for w in writes
-        if w.status in VISIBLE and w.record.kind == "dataset"
-    )
+def index_records(backends: Backends, written: list[str], withdrawn: Iterable[str]) -> None:
+    """Bring the search index in line with what a commit wrote and withdrew."""
+    index, store = backends.index, backends.store
+    gone = list(withdrawn)
+    documents = []
+    for meta, triples in store.triples_of(written):
+        if meta.status in VISIBLE and meta.kind == "dataset":
+            documents.append(
+                search_document(meta.id, meta.source, meta.uri, triples, meta.status, backends.vocabularies)
+            )
+        elif meta.status != WITHDRAWN:
+            gone.append(meta.id)
+        if len(documents) >= 1000:
+            index.upsert(documents)
+            documents = []
+    index.delete(gone)
+    index.upsert(documents)
     index.commit()
 
 

@@ -109,21 +109,30 @@ def _record(
             return ox.NamedNode(_skolem(base_url, anchor, hashes.of(term)))
         return term
 
+    triples = (
+        ox.Triple(skolemised(subject), predicate, skolemised(obj))
+        for subject in members
+        for predicate, obj in edges[subject]
+    )
+    return _canonical(record_id(source, anchor), source, kind, anchor, triples)
+
+
+def record_id(source: str, uri: str) -> str:
+    return f"{source}-{hashlib.sha1(uri.encode()).hexdigest()[:12]}"
+
+
+def merged(first: Record, second: Record) -> Record:
+    """One record from two descriptions of the same root (a catalogue repeated on every page of a feed)."""
+    return _canonical(first.id, first.source, first.kind, first.uri, (*first.triples, *second.triples))
+
+
+def _canonical(rid: str, source: str, kind: str, uri: str, triples: Iterable[ox.Triple]) -> Record:
     # Keyed by N-Triples text: it dedupes, gives the canonical order for the
     # content hash, and is much cheaper than hashing pyoxigraph terms.
-    lines: dict[str, ox.Triple] = {}
-    for subject in members:
-        node = skolemised(subject)
-        for predicate, obj in edges[subject]:
-            value = skolemised(obj)
-            line = f"{node} {predicate} {value}"
-            if line not in lines:
-                lines[line] = ox.Triple(node, predicate, value)
+    lines = {str(t): t for t in triples}
     ordered = sorted(lines)
     content = hashlib.sha256("\n".join(ordered).encode()).hexdigest()
-    triples = tuple(lines[line] for line in ordered)
-    record_id = f"{source}-{hashlib.sha1(anchor.encode()).hexdigest()[:12]}"
-    return Record(record_id, source, kind, anchor, triples, content)
+    return Record(rid, source, kind, uri, tuple(lines[line] for line in ordered), content)
 
 
 def _skolem(base_url: str, scope: str, node_hash: str) -> str:

@@ -3,7 +3,7 @@
 Records are validated in batches (one rdflib graph per batch, one pyshacl
 run) because pyshacl's fixed cost per run dominates for small records; each
 result is then given to the records that describe its focus node. Every
-record gets its own report, kept in the store as an ``sh:ValidationReport``.
+record gets its own report, kept in the store with the record.
 """
 
 from __future__ import annotations
@@ -110,27 +110,99 @@ def validate_records(
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
 ) -> dict[str, ValidationReport]:
-    """One report per record id.
+    """One report per record id (for one-off validations; a harvest keeps a :class:`Validator`)."""
+    with Validator(profile, shapes, workers) as validator:
+        return validator.validate(records, progress)
 
-    pyshacl is pure Python and holds the GIL, so large harvests are spread over
-    worker processes (``python -m catalogue.validate``), fed batches as N-Triples.
+
+class Validator:
+    """Validates batches of records against one shapes file, for as long as a harvest lasts.
+
+    pyshacl is pure Python and holds the GIL, so large batches are spread over
+    worker processes (``python -m catalogue.validate``), fed as N-Triples. The
+    workers start on the first large batch and live until :meth:`close`, so a
+    harvest that validates page after page pays their start-up once.
     """
-    shapes_path = shapes or profile_shapes(profile)
-    load_shapes(shapes_path)  # a broken shapes file fails here, before any work
-    batches = [records[i : i + BATCH_SIZE] for i in range(0, len(records), BATCH_SIZE)]
-    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    if workers > 1 and len(records) >= PARALLEL_THRESHOLD:
-        outcomes = _in_workers(batches, shapes_path, workers)
-    else:
-        outcomes = ((i, _validate_graph(_graph(batch), shapes_path)) for i, batch in enumerate(batches))
-    reports = {record.id: ValidationReport() for record in records}
-    done = 0
-    for index, results in outcomes:
-        _assign(batches[index], results, reports)
-        done += len(batches[index])
-        if progress:
-            progress(done, len(records))
-    return reports
+
+    def __init__(self, profile: str = "dcat-ap-3", shapes: Path | None = None, workers: int | None = None):
+        self.shapes_path = shapes or profile_shapes(profile)
+        load_shapes(self.shapes_path)  # a broken shapes file fails here, before any work
+        self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        self._processes: list[subprocess.Popen] = []
+
+    def __enter__(self) -> Validator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def validate(
+        self, records: Sequence[Record], progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, ValidationReport]:
+        batches = [records[i : i + BATCH_SIZE] for i in range(0, len(records), BATCH_SIZE)]
+        if self.workers > 1 and len(records) >= PARALLEL_THRESHOLD:
+            outcomes = self._in_workers(batches)
+        else:
+            outcomes = (
+                (i, _validate_graph(_graph(batch), self.shapes_path)) for i, batch in enumerate(batches)
+            )
+        reports = {record.id: ValidationReport() for record in records}
+        done = 0
+        for index, results in outcomes:
+            _assign(batches[index], results, reports)
+            done += len(batches[index])
+            if progress:
+                progress(done, len(records))
+        return reports
+
+    def close(self) -> None:
+        for process in self._processes:
+            if process.stdin:
+                process.stdin.close()
+            process.wait(timeout=30)
+            if process.stdout:
+                process.stdout.close()
+        self._processes.clear()
+
+    def _in_workers(self, batches: list[Sequence[Record]]) -> Iterator[tuple[int, list[ValidationResult]]]:
+        """Yield (batch index, results) as the worker processes finish them."""
+        command = [sys.executable, "-m", "catalogue.validate", str(self.shapes_path)]
+        while len(self._processes) < self.workers:
+            self._processes.append(
+                subprocess.Popen(command, stdin=PIPE, stdout=PIPE, text=True, encoding="utf-8")
+            )
+        todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for index in range(len(batches)):
+            todo.put(index)
+        finished: queue.SimpleQueue[tuple[int, list[ValidationResult]] | BaseException] = queue.SimpleQueue()
+
+        def drive(worker: subprocess.Popen) -> None:
+            assert worker.stdin and worker.stdout
+            try:
+                while True:
+                    try:
+                        index = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    worker.stdin.write(json.dumps(_ntriples(batches[index])) + "\n")
+                    worker.stdin.flush()
+                    answer = worker.stdout.readline()
+                    if not answer:
+                        raise RuntimeError("a validation worker process stopped unexpectedly")
+                    finished.put((index, [ValidationResult(**r) for r in json.loads(answer)]))
+            except BaseException as error:  # handed to the caller's thread
+                finished.put(error)
+
+        threads = [threading.Thread(target=drive, args=(w,), daemon=True) for w in self._processes]
+        for thread in threads:
+            thread.start()
+        for _ in batches:
+            item = finished.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+        for thread in threads:
+            thread.join()
 
 
 def _assign(
@@ -144,47 +216,6 @@ def _assign(
     for result in results:
         for record_id in owners.get(result.focus, ()):
             reports[record_id].results.append(result)
-
-
-def _in_workers(
-    batches: list[Sequence[Record]], shapes_path: Path, workers: int
-) -> Iterator[tuple[int, list[ValidationResult]]]:
-    """Yield (batch index, results) as worker processes finish them."""
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for index in range(len(batches)):
-        todo.put(index)
-    finished: queue.SimpleQueue[tuple[int, list[ValidationResult]] | BaseException] = queue.SimpleQueue()
-
-    def drive() -> None:
-        command = [sys.executable, "-m", "catalogue.validate", str(shapes_path)]
-        try:
-            with subprocess.Popen(command, stdin=PIPE, stdout=PIPE, text=True, encoding="utf-8") as worker:
-                assert worker.stdin and worker.stdout
-                while True:
-                    try:
-                        index = todo.get_nowait()
-                    except queue.Empty:
-                        break
-                    worker.stdin.write(json.dumps(_ntriples(batches[index])) + "\n")
-                    worker.stdin.flush()
-                    answer = worker.stdout.readline()
-                    if not answer:
-                        raise RuntimeError("a validation worker process stopped unexpectedly")
-                    finished.put((index, [ValidationResult(**r) for r in json.loads(answer)]))
-                worker.stdin.close()
-        except BaseException as error:  # handed to the caller's thread
-            finished.put(error)
-
-    threads = [threading.Thread(target=drive, daemon=True) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for _ in batches:
-        item = finished.get()
-        if isinstance(item, BaseException):
-            raise item
-        yield item
-    for thread in threads:
-        thread.join()
 
 
 def _graph(batch: Sequence[Record]) -> rdflib.Graph:

@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 
 from catalogue.backends import Backends, open_backends
-from catalogue.config import Settings, Source
+from catalogue.config import Limits, Settings, Source
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
@@ -32,6 +32,7 @@ class FeedServer:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.overrides: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.delays: dict[str, float] = {}  # path → seconds to wait before answering
         handler = functools.partial(_Handler, self, directory=str(root))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -65,6 +66,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        time.sleep(self.state.delays.get(self.path, 0))
         if self.path in self.state.overrides:
             status, headers, body = self.state.overrides[self.path]
             self.send_response(status)
@@ -145,12 +147,17 @@ def feed_server(tmp_path: Path) -> Iterator[FeedServer]:
     server.close()
 
 
+#: retries stay on (they are part of what is tested) but wait milliseconds, not seconds
+QUICK_LIMITS = Limits(timeout_seconds=10.0, retries=1, backoff_seconds=0.01)
+
+
 def make_settings(tmp_path: Path, *sources: Source) -> Settings:
     return Settings(
         title="Test catalogue",
         base_url="http://catalogue.test",
         data_dir=tmp_path / "data",
         sources=tuple(sources),
+        limits=QUICK_LIMITS,
     )
 
 

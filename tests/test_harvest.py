@@ -1,6 +1,12 @@
 """The whole pipeline against a real HTTP server, store and index."""
 
-from catalogue.config import Source
+import os
+import time
+
+import pytest
+
+from catalogue.backends import open_backends
+from catalogue.config import Limits, Settings, Source
 from catalogue.harvest import harvest_source, reindex
 from catalogue.index import SearchQuery
 
@@ -21,8 +27,16 @@ def dataset(name: str, title: str, description: str | None = "About genomes.") -
     return text + " .\n"
 
 
+def write(path, text: str) -> None:
+    """Write a feed file so the server sees it changed: Last-Modified has one-second resolution and a
+    test rewrites files within the same second, so each write moves the file's time on by a minute."""
+    previous = path.stat().st_mtime if path.exists() else time.time()
+    path.write_text(text)
+    os.utime(path, (previous + 60, previous + 60))
+
+
 def serve(feed_server, body: str, name: str = "node.ttl") -> str:
-    (feed_server.root / name).write_text(HEAD + body)
+    write(feed_server.root / name, HEAD + body)
     return f"{feed_server.url}/{name}"
 
 
@@ -88,7 +102,7 @@ def test_failed_harvest_keeps_what_was_published(feed_server, open_catalogue) ->
     harvest_source(source, backends)
     published = backends.store.metas("be")
 
-    (feed_server.root / "node.ttl").write_text(HEAD + 'ex:x a dcat:Dataset ; dct:title "broken .\n')
+    write(feed_server.root / "node.ttl", HEAD + 'ex:x a dcat:Dataset ; dct:title "broken .\n')
     run = harvest_source(source, backends).run
     assert run.outcome == "failed"
     assert "'be'" in run.error and "node.ttl" in run.error and "line" in run.error
@@ -133,3 +147,126 @@ def test_a_profile_whose_shapes_cannot_be_loaded_fails_the_harvest_cleanly(
     run = harvest_source(source, backends).run
     assert run.outcome == "failed" and "validation could not run" in run.error and "broken.ttl" in run.error
     assert backends.store.metas("be") == []
+
+
+# -- paged sources, atomicity, history, the brake ----------------------------------------
+
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+
+
+def serve_pages(feed_server, pages: list[str]) -> str:
+    """A Hydra-paged feed (new style): page-1.ttl → page-2.ttl → …; returns the first page's URL."""
+    for number, body in enumerate(pages, start=1):
+        view = f"{feed_server.url}/page-{number}.ttl"
+        paging = f"ex:catalog <{HYDRA}view> <{view}> .\n<{view}> a <{HYDRA}PartialCollectionView>"
+        if number < len(pages):
+            paging += f" ; <{HYDRA}next> <page-{number + 1}.ttl>"
+        write(feed_server.root / f"page-{number}.ttl", HEAD + body + paging + " .\n")
+    return f"{feed_server.url}/page-1.ttl"
+
+
+def test_every_page_of_a_paged_feed_is_harvested_into_one_catalogue_record(
+    feed_server, open_catalogue
+) -> None:
+    url = serve_pages(feed_server, [dataset("a", "Alpha"), dataset("b", "Beta"), dataset("c", "Gamma")])
+    source = Source(name="be", title="Belgium", url=url)
+    backends = open_catalogue(source)
+    run = harvest_source(source, backends).run
+    assert (run.outcome, run.pages, run.found, run.new, run.published) == ("ok", 3, 3, 3, 3)
+    catalogs = [m for m in backends.store.metas("be") if m.kind == "catalog"]
+    assert len(catalogs) == 1 and catalogs[0].uri == "https://node.example/catalog"
+    triples = backends.store.record_triples(catalogs[0].id)
+    assert not any(HYDRA in str(t) for t in triples), "paging is not catalogue metadata"
+
+
+def test_a_page_failing_midway_changes_nothing(feed_server, open_catalogue) -> None:
+    url = serve_pages(feed_server, [dataset("a", "Alpha"), dataset("b", "Beta"), dataset("c", "Gamma")])
+    source = Source(name="be", title="Belgium", url=url)
+    backends = open_catalogue(source)
+    harvest_source(source, backends)
+    before = backends.store.metas("be")
+    serve_pages(feed_server, [dataset("a", "Alpha 2"), dataset("b", "Beta 2"), dataset("c", "Gamma 2")])
+    feed_server.respond("/page-2.ttl", 500, b"oops")
+    run = harvest_source(source, backends).run
+    assert run.outcome == "failed" and "page-2.ttl" in run.error and "500" in run.error
+    assert backends.store.metas("be") == before
+    assert backends.index.search(SearchQuery(text="alpha")).total == 1
+    assert backends.index.search(SearchQuery(text="2")).total == 0
+    # what the failed run validated and staged is gone: the next good harvest starts clean
+    del feed_server.overrides["/page-2.ttl"]
+    again = harvest_source(source, backends).run
+    assert (again.outcome, again.changed, again.unchanged) == ("ok", 3, 0)
+
+
+def test_history_lists_what_each_run_added_changed_and_withdrew(feed_server, open_catalogue) -> None:
+    url = serve(feed_server, dataset("a", "Alpha") + dataset("b", "Beta") + dataset("c", "Gamma"))
+    source = Source(name="be", title="Belgium", url=url)
+    backends = open_catalogue(source)
+    first = harvest_source(source, backends).run
+    assert (first.new, first.changed, first.unchanged, first.kind, first.pages) == (3, 0, 0, "rdf", 1)
+    serve(feed_server, dataset("a", "Alpha revised") + dataset("b", "Beta") + dataset("d", "Delta"))
+    second = harvest_source(source, backends).run
+    assert (second.found, second.new, second.changed, second.unchanged, second.withdrawn) == (3, 1, 1, 1, 1)
+    changes = {(c.change, c.title) for c in backends.store.run_changes(second.id)}
+    assert changes == {("added", "Delta"), ("changed", "Alpha revised"), ("withdrawn", "Gamma")}
+    assert {c.change for c in backends.store.run_changes(first.id)} == {"added"}
+    assert [r.id for r in backends.store.runs("be")] == [second.id, first.id]
+
+
+def test_the_brake_stops_a_harvest_that_would_withdraw_most_datasets(feed_server, open_catalogue) -> None:
+    url = serve(feed_server, "".join(dataset(n, n.title()) for n in ("a", "b", "c", "d")))
+    source = Source(name="be", title="Belgium", url=url)
+    backends = open_catalogue(source)
+    harvest_source(source, backends)
+    serve(feed_server, dataset("a", "A"))  # the node suddenly publishes one dataset of four
+    run = harvest_source(source, backends).run
+    assert run.outcome == "failed"
+    assert "withdraw 3 of 4 datasets (75%)" in run.error and "--force be" in run.error
+    assert len(backends.store.states("be")) == 5  # four datasets and the catalogue record, untouched
+    forced = harvest_source(source, backends, force=True).run
+    assert (forced.outcome, forced.withdrawn) == ("ok", 3)
+    assert backends.index.search(SearchQuery(text="b")).total == 0
+
+
+def test_two_harvests_of_one_source_never_run_at_once(feed_server, open_catalogue) -> None:
+    from catalogue.harvest import source_lock
+
+    url = serve(feed_server, dataset("a", "Alpha"))
+    source = Source(name="be", title="Belgium", url=url)
+    backends = open_catalogue(source)
+    with source_lock(source):  # as if a scheduled harvest were running
+        run = harvest_source(source, backends).run
+    assert run.outcome == "failed" and "already running" in run.error
+    assert harvest_source(source, backends).run.outcome == "ok"
+
+
+BREAKAGES = {
+    "500 on a middle page": lambda server: server.respond("/page-2.ttl", 500, b"Internal error"),
+    "a truncated page": lambda server: write(
+        server.root / "page-2.ttl", (server.root / "page-2.ttl").read_text()[:150]
+    ),
+    "a server slower than the timeout": lambda server: server.delays.update({"/page-2.ttl": 3}),
+    "an oversize page": lambda server: write(server.root / "page-2.ttl", "# padding\n" * 30_000),
+    "a redirect loop": lambda server: server.respond("/page-2.ttl", 302, b"", {"Location": "/page-2.ttl"}),
+}
+
+
+@pytest.mark.parametrize("breakage", list(BREAKAGES))
+def test_a_broken_source_leaves_the_earlier_records_intact(breakage, feed_server, tmp_path) -> None:
+    url = serve_pages(feed_server, [dataset("a", "Alpha"), dataset("b", "Beta"), dataset("c", "Gamma")])
+    source = Source(name="be", title="Belgium", url=url)
+    limits = Limits(timeout_seconds=1, max_bytes=200_000, retries=1, backoff_seconds=0.01)
+    backends = open_backends(Settings("T", "http://catalogue.test", tmp_path / "data", (source,), limits))
+    try:
+        assert harvest_source(source, backends).run.outcome == "ok"
+        before = backends.store.metas("be")
+        serve_pages(feed_server, [dataset("a", "Alpha 2"), dataset("b", "Beta 2"), dataset("c", "Gamma 2")])
+        BREAKAGES[breakage](feed_server)
+        run = harvest_source(source, backends).run
+        assert run.outcome == "failed", breakage
+        assert "'be'" in run.error and "page-2.ttl" in run.error, run.error
+        assert backends.store.metas("be") == before
+        assert backends.index.search(SearchQuery(text="gamma")).total == 1
+        assert backends.index.search(SearchQuery(text="2")).total == 0
+    finally:
+        backends.close()

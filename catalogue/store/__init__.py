@@ -10,7 +10,7 @@ and are chosen by :func:`open_store`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -70,18 +70,39 @@ class RecordWrite:
 
 @dataclass
 class HarvestRun:
+    """One harvest (or push) of a source; the dataset counts describe the source as it then stood."""
+
     source: str
     started: datetime
     ended: datetime
     outcome: str  # "ok" or "failed"
-    found: int = 0
+    kind: str = "rdf"  # the source kind, or "push"
+    pages: int = 0  # documents fetched
+    found: int = 0  # datasets in the source
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
     published: int = 0
     flagged: int = 0
     rejected: int = 0
-    unchanged: int = 0
-    withdrawn: int = 0
+    violations: int = 0  # in the records validated by this run
+    warnings: int = 0
     error: str | None = None
     rejected_ids: list[str] = field(default_factory=list)
+    id: int | None = None  # given by the store
+
+
+@dataclass(frozen=True)
+class RunChange:
+    """A dataset a run added, changed or withdrew."""
+
+    record_id: str
+    change: str  # ADDED, CHANGED or WITHDRAWN
+    title: str
+
+
+ADDED, CHANGED = "added", "changed"
 
 
 class StoreLockedError(RuntimeError):
@@ -97,17 +118,53 @@ class Store(Protocol):
         """Every current (not withdrawn) record of a source, by id."""
         ...
 
-    def apply(self, writes: Iterable[RecordWrite], withdrawn: Iterable[str], run: HarvestRun) -> None:
-        """Store a harvest's outcome: new/changed records, withdrawals and the run."""
+    def stage(self, writes: Iterable[RecordWrite]) -> None:
+        """Keep new and changed records of a harvest in progress, unseen until :meth:`commit`."""
         ...
 
-    def add_run(self, run: HarvestRun) -> None: ...
+    def commit(self, run: HarvestRun, withdrawn: Iterable[str], fingerprint: str | None = None) -> list[str]:
+        """Publish the source's staged records, withdraw some, record the run — all at once.
+
+        Returns the ids of the records written. ``fingerprint`` summarises what
+        the harvest read, so the next one can tell nothing changed.
+        """
+        ...
+
+    def discard(self, source: str) -> None:
+        """Forget what a failed harvest staged."""
+        ...
+
+    def apply(self, writes: Iterable[RecordWrite], withdrawn: Iterable[str], run: HarvestRun) -> None:
+        """Stage and commit in one go (pushes, tests)."""
+        ...
+
+    def add_run(self, run: HarvestRun) -> None:
+        """Record a run that changed nothing (a failed one)."""
+        ...
+
+    def run_changes(self, run_id: int) -> list[RunChange]: ...
+
+    def fingerprint(self, source: str) -> str | None:
+        """What the source's last successful harvest read (see :meth:`commit`)."""
+        ...
+
+    def add_token(self, source: str, digest: str, label: str) -> None:
+        """Remember a push token by its digest (the token itself is never stored)."""
+        ...
+
+    def token_source(self, digest: str) -> str | None:
+        """The source a push token belongs to, or None."""
+        ...
 
     def get(self, record_id: str) -> StoredRecord | None: ...
 
     def metas(self, source: str | None = None, statuses: Iterable[str] | None = None) -> list[RecordMeta]: ...
 
     def iter_records(self, statuses: Iterable[str] = VISIBLE) -> Iterator[StoredRecord]: ...
+
+    def triples_of(self, ids: Sequence[str]) -> Iterator[tuple[RecordMeta, list[ox.Triple]]]:
+        """These records' metadata and triples (without their reports), read in slices."""
+        ...
 
     def runs(self, source: str | None = None, limit: int | None = 20) -> list[HarvestRun]: ...
 

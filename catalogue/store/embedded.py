@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -20,6 +21,7 @@ from catalogue.store import (
     HarvestRun,
     RecordMeta,
     RecordWrite,
+    RunChange,
     StoredRecord,
     StoreFormatError,
     StoreLockedError,
@@ -36,9 +38,8 @@ def _n(iri: str) -> ox.NamedNode:
 P = {
     name: _n(CAT + name)
     for name in (
-        "recordId", "source", "kind", "status", "contentHash", "profile", "policy",
-        "violations", "warnings", "graph", "outcome", "found", "published",
-        "flagged", "rejected", "unchanged", "withdrawn", "error", "rejectedRecord",
+        "recordId", "source", "kind", "status", "contentHash", "profile", "policy", "graph", "outcome",
+        "error", "rejectedRecord", "sourceKind", *COUNTS,
     )
 }  # fmt: skip
 TITLE, MODIFIED, TOPIC = _n(DCT + "title"), _n(DCT + "modified"), _n(FOAF + "primaryTopic")
@@ -78,6 +79,7 @@ class EmbeddedStore:
         self.read_only = read_only
         self.base = base_url
         self.provenance = _n(f"{base_url}/graphs/provenance")
+        self._commit_lock = threading.Lock()
         if not read_only and self.registry.state("synced") != str(self.registry.generation()):
             self.rebuild_triples()
 
@@ -89,28 +91,38 @@ class EmbeddedStore:
         return _n(f"{self.base}/records/{record_id}")
 
     # -- writing -------------------------------------------------------------
+    def stage(self, writes: Iterable[RecordWrite]) -> None:
+        self.registry.stage(writes)
+
+    def commit(self, run: HarvestRun, withdrawn: Iterable[str], fingerprint: str | None = None) -> list[str]:
+        withdrawn = list(withdrawn)
+        with self._commit_lock:  # commits of different sources (a push during a harvest) go one by one
+            written = self.registry.commit(run, withdrawn, fingerprint)
+            for record_id in [*written, *withdrawn]:
+                self._forget(record_id)
+            quads = (
+                quad
+                for meta, text in self.registry.texts_of(written + withdrawn)
+                for quad in self._record_quads(meta, _parse(text) if meta.status in VISIBLE else ())
+            )
+            self._load(quads)
+            self._finish(run)
+        return written
+
+    def discard(self, source: str) -> None:
+        self.registry.discard(source)
+
     def apply(self, writes: Iterable[RecordWrite], withdrawn: Iterable[str], run: HarvestRun) -> None:
-        writes, withdrawn = list(writes), list(withdrawn)
-        self.registry.commit(writes, withdrawn, run)
-        for write in writes:
-            self._forget(write.record.id)
-        for record_id in withdrawn:
-            self._remove_graph(self.record_graph(record_id))
-            subject = self.catalog_record(record_id)
-            for quad in list(self.db.quads_for_pattern(subject, P["status"], None, self.provenance)):
-                self.db.remove(quad)
-            self.db.add(ox.Quad(subject, P["status"], ox.Literal(WITHDRAWN), self.provenance))
-        quads = (
-            quad
-            for write in writes
-            for quad in self._record_quads(write.meta(run.ended), write.record.triples)
-        )
-        self._load(quads)
-        self._finish(run)
+        self.stage(writes)
+        self.commit(run, withdrawn)
 
     def add_run(self, run: HarvestRun) -> None:
-        self.registry.add_run(run)
-        self._finish(run)
+        with self._commit_lock:
+            self.registry.add_run(run)
+            self._finish(run)
+
+    def add_token(self, source: str, digest: str, label: str) -> None:
+        self.registry.add_token(source, digest, label)
 
     def _finish(self, run: HarvestRun) -> None:
         self.db.extend(list(self._run_quads(run)))
@@ -176,14 +188,14 @@ class EmbeddedStore:
             yield ox.Quad(subject, predicate, obj, self.provenance)
 
     def _run_quads(self, run: HarvestRun) -> Iterator[ox.Quad]:
-        stamp = run.started.strftime("%Y%m%dT%H%M%S%fZ")
-        subject = _n(f"{self.base}/harvests/{run.source}/{stamp}")
+        subject = _n(f"{self.base}/harvests/{run.id}")
         values: list[tuple[ox.NamedNode, Term]] = [
             (TYPE, _n(CAT + "HarvestRun")),
             (P["source"], ox.Literal(run.source)),
             (STARTED, _datetime(run.started)),
             (ENDED, _datetime(run.ended)),
             (P["outcome"], ox.Literal(run.outcome)),
+            (P["sourceKind"], ox.Literal(run.kind)),
         ]
         values += [(P[name], _int(getattr(run, name))) for name in COUNTS]
         if run.error:
@@ -213,8 +225,21 @@ class EmbeddedStore:
         for meta, text in self.registry.texts(statuses):
             yield StoredRecord(meta, _parse(text), self.registry.report(meta.id))
 
+    def triples_of(self, ids: Sequence[str]) -> Iterator[tuple[RecordMeta, list[ox.Triple]]]:
+        for meta, text in self.registry.texts_of(ids):
+            yield meta, _parse(text)
+
     def runs(self, source: str | None = None, limit: int | None = 20) -> list[HarvestRun]:
         return self.registry.runs(source, limit)
+
+    def run_changes(self, run_id: int) -> list[RunChange]:
+        return self.registry.run_changes(run_id)
+
+    def fingerprint(self, source: str) -> str | None:
+        return self.registry.fingerprint(source)
+
+    def token_source(self, digest: str) -> str | None:
+        return self.registry.token_source(digest)
 
     def describe(self, iris: Iterable[str]) -> dict[str, list[ox.Triple]]:
         prefix = f"{self.base}/graphs/records/"
@@ -232,8 +257,12 @@ class EmbeddedStore:
         return found
 
     def generation(self) -> int:
-        """Grows with every harvest run (failed ones too): caches of what is visible key on it."""
-        return self.registry.generation()
+        """Grows with every harvest run (failed ones too): caches of what is visible key on it.
+
+        It is the run Oxigraph has caught up with, not the registry's newest, so
+        that SPARQL's view is never built from a half-written Oxigraph.
+        """
+        return int(self.registry.state("synced") or 0)
 
     def provenance_graph(self) -> ox.NamedNode:
         return self.provenance

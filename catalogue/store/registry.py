@@ -16,18 +16,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
-from catalogue.store import WITHDRAWN, HarvestRun, RecordMeta, RecordWrite
+from catalogue.store import WITHDRAWN, HarvestRun, RecordMeta, RecordWrite, RunChange
 from catalogue.validate import ValidationReport, ValidationResult
 
 SCHEMA_VERSION = 1
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
+RECORD_COLUMNS = """
     id TEXT PRIMARY KEY,
     source TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -42,26 +41,49 @@ CREATE TABLE IF NOT EXISTS records (
     warnings INTEGER NOT NULL,
     ntriples TEXT NOT NULL,            -- the record exactly as harvested; '' once withdrawn
     report TEXT NOT NULL               -- the validation results, JSON
-);
+"""
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS records ({RECORD_COLUMNS});
 CREATE INDEX IF NOT EXISTS records_by_source ON records (source, status);
 CREATE INDEX IF NOT EXISTS records_by_status ON records (status, id);
+-- new and changed records of harvests in progress: published by commit(), dropped by discard()
+CREATE TABLE IF NOT EXISTS staging ({RECORD_COLUMNS});
+CREATE INDEX IF NOT EXISTS staging_by_source ON staging (source);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     source TEXT NOT NULL,
     started TEXT NOT NULL,
     ended TEXT NOT NULL,
     outcome TEXT NOT NULL,
-    counts TEXT NOT NULL,              -- JSON: found, published, …
+    kind TEXT NOT NULL,
+    counts TEXT NOT NULL,              -- JSON: pages, found, new, changed, …
     error TEXT,
     rejected_ids TEXT NOT NULL         -- JSON list
 );
 CREATE INDEX IF NOT EXISTS runs_by_source ON runs (source, started);
+CREATE TABLE IF NOT EXISTS run_changes (
+    run INTEGER NOT NULL REFERENCES runs (id),
+    record_id TEXT NOT NULL,
+    change TEXT NOT NULL,              -- added, changed, withdrawn
+    title TEXT NOT NULL,
+    PRIMARY KEY (run, record_id)
+);
+CREATE TABLE IF NOT EXISTS sources (name TEXT PRIMARY KEY, fingerprint TEXT);
+CREATE TABLE IF NOT EXISTS tokens (
+    digest TEXT PRIMARY KEY,           -- SHA-256 of the token; the token itself is never stored
+    source TEXT NOT NULL,
+    label TEXT NOT NULL,
+    created TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 META_COLUMNS = (
     "id, source, kind, uri, status, title, content_hash, profile, policy, harvested, violations, warnings"
 )
-COUNTS = ("found", "published", "flagged", "rejected", "unchanged", "withdrawn")
+COUNTS = (
+    "pages", "found", "new", "changed", "unchanged", "withdrawn", "published", "flagged", "rejected",
+    "violations", "warnings",
+)  # fmt: skip
 
 
 class Registry:
@@ -112,22 +134,57 @@ class Registry:
         self._local = threading.local()
 
     # -- writing ---------------------------------------------------------------
-    def commit(self, writes: list[RecordWrite], withdrawn: Iterable[str], run: HarvestRun) -> None:
-        """A harvest's outcome in one transaction; the generation counter moves with it."""
+    def stage(self, writes: Iterable[RecordWrite]) -> None:
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (_row(write, run.ended) for write in writes),
+                "INSERT OR REPLACE INTO staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (_row(write, datetime.now(UTC)) for write in writes),
             )
+
+    def commit(self, run: HarvestRun, withdrawn: Iterable[str], fingerprint: str | None) -> list[str]:
+        """Staged records of the run's source become current, with the run and its changes, in one go."""
+        withdrawn = list(withdrawn)
+        with self.transaction() as db:
+            run.id = _insert_run(db, run)
+            db.execute(
+                "INSERT INTO run_changes SELECT ?, s.id, "
+                "CASE WHEN r.id IS NULL OR r.status = ? THEN 'added' ELSE 'changed' END, s.title "
+                "FROM staging s LEFT JOIN records r ON r.id = s.id WHERE s.source = ? AND s.kind = 'dataset'",
+                (run.id, WITHDRAWN, run.source),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO run_changes SELECT ?, id, 'withdrawn', title FROM records "
+                "WHERE id = ? AND kind = 'dataset'",
+                ((run.id, record_id) for record_id in withdrawn),
+            )
+            written = [row[0] for row in db.execute("SELECT id FROM staging WHERE source = ?", (run.source,))]
+            db.execute(
+                "INSERT OR REPLACE INTO records SELECT id, source, kind, uri, title, status, content_hash, "
+                "profile, policy, ?, violations, warnings, ntriples, report FROM staging WHERE source = ?",
+                (_stamp(run.ended), run.source),
+            )
+            db.execute("DELETE FROM staging WHERE source = ?", (run.source,))
             db.executemany(
                 "UPDATE records SET status = ?, ntriples = '' WHERE id = ?",
                 ((WITHDRAWN, record_id) for record_id in withdrawn),
             )
-            _insert_run(db, run)
+            if fingerprint is not None:
+                db.execute("INSERT OR REPLACE INTO sources VALUES (?, ?)", (run.source, fingerprint))
+        return written
+
+    def discard(self, source: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM staging WHERE source = ?", (source,))
 
     def add_run(self, run: HarvestRun) -> None:
         with self.transaction() as db:
-            _insert_run(db, run)
+            run.id = _insert_run(db, run)
+
+    def add_token(self, source: str, digest: str, label: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO tokens VALUES (?, ?, ?, ?)", (digest, source, label, _stamp(datetime.now(UTC)))
+            )
 
     def set_state(self, key: str, value: str) -> None:
         with self.transaction() as db:
@@ -142,6 +199,21 @@ class Registry:
         """The number of harvest runs: it grows with every harvest, failed ones too."""
         row = self._db().execute("SELECT max(id) FROM runs").fetchone()
         return row[0] or 0
+
+    def fingerprint(self, source: str) -> str | None:
+        row = self._db().execute("SELECT fingerprint FROM sources WHERE name = ?", (source,)).fetchone()
+        return row[0] if row else None
+
+    def token_source(self, digest: str) -> str | None:
+        row = self._db().execute("SELECT source FROM tokens WHERE digest = ?", (digest,)).fetchone()
+        return row[0] if row else None
+
+    def run_changes(self, run_id: int) -> list[RunChange]:
+        rows = self._db().execute(
+            "SELECT record_id, change, title FROM run_changes WHERE run = ? ORDER BY change, title, record_id",
+            (run_id,),
+        )
+        return [RunChange(*row) for row in rows]
 
     def metas(self, source: str | None = None, statuses: Iterable[str] | None = None) -> list[RecordMeta]:
         sql, params = f"SELECT {META_COLUMNS} FROM records", []
@@ -169,6 +241,14 @@ class Registry:
         row = self._db().execute("SELECT report FROM records WHERE id = ?", (record_id,)).fetchone()
         return _report(row[0]) if row else ValidationReport()
 
+    def texts_of(self, ids: Sequence[str]) -> Iterator[tuple[RecordMeta, str]]:
+        """These records and their N-Triples, a slice of ids per query."""
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            sql = f"SELECT {META_COLUMNS}, ntriples FROM records WHERE id IN ({', '.join('?' * len(chunk))})"
+            for row in self._db().execute(sql, chunk):
+                yield _meta(row[:-1]), row[-1]
+
     def texts(self, statuses: Iterable[str]) -> Iterator[tuple[RecordMeta, str]]:
         """Every record with one of these statuses and its N-Triples, in id order, read lazily."""
         wanted = list(statuses)
@@ -180,7 +260,7 @@ class Registry:
             yield _meta(row[:-1]), row[-1]
 
     def runs(self, source: str | None = None, limit: int | None = 20) -> list[HarvestRun]:
-        sql = "SELECT source, started, ended, outcome, counts, error, rejected_ids FROM runs"
+        sql = "SELECT id, source, started, ended, outcome, kind, counts, error, rejected_ids FROM runs"
         params: list[object] = []
         if source is not None:
             sql += " WHERE source = ?"
@@ -200,13 +280,15 @@ def _row(write: RecordWrite, when: datetime) -> tuple:
     )  # fmt: skip
 
 
-def _insert_run(db: sqlite3.Connection, run: HarvestRun) -> None:
+def _insert_run(db: sqlite3.Connection, run: HarvestRun) -> int:
     counts = json.dumps({name: getattr(run, name) for name in COUNTS})
-    db.execute(
-        "INSERT INTO runs (source, started, ended, outcome, counts, error, rejected_ids) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (run.source, _stamp(run.started), _stamp(run.ended), run.outcome, counts, run.error,
+    cursor = db.execute(
+        "INSERT INTO runs (source, started, ended, outcome, kind, counts, error, rejected_ids) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (run.source, _stamp(run.started), _stamp(run.ended), run.outcome, run.kind, counts, run.error,
          json.dumps(run.rejected_ids)),
     )  # fmt: skip
+    return cursor.lastrowid or 0
 
 
 def _stamp(value: datetime) -> str:
@@ -236,8 +318,10 @@ def _report(text: str) -> ValidationReport:
 
 
 def _run(row: tuple) -> HarvestRun:
-    source, started, ended, outcome, counts, error, rejected_ids = row
+    run_id, source, started, ended, outcome, kind, counts, error, rejected_ids = row
     return HarvestRun(
+        id=run_id,
+        kind=kind,
         source=source,
         started=datetime.fromisoformat(started),
         ended=datetime.fromisoformat(ended),

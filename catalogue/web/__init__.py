@@ -1,6 +1,7 @@
 """The web application: HTML pages for people, a JSON API for programs.
 
-Read-only: nothing here changes the store or the index.
+Read-only, but for one door: nodes push their own records to
+``/api/sources/{name}/records`` with a bearer token (``web/push.py``).
 """
 
 from __future__ import annotations
@@ -17,18 +18,25 @@ from jinja2 import Environment, FileSystemLoader
 from catalogue import __version__
 from catalogue.backends import Backends
 from catalogue.resources import templates_dir
+from catalogue.schedule import Scheduler
 from catalogue.search import Labeller
 from catalogue.sparql import Limits, SparqlService
-from catalogue.web import api, feed, linked_data, pages, sparql
+from catalogue.web import api, feed, linked_data, pages, push, sparql
 
 
-def create_app(backends: Backends) -> FastAPI:
+def create_app(backends: Backends, schedule: bool = False) -> FastAPI:
+    """The app; with ``schedule``, sources with an ``interval`` are harvested in the background."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The SPARQL endpoint's in-memory view of the public records is built by the
         # first query (seconds, and ~55 MB per 1,000 datasets), not at start-up, so a
         # catalogue nobody queries by SPARQL does not pay for it.
+        scheduler = Scheduler(backends)
+        if schedule:
+            scheduler.start()
         yield
+        scheduler.stop()
         app.state.sparql.close()
 
     app = FastAPI(
@@ -49,6 +57,7 @@ def create_app(backends: Backends) -> FastAPI:
     environment = Environment(loader=FileSystemLoader(templates_dir()), autoescape=True)
     app.state.templates = Jinja2Templates(env=environment)
     app.include_router(api.router)
+    app.include_router(push.router)
     app.include_router(sparql.router)
     app.include_router(feed.router)
     app.include_router(linked_data.router)  # before pages: /datasets/{id}.ttl etc.

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from catalogue.index import QueryError
 from catalogue.profiles import dataset_view, pick_language
 from catalogue.search import search
+from catalogue.store import HarvestRun, Store
 from catalogue.web.params import language, search_query
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -82,10 +83,10 @@ def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
         "descriptions": view.description,
         "keywords": view.keywords,
         "themes": view.themes,
-        "publisher": _plain(view.publisher),
-        "contact_points": [_plain(c) for c in view.contacts],
-        "distributions": [_plain(d) for d in view.distributions],
-        "temporal": [_plain(t) for t in view.temporal],
+        "publisher": as_json(view.publisher),
+        "contact_points": [as_json(c) for c in view.contacts],
+        "distributions": [as_json(d) for d in view.distributions],
+        "temporal": [as_json(t) for t in view.temporal],
         "spatial": view.spatial,
         "access_rights": view.access_rights,
         "licenses": view.licenses,
@@ -122,13 +123,57 @@ def api_sources(request: Request) -> list[dict[str, Any]]:
                 "url": source.url,
                 "profile": source.profile,
                 "policy": source.policy,
-                "last_harvest": _plain(runs[0]) if runs else None,
+                "last_harvest": as_json(runs[0]) if runs else None,
             }
         )
     return out
 
 
-def _plain(value: Any) -> Any:
+@router.get("/sources/{name}/harvests")
+def api_harvests(
+    request: Request,
+    name: str,
+    limit: Annotated[int, Query(ge=1, le=500, description="how many runs, newest first")] = 20,
+    changes: Annotated[int, Query(ge=0, le=10_000, description="datasets listed per kind of change")] = 100,
+) -> list[dict[str, Any]]:
+    """A node's harvest and push history, newest first, with the datasets each run added, changed or withdrew."""
+    store = _source_store(request, name)
+    return [_run_json(store, run, changes) for run in store.runs(name, limit=limit)]
+
+
+@router.get("/sources/{name}/harvests/{run_id}")
+def api_harvest(request: Request, name: str, run_id: int) -> dict[str, Any]:
+    """One run, with every dataset it added, changed or withdrew."""
+    store = _source_store(request, name)
+    for run in store.runs(name, limit=None):
+        if run.id == run_id:
+            return _run_json(store, run, None)
+    raise HTTPException(404, f"Node {name!r} has no harvest run {run_id}.")
+
+
+def _source_store(request: Request, name: str) -> Store:
+    backends = request.app.state.backends
+    if name not in {s.name for s in backends.settings.sources}:
+        raise HTTPException(404, f"There is no node called {name!r}.")
+    return backends.store
+
+
+def _run_json(store: Store, run: HarvestRun, limit: int | None) -> dict[str, Any]:
+    out = as_json(run)
+    listed: dict[str, list[dict[str, str]]] = {"added": [], "changed": [], "withdrawn": []}
+    totals = dict.fromkeys(listed, 0)
+    for change in store.run_changes(run.id) if run.id is not None else []:
+        totals[change.change] += 1
+        if limit is None or len(listed[change.change]) < limit:
+            item = {"id": change.record_id, "title": change.title}
+            if change.change != "withdrawn":
+                item["url"] = f"/api/datasets/{change.record_id}"
+            listed[change.change].append(item)
+    out["changes"] = {kind: {"total": totals[kind], "datasets": items} for kind, items in listed.items()}
+    return out
+
+
+def as_json(value: Any) -> Any:
     if value is None:
         return None
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in vars(value).items()}

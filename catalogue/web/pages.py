@@ -15,7 +15,7 @@ from catalogue.profiles import dataset_view, pick_language
 from catalogue.profiles.dcat_ap_3 import choose_language
 from catalogue.schema_org import dataset_jsonld, script_json
 from catalogue.search import search
-from catalogue.store import REJECTED, VISIBLE, StoredRecord
+from catalogue.store import REJECTED, VISIBLE, RunChange, StoredRecord
 from catalogue.web.params import language, search_query
 
 router = APIRouter(include_in_schema=False)
@@ -173,13 +173,31 @@ def source_page(request: Request, name: str) -> HTMLResponse:
         source = backends.settings.source(name)
     except KeyError:
         raise HTTPException(404, f"There is no node called {name!r}.") from None
-    rejected = [backends.store.get(m.id) for m in backends.store.metas(name, statuses=[REJECTED])]
-    metas = backends.store.metas(name)
+    store = backends.store
+    rejected_metas = store.metas(name, statuses=[REJECTED])
+    rejected = [store.get(m.id) for m in rejected_metas[:SHOWN_REJECTED]]
+    metas = store.metas(name)
+    runs = store.runs(name, limit=20)
+    changes = {run.id: _changes_by_kind(store.run_changes(run.id)) for run in runs if run.id is not None}
     return render(
         request,
         "source.html",
         source=source,
-        runs=backends.store.runs(name, limit=20),
+        runs=runs,
+        changes=changes,
         rejected=[r for r in rejected if r is not None],
+        rejected_total=len(rejected_metas),
         counts=Counter(m.status for m in metas if m.kind == "dataset"),
     )
+
+
+SHOWN_REJECTED = 100
+SHOWN_CHANGES = 50
+
+
+def _changes_by_kind(changes: list[RunChange]) -> dict[str, tuple[int, list[RunChange]]]:
+    """added/changed/withdrawn → (how many, the first few)."""
+    grouped: dict[str, list[RunChange]] = {"added": [], "changed": [], "withdrawn": []}
+    for change in changes:
+        grouped[change.change].append(change)
+    return {kind: (len(items), items[:SHOWN_CHANGES]) for kind, items in grouped.items() if items}
