@@ -1,14 +1,29 @@
-"""Fetch a source document: http(s) with httpx, file:// URLs and plain paths.
+"""Fetch source documents: http(s) with httpx, file:// URLs and plain paths.
 
-Every failure becomes an :class:`InputError` whose message names where the
-document came from, so an operator knows which source and URL to look at.
+A :class:`Fetcher` serves one harvest: one connection pool, retries with
+exponential backoff for failures that may pass (5xx, 429, network errors,
+timeouts), redirects followed up to a limit, a size cap before and after
+decompression, and — given a cache folder — conditional requests, so an
+unchanged document costs the publisher a 304 instead of the whole body.
+:func:`fetch` is the one-shot form.
+
+Every failure becomes an :class:`InputError` whose message names the source,
+the URL and what went wrong, so an operator knows where to look.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from urllib.parse import unquote, urlparse
 
 import httpx
@@ -18,14 +33,37 @@ from catalogue.config import Limits
 
 USER_AGENT = f"catalogue/{__version__} (DCAT-AP harvester)"
 GZIP_MAGIC = b"\x1f\x8b"
+RDF_ACCEPT = (
+    "text/turtle, application/ld+json;q=0.9, application/rdf+xml;q=0.9, "
+    "application/n-triples;q=0.8, application/n-quads;q=0.8, application/trig;q=0.8, */*;q=0.1"
+)
 
 
 class InputError(Exception):
-    """A document could not be fetched or read; ``location`` says which one."""
+    """A document could not be fetched or read.
 
-    def __init__(self, location: str, message: str) -> None:
-        self.location, self.message = location, message
-        super().__init__(f"{location}: {message}")
+    ``location`` says which one. ``source`` and ``page`` are filled in by
+    whoever knows them (the fetcher, a source walker) on the way up, so the
+    message reads ``source 'name': page N, URL: problem``.
+    """
+
+    def __init__(self, location: str, message: str, source: str = "") -> None:
+        self.location, self.message, self.source = location, message, source
+        self.page: int | None = None
+        super().__init__(location, message)
+
+    def __str__(self) -> str:
+        source = f"source {self.source!r}: " if self.source else ""
+        page = f"page {self.page}, " if self.page else ""
+        return f"{source}{page}{self.location}: {self.message}"
+
+
+class HTTPStatusError(InputError):
+    """The server answered with an error status that retrying would not change (a 4xx)."""
+
+    def __init__(self, location: str, status: int, reason: str, source: str = "") -> None:
+        self.status = status
+        super().__init__(location, f"HTTP {status} {reason}".rstrip(), source)
 
 
 @dataclass(frozen=True)
@@ -33,58 +71,213 @@ class Document:
     location: str  # the URL or path it came from (after redirects)
     data: bytes  # decompressed content
     content_type: str | None = None  # media type without parameters, when the server said
+    etag: str | None = None
+    last_modified: str | None = None
+    #: the server answered 304 Not Modified: ``data`` is the body we cached last time
+    not_modified: bool = False
 
 
 def fetch(location: str, limits: Limits) -> Document:
-    scheme = urlparse(location).scheme.lower()
-    if scheme in ("http", "https"):
-        document = _fetch_http(location, limits)
-    elif scheme == "file":
-        document = _read_file(Path(unquote(urlparse(location).path)), location, limits)
-    elif scheme and len(scheme) > 1:
-        raise InputError(location, f"unsupported URL scheme {scheme!r} (use http, https, file or a path)")
-    else:
-        document = _read_file(Path(location), location, limits)
-    return _decompressed(document, limits)
+    """Fetch one document (see :class:`Fetcher` for what happens on the way)."""
+    with Fetcher(limits) as fetcher:
+        return fetcher.get(location)
 
 
-def _fetch_http(url: str, limits: Limits) -> Document:
-    headers = {
-        "User-Agent": USER_AGENT,
-        "Accept": "text/turtle, application/ld+json;q=0.9, application/rdf+xml;q=0.9, "
-        "application/n-triples;q=0.8, application/n-quads;q=0.8, application/trig;q=0.8, */*;q=0.1",
-    }
-    try:
-        with (
-            httpx.Client(timeout=limits.timeout_seconds, follow_redirects=True, max_redirects=10) as client,
-            client.stream("GET", url, headers=headers) as response,
-        ):
-            if response.status_code >= 400:
-                raise InputError(url, f"HTTP {response.status_code} {response.reason_phrase}")
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > limits.max_bytes:
-                raise InputError(url, _too_large(limits))
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limits.max_bytes:
-                    raise InputError(url, _too_large(limits))
-                chunks.append(chunk)
-            content_type = response.headers.get("content-type")
-            return Document(str(response.url), b"".join(chunks), _media_type(content_type))
-    except httpx.TimeoutException as error:
-        raise InputError(url, f"timed out after {limits.timeout_seconds:g} s ({error})") from error
-    except httpx.HTTPError as error:
-        raise InputError(url, f"cannot fetch: {error}") from error
+class _Retryable(Exception):
+    """A failure that may pass: raised inside one attempt, turned into InputError after the last."""
 
 
-def _read_file(path: Path, location: str, limits: Limits) -> Document:
-    try:
-        if path.stat().st_size > limits.max_bytes:
-            raise InputError(location, _too_large(limits))
-        return Document(location, path.read_bytes())
-    except OSError as error:
-        raise InputError(location, f"cannot read: {error.strerror or error}") from error
+class Fetcher:
+    """Fetch the documents of one harvest; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, limits: Limits, source: str = "", cache_dir: Path | None = None) -> None:
+        self.limits, self.source = limits, source
+        self.cache = _Cache(cache_dir) if cache_dir is not None else None
+        # redirects are followed by hand: to tell a loop from a long chain, and to count them
+        self._client = httpx.Client(
+            timeout=limits.timeout_seconds, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+        )
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def get(self, url: str, accept: str | None = None) -> Document:
+        """The document at an http(s) URL, a file:// URL or a plain path."""
+        scheme = urlparse(url).scheme.lower()
+        try:
+            if scheme in ("http", "https"):
+                document = self._http("GET", url, accept or RDF_ACCEPT)
+            elif scheme == "file":
+                document = self._file(Path(unquote(urlparse(url).path)), url)
+            elif scheme and len(scheme) > 1:  # one letter is a Windows drive
+                raise InputError(url, f"unsupported URL scheme {scheme!r} (use http, https, file or a path)")
+            else:
+                document = self._file(Path(url), url)
+            return _decompressed(document, self.limits)
+        except InputError as error:
+            error.source = error.source or self.source
+            raise
+
+    def post(self, url: str, data: dict[str, str], accept: str) -> Document:
+        """POST a form (a SPARQL query) and read the answer; never cached."""
+        try:
+            return _decompressed(self._http("POST", url, accept, data), self.limits)
+        except InputError as error:
+            error.source = error.source or self.source
+            raise
+
+    # -- http -------------------------------------------------------------------------
+
+    def _http(self, method: str, url: str, accept: str, data: dict[str, str] | None = None) -> Document:
+        headers = {"Accept": accept}
+        cached = self.cache.load(url, accept) if self.cache and method == "GET" else None
+        if cached:
+            if cached.etag:
+                headers["If-None-Match"] = cached.etag
+            if cached.last_modified:
+                headers["If-Modified-Since"] = cached.last_modified
+        attempts = 1 + self.limits.retries
+        for attempt in range(attempts):
+            try:
+                document = self._exchange(self._request(method, url, headers, data))
+                break
+            except _Retryable as problem:
+                if attempt + 1 == attempts:
+                    tried = f" (tried {attempts} times)" if attempts > 1 else ""
+                    raise InputError(url, f"{problem}{tried}") from None
+                time.sleep(self.limits.backoff_seconds * 2**attempt)
+        if document.not_modified:
+            if cached is None:
+                raise InputError(url, "HTTP 304 Not Modified to a request that was not conditional")
+            return dataclasses.replace(cached, not_modified=True)
+        if self.cache and method == "GET":
+            self.cache.save(url, accept, document)
+        return document
+
+    def _request(
+        self, method: str, url: str, headers: dict[str, str], data: dict[str, str] | None
+    ) -> httpx.Request:
+        try:
+            return self._client.build_request(method, url, headers=headers, data=data)
+        except httpx.InvalidURL as error:
+            raise InputError(url, f"not a valid URL: {error}") from None
+
+    def _exchange(self, request: httpx.Request) -> Document:
+        """One attempt: send, follow redirects, read the body; a 304 comes back as an empty document."""
+        chain = [str(request.url)]
+        while True:
+            try:
+                response = self._client.send(request, stream=True)
+                try:
+                    if response.next_request is None:
+                        return self._read(response)
+                finally:
+                    response.close()
+            except httpx.TimeoutException:
+                raise _Retryable(f"timed out after {self.limits.timeout_seconds:g} s") from None
+            except httpx.TransportError as error:
+                raise _Retryable(f"cannot fetch: {str(error) or type(error).__name__}") from None
+            except httpx.HTTPError as error:  # a broken Content-Encoding …: asking again will not help
+                raise InputError(str(request.url), f"cannot fetch: {error}") from None
+            request = response.next_request
+            target = str(request.url)
+            if target in chain:
+                raise InputError(chain[0], "redirect loop: " + " → ".join([*chain, target]))
+            if len(chain) > self.limits.max_redirects:
+                raise InputError(
+                    chain[0], f"more than {self.limits.max_redirects} redirects (last: {target})"
+                )
+            chain.append(target)
+
+    def _read(self, response: httpx.Response) -> Document:
+        url = str(response.url)
+        if response.status_code == 304:
+            return Document(url, b"", not_modified=True)
+        if response.status_code >= 500 or response.status_code == 429:  # it may recover, or stop throttling
+            raise _Retryable(f"HTTP {response.status_code} {response.reason_phrase}")
+        if response.status_code >= 400:
+            raise HTTPStatusError(url, response.status_code, response.reason_phrase)
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.limits.max_bytes:
+            raise InputError(url, _too_large(self.limits))
+        chunks, size = [], 0
+        # iter_bytes undoes Content-Encoding (gzip, deflate) chunk by chunk: counting what
+        # it yields caps the size after decompression without holding a bomb in memory
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self.limits.max_bytes:
+                raise InputError(url, _too_large(self.limits))
+            chunks.append(chunk)
+        return Document(
+            url,
+            b"".join(chunks),
+            _media_type(response.headers.get("content-type")),
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+        )
+
+    # -- files ------------------------------------------------------------------------
+
+    def _file(self, path: Path, location: str) -> Document:
+        try:
+            if path.stat().st_size > self.limits.max_bytes:
+                raise InputError(location, _too_large(self.limits))
+            return Document(location, path.read_bytes())
+        except OSError as error:
+            raise InputError(location, f"cannot read: {error.strerror or error}") from error
+
+
+class _Cache:
+    """The last body and validators (ETag, Last-Modified) per URL and Accept, one gzip file each.
+
+    A file holds one JSON line (the document's metadata) and then the body.
+    Files are written to a temporary name and renamed, so a harvest that dies
+    half-way never leaves a truncated entry behind; an unreadable entry is
+    treated as absent.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, url: str, accept: str) -> Path:
+        return self.folder / (hashlib.sha256(f"{accept}\n{url}".encode()).hexdigest() + ".gz")
+
+    def load(self, url: str, accept: str) -> Document | None:
+        try:
+            header, _, body = gzip.decompress(self._path(url, accept).read_bytes()).partition(b"\n")
+            meta = json.loads(header)
+            return Document(meta["location"], body, meta["content_type"], meta["etag"], meta["last_modified"])
+        except (OSError, EOFError, ValueError, KeyError):
+            return None
+
+    def save(self, url: str, accept: str, document: Document) -> None:
+        path = self._path(url, accept)
+        if not (document.etag or document.last_modified):
+            path.unlink(missing_ok=True)  # nothing to revalidate with
+            return
+        meta = {
+            "location": document.location,
+            "content_type": document.content_type,
+            "etag": document.etag,
+            "last_modified": document.last_modified,
+        }
+        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(gzip.compress(json.dumps(meta).encode() + b"\n" + document.data, compresslevel=6))
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
 
 def _decompressed(document: Document, limits: Limits) -> Document:
@@ -98,7 +291,7 @@ def _decompressed(document: Document, limits: Limits) -> Document:
         raise InputError(document.location, f"broken gzip data: {error}") from error
     if len(data) > limits.max_bytes or inflater.unconsumed_tail:
         raise InputError(document.location, _too_large(limits) + " once decompressed")
-    return Document(document.location, data, document.content_type)
+    return dataclasses.replace(document, data=data)
 
 
 def _media_type(header: str | None) -> str | None:

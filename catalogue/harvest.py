@@ -31,9 +31,10 @@ from catalogue.config import Source
 from catalogue.fetch import Fetcher, InputError
 from catalogue.index import SearchIndex
 from catalogue.index.documents import search_document
-from catalogue.namespaces import HYDRA, RDF_TYPE
+from catalogue.namespaces import RDF_TYPE
 from catalogue.records import Record, merged, split_records
 from catalogue.sources import walk
+from catalogue.sources.rdf import HYDRA_NAMESPACES
 from catalogue.store import FLAGGED, PUBLISHED, REJECTED, VISIBLE, WITHDRAWN, HarvestRun, RecordWrite, Store
 from catalogue.validate import ShapesError, ValidationReport, Validator
 from catalogue.vocabularies import Vocabularies
@@ -257,10 +258,10 @@ def _without_paging(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
         for q in quads
         if q.predicate.value == RDF_TYPE
         and isinstance(q.object, ox.NamedNode)
-        and q.object.value.startswith(HYDRA)
+        and q.object.value.startswith(HYDRA_NAMESPACES)
     }
     for quad in quads:
-        if quad.subject in views or quad.predicate.value.startswith(HYDRA):
+        if quad.subject in views or quad.predicate.value.startswith(HYDRA_NAMESPACES):
             continue
         yield quad
 
@@ -272,7 +273,13 @@ def failed_run(
     if f"source {source.name!r}" not in message:
         message = f"source {source.name!r}: {message}"
     run = HarvestRun(
-        source.name, started, datetime.now(UTC), "failed", kind=kind or source.kind, pages=pages, error=message
+        source.name,
+        started,
+        datetime.now(UTC),
+        "failed",
+        kind=kind or source.kind,
+        pages=pages,
+        error=message,
     )
     store.add_run(run)
     return HarvestResult(run, dict(timings))
