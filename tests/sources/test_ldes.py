@@ -147,3 +147,17 @@ def test_a_missing_node_is_an_error_not_a_shorter_stream(site, walked) -> None:
     stream = site(pages)
     with pytest.raises(InputError, match=r"^source 'node': page 3, .*/page-2: HTTP 404 Not Found$"):
         walked("ldes", f"{stream.url}/stream")
+
+
+def test_the_corpus_stream_harvests_into_1200_datasets(corpus: Path, live_server, open_catalogue) -> None:
+    from catalogue.config import Source
+    from catalogue.harvest import harvest_source
+
+    url = live_server(CorpusStream(corpus / "examples" / "fedict-datagovbe-ldes").app).url
+    source = Source(name="be", title="data.gov.be", url=f"{url}/index.trig", kind="ldes", policy="warn")
+    backends = open_catalogue(source)
+    run = harvest_source(source, backends).run
+    assert (run.outcome, run.kind, run.found, run.new) == ("ok", "ldes", 1200, 1200), run.error
+    assert run.published + run.flagged == 1200
+    again = harvest_source(source, backends).run
+    assert (again.found, again.unchanged, again.changed) == (1200, 1200, 0)
