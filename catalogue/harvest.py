@@ -26,16 +26,27 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
+from catalogue import __version__
 from catalogue.backends import Backends
 from catalogue.config import Source
 from catalogue.fetch import Fetcher, InputError
 from catalogue.index import SearchIndex
 from catalogue.index.documents import search_document
-from catalogue.namespaces import RDF_TYPE
-from catalogue.records import Record, merged, split_records
-from catalogue.sources import walk
+from catalogue.namespaces import DCAT, RDF_TYPE
+from catalogue.records import Record, assemble, split_records
+from catalogue.sources import Page, walk
 from catalogue.sources.rdf import HYDRA_NAMESPACES
-from catalogue.store import FLAGGED, PUBLISHED, REJECTED, VISIBLE, WITHDRAWN, HarvestRun, RecordWrite, Store
+from catalogue.store import (
+    FLAGGED,
+    PUBLISHED,
+    REJECTED,
+    VISIBLE,
+    WITHDRAWN,
+    HarvestRun,
+    PageMemory,
+    RecordWrite,
+    Store,
+)
 from catalogue.validate import ShapesError, ValidationReport, Validator
 from catalogue.vocabularies import Vocabularies
 
@@ -105,7 +116,8 @@ class _Harvest:
         self.seen: set[str] = set()
         self.statuses: dict[str, str] = {}  # dataset id → status after this harvest
         self.pending: list[Record] = []  # changed records awaiting validation
-        self.catalogs: dict[str, Record] = {}  # catalogue-level records, merged over pages
+        #: catalogue-level records, gathered over pages: id → (root IRI, their triples as N-Triples lines)
+        self.catalogs: dict[str, tuple[str, set[str]]] = {}
         self.counts: Counter[str] = Counter()
         self.rejected: list[tuple[Record, ValidationReport]] = []
         self.pages = 0
@@ -115,9 +127,12 @@ class _Harvest:
             with Validator(self.source.profile) as self.validator:
                 self._read_source()
                 self._validate_pending(final=True)
-                for record in self.catalogs.values():
-                    self.seen.add(record.id)
-                self._validate([r for r in self.catalogs.values() if not self._unchanged(r)])
+                catalogs = [
+                    assemble(rid, self.source.name, "catalog", uri, _triples(lines))
+                    for rid, (uri, lines) in self.catalogs.items()
+                ]
+                self.seen.update(r.id for r in catalogs)
+                self._validate([r for r in catalogs if not self._unchanged(r)])
             withdrawn = self._withdrawals()
         except (InputError, ShapesError, FileNotFoundError, RuntimeError, OSError) as error:
             self.store.discard(self.source.name)
@@ -129,7 +144,7 @@ class _Harvest:
         run = self._run(withdrawn)
         clock = time.perf_counter()
         self.report("store", 0, 1)
-        written = self.store.commit(run, withdrawn)
+        written = self.store.commit(run, withdrawn, complete=True)
         self.timings["commit"] += time.perf_counter() - clock
         clock = time.perf_counter()
         self.report("index", 0, 1)
@@ -151,18 +166,53 @@ class _Harvest:
                 self.pages += 1
                 self.report("fetch", self.pages, 0)
                 clock = time.perf_counter()
-                records = split_records(_without_paging(page.quads), self.source.name, settings.base_url)
+                self._read_page(page)
                 self.timings["split"] += time.perf_counter() - clock
-                self._take(records)
                 self._validate_pending()
         if not self.statuses:
             raise HarvestError(self.source.url, f"source {self.source.name!r}: no dcat:Dataset found")
 
+    def _read_page(self, page: Page) -> None:
+        """Split the page into records — unless it is exactly the page the last harvest split."""
+        digest = f"{__version__}:{page.digest}" if page.digest else ""
+        memory = self.store.page_memory(self.source.name, page.url) if digest else None
+        if memory is not None and memory.digest == digest and self._can_reuse(memory):
+            for rid in memory.datasets:
+                self.seen.add(rid)
+                self.statuses[rid] = self.previous[rid][3]
+            self.counts["unchanged"] += len(memory.datasets)
+            for rid, (uri, text) in memory.catalogs.items():
+                self._gather_catalog(rid, uri, ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+        else:
+            records = split_records(
+                _without_paging(page.quads), self.source.name, self.backends.settings.base_url
+            )
+            self._take(records)
+            datasets = [r.id for r in records if r.kind == "dataset"]
+            catalogs = {
+                r.id: (r.uri, "".join(f"{t} .\n" for t in r.triples)) for r in records if r.kind != "dataset"
+            }
+            memory = PageMemory(digest, datasets, catalogs)
+        if digest:
+            self.store.stage_page(self.source.name, page.url, memory)
+
+    def _can_reuse(self, memory: PageMemory) -> bool:
+        """Its datasets are stored, unchanged in profile and policy, and not met on another page yet."""
+        wanted = (self.source.profile, self.source.policy)
+        return all(
+            rid in self.previous and self.previous[rid][1:3] == wanted and rid not in self.seen
+            for rid in memory.datasets
+        )
+
+    def _gather_catalog(self, rid: str, uri: str, triples: Iterable[ox.Triple | ox.Quad]) -> None:
+        # kept as text: a big source's catalogue lists every dataset, and strings cost a third of triples
+        lines = self.catalogs.setdefault(rid, (uri, set()))[1]
+        lines.update(str(t.triple if isinstance(t, ox.Quad) else t) for t in triples)
+
     def _take(self, records: list[Record]) -> None:
         for record in records:
             if record.kind != "dataset":
-                known = self.catalogs.get(record.id)
-                self.catalogs[record.id] = record if known is None else merged(known, record)
+                self._gather_catalog(record.id, record.uri, record.triples)
                 continue
             if record.id in self.seen:  # described on an earlier page too: the first description wins
                 continue
@@ -194,7 +244,8 @@ class _Harvest:
         if not records:
             return
         clock = time.perf_counter()
-        reports = self.validator.validate(records, lambda done, total: self.report("validate", done, total))
+        progress = lambda done, total: self.report("validate", done, total)  # noqa: E731
+        reports = self.validator.validate([_for_validation(r) for r in records], progress)
         self.timings["validate"] += time.perf_counter() - clock
         clock = time.perf_counter()
         writes = []
@@ -248,6 +299,26 @@ class _Harvest:
             warnings=self.counts["warnings"],
             rejected_ids=sorted(i for i, status in self.statuses.items() if status == REJECTED),
         )
+
+
+def _triples(lines: Iterable[str]) -> list[ox.Triple]:
+    text = "".join(f"{line} .\n" for line in lines)
+    return [q.triple for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)]
+
+
+def _for_validation(record: Record) -> Record:
+    """A catalogue record without its ``dcat:dataset`` links, which only say "this is a dataset of mine".
+
+    The datasets are validated as records of their own; checking 50,000 links
+    again as values of one catalogue costs pyshacl ~60 MB and finds nothing new.
+    """
+    if record.kind == "dataset":
+        return record
+    kept = [t for t in record.triples if t.predicate != DATASET_LINK]
+    return assemble(record.id, record.source, record.kind, record.uri, kept)
+
+
+DATASET_LINK = ox.NamedNode(DCAT + "dataset")
 
 
 def _without_paging(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:

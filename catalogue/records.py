@@ -114,19 +114,15 @@ def _record(
         for subject in members
         for predicate, obj in edges[subject]
     )
-    return _canonical(record_id(source, anchor), source, kind, anchor, triples)
+    return assemble(record_id(source, anchor), source, kind, anchor, triples)
 
 
 def record_id(source: str, uri: str) -> str:
     return f"{source}-{hashlib.sha1(uri.encode()).hexdigest()[:12]}"
 
 
-def merged(first: Record, second: Record) -> Record:
-    """One record from two descriptions of the same root (a catalogue repeated on every page of a feed)."""
-    return _canonical(first.id, first.source, first.kind, first.uri, (*first.triples, *second.triples))
-
-
-def _canonical(rid: str, source: str, kind: str, uri: str, triples: Iterable[ox.Triple]) -> Record:
+def assemble(rid: str, source: str, kind: str, uri: str, triples: Iterable[ox.Triple]) -> Record:
+    """A record in canonical form: triples deduplicated and sorted, content hashed."""
     # Keyed by N-Triples text: it dedupes, gives the canonical order for the
     # content hash, and is much cheaper than hashing pyoxigraph terms.
     lines = {str(t): t for t in triples}

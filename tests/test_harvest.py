@@ -270,3 +270,25 @@ def test_a_broken_source_leaves_the_earlier_records_intact(breakage, feed_server
         assert backends.index.search(SearchQuery(text="2")).total == 0
     finally:
         backends.close()
+
+
+def test_a_page_identical_to_last_time_is_not_split_again(feed_server, open_catalogue) -> None:
+    url = serve_pages(feed_server, [dataset("a", "Alpha"), dataset("b", "Beta"), dataset("c", "Gamma")])
+    source = Source(name="be", title="Belgium", url=url)
+    backends = open_catalogue(source)
+    harvest_source(source, backends)
+    store = backends.store
+    memories = [store.page_memory("be", f"{feed_server.url}/page-{n}.ttl") for n in (1, 2, 3)]
+    assert [len(m.datasets) for m in memories] == [1, 1, 1]
+    catalog = next(m for m in store.metas("be") if m.kind == "catalog")
+    again = harvest_source(source, backends).run
+    assert (again.unchanged, again.changed, again.new) == (3, 0, 0)
+    assert next(m for m in store.metas("be") if m.kind == "catalog") == catalog, "catalogue record untouched"
+    write(
+        feed_server.root / "page-2.ttl",
+        (feed_server.root / "page-2.ttl").read_text().replace("Beta", "Beta 2"),
+    )
+    changed = harvest_source(source, backends).run
+    assert (changed.unchanged, changed.changed) == (2, 1)
+    assert store.page_memory("be", f"{feed_server.url}/page-2.ttl").digest != memories[1].digest
+    assert next(m for m in store.metas("be") if m.kind == "catalog") == catalog

@@ -24,6 +24,9 @@ class Page:
     url: str  # where this page came from
     quads: list[ox.Quad]  # its parsed content
     not_modified: bool  # the server said 304 (content came from the cache)
+    #: a hash of exactly what the page was made from, when that is one document ("" when unknown):
+    #: the harvester skips splitting a page whose digest it saw in the last harvest
+    digest: str = ""
 
 
 class Reader:

@@ -24,6 +24,7 @@ to a local file (a publisher must not make us read our own files).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from urllib.parse import urldefrag, urljoin
 
@@ -58,7 +59,8 @@ def walk(url: str, reader: Reader) -> Iterator[Page]:
         document, quads = reader.read(url)
         following = next_page(quads, document.location)
         seen.add(urldefrag(document.location).url)
-        yield Page(document.location, quads, document.not_modified)
+        digest = hashlib.sha256(document.data).hexdigest()
+        yield Page(document.location, quads, document.not_modified, digest)
         if following is None or not may_follow(following, document.location):
             return
         if urldefrag(following).url in seen:

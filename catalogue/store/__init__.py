@@ -105,6 +105,15 @@ class RunChange:
 ADDED, CHANGED = "added", "changed"
 
 
+@dataclass
+class PageMemory:
+    """What one page of a source gave the last harvest, so an identical page need not be split again."""
+
+    digest: str
+    datasets: list[str]  # record ids
+    catalogs: dict[str, tuple[str, str]]  # catalogue-level record id → (root IRI, N-Triples of its part)
+
+
 class StoreLockedError(RuntimeError):
     """Another process holds the store (RocksDB allows one writer)."""
 
@@ -122,11 +131,19 @@ class Store(Protocol):
         """Keep new and changed records of a harvest in progress, unseen until :meth:`commit`."""
         ...
 
-    def commit(self, run: HarvestRun, withdrawn: Iterable[str], fingerprint: str | None = None) -> list[str]:
+    def stage_page(self, source: str, url: str, memory: PageMemory) -> None:
+        """Keep what a page gave this harvest, to become the page memory at :meth:`commit`."""
+        ...
+
+    def page_memory(self, source: str, url: str) -> PageMemory | None:
+        """What the page gave the last successful harvest, if it was remembered."""
+        ...
+
+    def commit(self, run: HarvestRun, withdrawn: Iterable[str], complete: bool = False) -> list[str]:
         """Publish the source's staged records, withdraw some, record the run — all at once.
 
-        Returns the ids of the records written. ``fingerprint`` summarises what
-        the harvest read, so the next one can tell nothing changed.
+        Returns the ids of the records written. A ``complete`` harvest (one that
+        read the whole source) also replaces the source's page memory.
         """
         ...
 
@@ -143,10 +160,6 @@ class Store(Protocol):
         ...
 
     def run_changes(self, run_id: int) -> list[RunChange]: ...
-
-    def fingerprint(self, source: str) -> str | None:
-        """What the source's last successful harvest read (see :meth:`commit`)."""
-        ...
 
     def add_token(self, source: str, digest: str, label: str) -> None:
         """Remember a push token by its digest (the token itself is never stored)."""

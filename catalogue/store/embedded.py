@@ -19,6 +19,7 @@ from catalogue.store import (
     VISIBLE,
     WITHDRAWN,
     HarvestRun,
+    PageMemory,
     RecordMeta,
     RecordWrite,
     RunChange,
@@ -94,10 +95,16 @@ class EmbeddedStore:
     def stage(self, writes: Iterable[RecordWrite]) -> None:
         self.registry.stage(writes)
 
-    def commit(self, run: HarvestRun, withdrawn: Iterable[str], fingerprint: str | None = None) -> list[str]:
+    def stage_page(self, source: str, url: str, memory: PageMemory) -> None:
+        self.registry.stage_page(source, url, memory)
+
+    def page_memory(self, source: str, url: str) -> PageMemory | None:
+        return self.registry.page_memory(source, url)
+
+    def commit(self, run: HarvestRun, withdrawn: Iterable[str], complete: bool = False) -> list[str]:
         withdrawn = list(withdrawn)
         with self._commit_lock:  # commits of different sources (a push during a harvest) go one by one
-            written = self.registry.commit(run, withdrawn, fingerprint)
+            written = self.registry.commit(run, withdrawn, complete)
             for record_id in [*written, *withdrawn]:
                 self._forget(record_id)
             quads = (
@@ -234,9 +241,6 @@ class EmbeddedStore:
 
     def run_changes(self, run_id: int) -> list[RunChange]:
         return self.registry.run_changes(run_id)
-
-    def fingerprint(self, source: str) -> str | None:
-        return self.registry.fingerprint(source)
 
     def token_source(self, digest: str) -> str | None:
         return self.registry.token_source(digest)

@@ -22,7 +22,7 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
-from catalogue.store import WITHDRAWN, HarvestRun, RecordMeta, RecordWrite, RunChange
+from catalogue.store import WITHDRAWN, HarvestRun, PageMemory, RecordMeta, RecordWrite, RunChange
 from catalogue.validate import ValidationReport, ValidationResult
 
 SCHEMA_VERSION = 1
@@ -41,6 +41,14 @@ RECORD_COLUMNS = """
     warnings INTEGER NOT NULL,
     ntriples TEXT NOT NULL,            -- the record exactly as harvested; '' once withdrawn
     report TEXT NOT NULL               -- the validation results, JSON
+"""
+PAGE_COLUMNS = """
+    source TEXT NOT NULL,
+    url TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    datasets TEXT NOT NULL,            -- JSON list of record ids
+    catalogs TEXT NOT NULL,            -- JSON {record id: [root IRI, N-Triples]}
+    PRIMARY KEY (source, url)
 """
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS records ({RECORD_COLUMNS});
@@ -68,7 +76,9 @@ CREATE TABLE IF NOT EXISTS run_changes (
     title TEXT NOT NULL,
     PRIMARY KEY (run, record_id)
 );
-CREATE TABLE IF NOT EXISTS sources (name TEXT PRIMARY KEY, fingerprint TEXT);
+-- what each page of a source gave the last complete harvest (see PageMemory); staged like records
+CREATE TABLE IF NOT EXISTS pages ({PAGE_COLUMNS});
+CREATE TABLE IF NOT EXISTS staging_pages ({PAGE_COLUMNS});
 CREATE TABLE IF NOT EXISTS tokens (
     digest TEXT PRIMARY KEY,           -- SHA-256 of the token; the token itself is never stored
     source TEXT NOT NULL,
@@ -141,7 +151,27 @@ class Registry:
                 (_row(write, datetime.now(UTC)) for write in writes),
             )
 
-    def commit(self, run: HarvestRun, withdrawn: Iterable[str], fingerprint: str | None) -> list[str]:
+    def stage_page(self, source: str, url: str, memory: PageMemory) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO staging_pages VALUES (?, ?, ?, ?, ?)",
+                (source, url, memory.digest, json.dumps(memory.datasets), json.dumps(memory.catalogs)),
+            )
+
+    def page_memory(self, source: str, url: str) -> PageMemory | None:
+        row = (
+            self._db()
+            .execute(
+                "SELECT digest, datasets, catalogs FROM pages WHERE source = ? AND url = ?", (source, url)
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        catalogs = {rid: (uri, text) for rid, (uri, text) in json.loads(row[2]).items()}
+        return PageMemory(row[0], json.loads(row[1]), catalogs)
+
+    def commit(self, run: HarvestRun, withdrawn: Iterable[str], complete: bool) -> list[str]:
         """Staged records of the run's source become current, with the run and its changes, in one go."""
         withdrawn = list(withdrawn)
         with self.transaction() as db:
@@ -168,13 +198,16 @@ class Registry:
                 "UPDATE records SET status = ?, ntriples = '' WHERE id = ?",
                 ((WITHDRAWN, record_id) for record_id in withdrawn),
             )
-            if fingerprint is not None:
-                db.execute("INSERT OR REPLACE INTO sources VALUES (?, ?)", (run.source, fingerprint))
+            if complete:
+                db.execute("DELETE FROM pages WHERE source = ?", (run.source,))
+                db.execute("INSERT INTO pages SELECT * FROM staging_pages WHERE source = ?", (run.source,))
+            db.execute("DELETE FROM staging_pages WHERE source = ?", (run.source,))
         return written
 
     def discard(self, source: str) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM staging WHERE source = ?", (source,))
+            db.execute("DELETE FROM staging_pages WHERE source = ?", (source,))
 
     def add_run(self, run: HarvestRun) -> None:
         with self.transaction() as db:
@@ -199,10 +232,6 @@ class Registry:
         """The number of harvest runs: it grows with every harvest, failed ones too."""
         row = self._db().execute("SELECT max(id) FROM runs").fetchone()
         return row[0] or 0
-
-    def fingerprint(self, source: str) -> str | None:
-        row = self._db().execute("SELECT fingerprint FROM sources WHERE name = ?", (source,)).fetchone()
-        return row[0] if row else None
 
     def token_source(self, digest: str) -> str | None:
         row = self._db().execute("SELECT source FROM tokens WHERE digest = ?", (digest,)).fetchone()
