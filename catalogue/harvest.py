@@ -108,11 +108,8 @@ class _Harvest:
         self.report = progress or (lambda stage, done, total: None)
         self.started = datetime.now(UTC)
         self.timings: Counter[str] = Counter()
-        #: what the source held before: id → (content hash, profile, policy, status, kind)
-        self.previous = {
-            m.id: (m.content_hash, m.profile, m.policy, m.status, m.kind)
-            for m in self.store.states(source.name).values()
-        }
+        #: what the source held before
+        self.previous = self.store.record_states(source.name)
         self.seen: set[str] = set()
         self.statuses: dict[str, str] = {}  # dataset id → status after this harvest
         self.pending: list[Record] = []  # changed records awaiting validation
@@ -179,7 +176,7 @@ class _Harvest:
         if memory is not None and memory.digest == digest and self._can_reuse(memory):
             for rid in memory.datasets:
                 self.seen.add(rid)
-                self.statuses[rid] = self.previous[rid][3]
+                self.statuses[rid] = self.previous[rid].status
             self.counts["unchanged"] += len(memory.datasets)
             for rid, (uri, text) in memory.catalogs.items():
                 self._gather_catalog(rid, uri, ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
@@ -200,7 +197,9 @@ class _Harvest:
         """Its datasets are stored, unchanged in profile and policy, and not met on another page yet."""
         wanted = (self.source.profile, self.source.policy)
         return all(
-            rid in self.previous and self.previous[rid][1:3] == wanted and rid not in self.seen
+            rid in self.previous
+            and (self.previous[rid].profile, self.previous[rid].policy) == wanted
+            and rid not in self.seen
             for rid in memory.datasets
         )
 
@@ -218,7 +217,7 @@ class _Harvest:
                 continue
             self.seen.add(record.id)
             if self._unchanged(record):
-                self.statuses[record.id] = self.previous[record.id][3]
+                self.statuses[record.id] = self.previous[record.id].status
                 self.counts["unchanged"] += 1
             else:
                 before = self.previous.get(record.id)
@@ -266,8 +265,8 @@ class _Harvest:
     def _withdrawals(self) -> list[str]:
         """What disappeared from the source; refuses to withdraw too much at once unless forced."""
         gone = sorted(set(self.previous) - self.seen)
-        datasets = sum(1 for v in self.previous.values() if v[4] == "dataset")
-        leaving = sum(1 for i in gone if self.previous[i][4] == "dataset")
+        datasets = sum(1 for v in self.previous.values() if v.kind == "dataset")
+        leaving = sum(1 for i in gone if self.previous[i].kind == "dataset")
         if datasets and not self.force and leaving / datasets > self.source.max_withdraw_share:
             raise HarvestError(
                 self.source.url,
@@ -291,7 +290,7 @@ class _Harvest:
             new=self.counts["new"],
             changed=self.counts["changed"],
             unchanged=self.counts["unchanged"],
-            withdrawn=sum(self.previous[i][4] == "dataset" for i in withdrawn),
+            withdrawn=sum(self.previous[i].kind == "dataset" for i in withdrawn),
             published=statuses[PUBLISHED],
             flagged=statuses[FLAGGED],
             rejected=statuses[REJECTED],

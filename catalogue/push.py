@@ -56,7 +56,7 @@ def push_records(source: Source, backends: Backends, document: Document) -> Push
         except InputError as error:
             failed_run(store, source, started, str(error), {}, 0, kind=PUSH)
             raise
-        previous = store.states(source.name)
+        previous = store.record_states(source.name)
         pushed: list[PushedRecord] = []
         changed: list[Record] = []
         for record in records:
@@ -93,7 +93,7 @@ def withdraw_dataset(source: Source, backends: Backends, uri: str) -> HarvestRun
     with source_lock(source):
         started = datetime.now(UTC)
         rid = record_id(source.name, uri)
-        previous = store.states(source.name)
+        previous = store.record_states(source.name)
         if rid not in previous or previous[rid].kind != "dataset":
             return None
         statuses = {i: m.status for i, m in previous.items() if m.kind == "dataset" and i != rid}

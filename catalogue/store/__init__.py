@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import pyoxigraph as ox
 
@@ -40,6 +40,16 @@ class RecordMeta:
     harvested: datetime  # when this content was first stored
     violations: int = 0
     warnings: int = 0
+
+
+class RecordState(NamedTuple):
+    """What a harvest needs to know of a stored record to tell whether it changed (lean: one per record)."""
+
+    content_hash: str
+    profile: str
+    policy: str
+    status: str
+    kind: str
 
 
 @dataclass
@@ -125,6 +135,10 @@ class StoreFormatError(RuntimeError):
 class Store(Protocol):
     def states(self, source: str) -> dict[str, RecordMeta]:
         """Every current (not withdrawn) record of a source, by id."""
+        ...
+
+    def record_states(self, source: str) -> dict[str, RecordState]:
+        """Like :meth:`states`, but only what change detection needs: light enough for 100,000 records."""
         ...
 
     def stage(self, writes: Iterable[RecordWrite]) -> None:

@@ -21,6 +21,7 @@ from catalogue.store import (
     HarvestRun,
     PageMemory,
     RecordMeta,
+    RecordState,
     RecordWrite,
     RunChange,
     StoredRecord,
@@ -217,6 +218,9 @@ class EmbeddedStore:
 
     def metas(self, source: str | None = None, statuses: Iterable[str] | None = None) -> list[RecordMeta]:
         return self.registry.metas(source, statuses)
+
+    def record_states(self, source: str) -> dict[str, RecordState]:
+        return self.registry.record_states(source)
 
     def get(self, record_id: str) -> StoredRecord | None:
         meta = self.registry.meta(record_id)

@@ -21,8 +21,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
+from sys import intern
 
-from catalogue.store import WITHDRAWN, HarvestRun, PageMemory, RecordMeta, RecordWrite, RunChange
+from catalogue.store import WITHDRAWN, HarvestRun, PageMemory, RecordMeta, RecordState, RecordWrite, RunChange
 from catalogue.validate import ValidationReport, ValidationResult
 
 SCHEMA_VERSION = 1
@@ -257,6 +258,17 @@ class Registry:
         if where:
             sql += " WHERE " + " AND ".join(where)
         return [_meta(row) for row in self._db().execute(sql + " ORDER BY id", params)]
+
+    def record_states(self, source: str) -> dict[str, RecordState]:
+        rows = self._db().execute(
+            "SELECT id, content_hash, profile, policy, status, kind FROM records WHERE source = ? AND status != ?",
+            (source, WITHDRAWN),
+        )
+        # the short strings repeat for every record: one copy each
+        return {
+            rid: RecordState(digest, intern(profile), intern(policy), intern(status), intern(kind))
+            for rid, digest, profile, policy, status, kind in rows
+        }
 
     def meta(self, record_id: str) -> RecordMeta | None:
         row = self._db().execute(f"SELECT {META_COLUMNS} FROM records WHERE id = ?", (record_id,)).fetchone()
