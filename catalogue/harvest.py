@@ -33,6 +33,8 @@ from catalogue.fetch import Fetcher, InputError
 from catalogue.index import SearchIndex
 from catalogue.index.documents import search_document
 from catalogue.namespaces import DCAT, RDF_TYPE
+from catalogue.profiles.dcat_ap_3 import dataset_view
+from catalogue.quality import QualityScore, score, urls_to_check
 from catalogue.records import Record, assemble, split_records
 from catalogue.sources import Page, walk
 from catalogue.sources.rdf import HYDRA_NAMESPACES
@@ -251,7 +253,10 @@ class _Harvest:
         for record in records:
             report = reports[record.id]
             status = status_for(report, self.source.policy)
-            writes.append(RecordWrite(record, status, report, self.source.profile, self.source.policy))
+            quality, urls = assess(self.store, record, report.conforms)
+            writes.append(
+                RecordWrite(record, status, report, self.source.profile, self.source.policy, quality, urls)
+            )
             self.counts["violations"] += report.violations
             self.counts["warnings"] += report.warnings
             if record.kind == "dataset":
@@ -361,6 +366,15 @@ def status_for(report: ValidationReport, policy: str) -> str:
     return FLAGGED if policy == "warn" else REJECTED
 
 
+def assess(store: Store, record: Record, conforms: bool) -> tuple[QualityScore | None, list[str]]:
+    """A dataset's quality score (with what URL checks found so far) and the URLs it depends on."""
+    if record.kind != "dataset":
+        return None, []
+    view = dataset_view(record.triples, record.uri)
+    urls = sorted(urls_to_check(view))
+    return score(view, conforms, store.url_states(urls)), urls
+
+
 def index_records(backends: Backends, written: list[str], withdrawn: Iterable[str]) -> None:
     """Bring the search index in line with what a commit wrote and withdrew."""
     index, store = backends.index, backends.store
@@ -368,9 +382,7 @@ def index_records(backends: Backends, written: list[str], withdrawn: Iterable[st
     documents = []
     for meta, triples in store.triples_of(written):
         if meta.status in VISIBLE and meta.kind == "dataset":
-            documents.append(
-                search_document(meta.id, meta.source, meta.uri, triples, meta.status, backends.vocabularies)
-            )
+            documents.append(search_document(meta, triples, backends.vocabularies))
         elif meta.status != WITHDRAWN:
             gone.append(meta.id)
         if len(documents) >= 1000:
@@ -392,8 +404,7 @@ def reindex(store: Store, index: SearchIndex, vocabularies: Vocabularies) -> int
             if stored.meta.kind != "dataset":
                 continue
             count += 1
-            meta = stored.meta
-            yield search_document(meta.id, meta.source, meta.uri, stored.triples, meta.status, vocabularies)
+            yield search_document(stored.meta, stored.triples, vocabularies)
 
     index.upsert(documents())
     index.commit()

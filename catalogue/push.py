@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from catalogue.backends import Backends
 from catalogue.config import Source
 from catalogue.fetch import Document, InputError
-from catalogue.harvest import HarvestError, failed_run, index_records, source_lock, status_for
+from catalogue.harvest import HarvestError, assess, failed_run, index_records, source_lock, status_for
 from catalogue.parse import parse_document
 from catalogue.records import Record, record_id, split_records
 from catalogue.store import ADDED, CHANGED, FLAGGED, PUBLISHED, REJECTED, WITHDRAWN, HarvestRun, RecordWrite
@@ -76,7 +76,8 @@ def push_records(source: Source, backends: Backends, document: Document) -> Push
         for record in changed:
             report = reports[record.id]
             status = status_for(report, source.policy)
-            writes.append(RecordWrite(record, status, report, source.profile, source.policy))
+            quality, urls = assess(store, record, report.conforms)
+            writes.append(RecordWrite(record, status, report, source.profile, source.policy, quality, urls))
             pushed.append(PushedRecord(record, status, CHANGED if record.id in previous else ADDED, report))
         statuses = {i: m.status for i, m in previous.items() if m.kind == "dataset"}
         statuses |= {p.record.id: p.status for p in pushed}

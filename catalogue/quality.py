@@ -12,6 +12,7 @@ until a URL has been checked it earns nothing, as on data.europa.eu.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -21,6 +22,9 @@ FINDABILITY, ACCESSIBILITY, INTEROPERABILITY, REUSABILITY, CONTEXTUALITY = (
     "findability", "accessibility", "interoperability", "reusability", "contextuality",
 )  # fmt: skip
 DIMENSIONS = (FINDABILITY, ACCESSIBILITY, INTEROPERABILITY, REUSABILITY, CONTEXTUALITY)
+MAXIMUM = 405
+#: width of a histogram bar, in points (nine bars from 0 to 405)
+BIN = 45
 #: ratings by lowest score, as the MQA names them
 RATINGS = ((351, "excellent"), (221, "good"), (121, "sufficient"), (0, "bad"))
 
@@ -82,6 +86,16 @@ class QualityScore:
     def rating(self) -> str:
         return rating(self.total)
 
+    def to_json(self) -> str:
+        return json.dumps([[c.id, c.dimension, c.label, c.points, c.earned] for c in self.checks])
+
+    @classmethod
+    def from_json(cls, text: str) -> QualityScore:
+        return cls([Check(*item) for item in json.loads(text)])
+
+    def dimensions(self) -> dict[str, int]:
+        return {name: self.dimension(name) for name in DIMENSIONS}
+
     def missed(self) -> list[Check]:
         """The checks that lost points, most points lost first: what to fix first."""
         return sorted((c for c in self.checks if c.earned < c.points), key=lambda c: c.earned - c.points)
@@ -98,7 +112,7 @@ def score(view: DatasetView, conforms: bool, reachable: Reachability | None = No
     checks = QualityScore()
 
     def add(dimension: str, check_id: str, label: str, points: int, share: float) -> None:
-        checks.checks.append(Check(check_id, dimension, label, points, points * share))
+        checks.checks.append(Check(check_id, dimension, label, points, round(points * share, 2)))
 
     def per_distribution(test: Callable[[Distribution], bool]) -> float:
         return sum(1 for d in dists if test(d)) / len(dists) if dists else 0.0
@@ -165,3 +179,7 @@ def _known_format(distribution: Distribution) -> bool:
 def urls_to_check(view: DatasetView) -> set[str]:
     """The access and download URLs whose answers the score depends on."""
     return {url for d in view.distributions for url in (*d.access_urls, *d.download_urls)}
+
+
+#: points on offer per dimension (the same for every dataset)
+DIMENSION_MAXIMA = {d: score(DatasetView(uri=""), False).dimension_maximum(d) for d in DIMENSIONS}

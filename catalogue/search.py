@@ -15,6 +15,7 @@ from catalogue.index import FACETS, SearchQuery
 from catalogue.namespaces import DCT, FOAF, RDFS, SKOS, VCARD
 from catalogue.profiles import LangText, dataset_view, pick_language
 from catalogue.profiles.dcat_ap_3 import base_language, choose_language
+from catalogue.quality import rating
 from catalogue.store import StoredRecord
 
 MAX_SIZE = 100
@@ -41,6 +42,11 @@ class ResultItem:
     title_lang: str = ""  # the language the title is in ("" when untagged)
     description_lang: str = ""
     themes: list[str] = field(default_factory=list)
+    quality: int | None = None  # quality points, of 405
+
+    @property
+    def rating(self) -> str | None:
+        return rating(self.quality) if self.quality is not None else None
 
 
 @dataclass
@@ -128,6 +134,7 @@ def _item(stored: StoredRecord, lang: str) -> ResultItem:
         status=stored.meta.status,
         modified=view.modified,
         themes=view.themes,
+        quality=stored.meta.quality,
         title_lang=title_lang,
         description_lang=description_lang,
     )

@@ -45,7 +45,7 @@ ANALYSED_LANGUAGES: tuple[str, ...] = (
     "hu",
 )
 
-Sort = Literal["relevance", "modified", "title"]
+Sort = Literal["relevance", "modified", "title", "quality"]
 
 
 @dataclass
@@ -72,6 +72,8 @@ class SearchDocument:
     sort_title: str = ""
     #: "published" or "flagged" (published with validation warnings under policy warn)
     status: str = "published"
+    #: quality points (0–405, see catalogue.quality)
+    quality: int = 0
 
 
 @dataclass
@@ -84,6 +86,8 @@ class SearchQuery:
     size: int = 20
     #: how many buckets to return per facet
     facet_size: int = 20
+    #: only records with at least this many quality points
+    quality_min: int | None = None
 
 
 @dataclass

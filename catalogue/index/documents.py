@@ -15,19 +15,15 @@ import pyoxigraph as ox
 
 from catalogue.index import SearchDocument
 from catalogue.profiles import DatasetView, dataset_view, pick_language
+from catalogue.store import RecordMeta
 from catalogue.vocabularies import Vocabularies
 
 
 def search_document(
-    record_id: str,
-    source: str,
-    uri: str,
-    triples: Iterable[ox.Triple],
-    status: str,
-    vocabularies: Vocabularies,
+    meta: RecordMeta, triples: Iterable[ox.Triple], vocabularies: Vocabularies
 ) -> SearchDocument:
-    view = dataset_view(triples, uri)
-    facets = _facets(view, source)
+    view = dataset_view(triples, meta.uri)
+    facets = _facets(view, meta.source)
     labels: list[str] = []
     for facet in ("theme", "format", "license", "access_rights", "language"):
         for iri in facets.get(facet, []):
@@ -37,17 +33,18 @@ def search_document(
     for agent in filter(None, [view.publisher, *view.creators]):
         labels.extend(name for names in agent.name.values() for name in names)
     return SearchDocument(
-        id=record_id,
-        uri=uri,
-        source=source,
+        id=meta.id,
+        uri=meta.uri,
+        source=meta.source,
+        quality=meta.quality or 0,
         title=view.title,
         description=view.description,
         keywords=view.keywords,
         labels=sorted(set(labels)),
         facets=facets,
         modified=parse_date(view.modified or view.issued),
-        sort_title=(pick_language(view.title, "en") or uri).casefold()[:200],
-        status=status,
+        sort_title=(pick_language(view.title, "en") or meta.uri).casefold()[:200],
+        status=meta.status,
     )
 
 

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import tantivy
-from tantivy import Filter, Occur, Order, Query, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
+from tantivy import FieldType, Filter, Occur, Order, Query, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
 
 from catalogue.index import (
     ANALYSED_LANGUAGES,
@@ -139,6 +139,7 @@ def _fields() -> list[tuple[str, str, dict[str, Any]]]:
     fields += [
         ("status", "text", {"fast": True, "tokenizer_name": "raw", "index_option": "basic"}),
         ("modified", "date", {"indexed": True, "fast": True}),
+        ("quality", "integer", {"indexed": True, "fast": True}),
         ("sort_title", "text", {"fast": True, "tokenizer_name": "raw", "index_option": "basic"}),
     ]
     return fields
@@ -181,6 +182,8 @@ class EmbeddedIndex:
         for name, kind, options in fields:
             if kind == "text":
                 builder.add_text_field(name, **options)
+            elif kind == "integer":
+                builder.add_integer_field(name, **options)
             else:
                 builder.add_date_field(name, **options)
         self.schema = builder.build()
@@ -324,6 +327,7 @@ class EmbeddedIndex:
         out.add_text("status", doc.status)
         if doc.modified is not None:
             out.add_date("modified", _clamp(doc.modified))
+        out.add_integer("quality", doc.quality)
         if doc.sort_title:
             out.add_text("sort_title", doc.sort_title[:200])
         return out
@@ -336,7 +340,10 @@ class EmbeddedIndex:
     def search(self, query: SearchQuery) -> SearchResults:
         text = self._text_query(query.text)
         filters = self._filters(query.filters)
-        tantivy_query = _conjunction(text, list(filters.values()))
+        base = text
+        if query.quality_min is not None:  # not a facet: it narrows every count
+            base = _conjunction(text, [self._quality_at_least(query.quality_min)])
+        tantivy_query = _conjunction(base, list(filters.values()))
 
         searcher = self._index.searcher()
         size = max(0, query.size)
@@ -347,6 +354,7 @@ class EmbeddedIndex:
             field, order = {
                 "modified": ("modified", Order.Desc),
                 "title": ("sort_title", Order.Asc),
+                "quality": ("quality", Order.Desc),
             }.get(query.sort, ("id", Order.Asc))  # relevance without text: every score ties
             result = searcher.search(
                 tantivy_query, limit=max(1, size), offset=offset, order_by_field=field, order=order
@@ -359,9 +367,12 @@ class EmbeddedIndex:
         # A filtered facet is counted without its own filter, so the other values
         # of that facet stay visible (values within one facet are OR-ed).
         for name in filters:
-            others = _conjunction(text, [q for other, q in filters.items() if other != name])
+            others = _conjunction(base, [q for other, q in filters.items() if other != name])
             facets.update(self._facets(searcher, others, query.facet_size, only={name}))
         return SearchResults(total=total, hits=hits, facets={name: facets.get(name, []) for name in FACETS})
+
+    def _quality_at_least(self, points: int) -> Query:
+        return Query.range_query(self.schema, "quality", FieldType.Integer, points, 10_000)
 
     def _filters(self, filters: dict[str, list[str]]) -> dict[str, Query]:
         queries = {}

@@ -18,6 +18,7 @@ from typing import NamedTuple, Protocol
 
 import pyoxigraph as ox
 
+from catalogue.quality import QualityScore
 from catalogue.records import Record
 from catalogue.validate import ValidationReport
 
@@ -40,6 +41,7 @@ class RecordMeta:
     harvested: datetime  # when this content was first stored
     violations: int = 0
     warnings: int = 0
+    quality: int | None = None  # total quality points (datasets only)
 
 
 class RecordState(NamedTuple):
@@ -68,6 +70,9 @@ class RecordWrite:
     report: ValidationReport
     profile: str
     policy: str
+    quality: QualityScore | None = None
+    #: the access and download URLs the quality score depends on
+    urls: list[str] = field(default_factory=list)
 
     def meta(self, harvested: datetime) -> RecordMeta:
         record, report = self.record, self.report
@@ -75,6 +80,7 @@ class RecordWrite:
             id=record.id, source=record.source, kind=record.kind, uri=record.uri, status=self.status,
             title=record.title, content_hash=record.content_hash, profile=self.profile, policy=self.policy,
             harvested=harvested, violations=report.violations, warnings=report.warnings,
+            quality=self.quality.total if self.quality else None,
         )  # fmt: skip
 
 
@@ -101,6 +107,7 @@ class HarvestRun:
     error: str | None = None
     rejected_ids: list[str] = field(default_factory=list)
     id: int | None = None  # given by the store
+    quality_mean: float | None = None  # the source's mean quality points after the run (given by the store)
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,22 @@ class RunChange:
 
 
 ADDED, CHANGED = "added", "changed"
+
+
+@dataclass
+class QualityStats:
+    """Quality of a node's (or every node's) current datasets, for the dashboards."""
+
+    datasets: int
+    mean: float | None
+    dimensions: dict[str, float | None]  # mean points per dimension
+    histogram: list[int] = field(default_factory=lambda: [0] * 9)  # datasets per 45-point band
+    ratings: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("excellent", "good", "sufficient", "bad"), 0)
+    )
+    missed: list[tuple[str, str, float]] = field(default_factory=list)  # (check, label, points lost in all)
+    violations: list[tuple[str, str, int]] = field(default_factory=list)  # (path, message, datasets)
+    worst: list[tuple[str, str, int]] = field(default_factory=list)  # (record id, title, points)
 
 
 @dataclass
@@ -181,6 +204,35 @@ class Store(Protocol):
 
     def token_source(self, digest: str) -> str | None:
         """The source a push token belongs to, or None."""
+        ...
+
+    # -- quality -------------------------------------------------------------
+    def quality(self, record_id: str) -> QualityScore | None: ...
+
+    def set_quality(self, scores: dict[str, QualityScore]) -> None:
+        """New scores for stored records (URL checks came back)."""
+        ...
+
+    def quality_stats(self, source: str | None = None) -> QualityStats: ...
+
+    def quality_rows(
+        self, source: str | None = None
+    ) -> Iterator[tuple[str, str, str, str, int, dict[str, int]]]:
+        """(id, source, title, status, total, points per dimension) of each current dataset with a score."""
+        ...
+
+    def url_states(self, urls: Iterable[str]) -> dict[str, bool | None]:
+        """What checks found: True answered, False failed, None never checked."""
+        ...
+
+    def urls_due(self, limit: int, checked_before: datetime) -> list[str]:
+        """URLs of visible records never checked, or last checked before the given time."""
+        ...
+
+    def record_url_check(self, url: str, ok: bool, status: int | None, error: str | None) -> None: ...
+
+    def records_using(self, urls: Iterable[str]) -> list[str]:
+        """Ids of the visible records whose score depends on these URLs."""
         ...
 
     def get(self, record_id: str) -> StoredRecord | None: ...

@@ -11,6 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from catalogue.namespaces import CAT, DCAT, DCT, FOAF, PROV, RDF_TYPE, XSD
+from catalogue.quality import QualityScore
 from catalogue.records import Term
 from catalogue.store import (
     FLAGGED,
@@ -20,6 +21,7 @@ from catalogue.store import (
     WITHDRAWN,
     HarvestRun,
     PageMemory,
+    QualityStats,
     RecordMeta,
     RecordState,
     RecordWrite,
@@ -28,6 +30,7 @@ from catalogue.store import (
     StoreFormatError,
     StoreLockedError,
 )
+from catalogue.store.dqv import MEASUREMENT, dqv_definitions, dqv_triples
 from catalogue.store.registry import COUNTS, Registry
 
 TYPE = ox.NamedNode(RDF_TYPE)
@@ -114,6 +117,7 @@ class EmbeddedStore:
                 for quad in self._record_quads(meta, _parse(text) if meta.status in VISIBLE else ())
             )
             self._load(quads)
+            self._add_quality(self.registry.qualities(written))
             self._finish(run)
         return written
 
@@ -132,7 +136,32 @@ class EmbeddedStore:
     def add_token(self, source: str, digest: str, label: str) -> None:
         self.registry.add_token(source, digest, label)
 
+    def set_quality(self, scores: dict[str, QualityScore]) -> None:
+        with self._commit_lock:
+            self.registry.set_quality(scores)
+            for record_id in scores:
+                self._forget_quality(record_id)
+            self._add_quality(self.registry.qualities(list(scores)))
+            self.db.flush()
+
+    def _add_quality(self, scores: Iterable[tuple[str, str, QualityScore]]) -> None:
+        """The scores as DQV quality measurements in the provenance graph, so SPARQL sees them."""
+        quads = (
+            ox.Quad(s, p, o, self.provenance)
+            for record_id, uri, score in scores
+            for s, p, o in dqv_triples(self.catalog_record(record_id), _n(uri), score)
+        )
+        self._load(quads)
+
+    def _forget_quality(self, record_id: str) -> None:
+        record = self.catalog_record(record_id)
+        for link in list(self.db.quads_for_pattern(record, MEASUREMENT, None, self.provenance)):
+            for quad in list(self.db.quads_for_pattern(link.object, None, None, self.provenance)):
+                self.db.remove(quad)
+            self.db.remove(link)
+
     def _finish(self, run: HarvestRun) -> None:
+        self.db.extend(dqv_definitions(self.provenance))
         self.db.extend(list(self._run_quads(run)))
         self.db.flush()
         self.registry.set_state("synced", str(self.registry.generation()))
@@ -146,6 +175,7 @@ class EmbeddedStore:
             for quad in self._record_quads(meta, _parse(text) if meta.status in VISIBLE else ())
         )
         self._load(quads)
+        self._add_quality(self.registry.qualities())
         self.db.extend([q for run in self.registry.runs(limit=None) for q in self._run_quads(run)])
         self.db.flush()
         self.registry.set_state("synced", str(self.registry.generation()))
@@ -164,6 +194,7 @@ class EmbeddedStore:
         yield from self._provenance(meta)
 
     def _forget(self, record_id: str) -> None:
+        self._forget_quality(record_id)
         self._remove_graph(self.record_graph(record_id))
         subject = self.catalog_record(record_id)
         for quad in list(self.db.quads_for_pattern(subject, None, None, self.provenance)):
@@ -239,6 +270,29 @@ class EmbeddedStore:
     def triples_of(self, ids: Sequence[str]) -> Iterator[tuple[RecordMeta, list[ox.Triple]]]:
         for meta, text in self.registry.texts_of(ids):
             yield meta, _parse(text)
+
+    def quality(self, record_id: str) -> QualityScore | None:
+        return self.registry.quality(record_id)
+
+    def quality_stats(self, source: str | None = None) -> QualityStats:
+        return self.registry.quality_stats(source)
+
+    def quality_rows(
+        self, source: str | None = None
+    ) -> Iterator[tuple[str, str, str, str, int, dict[str, int]]]:
+        return self.registry.quality_rows(source)
+
+    def url_states(self, urls: Iterable[str]) -> dict[str, bool | None]:
+        return self.registry.url_states(urls)
+
+    def urls_due(self, limit: int, checked_before: datetime) -> list[str]:
+        return self.registry.urls_due(limit, checked_before)
+
+    def record_url_check(self, url: str, ok: bool, status: int | None, error: str | None) -> None:
+        self.registry.record_url_check(url, ok, status, error)
+
+    def records_using(self, urls: Iterable[str]) -> list[str]:
+        return self.registry.records_using(urls)
 
     def runs(self, source: str | None = None, limit: int | None = 20) -> list[HarvestRun]:
         return self.registry.runs(source, limit)

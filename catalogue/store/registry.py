@@ -23,7 +23,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from sys import intern
 
-from catalogue.store import WITHDRAWN, HarvestRun, PageMemory, RecordMeta, RecordState, RecordWrite, RunChange
+from catalogue.quality import BIN, DIMENSIONS, QualityScore, rating
+from catalogue.store import (
+    WITHDRAWN,
+    HarvestRun,
+    PageMemory,
+    QualityStats,
+    RecordMeta,
+    RecordState,
+    RecordWrite,
+    RunChange,
+)
 from catalogue.validate import ValidationReport, ValidationResult
 
 SCHEMA_VERSION = 1
@@ -41,7 +51,11 @@ RECORD_COLUMNS = """
     violations INTEGER NOT NULL,
     warnings INTEGER NOT NULL,
     ntriples TEXT NOT NULL,            -- the record exactly as harvested; '' once withdrawn
-    report TEXT NOT NULL               -- the validation results, JSON
+    report TEXT NOT NULL,              -- the validation results, JSON
+    quality TEXT,                      -- the quality checks, JSON (datasets only)
+    quality_total INTEGER,
+    quality_dimensions TEXT,           -- JSON: points per dimension
+    urls TEXT NOT NULL DEFAULT '[]'    -- JSON: the URLs the quality score depends on
 """
 PAGE_COLUMNS = """
     source TEXT NOT NULL,
@@ -66,6 +80,7 @@ CREATE TABLE IF NOT EXISTS runs (
     outcome TEXT NOT NULL,
     kind TEXT NOT NULL,
     counts TEXT NOT NULL,              -- JSON: pages, found, new, changed, …
+    quality_mean REAL,                 -- the source's mean quality points after the run
     error TEXT,
     rejected_ids TEXT NOT NULL         -- JSON list
 );
@@ -86,11 +101,24 @@ CREATE TABLE IF NOT EXISTS tokens (
     label TEXT NOT NULL,
     created TEXT NOT NULL
 );
+-- URL checks for the quality score's accessibility (see catalogue/reachability.py)
+CREATE TABLE IF NOT EXISTS url_checks (
+    url TEXT PRIMARY KEY,
+    ok INTEGER NOT NULL,
+    status INTEGER,
+    error TEXT,
+    checked TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS record_urls (record_id TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (url, record_id));
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 META_COLUMNS = (
-    "id, source, kind, uri, status, title, content_hash, profile, policy, harvested, violations, warnings"
+    "id, source, kind, uri, status, title, content_hash, profile, policy, harvested, violations, warnings, "
+    "quality_total"
 )
+RECORD_VALUES = "(" + ", ".join("?" * 18) + ")"
+#: the datasets a node currently offers, whatever validation said (the quality dashboards' population)
+CURRENT_DATASETS = "kind = 'dataset' AND status != 'withdrawn'"
 COUNTS = (
     "pages", "found", "new", "changed", "unchanged", "withdrawn", "published", "flagged", "rejected",
     "violations", "warnings",
@@ -148,7 +176,7 @@ class Registry:
     def stage(self, writes: Iterable[RecordWrite]) -> None:
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO staging VALUES {RECORD_VALUES}",
                 (_row(write, datetime.now(UTC)) for write in writes),
             )
 
@@ -191,14 +219,31 @@ class Registry:
             written = [row[0] for row in db.execute("SELECT id FROM staging WHERE source = ?", (run.source,))]
             db.execute(
                 "INSERT OR REPLACE INTO records SELECT id, source, kind, uri, title, status, content_hash, "
-                "profile, policy, ?, violations, warnings, ntriples, report FROM staging WHERE source = ?",
+                "profile, policy, ?, violations, warnings, ntriples, report, quality, quality_total, "
+                "quality_dimensions, urls "
+                "FROM staging WHERE source = ?",
                 (_stamp(run.ended), run.source),
             )
+            db.execute(
+                "DELETE FROM record_urls WHERE record_id IN (SELECT id FROM staging WHERE source = ?)",
+                (run.source,),
+            )
+            db.execute(
+                "INSERT OR IGNORE INTO record_urls SELECT s.id, j.value FROM staging s, json_each(s.urls) j "
+                "WHERE s.source = ?",
+                (run.source,),
+            )
             db.execute("DELETE FROM staging WHERE source = ?", (run.source,))
+            db.execute(
+                f"UPDATE runs SET quality_mean = (SELECT avg(quality_total) FROM records WHERE {CURRENT_DATASETS} "
+                "AND source = ?) WHERE id = ?",
+                (run.source, run.id),
+            )
             db.executemany(
                 "UPDATE records SET status = ?, ntriples = '' WHERE id = ?",
                 ((WITHDRAWN, record_id) for record_id in withdrawn),
             )
+            db.executemany("DELETE FROM record_urls WHERE record_id = ?", ((i,) for i in withdrawn))
             if complete:
                 db.execute("DELETE FROM pages WHERE source = ?", (run.source,))
                 db.execute("INSERT INTO pages SELECT * FROM staging_pages WHERE source = ?", (run.source,))
@@ -259,6 +304,121 @@ class Registry:
             sql += " WHERE " + " AND ".join(where)
         return [_meta(row) for row in self._db().execute(sql + " ORDER BY id", params)]
 
+    # -- quality ---------------------------------------------------------------
+    def quality(self, record_id: str) -> QualityScore | None:
+        row = self._db().execute("SELECT quality FROM records WHERE id = ?", (record_id,)).fetchone()
+        return QualityScore.from_json(row[0]) if row and row[0] else None
+
+    def qualities(self, ids: Sequence[str] | None = None) -> Iterator[tuple[str, str, QualityScore]]:
+        """(record id, dataset IRI, score) of these records (None: of all), where there is a score."""
+        sql = "SELECT id, uri, quality FROM records WHERE quality IS NOT NULL AND status != 'withdrawn'"
+        if ids is None:
+            for record_id, uri, text in self._db().execute(sql):
+                yield record_id, uri, QualityScore.from_json(text)
+            return
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            query = f"{sql} AND id IN ({', '.join('?' * len(chunk))})"
+            for record_id, uri, text in self._db().execute(query, chunk):
+                yield record_id, uri, QualityScore.from_json(text)
+
+    def set_quality(self, scores: dict[str, QualityScore]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE records SET quality = ?, quality_total = ?, quality_dimensions = ? WHERE id = ?",
+                (
+                    (score.to_json(), score.total, json.dumps(score.dimensions()), rid)
+                    for rid, score in scores.items()
+                ),
+            )
+
+    def url_states(self, urls: Iterable[str]) -> dict[str, bool | None]:
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, bool | None] = dict.fromkeys(wanted)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            sql = f"SELECT url, ok FROM url_checks WHERE url IN ({', '.join('?' * len(chunk))})"
+            for url, ok in self._db().execute(sql, chunk):
+                found[url] = bool(ok)
+        return found
+
+    def urls_due(self, limit: int, checked_before: datetime) -> list[str]:
+        rows = self._db().execute(
+            "SELECT DISTINCT u.url FROM record_urls u JOIN records r ON r.id = u.record_id "
+            "LEFT JOIN url_checks c ON c.url = u.url "
+            "WHERE r.status IN ('published', 'flagged') AND (c.url IS NULL OR c.checked < ?) "
+            "ORDER BY c.checked IS NOT NULL, c.checked, u.url LIMIT ?",
+            (_stamp(checked_before), limit),
+        )
+        return [row[0] for row in rows]
+
+    def record_url_check(self, url: str, ok: bool, status: int | None, error: str | None) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO url_checks VALUES (?, ?, ?, ?, ?)",
+                (url, int(ok), status, error, _stamp(datetime.now(UTC))),
+            )
+
+    def records_using(self, urls: Iterable[str]) -> list[str]:
+        wanted = list(dict.fromkeys(urls))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            sql = f"SELECT record_id FROM record_urls WHERE url IN ({', '.join('?' * len(chunk))})"
+            found.update(row[0] for row in self._db().execute(sql, chunk))
+        return sorted(found)
+
+    def quality_stats(self, source: str | None = None) -> QualityStats:
+        where, params = CURRENT_DATASETS + " AND quality_total IS NOT NULL", []
+        if source is not None:
+            where += " AND source = ?"
+            params.append(source)
+        db = self._db()
+        dims = ", ".join(f"avg(quality_dimensions ->> '$.{d}')" for d in DIMENSIONS)
+        row = db.execute(
+            f"SELECT count(*), avg(quality_total), {dims} FROM records WHERE {where}", params
+        ).fetchone()
+        stats = QualityStats(
+            datasets=row[0], mean=row[1], dimensions=dict(zip(DIMENSIONS, row[2:], strict=True))
+        )
+        for total, count in db.execute(
+            f"SELECT quality_total, count(*) FROM records WHERE {where} GROUP BY quality_total", params
+        ):
+            stats.histogram[min(total // BIN, len(stats.histogram) - 1)] += count
+            stats.ratings[rating(total)] += count
+        stats.missed = db.execute(
+            f"SELECT j.value ->> 0, j.value ->> 2, sum((j.value ->> 3) - (j.value ->> 4)) AS lost "
+            f"FROM records, json_each(records.quality) j WHERE {where} GROUP BY 1, 2 HAVING lost > 0 "
+            "ORDER BY lost DESC",
+            params,
+        ).fetchall()
+        stats.violations = db.execute(
+            f"SELECT j.value ->> 'path', j.value ->> 'message', count(DISTINCT records.id) "
+            f"FROM records, json_each(records.report) j WHERE {where.replace('quality_total IS NOT NULL', '1')} "
+            "AND j.value ->> 'severity' = 'Violation' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10",
+            params,
+        ).fetchall()
+        stats.worst = db.execute(
+            f"SELECT id, title, quality_total FROM records WHERE {where} ORDER BY quality_total, title LIMIT 20",
+            params,
+        ).fetchall()
+        return stats
+
+    def quality_rows(
+        self, source: str | None = None
+    ) -> Iterator[tuple[str, str, str, str, int, dict[str, int]]]:
+        """(id, source, title, status, total, points per dimension) of every current dataset with a score."""
+        sql = (
+            "SELECT id, source, title, status, quality_total, quality_dimensions FROM records "
+            f"WHERE {CURRENT_DATASETS} AND quality_total IS NOT NULL"
+        )
+        params = []
+        if source is not None:
+            sql += " AND source = ?"
+            params.append(source)
+        for rid, src, title, status, total, dims in self._db().execute(sql + " ORDER BY source, id", params):
+            yield rid, src, title, status, total, json.loads(dims)
+
     def record_states(self, source: str) -> dict[str, RecordState]:
         rows = self._db().execute(
             "SELECT id, content_hash, profile, policy, status, kind FROM records WHERE source = ? AND status != ?",
@@ -301,7 +461,7 @@ class Registry:
             yield _meta(row[:-1]), row[-1]
 
     def runs(self, source: str | None = None, limit: int | None = 20) -> list[HarvestRun]:
-        sql = "SELECT id, source, started, ended, outcome, kind, counts, error, rejected_ids FROM runs"
+        sql = "SELECT id, source, started, ended, outcome, kind, counts, error, rejected_ids, quality_mean FROM runs"
         params: list[object] = []
         if source is not None:
             sql += " WHERE source = ?"
@@ -311,13 +471,15 @@ class Registry:
 
 
 def _row(write: RecordWrite, when: datetime) -> tuple:
-    record, report = write.record, write.report
+    record, report, quality = write.record, write.report, write.quality
     text = "".join(f"{t} .\n" for t in record.triples)
     results = json.dumps([asdict(result) for result in report.results])
     return (
         record.id, record.source, record.kind, record.uri, record.title, write.status,
         record.content_hash, write.profile, write.policy, _stamp(when),
         report.violations, report.warnings, text, results,
+        quality.to_json() if quality else None, quality.total if quality else None,
+        json.dumps(quality.dimensions()) if quality else None, json.dumps(write.urls),
     )  # fmt: skip
 
 
@@ -338,11 +500,11 @@ def _stamp(value: datetime) -> str:
 
 def _meta(row: tuple) -> RecordMeta:
     (record_id, source, kind, uri, status, title, content_hash, profile, policy,
-     harvested, violations, warnings) = row  # fmt: skip
+     harvested, violations, warnings, quality) = row  # fmt: skip
     return RecordMeta(
         id=record_id, source=source, kind=kind, uri=uri, status=status, title=title,
         content_hash=content_hash, profile=profile, policy=policy,
-        harvested=datetime.fromisoformat(harvested), violations=violations, warnings=warnings,
+        harvested=datetime.fromisoformat(harvested), violations=violations, warnings=warnings, quality=quality,
     )  # fmt: skip
 
 
@@ -359,9 +521,10 @@ def _report(text: str) -> ValidationReport:
 
 
 def _run(row: tuple) -> HarvestRun:
-    run_id, source, started, ended, outcome, kind, counts, error, rejected_ids = row
+    run_id, source, started, ended, outcome, kind, counts, error, rejected_ids, quality_mean = row
     return HarvestRun(
         id=run_id,
+        quality_mean=quality_mean,
         kind=kind,
         source=source,
         started=datetime.fromisoformat(started),

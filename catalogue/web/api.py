@@ -21,7 +21,10 @@ def api_search(
     q: str = Query("", description="words to look for, in any language"),
     page: int = Query(1, ge=1),
     size: int = Query(20, ge=1, le=100),
-    sort: str = Query("relevance", pattern="^(relevance|modified|title)$"),
+    sort: str = Query("relevance", pattern="^(relevance|modified|title|quality)$"),
+    quality_min: int | None = Query(
+        None, ge=0, le=405, description="only datasets with this many quality points"
+    ),
     lang: str | None = Query(None, description="language for titles and labels"),
     source: list[str] = Query([]),
     publisher: list[str] = Query([]),
@@ -52,6 +55,9 @@ def api_search(
                 "status": item.status,
                 "modified": item.modified,
                 "themes": item.themes,
+                "quality": {"score": item.quality, "rating": item.rating}
+                if item.quality is not None
+                else None,
                 "url": f"{backends.settings.base_url}/datasets/{item.id}",
             }
             for item in result.results

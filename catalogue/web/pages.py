@@ -13,6 +13,7 @@ from markupsafe import Markup
 from catalogue.index import FACETS, QueryError, SearchQuery
 from catalogue.profiles import dataset_view, pick_language
 from catalogue.profiles.dcat_ap_3 import choose_language
+from catalogue.quality import DIMENSIONS
 from catalogue.schema_org import dataset_jsonld, script_json
 from catalogue.search import search
 from catalogue.store import REJECTED, VISIBLE, RunChange, StoredRecord
@@ -81,7 +82,13 @@ def datasets(request: Request) -> HTMLResponse:
         url_for_page=lambda n: _search_url(query, lang, page=n),
         url_toggle=lambda name, value: _search_url(query, lang, toggle=(name, value)),
         url_sort=lambda sort: _search_url(query, lang, sort=sort),
+        url_quality=lambda points: _search_url(
+            query, lang, quality_min=None if query.quality_min == points else points
+        ),
     )
+
+
+KEEP = object()  # _search_url: keep the query's own quality filter
 
 
 def _search_url(
@@ -90,6 +97,7 @@ def _search_url(
     page: int = 1,
     toggle: tuple[str, str] | None = None,
     sort: str | None = None,
+    quality_min: int | None | object = KEEP,
 ) -> str:
     filters = {name: list(values) for name, values in query.filters.items()}
     if toggle:
@@ -103,6 +111,9 @@ def _search_url(
     if lang:
         params.append(("lang", lang))
     params += [(name, value) for name in FACETS for value in filters.get(name, [])]
+    minimum = query.quality_min if quality_min is KEEP else quality_min
+    if minimum is not None:
+        params.append(("quality_min", str(minimum)))
     if (sort or query.sort) != "relevance":
         params.append(("sort", sort or query.sort))
     if page > 1:
@@ -141,6 +152,8 @@ def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:
         record=stored,
         view=view,
         source=source,
+        quality=backends.store.quality(stored.meta.id),
+        dimensions=DIMENSIONS,
         schema_org=Markup(script_json(schema)),
     )
 

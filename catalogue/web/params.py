@@ -7,9 +7,10 @@ import re
 from fastapi import HTTPException, Request
 
 from catalogue.index import FACETS, SearchQuery
+from catalogue.quality import MAXIMUM
 from catalogue.search import MAX_SIZE
 
-SORTS = ("relevance", "modified", "title")
+SORTS = ("relevance", "modified", "title", "quality")
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -24,7 +25,16 @@ def search_query(request: Request) -> SearchQuery:
         sort=sort,  # type: ignore[arg-type]
         page=_positive(params.get("page"), "page", 1, 10_000),
         size=_positive(params.get("size"), "size", 20, MAX_SIZE),
+        quality_min=_quality(params.get("quality_min")),
     )
+
+
+def _quality(raw: str | None) -> int | None:
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or int(raw) > MAXIMUM:
+        raise HTTPException(400, f"quality_min must be a whole number from 0 to {MAXIMUM}")
+    return int(raw)
 
 
 def _positive(raw: str | None, name: str, default: int, maximum: int) -> int:

@@ -107,3 +107,17 @@ def test_an_fdp_whose_root_refuses_us_is_an_error(site, walked) -> None:
     refusing = site({"/fdp": (403, "log in first")})
     with pytest.raises(InputError, match=r"^source 'node': page 1, .*/fdp: HTTP 403 Forbidden$"):
         walked("fdp", f"{refusing.url}/fdp")
+
+
+def test_an_fdp_harvests_into_the_catalogue_without_its_drafts(fdp, open_catalogue) -> None:
+    from catalogue.config import Source
+    from catalogue.harvest import harvest_source
+
+    source = Source(name="fdp", title="FDP", url=f"{fdp.url}/fdp", kind="fdp", policy="warn")
+    backends = open_catalogue(source)
+    run = harvest_source(source, backends).run
+    assert (run.outcome, run.kind, run.found) == ("ok", "fdp", 1), run.error
+    (dataset,) = [m for m in backends.store.metas("fdp") if m.kind == "dataset"]
+    assert dataset.uri == f"{fdp.url}/dataset/d1" and dataset.title == "Published dataset"
+    triples = {str(t) for t in backends.store.record_triples(dataset.id)}
+    assert any("VCF files" in t for t in triples), "the distribution's document is part of the record"

@@ -120,3 +120,15 @@ def test_every_slice_says_which_catalogue_holds_its_datasets(endpoint: str, walk
     assert {r.uri for r in catalogues} == {"https://node.example/catalog"}
     links = sum(1 for r in catalogues for t in r.triples if t.predicate.value.endswith("#dataset"))
     assert links == COUNT
+
+
+def test_an_endpoint_harvests_into_the_catalogue(endpoint: str, open_catalogue) -> None:
+    from catalogue.config import Source
+    from catalogue.harvest import harvest_source
+
+    source = Source(name="sp", title="Endpoint", url=endpoint, kind="sparql", policy="warn")
+    backends = open_catalogue(source)
+    run = harvest_source(source, backends).run
+    assert (run.outcome, run.kind, run.found, run.pages) == ("ok", "sparql", COUNT, 4), run.error
+    again = harvest_source(source, backends).run
+    assert (again.unchanged, again.changed, again.new) == (COUNT, 0, 0)

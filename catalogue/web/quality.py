@@ -1,0 +1,159 @@
+"""Quality dashboards: every node at ``/quality``, one node at ``/quality/{source}``; JSON and CSV too."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from catalogue.charts import bar_chart, line_chart
+from catalogue.quality import BIN, DIMENSION_MAXIMA, DIMENSIONS, MAXIMUM, RATINGS
+from catalogue.store import QualityStats
+from catalogue.web.pages import render
+
+router = APIRouter()
+
+
+@router.get("/quality", response_class=HTMLResponse, include_in_schema=False)
+def quality_page(request: Request) -> HTMLResponse:
+    store = request.app.state.backends.store
+    nodes = [(source, store.quality_stats(source.name)) for source in _sources(request)]
+    overall = store.quality_stats()
+    return render(
+        request,
+        "quality.html",
+        overall=overall,
+        nodes=nodes,
+        charts=_charts(overall, "all nodes"),
+        dimensions=DIMENSIONS,
+        maximum=MAXIMUM,
+        ratings=RATINGS,
+        trends={s.name: _trend(request, s.name) for s, _ in nodes},
+    )
+
+
+@router.get("/quality/{name}", response_class=HTMLResponse, include_in_schema=False)
+def quality_source_page(request: Request, name: str) -> Response:
+    if name.endswith(".csv"):
+        return quality_csv(request, name.removesuffix(".csv"))
+    source = _source(request, name)
+    stats = request.app.state.backends.store.quality_stats(name)
+    return render(
+        request,
+        "quality_source.html",
+        source=source,
+        stats=stats,
+        charts=_charts(stats, source.title) | {"trend": _trend(request, name)},
+        dimensions=DIMENSIONS,
+        maximum=MAXIMUM,
+    )
+
+
+@router.get("/quality.csv", include_in_schema=False)
+def quality_nodes_csv(request: Request) -> Response:
+    """One row per node: datasets, mean points in all and per dimension, datasets per rating."""
+    store = request.app.state.backends.store
+    rows = [["source", "datasets", "mean", *DIMENSIONS, *(name for _, name in RATINGS)]]
+    for source in _sources(request):
+        stats = store.quality_stats(source.name)
+        rows.append(
+            [source.name, stats.datasets, _round(stats.mean)]
+            + [_round(stats.dimensions[d]) for d in DIMENSIONS]
+            + [stats.ratings[name] for _, name in RATINGS]
+        )
+    return _csv(rows, "quality.csv")
+
+
+def quality_csv(request: Request, name: str) -> Response:
+    """One row per dataset of the node: its points in all and per dimension."""
+    _source(request, name)
+    rows: list[list[Any]] = [["id", "title", "status", "total", *DIMENSIONS]]
+    for rid, _, title, status, total, dims in request.app.state.backends.store.quality_rows(name):
+        rows.append([rid, title, status, total, *(dims.get(d, 0) for d in DIMENSIONS)])
+    return _csv(rows, f"quality-{name}.csv")
+
+
+@router.get("/api/quality", tags=["quality"])
+def api_quality(request: Request) -> dict[str, Any]:
+    """Quality of every node's current datasets, after data.europa.eu's MQA (405 points)."""
+    store = request.app.state.backends.store
+    return {
+        "maximum": MAXIMUM,
+        "overall": _stats_json(store.quality_stats()),
+        "sources": {s.name: _stats_json(store.quality_stats(s.name)) for s in _sources(request)},
+    }
+
+
+@router.get("/api/quality/{name}", tags=["quality"])
+def api_quality_source(request: Request, name: str) -> dict[str, Any]:
+    """One node: its scores, what to fix first, its worst datasets and its trend over harvests."""
+    _source(request, name)
+    store = request.app.state.backends.store
+    out = _stats_json(store.quality_stats(name))
+    out["trend"] = [
+        {"harvest": run.id, "ended": run.ended.isoformat(), "mean": _round(run.quality_mean)}
+        for run in reversed(store.runs(name, limit=50))
+        if run.quality_mean is not None
+    ]
+    return out
+
+
+def _stats_json(stats: QualityStats) -> dict[str, Any]:
+    return {
+        "datasets": stats.datasets,
+        "mean": _round(stats.mean),
+        "dimensions": {d: _round(v) for d, v in stats.dimensions.items()},
+        "histogram": [
+            {"from": i * BIN, "to": min(MAXIMUM, (i + 1) * BIN - 1), "datasets": n}
+            for i, n in enumerate(stats.histogram)
+        ],
+        "ratings": stats.ratings,
+        "fix_first": [
+            {"check": c, "label": label, "points_lost": _round(lost)} for c, label, lost in stats.missed
+        ],
+        "violations": [{"path": p, "message": m, "datasets": n} for p, m, n in stats.violations],
+        "worst": [{"id": i, "title": t, "score": s} for i, t, s in stats.worst],
+    }
+
+
+def _charts(stats: QualityStats, who: str) -> dict[str, Any]:
+    bands = [(f"{i * BIN}–{min(MAXIMUM, (i + 1) * BIN - 1)}", n) for i, n in enumerate(stats.histogram)]
+    return {
+        "histogram": bar_chart(f"Datasets by quality points, {who}", bands),
+        "dimensions": bar_chart(
+            f"Mean points per dimension, {who} (share of each dimension's maximum, %)",
+            [(d, round(100 * (stats.dimensions[d] or 0) / DIMENSION_MAXIMA[d])) for d in DIMENSIONS],
+            maximum=100,
+        ),
+    }
+
+
+def _trend(request: Request, name: str):
+    runs = request.app.state.backends.store.runs(name, limit=50)
+    points = [(run.ended, run.quality_mean) for run in runs if run.quality_mean is not None]
+    return line_chart(f"Mean quality points of {name} after each harvest", points, MAXIMUM)
+
+
+def _sources(request: Request):
+    return request.app.state.backends.settings.sources
+
+
+def _source(request: Request, name: str):
+    try:
+        return request.app.state.backends.settings.source(name)
+    except KeyError:
+        raise HTTPException(404, f"There is no node called {name!r}.") from None
+
+
+def _csv(rows: list[list[Any]], filename: str) -> Response:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
