@@ -8,9 +8,10 @@ the answer; the scores of the datasets using those URLs are then computed
 again — in the store, its DQV measurements and the search index.
 
 URLs come from harvested metadata, so they are treated like user input: only
-public addresses are asked (catalogue/public_fetch.py decides what is
-public; each redirect is checked again), and a URL pointing elsewhere is
-recorded as failed with the reason.
+public addresses are asked, through catalogue/public_fetch.py (the host is
+resolved once, checked, and connected to at that address; each redirect is
+checked again), and a URL pointing elsewhere is recorded as failed with the
+reason.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from catalogue.backends import Backends
 from catalogue.fetch import InputError
 from catalogue.index.documents import search_document
 from catalogue.profiles.dcat_ap_3 import dataset_view
-from catalogue.public_fetch import PUBLIC_ONLY, AddressPolicy, resolve
+from catalogue.public_fetch import PUBLIC_ONLY, AddressPolicy, public_client, send_checked
 from catalogue.quality import QualityScore, score, urls_to_check
 from catalogue.store import VISIBLE
 
@@ -78,7 +79,7 @@ class UrlChecker:
         urls = store.urls_due(self.batch, datetime.now(UTC) - self.recheck_after)
         if not urls:
             return 0
-        with httpx.Client(timeout=self.timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}) as client:
+        with public_client({"User-Agent": USER_AGENT}) as client:
             for url in _interleaved_by_host(urls):
                 if self._stop.is_set():
                     break
@@ -89,32 +90,30 @@ class UrlChecker:
         return len(urls)
 
     def probe(self, client: httpx.Client, url: str) -> Answer:
+        """HEAD (or GET, for servers without HEAD), following redirects, each to a checked public address."""
         try:
             for _ in range(self.backends.settings.limits.max_redirects + 1):
-                self._check_address(url)
-                response = client.head(url)
-                if response.status_code in (405, 501):  # no HEAD here: ask for the start of the body
-                    with client.stream("GET", url) as streamed:
-                        response = streamed
-                location = response.headers.get("location")
-                if response.status_code in REDIRECTS and location:
+                status, location = self._ask(client, "HEAD", url)
+                if status in (405, 501):
+                    status, location = self._ask(client, "GET", url)
+                if status in REDIRECTS and location:
                     url = urljoin(url, location)
                     continue
-                return Answer(response.status_code < 400, response.status_code)
+                return Answer(status < 400, status)
             return Answer(False, None, "too many redirects")
         except InputError as error:
             return Answer(False, None, error.message)
         except httpx.HTTPError as error:
             return Answer(False, None, f"{type(error).__name__}: {error}")
 
-    def _check_address(self, url: str) -> None:
-        parsed = urlparse(url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+    def _ask(self, client: httpx.Client, method: str, url: str) -> tuple[int, str | None]:
+        if urlparse(url).scheme not in ("http", "https"):
             raise InputError(url, "not checked: only http(s) URLs are")
-        port = parsed.port or (443 if parsed.scheme == "https" else 80)
-        for address in resolve(parsed.hostname, port):
-            if reason := self.policy.refusal(address):
-                raise InputError(url, f"not checked: {parsed.hostname} is {reason}")
+        response = send_checked(client, method, url, self.policy, timeout=self.timeout)
+        try:  # the body is never read: the status says enough
+            return response.status_code, response.headers.get("location")
+        finally:
+            response.close()
 
     def _wait_for(self, host: str) -> None:
         """At most one request per host every ``per_host`` seconds."""
