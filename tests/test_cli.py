@@ -43,6 +43,77 @@ def test_validate_exit_codes(runner: CliRunner, tmp_path: Path) -> None:
     assert runner.invoke(app, ["validate", str(good), "--profile", "no-such-profile"]).exit_code == 2
 
 
+def test_validate_formats(runner: CliRunner, tmp_path: Path) -> None:
+    import json
+
+    import rdflib
+    from rdflib.namespace import SH
+
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(BAD)
+    result = runner.invoke(app, ["validate", str(bad), "--format", "json"])
+    assert result.exit_code == 1
+    body = json.loads(result.stdout)
+    assert body["conforms"] is False and body["results"][0]["uri"] == "https://node.example/ds"
+    assert body["results"][0]["messages"][0]["property"] == "dct:description (description)"
+    result = runner.invoke(app, ["validate", str(bad), "--format", "turtle"])
+    assert result.exit_code == 1
+    graph = rdflib.Graph().parse(data=result.stdout, format="turtle")
+    assert (None, SH.conforms, rdflib.Literal(False)) in graph
+    text = runner.invoke(app, ["validate", str(bad)], terminal_width=200).output
+    assert "found:    missing" in text and "#Dataset.description" in text
+    assert runner.invoke(app, ["validate", str(bad), "--format", "xml"]).exit_code == 2
+    broken = tmp_path / "broken.ttl"
+    broken.write_text('<https://node.example/a> <http://purl.org/dc/terms/title> "open\n')
+    result = runner.invoke(app, ["validate", str(broken)], terminal_width=200)
+    assert result.exit_code == 2 and "line" in result.output
+
+
+SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://shapes.example/Dataset> a sh:NodeShape ; sh:targetClass dcat:Dataset ;
+    sh:property <https://shapes.example/identifier> .
+<https://shapes.example/identifier> sh:path dct:identifier ; sh:minCount 1 ; sh:name "identifier" ;
+    sh:message "Our node needs an identifier." ; rdfs:seeAlso <https://guide.example/#identifier> .
+"""
+
+
+def test_validate_with_own_shapes(runner: CliRunner, tmp_path: Path) -> None:
+    good, shapes = tmp_path / "good.ttl", tmp_path / "node-shapes.ttl"
+    good.write_text(GOOD)
+    shapes.write_text(SHAPES)
+    result = runner.invoke(app, ["validate", str(good), "--shapes", str(shapes)], terminal_width=200)
+    assert result.exit_code == 1  # conforms to DCAT-AP, not to the node's own shapes
+    assert "dct:identifier (identifier)" in result.output and "Our node needs an identifier." in result.output
+    assert "https://guide.example/#identifier" in result.output and "dct:description" not in result.output
+    # with --profile as well, the profile's shapes are added to the node's
+    both = runner.invoke(
+        app, ["validate", str(good), "--shapes", str(shapes), "--profile", "dcat-ap-3"], terminal_width=200
+    )
+    assert both.exit_code == 1 and "Recommended" in both.output and "identifier" in both.output
+    # every unreadable shapes file is named and left out; the rest still run; the exit code says so
+    broken = tmp_path / "broken-shapes.ttl"
+    broken.write_text("this is not turtle")
+    absent = tmp_path / "absent.ttl"
+    result = runner.invoke(
+        app,
+        ["validate", str(good), "--shapes", str(shapes), "--shapes", str(broken), "--shapes", str(absent)],
+        terminal_width=200,
+    )
+    assert result.exit_code == 2
+    assert "broken-shapes.ttl" in result.output and "absent.ttl" in result.output
+    assert "Our node needs an identifier." in result.output
+    result = runner.invoke(app, ["validate", str(good), "--shapes", str(broken)], terminal_width=200)
+    assert result.exit_code == 2 and "no SHACL shapes" in result.output
+    empty = tmp_path / "empty.ttl"
+    empty.write_text("@prefix ex: <https://example.org/> . ex:a ex:b ex:c .")
+    result = runner.invoke(app, ["validate", str(good), "--shapes", str(empty)], terminal_width=200)
+    assert result.exit_code == 2 and "no SHACL shapes" in result.output
+
+
 def test_harvest_prints_a_summary_and_reindex_rebuilds(runner: CliRunner, tmp_path: Path) -> None:
     node = tmp_path / "be.ttl"
     node.write_text(GOOD)
