@@ -40,7 +40,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from catalogue import negotiation
+from catalogue import negotiation, shapes
 from catalogue.backends import Backends
 from catalogue.config import Settings, Source
 from catalogue.index import FACETS, SearchQuery
@@ -58,8 +58,8 @@ from catalogue.store import PUBLISHED, VISIBLE, RecordMeta, Store
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
-#: the profiles records are validated against, as the standards they conform to
-PROFILES = {"dcat-ap-3": ("https://semiceu.github.io/DCAT-AP/releases/3.0.0/", "DCAT-AP 3.0.0")}
+#: the built-in profiles records are validated against, as the standards they conform to: name -> (spec, title)
+PROFILES = {p.name: (p.spec, p.title) for p in shapes.available() if p.spec}
 
 PREFIXES = {**negotiation.PREFIXES, "hydra": HYDRA}
 

@@ -4,49 +4,49 @@
 2. Small hand-written records give the verdicts the shapes promise.
 3. On the shared corpus of real DCAT files, the focus nodes our shapes reject
    (sh:Violation) are the ones the official SEMIC DCAT-AP 3.0.0 shapes reject,
-   apart from deliberate, documented differences (see ``KNOWN_DIFFERENCES`` and
-   the rule tables above it).
+   apart from deliberate, documented differences (``KNOWN_DIFFERENCES`` here,
+   the rule-level ones in tests/shape_agreement.py).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import re
+import sys
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 import rdflib
 from pyshacl import validate
-from rdflib import BNode, Literal, Namespace, URIRef
+from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
+
+def _agreement():
+    """tests/shape_agreement.py, loaded once for every test file (pytest does not put tests/ on sys.path)."""
+    if "shape_agreement" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "shape_agreement", Path(__file__).with_name("shape_agreement.py")
+        )
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["shape_agreement"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["shape_agreement"]
+
+
+agreement = _agreement()
+Result = agreement.Result
+
 SHAPES = Path(__file__).resolve().parents[1] / "shapes" / "dcat-ap-3.ttl"
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-OFFICIAL_SHAPES = CORPUS / "shapes" / "dcat-ap-3.0.0" / "shacl" / "dcat-ap-SHACL.ttl"
 SPEC = "https://semiceu.github.io/DCAT-AP/releases/3.0.0/"
 
-ADMS = Namespace("http://www.w3.org/ns/adms#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
-DCATAP = Namespace("http://data.europa.eu/r5r/")
 DCT = Namespace("http://purl.org/dc/terms/")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
-LOCN = Namespace("http://www.w3.org/ns/locn#")
-PROV = Namespace("http://www.w3.org/ns/prov#")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 
 VIOLATION, WARNING = SH.Violation, SH.Warning
-
-
-class Result(NamedTuple):
-    severity: URIRef
-    focus: rdflib.term.Node
-    path: rdflib.term.Node | None
-    component: URIRef
-    value: rdflib.term.Node | None
-    shape: rdflib.term.Node | None
 
 
 PREFIXES = """
@@ -102,25 +102,7 @@ def shapes_graph(path: Path = SHAPES) -> rdflib.Graph:
     return rdflib.Graph().parse(path, format="turtle")
 
 
-def run(data: rdflib.Graph, shapes: rdflib.Graph) -> list[Result]:
-    """Validate as the catalogue does (no inference) and return the top-level results.
-
-    Only the report's own ``sh:result`` values count: results nested under
-    ``sh:detail`` (from ``sh:node``) are explanations of another result.
-    """
-    _, report, _ = validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
-    results = [
-        Result(
-            report.value(node, SH.resultSeverity),
-            report.value(node, SH.focusNode),
-            report.value(node, SH.resultPath),
-            report.value(node, SH.sourceConstraintComponent),
-            report.value(node, SH.value),
-            report.value(node, SH.sourceShape),
-        )
-        for node in report.objects(None, SH.result)
-    ]
-    return results
+run = agreement.run
 
 
 def check(turtle: str) -> list[Result]:
@@ -305,75 +287,11 @@ def test_data_service_needs_title_and_endpoint_url():
 # parse offline. For each file, the set of focus nodes with an sh:Violation
 # must be the same, except for deliberate differences.
 #
-# Rule-level differences. Where the official shapes demand an rdf:type
-# (sh:class) that our shapes do not, the official result is set aside before
-# comparing, but only for the values our shapes accept instead:
-#
-#  a) Links to things described elsewhere (web pages, standards, licences,
-#     legislation, access URLs, other records of the catalogue): any IRI or
-#     blank node. The official shapes demand e.g. `a rdfs:Resource` on every
-#     access URL and `a foaf:Document` on every landing page, which no
-#     publisher states; and a record validated on its own cannot see the type
-#     of a dataset described in another record.
-#  b) Controlled vocabularies the specification prescribes: untyped IRIs *of
-#     that vocabulary* (an EU language IRI is a dct:LinguisticSystem whether
-#     or not the record says so). Out-of-vocabulary IRIs stay rejected by both.
-#  c) Common subclasses of the required class (foaf:Organization for
-#     foaf:Agent, vcard:Organization for vcard:Kind), which without reasoning
-#     the official shapes do not recognise.
-
-ANY = ""  # any IRI or blank node
-
-LINK_PROPERTIES = (
-    DCAT.landingPage, FOAF.page, FOAF.homepage, DCT.conformsTo, DCT.license, DCT.rights,
-    DCT.provenance, DCT.relation, DCT.isReferencedBy, DCAT.accessURL, DCAT.downloadURL,
-    DCAT.endpointURL, DCAT.endpointDescription, DCAT.themeTaxonomy, PROV.wasGeneratedBy,
-    DCATAP.applicableLegislation, DCAT.theme, DCAT.dataset, DCAT.catalog, DCT.hasPart,
-    FOAF.primaryTopic, DCAT.servesDataset, DCAT.inSeries, DCT.source, DCAT.hasVersion,
-)  # fmt: skip
-MAIN_CLASSES = (
-    DCAT.Catalog, DCAT.Dataset, DCAT.DatasetSeries, DCAT.DataService, DCAT.Distribution,
-    DCAT.CatalogRecord,
-)  # fmt: skip
-EU_VOCABULARY = "^http://publications\\.europa\\.eu/resource/authority/"
-IANA = "^https?://www\\.iana\\.org/assignments/media-types/"
-
-# (class targeted by the official shape, property) -> values accepted without a type
-UNTYPED_VALUES_WE_ACCEPT: dict[tuple[URIRef, URIRef], str] = {
-    **{(cls, prop): ANY for cls in MAIN_CLASSES for prop in LINK_PROPERTIES},
-    **{
-        (cls, prop): pattern
-        for cls in MAIN_CLASSES
-        for prop, pattern in (
-            (DCT.language, EU_VOCABULARY + "language/"),
-            (DCT.accrualPeriodicity, EU_VOCABULARY + "frequency/"),
-            (DCT.accessRights, EU_VOCABULARY + "access-right/"),
-            (
-                DCT.spatial,
-                EU_VOCABULARY + "(country|continent|place|atu)/|^https?://sws\\.geonames\\.org/",
-            ),
-        )
-    },
-    (DCAT.Dataset, DCT.type): ANY,
-    (DCAT.DataService, DCT["format"]): ANY,
-    (DCAT.CatalogRecord, ADMS.status): ANY,
-    (DCAT.Relationship, DCT.relation): ANY,
-    (DCAT.Relationship, DCAT.hadRole): ANY,
-    (DCT.Location, LOCN.geometry): ANY,
-    (DCAT.Distribution, DCT["format"]): EU_VOCABULARY + "file-type/",
-    (DCAT.Distribution, DCAT.mediaType): IANA,
-    (DCAT.Distribution, DCAT.compressFormat): IANA,
-    (DCAT.Distribution, DCAT.packageFormat): IANA,
-    (DCAT.Distribution, DCATAP.availability): EU_VOCABULARY + "planned-availability/",
-    (DCAT.Distribution, ADMS.status): EU_VOCABULARY + "distribution-status/",
-    (FOAF.Agent, DCT.type): "^http://purl\\.org/adms/publishertype/",
-    (DCT.LicenseDocument, DCT.type): "^http://purl\\.org/adms/licencetype/",
-    (SPDX.Checksum, SPDX.algorithm): "^http://spdx\\.org/rdf/terms#checksumAlgorithm_",
-}
-SUBCLASSES_WE_ACCEPT = {
-    FOAF.Agent: {FOAF.Organization, FOAF.Person},
-    VCARD.Kind: {VCARD.Organization, VCARD.Individual},
-}
+# Rule-level differences (untyped links, untyped IRIs of prescribed
+# vocabularies, common subclasses: official results set aside where our shapes
+# accept the value instead) are listed and explained in tests/shape_agreement.py
+# (SET_ASIDE, "official:dcat-ap-3.0.0"), shared with the healthdcat-ap and gdi
+# comparisons that build on this profile.
 
 # File-level differences (path under corpus/examples -> why). Each one is a
 # record our shapes reject and the official shapes accept.
@@ -405,115 +323,17 @@ KNOWN_DIFFERENCES = {
     "udata/ckan.xml": _ORGANIZATION_AGENT,
 }
 
-FORMATS = {
-    ".ttl": "turtle",
-    ".nt": "nt",
-    ".nq": "nquads",
-    ".trig": "trig",
-    ".rdf": "xml",
-    ".xml": "xml",
-    ".owl": "xml",
-    ".jsonld": "json-ld",
-    ".json": "json-ld",
-}
-
-
-def _remote_context(node: object) -> bool:
-    """True when a JSON-LD document refers to a context on the web (parsing would fetch it)."""
-
-    def remote(context: object) -> bool:
-        if isinstance(context, str):
-            return context.startswith(("http://", "https://"))
-        if isinstance(context, list):
-            return any(remote(c) for c in context)
-        return isinstance(context, dict) and "@import" in context
-
-    if isinstance(node, dict):
-        return remote(node.get("@context")) or any(_remote_context(v) for v in node.values())
-    if isinstance(node, list):
-        return any(_remote_context(v) for v in node)
-    return False
-
-
-def load_example(path: Path) -> rdflib.Graph | None:
-    """The file's triples (all graphs merged), or None when it cannot be read offline."""
-    fmt = FORMATS.get(path.suffix)
-    if fmt is None:
-        return None
-    if fmt == "json-ld":
-        try:
-            if _remote_context(json.loads(path.read_text(encoding="utf-8"))):
-                return None
-        except (ValueError, UnicodeDecodeError):
-            return None
-    try:
-        if fmt in ("trig", "nquads"):
-            dataset = rdflib.Dataset()
-            dataset.parse(path, format=fmt)
-            graph = rdflib.Graph()
-            for s, p, o, _ in dataset.quads((None, None, None, None)):
-                graph.add((s, p, o))
-        else:
-            graph = rdflib.Graph().parse(path, format=fmt)
-    except Exception:  # any parser error: the file is a bad-input case, not ours to judge
-        return None
-    return graph if len(graph) else None
-
-
-@cache
-def official_owner() -> dict[rdflib.term.Node, rdflib.term.Node]:
-    """Official property shape -> the class its node shape targets."""
-    official = shapes_graph(OFFICIAL_SHAPES)
-    return {
-        prop: official.value(node, SH.targetClass) for node, prop in official.subject_objects(SH.property)
-    }
-
-
-def _set_aside(result: Result, data: rdflib.Graph) -> bool:
-    """Is this official Violation one of the rule-level differences a), b) or c)?"""
-    if result.component != SH.ClassConstraintComponent or isinstance(result.value, Literal):
-        return False
-    required = shapes_graph(OFFICIAL_SHAPES).value(result.shape, SH["class"])
-    if set(data.objects(result.value, RDF.type)) & SUBCLASSES_WE_ACCEPT.get(required, set()):
-        return True
-    pattern = UNTYPED_VALUES_WE_ACCEPT.get((official_owner().get(result.shape), result.path))
-    if pattern is None:
-        return False
-    if pattern == ANY:
-        return isinstance(result.value, URIRef | BNode)
-    return isinstance(result.value, URIRef) and re.search(pattern, str(result.value)) is not None
-
-
-def violating_focus_nodes(data: rdflib.Graph, *, official: bool) -> set[rdflib.term.Node]:
-    results = run(data, shapes_graph(OFFICIAL_SHAPES if official else SHAPES))
-    return {r.focus for r in violations(results) if not (official and _set_aside(r, data))}
-
 
 def test_verdicts_agree_with_the_official_dcat_ap_3_0_0_shapes():
-    """Same rejected focus nodes per file, except KNOWN_DIFFERENCES (about 30 s)."""
-    if not OFFICIAL_SHAPES.is_file():
-        pytest.skip(f"no shared corpus at {CORPUS}")
-    examples = CORPUS / "examples"
-    compared, differences, laxer = 0, {}, {}
-    for path in sorted(p for p in examples.rglob("*") if p.is_file()):
-        data = load_example(path)
-        if data is None:
-            continue
-        compared += 1
-        ours = violating_focus_nodes(data, official=False)
-        theirs = violating_focus_nodes(data, official=True)
-        if ours != theirs:
-            name = path.relative_to(examples).as_posix()
-            differences[name] = {
-                "only ours": sorted(map(str, ours - theirs))[:5],
-                "only official": sorted(map(str, theirs - ours))[:5],
-            }
-            if not theirs <= ours:
-                laxer[name] = differences[name]
-    assert compared > 100, f"only {compared} example files could be read"
-    unexpected = {f: d for f, d in differences.items() if f not in KNOWN_DIFFERENCES}
+    """Same rejected focus nodes per file, except KNOWN_DIFFERENCES (about 25 s, shared with the other profiles)."""
+    if not agreement.corpus_present():
+        pytest.skip(f"no shared corpus at {agreement.CORPUS}")
+    comparison = agreement.compare("dcat-ap-3")
+    assert len(comparison.compared) > 100, f"only {len(comparison.compared)} example files could be read"
+    unexpected = comparison.unexpected(KNOWN_DIFFERENCES)
     assert not unexpected, json.dumps(unexpected, indent=2)
     # Every documented difference is a record we reject and the official shapes accept.
+    laxer = {f: d for f, d in comparison.differences.items() if d["only official"]}
     assert not laxer, json.dumps(laxer, indent=2)
-    stale = sorted(set(KNOWN_DIFFERENCES) - set(differences))
+    stale = comparison.stale(KNOWN_DIFFERENCES)
     assert not stale, f"no longer different, remove from KNOWN_DIFFERENCES: {stale}"
