@@ -1,15 +1,21 @@
-"""Validate records against a profile's SHACL shapes with pyshacl.
+"""Validate records against a profile's SHACL shapes.
 
-Records are validated in batches (one rdflib graph per batch, one pyshacl
-run) because pyshacl's fixed cost per run dominates for small records; each
-result is then given to the records that describe its focus node. Every
-record gets its own report, kept in the store with the record.
+A profile's shapes files (``catalogue.shapes.shapes_files``: the base
+profile's first) are merged into one shapes graph. Records are validated in
+batches (one data graph per batch, one engine run), because an engine's fixed
+cost per run dominates for small records; each result is then given to the
+records that describe its focus node. Every record gets its own report, kept
+in the store with the record.
+
+The engine is pyrudof (Rust) unless it declines the shapes or pyshacl is asked
+for; both give the same findings (see :mod:`catalogue.shacl_engines`). Large
+batches are spread over worker processes, one per CPU.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import logging
 import os
 import queue
 import subprocess
@@ -17,25 +23,58 @@ import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from functools import cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from subprocess import PIPE
+from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
 import rdflib
-from pyshacl import validate as pyshacl_validate
-from rdflib.namespace import SH, XSD
 
-from catalogue.records import Record, Term
-from catalogue.resources import profile_shapes
+from catalogue.records import Record
+from catalogue.shacl_engines import (
+    ENGINES,
+    PYRUDOF,
+    PYSHACL,
+    Engine,
+    EngineUnsupported,
+    Shapes,
+    ShapesError,
+    make_engine,
+    ntriples,
+    resolve_engine,
+    to_rdflib,
+)
+from catalogue.shacl_engines import load_shapes as _load_shapes
+from catalogue.shapes import shapes_files
 
-BATCH_SIZE = 250
+if TYPE_CHECKING:
+    from catalogue.config import Settings
+
+__all__ = [
+    "ENGINES",
+    "INFO",
+    "VIOLATION",
+    "WARNING",
+    "EngineUnsupported",
+    "ShapesError",
+    "ValidationReport",
+    "ValidationResult",
+    "Validator",
+    "load_shapes",
+    "profile_shapes",
+    "to_rdflib",
+    "validate_records",
+]
+
+#: records per engine run; pyrudof's cost grows faster than linearly with the graph
+BATCH_SIZES = {PYRUDOF: 100, PYSHACL: 250}
 #: below this many records, starting worker processes costs more than it saves
 PARALLEL_THRESHOLD = 1000
-# rdflib logs a traceback for every literal whose text does not fit its datatype
-# ("about 2 GB"^^xsd:nonNegativeInteger); SHACL reports those properly, so keep quiet.
-logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+#: at most this many worker processes, whatever the number of CPUs
+MAX_WORKERS = 8
+#: changes when validation itself changes in a way that can change verdicts
+#: (see Validator.profile_version)
+VALIDATION_VERSION = "2"
 VIOLATION, WARNING, INFO = "Violation", "Warning", "Info"
 
 
@@ -68,67 +107,81 @@ class ValidationReport:
         return self.violations == 0
 
 
-def _speed_up_pyshacl() -> None:
-    """Let pyshacl look its constraint parameters up in a set instead of a list.
-
-    For every shape it evaluates, pyshacl tests each predicate of the shape
-    against a list of ~30 constraint IRIs; in profiles that was a quarter of
-    all validation time. A frozenset gives the same answers. Applied only when
-    pyshacl has the layout we know (it only reads the value when ``advanced``
-    is off, as here); otherwise pyshacl is left as it is.
-    """
+def profile_shapes(profile: str, settings: Settings | None = None) -> list[Path]:
+    """The shapes files of a profile, base profile's first (``settings`` for configured profiles)."""
     try:
-        import pyshacl.shape as shape_module
-        from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
-    except ImportError:
-        return
-    if isinstance(ALL_CONSTRAINT_PARAMETERS, list) and hasattr(shape_module, "Shape"):
-        shape_module.CONSTRAINT_PARAMS = (frozenset(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+        return shapes_files(profile, settings)
+    except KeyError as error:
+        raise ShapesError(error.args[0] if error.args else str(error)) from None
 
 
-_speed_up_pyshacl()
-
-
-class ShapesError(ValueError):
-    """The shapes themselves cannot be loaded."""
-
-
-@cache
-def load_shapes(path: Path) -> rdflib.Graph:
-    graph = rdflib.Graph()
-    try:
-        graph.parse(path, format="turtle")
-    except Exception as error:  # rdflib raises many kinds of parser errors
-        raise ShapesError(f"{path}: cannot load shapes: {error}") from error
-    return graph
+def load_shapes(paths: Path | Sequence[Path]) -> rdflib.Graph:
+    """The shapes files merged into one graph, checked (cached while the files do not change)."""
+    return _load_shapes(paths).graph
 
 
 def validate_records(
     records: Sequence[Record],
     profile: str = "dcat-ap-3",
-    shapes: Path | None = None,
+    shapes: Path | Sequence[Path] | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    engine: str | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, ValidationReport]:
     """One report per record id (for one-off validations; a harvest keeps a :class:`Validator`)."""
-    with Validator(profile, shapes, workers) as validator:
+    with Validator(profile, shapes, workers, engine=engine, settings=settings) as validator:
         return validator.validate(records, progress)
 
 
 class Validator:
-    """Validates batches of records against one shapes file, for as long as a harvest lasts.
+    """Validates batches of records against one profile's shapes, for as long as a harvest lasts.
 
-    pyshacl is pure Python and holds the GIL, so large batches are spread over
-    worker processes (``python -m catalogue.validate``), fed as N-Triples. The
-    workers start on the first large batch and live until :meth:`close`, so a
-    harvest that validates page after page pays their start-up once.
+    ``shapes`` (a path or a list of paths) replaces the profile's own files;
+    ``settings`` makes profiles configured in catalogue.toml known.
+    ``engine`` is ``"pyrudof"``, ``"pyshacl"`` or None (pyrudof unless it
+    declines the shapes, see :func:`catalogue.shacl_engines.resolve_engine`).
+    Large batches are spread over ``workers`` processes (``python -m
+    catalogue.validate``; default: one per CPU, at most MAX_WORKERS), fed as
+    N-Triples: pyshacl holds the GIL, and pyrudof's own threads do not help on
+    batches this small. The workers start on the first large batch and
+    live until :meth:`close`, so a harvest that validates page after page pays
+    their start-up once.
     """
 
-    def __init__(self, profile: str = "dcat-ap-3", shapes: Path | None = None, workers: int | None = None):
-        self.shapes_path = shapes or profile_shapes(profile)
-        load_shapes(self.shapes_path)  # a broken shapes file fails here, before any work
-        self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    def __init__(
+        self,
+        profile: str = "dcat-ap-3",
+        shapes: Path | Sequence[Path] | None = None,
+        workers: int | None = None,
+        engine: str | None = None,
+        settings: Settings | None = None,
+    ):
+        self.profile = profile
+        if shapes is None:
+            shapes = profile_shapes(profile) if settings is None else profile_shapes(profile, settings)
+        paths = [shapes] if isinstance(shapes, str | os.PathLike) else list(shapes)
+        self.shapes_paths: tuple[Path, ...] = tuple(Path(p) for p in paths)
+        self.shapes: Shapes = _load_shapes(self.shapes_paths)  # broken shapes fail here, before any work
+        self.engine: str = resolve_engine(engine, self.shapes)
+        self.batch_size = BATCH_SIZES[self.engine]
+        self.workers = workers if workers is not None else min(MAX_WORKERS, os.cpu_count() or 1)
+        self._engine: Engine | None = None
         self._processes: list[subprocess.Popen] = []
+
+    @property
+    def shapes_path(self) -> Path:
+        """The first shapes file (kept for callers from when a profile had one)."""
+        return self.shapes_paths[0]
+
+    @property
+    def profile_version(self) -> str:
+        """The profile's name with a digest of its shapes files and of the validation code.
+
+        Stored beside a record's verdict, it tells whether the verdict is still
+        current: it changes when a shapes file (or how we validate) changes.
+        """
+        return f"{self.profile}@{VALIDATION_VERSION}.{self.shapes.digest[:12]}"
 
     def __enter__(self) -> Validator:
         return self
@@ -139,13 +192,12 @@ class Validator:
     def validate(
         self, records: Sequence[Record], progress: Callable[[int, int], None] | None = None
     ) -> dict[str, ValidationReport]:
-        batches = [records[i : i + BATCH_SIZE] for i in range(0, len(records), BATCH_SIZE)]
+        size = self.batch_size
+        batches = [records[i : i + size] for i in range(0, len(records), size)]
         if self.workers > 1 and len(records) >= PARALLEL_THRESHOLD:
             outcomes = self._in_workers(batches)
         else:
-            outcomes = (
-                (i, _validate_graph(_graph(batch), self.shapes_path)) for i, batch in enumerate(batches)
-            )
+            outcomes = ((i, self._in_process(batch)) for i, batch in enumerate(batches))
         reports = {record.id: ValidationReport() for record in records}
         done = 0
         for index, results in outcomes:
@@ -164,12 +216,21 @@ class Validator:
                 process.stdout.close()
         self._processes.clear()
 
+    def _in_process(self, batch: Sequence[Record]) -> list[ValidationResult]:
+        if self._engine is None:
+            self._engine = make_engine(self.engine, self.shapes)
+        return [ValidationResult(*finding) for finding in self._engine.validate(_ntriples(batch))]
+
     def _in_workers(self, batches: list[Sequence[Record]]) -> Iterator[tuple[int, list[ValidationResult]]]:
         """Yield (batch index, results) as the worker processes finish them."""
-        command = [sys.executable, "-m", "catalogue.validate", str(self.shapes_path)]
+        command = [sys.executable, "-m", "catalogue.validate", self.engine, *map(str, self.shapes_paths)]
+        # one thread per worker: pyrudof's thread pool only adds waiting on records this small
+        environment = {**os.environ, "RAYON_NUM_THREADS": "1"}
         while len(self._processes) < self.workers:
             self._processes.append(
-                subprocess.Popen(command, stdin=PIPE, stdout=PIPE, text=True, encoding="utf-8")
+                subprocess.Popen(
+                    command, stdin=PIPE, stdout=PIPE, text=True, encoding="utf-8", env=environment
+                )
             )
         todo: queue.SimpleQueue[int] = queue.SimpleQueue()
         for index in range(len(batches)):
@@ -189,7 +250,10 @@ class Validator:
                     answer = worker.stdout.readline()
                     if not answer:
                         raise RuntimeError("a validation worker process stopped unexpectedly")
-                    finished.put((index, [ValidationResult(**r) for r in json.loads(answer)]))
+                    reply = json.loads(answer)
+                    if isinstance(reply, dict):  # the worker could not validate: {"error": "..."}
+                        raise RuntimeError(f"a validation worker failed: {reply.get('error')}")
+                    finished.put((index, [ValidationResult(**r) for r in reply]))
             except BaseException as error:  # handed to the caller's thread
                 finished.put(error)
 
@@ -199,10 +263,22 @@ class Validator:
         for _ in batches:
             item = finished.get()
             if isinstance(item, BaseException):
+                self._stop_workers()
                 raise item
             yield item
         for thread in threads:
             thread.join()
+
+    def _stop_workers(self) -> None:
+        """After a failure: the workers may be half-way through a batch, so they are not reused."""
+        for process in self._processes:
+            process.kill()
+            process.wait(timeout=30)
+            for stream in (process.stdin, process.stdout):
+                if stream:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+        self._processes.clear()
 
 
 def _assign(
@@ -218,82 +294,21 @@ def _assign(
             reports[record_id].results.append(result)
 
 
-def _graph(batch: Sequence[Record]) -> rdflib.Graph:
-    graph = rdflib.Graph()
-    for record in batch:
-        for triple in record.triples:
-            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
-    return graph
-
-
 def _ntriples(batch: Sequence[Record]) -> str:
-    return "".join(f"{triple} .\n" for record in batch for triple in record.triples)
+    return ntriples(triple for record in batch for triple in record.triples)
 
 
-def _serve_as_worker(shapes_path: Path) -> None:
-    """The worker's side: one JSON line in (N-Triples text), one JSON line out (results)."""
+def _serve_as_worker(engine_name: str, shapes_paths: list[Path]) -> None:
+    """The worker's side: one JSON line in (N-Triples text), one JSON line out (results, or an error)."""
+    engine = make_engine(engine_name, _load_shapes(shapes_paths, checked=False))
     for line in sys.stdin:
-        graph = rdflib.Graph()
-        for quad in ox.parse(json.loads(line), format=ox.RdfFormat.N_TRIPLES):
-            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
-        results = _validate_graph(graph, shapes_path)
-        sys.stdout.write(json.dumps([asdict(r) for r in results]) + "\n")
+        try:
+            reply: object = [finding._asdict() for finding in engine.validate(json.loads(line))]
+        except Exception as error:  # reported to the parent, which stops the batch
+            reply = {"error": f"{type(error).__name__}: {error}"}
+        sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
 
 
-def _validate_graph(data: rdflib.Graph, shapes_path: Path) -> list[ValidationResult]:
-    _, results_graph, _ = pyshacl_validate(
-        data, shacl_graph=load_shapes(shapes_path), inference="none", advanced=False, allow_warnings=True
-    )
-    # only the report's own results: nested sh:detail results (from sh:node) are not ours to count
-    results = [_result(results_graph, node) for node in results_graph.objects(None, SH.result)]
-    return sorted(set(results), key=lambda r: (r.focus, r.severity, r.path or "", r.message))
-
-
-def _result(graph: rdflib.Graph, node: rdflib.term.Node) -> ValidationResult:
-    def one(predicate: rdflib.URIRef) -> str | None:
-        value = graph.value(node, predicate)
-        return None if value is None else str(value)
-
-    path = graph.value(node, SH.resultPath)
-    severity = str(graph.value(node, SH.resultSeverity)).rsplit("#", 1)[-1]
-    messages = sorted(str(m) for m in graph.objects(node, SH.resultMessage))
-    return ValidationResult(
-        severity=severity,
-        focus=one(SH.focusNode) or "",
-        path=_path_text(graph, path),
-        message=messages[0] if messages else "",
-        value=one(SH.value),
-        shape=one(SH.sourceShape) if isinstance(graph.value(node, SH.sourceShape), rdflib.URIRef) else None,
-        component=one(SH.sourceConstraintComponent),
-    )
-
-
-def _path_text(graph: rdflib.Graph, path: rdflib.term.Node | None) -> str | None:
-    if path is None:
-        return None
-    if isinstance(path, rdflib.URIRef):
-        return str(path)
-    inverse = graph.value(path, SH.inversePath)
-    if inverse is not None:
-        return f"^{inverse}"
-    return path.n3()
-
-
-def to_rdflib(term: Term) -> rdflib.term.Node:
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return rdflib.Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == str(XSD.string):
-            return rdflib.Literal(term.value)
-        return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype))
-    raise TypeError(f"unsupported term {term!r}")
-
-
 if __name__ == "__main__":
-    _serve_as_worker(Path(sys.argv[1]))
+    _serve_as_worker(sys.argv[1], [Path(p) for p in sys.argv[2:]])
