@@ -1,8 +1,9 @@
 """The search index: what the rest of the catalogue may ask of it.
 
 Callers talk to a :class:`SearchIndex`; backends (``embedded`` for tantivy,
-later Elasticsearch) live one per module beside this file and are chosen by
-:func:`catalogue.index.open_index`. Nothing outside this package imports a backend.
+``elasticsearch``) live one per module beside this file and are chosen by
+:func:`catalogue.index.open_index` from the ``[search]`` settings. Nothing
+outside this package imports a backend.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from catalogue.config import SearchSettings
 
 #: Facets offered by search, in display order. Values are IRIs, except
 #: ``keyword`` (literal text) and ``source`` (the source's short name).
@@ -144,8 +148,12 @@ class QueryError(ValueError):
     """The user's query text could not be understood."""
 
 
-def open_index(path: Path) -> SearchIndex:
-    """Open (or create) the embedded index under ``path``."""
+def open_index(settings: SearchSettings, path: Path) -> SearchIndex:
+    """Open (or create) the configured backend: Elasticsearch, or the embedded index under ``path``."""
+    if settings.backend == "elasticsearch":
+        from catalogue.index.elasticsearch import ElasticsearchIndex
+
+        return ElasticsearchIndex(settings)
     from catalogue.index.embedded import EmbeddedIndex
 
     return EmbeddedIndex(path)

@@ -1,0 +1,491 @@
+"""The Elasticsearch backend's requests, as pure functions of our own types.
+
+Everything here returns plain dicts (JSON bodies) and never talks to a
+server, so it is unit-tested as it is; :mod:`catalogue.index.elasticsearch`
+sends these bodies with the official client and reads the answers back with
+:func:`parse_results`.
+
+Names: the records live in ``{prefix}-records-{timestamp}`` indexes, created
+from the composable template ``{prefix}-records`` (pattern
+``{prefix}-records-*``); searches and ordinary writes go through the alias
+``{prefix}-records``, which points at exactly one of them.
+
+Fields (see :func:`mappings`): ``text_<lang>`` per analysed language with that
+language's built-in analyzer; ``text_any`` (all text, every language),
+``title_any`` (titles, boosted) and ``labels`` (linked concepts' and agents'
+labels), unstemmed with :data:`FOLDED` — the embedded backend's
+"simple | remove_long(40) | lowercase | ascii_fold" chain —; one ``keyword``
+per facet (the ``source`` facet is the ``source`` field), ``status``,
+``modified`` (date), ``quality`` (integer), ``sort_title`` (keyword) and
+``title_suggest`` (``search_as_you_type``, for title suggestions).
+
+Query text is split exactly as the embedded backend splits it (its own
+``_split``) and never handed to a query parser: every word must match in some
+text field (a dis-max over the fields, each analysing the word its own way),
+``"a phrase"`` must match as a phrase, ``word*`` is a prefix in the unstemmed
+fields, and stop words only add to the score unless there is nothing else.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from catalogue.index import (
+    ANALYSED_LANGUAGES,
+    FACETS,
+    FacetCount,
+    QueryError,
+    SearchDocument,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+)
+from catalogue.index.embedded import MIN_PREFIX, _split, _stopword_analyzer
+
+#: Bump when the meaning of a field changes without the template changing.
+SCHEMA_VERSION = 1
+
+#: Elasticsearch's built-in language analyzers, by base language code.
+LANGUAGE_ANALYZERS: dict[str, str] = {
+    "en": "english",
+    "nl": "dutch",
+    "fr": "french",
+    "de": "german",
+    "fi": "finnish",
+    "sv": "swedish",
+    "es": "spanish",
+    "pt": "portuguese",
+    "it": "italian",
+    "da": "danish",
+    "no": "norwegian",
+    "el": "greek",
+    "ro": "romanian",
+    "hu": "hungarian",
+}
+#: the analyzer of an analysed language without a built-in one
+DEFAULT_ANALYZER = "standard"
+TEXT_FIELDS: dict[str, str] = {lang: f"text_{lang}" for lang in ANALYSED_LANGUAGES}
+FACET_FIELDS: dict[str, str] = {name: name for name in FACETS}  # the source facet is the `source` field
+
+FOLDED = "catalogue_folded"
+TITLE_BOOST = 3.0
+DISMAX_TIE = 0.2
+#: ``from + size`` Elasticsearch serves in one request (``index.max_result_window``);
+#: deeper pages are read with ``search_after`` (see :func:`after_body`).
+MAX_RESULT_WINDOW = 10_000
+#: longest facet value indexed, in characters (Lucene refuses terms over 32,766 bytes)
+KEYWORD_IGNORE_ABOVE = 8_191
+TEMPLATE_PRIORITY = 500
+
+
+# -- names -------------------------------------------------------------------------
+
+
+def alias_name(prefix: str) -> str:
+    """The alias searches and writes go through."""
+    return f"{prefix}-records"
+
+
+def template_name(prefix: str) -> str:
+    return f"{prefix}-records"
+
+
+def index_name(prefix: str, now: datetime | None = None) -> str:
+    """A new concrete index: ``{prefix}-records-{UTC timestamp to the microsecond}``."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"{prefix}-records-{moment:%Y%m%d-%H%M%S-%f}"
+
+
+# -- template and mappings ----------------------------------------------------------
+
+
+def analysis() -> dict[str, Any]:
+    """The folded analyzer: the embedded backend's unstemmed chain, built from Elasticsearch parts."""
+    return {
+        "tokenizer": {
+            # tantivy's simple tokenizer: runs of letters and digits
+            "catalogue_words": {"type": "pattern", "pattern": "[^\\p{L}\\p{N}]+"}
+        },
+        "filter": {
+            # tantivy's remove_long(40) drops tokens of 40 bytes and more
+            "catalogue_not_long": {"type": "length", "max": 39}
+        },
+        "analyzer": {
+            FOLDED: {
+                "type": "custom",
+                "tokenizer": "catalogue_words",
+                "filter": ["catalogue_not_long", "lowercase", "asciifolding"],
+            }
+        },
+    }
+
+
+def index_settings() -> dict[str, Any]:
+    return {
+        "index": {
+            # one shard: exact facet counts and corpus-wide scores; a catalogue fits easily
+            "number_of_shards": 1,
+            "auto_expand_replicas": "0-1",
+            # nothing written is searchable before commit() refreshes it
+            "refresh_interval": "-1",
+            "max_result_window": MAX_RESULT_WINDOW,
+        },
+        "analysis": analysis(),
+    }
+
+
+def mappings() -> dict[str, Any]:
+    keyword = {"type": "keyword", "ignore_above": KEYWORD_IGNORE_ABOVE}
+    properties: dict[str, Any] = {
+        "id": {"type": "keyword"},
+        "uri": {"type": "keyword", "index": False, "doc_values": False},
+        "source": {"type": "keyword"},
+        "status": {"type": "keyword"},
+        "modified": {"type": "date"},
+        "quality": {"type": "integer"},
+        "sort_title": {"type": "keyword", "ignore_above": 200},
+    }
+    for lang, field in TEXT_FIELDS.items():
+        properties[field] = {"type": "text", "analyzer": LANGUAGE_ANALYZERS.get(lang, DEFAULT_ANALYZER)}
+    for field in ("text_any", "title_any", "labels"):
+        properties[field] = {"type": "text", "analyzer": FOLDED}
+    for field in FACET_FIELDS.values():
+        properties.setdefault(field, dict(keyword))
+    properties["title_suggest"] = {"type": "search_as_you_type", "analyzer": FOLDED}
+    return {"dynamic": "strict", "properties": properties}
+
+
+@functools.cache
+def fingerprint() -> str:
+    """Changes whenever the index definition does; stored in each index's ``_meta``."""
+    described = {"version": SCHEMA_VERSION, "settings": index_settings(), "mappings": mappings()}
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def index_template(prefix: str) -> dict[str, Any]:
+    """The body of ``PUT _index_template/{prefix}-records``."""
+    meta = {"managed_by": "catalogue", "schema_version": SCHEMA_VERSION, "fingerprint": fingerprint()}
+    return {
+        "index_patterns": [f"{prefix}-records-*"],
+        "priority": TEMPLATE_PRIORITY,
+        "template": {"settings": index_settings(), "mappings": {**mappings(), "_meta": meta}},
+        "_meta": {"managed_by": "catalogue", "description": "catalogue search records"},
+    }
+
+
+# -- documents and bulk actions -----------------------------------------------------
+
+
+def document_source(doc: SearchDocument) -> dict[str, Any]:
+    """The ``_source`` of one record, field for field what the embedded backend indexes."""
+    source: dict[str, Any] = {"id": doc.id, "uri": doc.uri, "source": doc.source, "status": doc.status}
+    text_any: list[str] = []
+    per_language: dict[str, list[str]] = {}
+    for texts_by_lang in (doc.title, doc.description, doc.keywords):
+        for lang, texts in texts_by_lang.items():
+            field = TEXT_FIELDS.get(lang)
+            for text in texts:
+                if field:
+                    per_language.setdefault(field, []).append(text)
+                text_any.append(text)
+    source.update(per_language)
+    if text_any:
+        source["text_any"] = text_any
+    titles = [text for texts in doc.title.values() for text in texts]
+    if titles:
+        source["title_any"] = titles
+        source["title_suggest"] = titles
+    if doc.labels:
+        source["labels"] = list(doc.labels)
+    for name, values in doc.facets.items():
+        field = FACET_FIELDS.get(name)
+        if field is None or field == "source":  # unknown facets are ignored; source is the record's
+            continue
+        kept = [value for value in dict.fromkeys(values) if value]
+        if kept:
+            source[field] = kept
+    if doc.modified is not None:
+        modified = doc.modified if doc.modified.tzinfo else doc.modified.replace(tzinfo=UTC)
+        source["modified"] = modified.astimezone(UTC).isoformat()
+    source["quality"] = int(doc.quality)
+    if doc.sort_title:
+        source["sort_title"] = doc.sort_title[:200]
+    return source
+
+
+def index_action(index: str, doc: SearchDocument) -> dict[str, Any]:
+    """A bulk action (for ``helpers.streaming_bulk``) that adds or replaces one record."""
+    return {"_op_type": "index", "_index": index, "_id": doc.id, "_source": document_source(doc)}
+
+
+def delete_action(index: str, record_id: str) -> dict[str, Any]:
+    return {"_op_type": "delete", "_index": index, "_id": record_id}
+
+
+def delete_source_query(source: str) -> dict[str, Any]:
+    """The query of the ``_delete_by_query`` that removes one source's records."""
+    return {"term": {"source": source}}
+
+
+def alias_switch_actions(alias: str, new_index: str, old_indices: Iterable[str]) -> list[dict[str, Any]]:
+    """One ``_aliases`` request: point the alias at the new index and delete the old ones, atomically."""
+    actions: list[dict[str, Any]] = [{"add": {"index": new_index, "alias": alias}}]
+    actions += [{"remove_index": {"index": old}} for old in sorted(set(old_indices)) if old != new_index]
+    return actions
+
+
+# -- queries ----------------------------------------------------------------------
+
+
+def _text_fields() -> list[str]:
+    """Every text field a word may match in, the title boosted (as the embedded backend)."""
+    return [*TEXT_FIELDS.values(), "text_any", f"title_any^{TITLE_BOOST:g}", "labels"]
+
+
+def _unstemmed_fields() -> list[tuple[str, float]]:
+    return [("text_any", 1.0), ("title_any", TITLE_BOOST), ("labels", 1.0)]
+
+
+@functools.cache
+def _stopwords() -> Any:
+    return _stopword_analyzer()
+
+
+def is_stopword(word: str) -> bool:
+    """On one of the stop word lists the embedded backend uses (so it is optional in a query)."""
+    return not _stopwords().analyze(word)
+
+
+def any_field(text: str, phrase: bool = False) -> dict[str, Any]:
+    """A word (or phrase) in any text field, each field analysing it its own way; dis-max of fields."""
+    query: dict[str, Any] = {
+        "query": text,
+        "type": "phrase" if phrase else "best_fields",
+        "fields": _text_fields(),
+        "tie_breaker": DISMAX_TIE,
+    }
+    if not phrase:
+        query["operator"] = "and"
+    return {"multi_match": query}
+
+
+def prefix(word: str) -> dict[str, Any]:
+    """``word*``: words starting with it in the unstemmed fields (no expansion limit)."""
+    if len(word) < MIN_PREFIX:
+        return any_field(word)
+    queries = []
+    for field, boost in _unstemmed_fields():
+        clause: dict[str, Any] = {"query": word, "operator": "and"}
+        if boost != 1.0:
+            clause["boost"] = boost
+        queries.append({"match_bool_prefix": {field: clause}})
+    return {"dis_max": {"queries": queries, "tie_breaker": DISMAX_TIE}}
+
+
+def text_query(text: str) -> dict[str, Any] | None:
+    """The user's words as a query: all must match, each in any text field; None for no words."""
+    phrases, words = _split(text or "")
+    required: list[dict[str, Any]] = []
+    optional: list[dict[str, Any]] = []
+    for phrase in phrases:
+        if any(char.isalnum() for char in phrase):  # a phrase of punctuation matches as nothing at all
+            required.append(any_field(phrase, phrase=True))
+    for word, is_prefix in words:
+        clause = prefix(word) if is_prefix else any_field(word)
+        if not is_prefix and is_stopword(word):
+            optional.append(clause)
+        else:
+            required.append(clause)
+    if not required:
+        required, optional = optional, []
+    if not required:
+        return None
+    if len(required) == 1 and not optional:
+        return required[0]
+    body: dict[str, Any] = {"must": required}
+    if optional:
+        body["should"] = optional
+    return {"bool": body}
+
+
+def facet_filters(filters: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """One ``terms`` filter per facet with values (values OR-ed); QueryError for an unknown facet."""
+    queries = {}
+    for name, values in filters.items():
+        field = FACET_FIELDS.get(name)
+        if field is None:
+            raise QueryError(f"unknown facet {name!r}; facets are {', '.join(FACETS)}")
+        if isinstance(values, str):
+            values = [values]
+        accepted = [value for value in dict.fromkeys(values) if isinstance(value, str)]
+        if accepted:
+            queries[name] = {"terms": {field: accepted}}
+    return queries
+
+
+def quality_filter(points: int) -> dict[str, Any]:
+    return {"range": {"quality": {"gte": points}}}
+
+
+def _all_of(must: dict[str, Any] | None, filters: list[dict[str, Any]]) -> dict[str, Any]:
+    if not filters:
+        return must if must is not None else {"match_all": {}}
+    body: dict[str, Any] = {"filter": filters}
+    if must is not None:
+        body["must"] = [must]
+    return {"bool": body}
+
+
+def facet_aggregations(filters: Mapping[str, dict[str, Any]], size: int) -> dict[str, Any]:
+    """Per facet, a ``filter`` aggregation of the *other* facets' filters around a ``terms``.
+
+    The aggregations run on the query (text and quality), not on the
+    ``post_filter``, so each facet is counted with every filter but its own.
+    """
+    aggregations = {}
+    for name in FACETS:
+        others = [query for other, query in filters.items() if other != name]
+        aggregations[name] = {
+            "filter": _all_of(None, others),
+            "aggs": {
+                "values": {
+                    "terms": {
+                        "field": FACET_FIELDS[name],
+                        "size": size,
+                        "order": [{"_count": "desc"}, {"_key": "asc"}],
+                    }
+                }
+            },
+        }
+    return aggregations
+
+
+def sort_clause(sort: str, has_text: bool) -> list[Any]:
+    """The order of hits; every order ends with ``id`` so it is total (ties, ``search_after``)."""
+    by_id = {"id": {"order": "asc"}}
+    if sort == "modified":
+        return [{"modified": {"order": "desc", "missing": "_last"}}, by_id]
+    if sort == "title":
+        return [{"sort_title": {"order": "asc", "missing": "_last"}}, by_id]
+    if sort == "quality":
+        return [{"quality": {"order": "desc"}}, by_id]
+    if has_text:
+        return [{"_score": {"order": "desc"}}, by_id]
+    return [by_id]  # relevance without text: every score ties
+
+
+def paging(query: SearchQuery) -> tuple[int, int]:
+    """(offset, size) of the requested page."""
+    size = max(0, query.size)
+    return (max(1, query.page) - 1) * size, size
+
+
+def within_window(query: SearchQuery) -> bool:
+    """Whether one ``from``/``size`` request can serve the page."""
+    offset, size = paging(query)
+    return offset + size <= MAX_RESULT_WINDOW
+
+
+def _query_parts(query: SearchQuery) -> tuple[dict[str, Any], dict[str, dict[str, Any]], bool]:
+    text = text_query(query.text)
+    filters = facet_filters(query.filters)
+    base_filters = [quality_filter(query.quality_min)] if query.quality_min is not None else []
+    return _all_of(text, base_filters), filters, text is not None
+
+
+def search_body(query: SearchQuery, with_hits: bool = True) -> dict[str, Any]:
+    """The search request for a page: hits, exact total and facet counts.
+
+    ``query`` holds the text and ``quality_min`` (they narrow hits and every
+    count); the facet filters are the ``post_filter`` (they narrow the hits)
+    and, per facet, the filter of the other facets' aggregation. Without
+    ``with_hits`` the request only counts (the first step of a deep page).
+    """
+    base, filters, has_text = _query_parts(query)
+    offset, size = paging(query)
+    body: dict[str, Any] = {
+        "query": base,
+        "sort": sort_clause(query.sort, has_text),
+        "from": offset if with_hits else 0,
+        "size": size if with_hits else 0,
+        "track_total_hits": True,
+        "_source": False,
+    }
+    if filters:
+        body["post_filter"] = _all_of(None, list(filters.values()))
+    if query.facet_size > 0:
+        body["aggs"] = facet_aggregations(filters, query.facet_size)
+    return body
+
+
+def after_body(query: SearchQuery, after: list[Any] | None, size: int) -> dict[str, Any]:
+    """The next ``size`` hits after the sort values ``after`` (None: from the top); no counts."""
+    base, filters, has_text = _query_parts(query)
+    body: dict[str, Any] = {
+        "query": base,
+        "sort": sort_clause(query.sort, has_text),
+        "size": size,
+        "track_total_hits": False,
+        "_source": False,
+    }
+    if filters:
+        body["post_filter"] = _all_of(None, list(filters.values()))
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
+def suggest_body(text: str, size: int = 10) -> dict[str, Any]:
+    """Records whose titles have words starting as typed (``search_as_you_type``)."""
+    return {
+        "query": {
+            "multi_match": {
+                "query": text,
+                "type": "bool_prefix",
+                "operator": "and",
+                "fields": ["title_suggest", "title_suggest._2gram", "title_suggest._3gram"],
+            }
+        },
+        "size": max(0, size),
+        "_source": False,
+    }
+
+
+# -- answers ----------------------------------------------------------------------
+
+
+def parse_hits(response: Mapping[str, Any]) -> list[SearchHit]:
+    return [SearchHit(hit["_id"], float(hit.get("_score") or 0.0)) for hit in response["hits"]["hits"]]
+
+
+def parse_total(response: Mapping[str, Any]) -> int:
+    total = response["hits"].get("total", 0)
+    return int(total["value"] if isinstance(total, Mapping) else total)
+
+
+def parse_facets(response: Mapping[str, Any], size: int) -> dict[str, list[FacetCount]]:
+    """Buckets of every facet, by count (highest first), then value."""
+    aggregations = response.get("aggregations") or {}
+    facets = {}
+    for name in FACETS:
+        buckets = aggregations.get(name, {}).get("values", {}).get("buckets", [])
+        pairs = sorted(
+            ((str(bucket["key"]), int(bucket["doc_count"])) for bucket in buckets),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
+        facets[name] = [FacetCount(value, count) for value, count in pairs[: max(0, size)] if count]
+    return facets
+
+
+def parse_results(response: Mapping[str, Any], query: SearchQuery) -> SearchResults:
+    """A search answer (of :func:`search_body`) as the SearchIndex interface gives it."""
+    return SearchResults(
+        total=parse_total(response),
+        hits=parse_hits(response),
+        facets=parse_facets(response, query.facet_size),
+    )

@@ -1,0 +1,562 @@
+"""One contract for every SearchIndex backend: the same documents, queries and answers.
+
+Runs against the embedded (tantivy) backend always, and against Elasticsearch
+when ``CATALOGUE_TEST_ES_URL`` names a cluster (e.g. ``http://127.0.0.1:9200``;
+credentials in the URL, or ``CATALOGUE_ES_API_KEY``; a CA certificate in
+``CATALOGUE_TEST_ES_CA_CERTS``). Each Elasticsearch test works under its own
+index prefix and deletes its indexes and template afterwards.
+
+Only what both backends promise is tested here; stemming details of one
+language's analyzer, tantivy's on-disk schema checks and the like stay in
+the backend's own tests.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from catalogue.config import SearchSettings
+from catalogue.index import (
+    FACETS,
+    QueryError,
+    SearchDocument,
+    SearchIndex,
+    SearchQuery,
+    SearchResults,
+    open_index,
+)
+
+HEAL = "http://publications.europa.eu/resource/authority/data-theme/HEAL"
+TECH = "http://publications.europa.eu/resource/authority/data-theme/TECH"
+CSV = "http://publications.europa.eu/resource/authority/file-type/CSV"
+PDF = "http://publications.europa.eu/resource/authority/file-type/PDF"
+
+ES_URL = os.environ.get("CATALOGUE_TEST_ES_URL", "").strip()
+NO_ES = "CATALOGUE_TEST_ES_URL is not set: no Elasticsearch cluster to run the contract against"
+
+
+def es_settings(prefix: str) -> SearchSettings:
+    ca_certs = os.environ.get("CATALOGUE_TEST_ES_CA_CERTS")
+    return SearchSettings(
+        backend="elasticsearch",
+        url=ES_URL,
+        api_key=os.environ.get("CATALOGUE_ES_API_KEY") or None,
+        ca_certs=Path(ca_certs) if ca_certs else None,
+        index_prefix=prefix,
+    )
+
+
+def drop_es_prefix(prefix: str) -> None:
+    """Delete every index and the template of a test prefix (names, not wildcards: see
+    ``action.destructive_requires_name``)."""
+    from catalogue.index import es_requests
+    from catalogue.index.elasticsearch import connect
+
+    client = connect(es_settings(prefix))
+    try:
+        found = client.indices.get(index=f"{prefix}-records-*", expand_wildcards="all")
+        for name in found:
+            client.indices.delete(index=name, ignore_unavailable=True)
+        client.indices.delete_index_template(name=es_requests.template_name(prefix))
+    finally:
+        client.close()
+
+
+Opener = Callable[[], SearchIndex]
+
+
+@pytest.fixture(params=["embedded", "elasticsearch"])
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """Opens (again) one backend's index; every index opened is closed afterwards."""
+    opened: list[SearchIndex] = []
+    if request.param == "elasticsearch":
+        if not ES_URL:
+            pytest.skip(NO_ES)
+        prefix = f"catalogue-test-{uuid.uuid4().hex[:12]}"
+        settings = es_settings(prefix)
+    else:
+        prefix = ""
+        settings = SearchSettings()
+
+    def open_() -> SearchIndex:
+        index = open_index(settings, tmp_path / "index")
+        opened.append(index)
+        return index
+
+    yield open_
+    for index in opened:
+        index.close()
+    if prefix:
+        drop_es_prefix(prefix)
+
+
+@pytest.fixture
+def index(opener: Opener) -> SearchIndex:
+    return opener()
+
+
+def doc(record_id: str, source: str = "alpha", **kwargs) -> SearchDocument:
+    kwargs.setdefault("sort_title", record_id)
+    return SearchDocument(id=record_id, uri=f"https://example.org/{record_id}", source=source, **kwargs)
+
+
+@pytest.fixture
+def catalogue(index: SearchIndex) -> SearchIndex:
+    index.upsert(
+        [
+            doc(
+                "nl-genomes",
+                title={"nl": ["Genomen van Nederlandse patiënten"]},
+                description={"nl": ["Volledige sequenties van het genoom, verzameld door ziekenhuizen."]},
+                keywords={"nl": ["genomica"]},
+                facets={"theme": [HEAL, TECH], "format": [CSV], "keyword": ["genomica"]},
+                modified=datetime(2021, 5, 1, tzinfo=UTC),
+                sort_title="genomen van nederlandse patiënten",
+                quality=250,
+            ),
+            doc(
+                "en-cancer",
+                source="beta",
+                title={"en": ["Cancer registry"]},
+                description={"en": ["Yearly counts of cancers by region and age."]},
+                facets={"theme": [HEAL], "format": [CSV, PDF]},
+                modified=datetime(2024, 1, 1, tzinfo=UTC),
+                sort_title="cancer registry",
+                quality=310,
+            ),
+            doc(
+                "fr-genomics",
+                source="beta",
+                title={"fr": ["Données génomiques du registre"]},
+                description={"fr": ["Séquençage des tumeurs et suivi des patients."]},
+                facets={"theme": [TECH], "format": [PDF]},
+                sort_title="données génomiques du registre",
+                quality=120,
+            ),
+            doc(
+                "labels-only",
+                title={"en": ["Hospital admissions"]},
+                labels=["Gesundheit", "Santé", "Health"],
+                facets={"theme": [HEAL]},
+                modified=datetime(2019, 3, 1, tzinfo=UTC),
+                sort_title="hospital admissions",
+                quality=250,
+            ),
+        ]
+    )
+    index.commit()
+    return index
+
+
+def ids(results: SearchResults) -> list[str]:
+    return [hit.id for hit in results.hits]
+
+
+def counts(results: SearchResults, facet: str) -> dict[str, int]:
+    return {bucket.value: bucket.count for bucket in results.facets[facet]}
+
+
+# -- writes and what readers see -------------------------------------------------------
+
+
+def test_upsert_commit_search(catalogue: SearchIndex) -> None:
+    assert catalogue.count() == 4
+    everything = catalogue.search(SearchQuery())
+    assert everything.total == 4
+    assert set(ids(everything)) == {"nl-genomes", "en-cancer", "fr-genomics", "labels-only"}
+    assert list(everything.facets) == list(FACETS)
+    registry = catalogue.search(SearchQuery(text="registry"))
+    assert ids(registry) == ["en-cancer"]
+    assert registry.hits[0].score > 0
+
+
+def test_upsert_replaces_a_document_with_the_same_id(catalogue: SearchIndex) -> None:
+    catalogue.upsert([doc("en-cancer", title={"en": ["Tumour registry"]})])
+    catalogue.upsert([doc("en-cancer", title={"en": ["Tumour registry, second version"]})])
+    catalogue.commit()
+    assert catalogue.count() == 4
+    assert catalogue.search(SearchQuery(text="cancer")).total == 0
+    assert ids(catalogue.search(SearchQuery(text="tumour second"))) == ["en-cancer"]
+
+
+def test_readers_see_nothing_before_commit(catalogue: SearchIndex) -> None:
+    catalogue.upsert([doc("pending", title={"en": ["Pending asthma study"]})])
+    catalogue.delete(["en-cancer"])
+    assert catalogue.count() == 4
+    assert catalogue.search(SearchQuery(text="asthma")).total == 0
+    assert ids(catalogue.search(SearchQuery(text="cancer"))) == ["en-cancer"]
+    catalogue.commit()
+    assert ids(catalogue.search(SearchQuery(text="asthma"))) == ["pending"]
+    assert catalogue.search(SearchQuery(text="cancer")).total == 0
+
+
+def test_delete_and_delete_source(catalogue: SearchIndex) -> None:
+    catalogue.delete(["nl-genomes", "not-there"])
+    catalogue.commit()
+    assert catalogue.count() == 3
+    assert catalogue.search(SearchQuery(text="genoom")).total == 0
+
+    catalogue.delete_source("beta")
+    catalogue.commit()
+    assert ids(catalogue.search(SearchQuery())) == ["labels-only"]
+
+
+def test_delete_source_also_removes_what_was_upserted_since_the_last_commit(catalogue: SearchIndex) -> None:
+    catalogue.upsert([doc("late", source="beta", title={"en": ["Late arrival"]})])
+    catalogue.delete_source("beta")
+    catalogue.commit()
+    assert sorted(ids(catalogue.search(SearchQuery()))) == ["labels-only", "nl-genomes"]
+
+
+def test_clear_then_upsert_in_one_commit(catalogue: SearchIndex) -> None:
+    catalogue.clear()
+    assert catalogue.count() == 4  # not committed yet: searches still see everything
+    assert catalogue.search(SearchQuery(text="cancer")).total == 1
+    catalogue.upsert([doc("fresh", title={"en": ["Fresh start"]})])
+    assert catalogue.search(SearchQuery(text="fresh")).total == 0
+    catalogue.commit()
+    assert catalogue.count() == 1
+    assert ids(catalogue.search(SearchQuery())) == ["fresh"]
+    # and the index goes on as usual afterwards
+    catalogue.upsert([doc("second", title={"en": ["Second record"]})])
+    catalogue.commit()
+    assert sorted(ids(catalogue.search(SearchQuery()))) == ["fresh", "second"]
+
+
+def test_a_rebuild_never_committed_leaves_search_as_it_was(opener: Opener) -> None:
+    first = opener()
+    first.upsert([doc("kept", title={"en": ["Kept record"]})])
+    first.commit()
+    first.clear()
+    first.upsert([doc("half", title={"en": ["Half built"]})])
+    first.close()
+    second = opener()
+    assert ids(second.search(SearchQuery())) == ["kept"]
+    assert second.count() == 1
+
+
+def test_reopen_keeps_documents(opener: Opener) -> None:
+    first = opener()
+    first.upsert([doc("kept", title={"nl": ["Genomen"]}, facets={"theme": [HEAL]})])
+    first.commit()
+    first.close()
+    second = opener()
+    assert second.count() == 1
+    assert ids(second.search(SearchQuery(text="genomen", filters={"theme": [HEAL]}))) == ["kept"]
+    second.upsert([doc("more")])
+    second.commit()
+    assert second.count() == 2
+
+
+def test_search_while_writing(catalogue: SearchIndex) -> None:
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for batch in range(5):
+                catalogue.upsert(doc(f"w{batch}-{i}", title={"en": [f"Written {i}"]}) for i in range(50))
+                catalogue.commit()
+        except BaseException as error:  # noqa: BLE001 - report any failure from the thread
+            errors.append(error)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    while writer.is_alive():
+        assert catalogue.search(SearchQuery(text="cancer", filters={"theme": [HEAL]})).total == 1
+    writer.join()
+    assert not errors
+    assert catalogue.count() == 4 + 250
+
+
+# -- query text ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cancers", "en-cancer"),
+        ("count", "en-cancer"),  # counts
+        ("génomique", "fr-genomics"),  # génomiques
+        ("genomique", "fr-genomics"),  # typed without the accent
+        ("tumeur", "fr-genomics"),  # tumeurs
+        ("patienten", "nl-genomes"),  # patiënten, folded
+        ("Genomen", "nl-genomes"),  # as written, whatever the analyser
+    ],
+)
+def test_words_match_through_stemming_and_folding(catalogue: SearchIndex, text: str, expected: str) -> None:
+    assert expected in ids(catalogue.search(SearchQuery(text=text)))
+
+
+def test_concept_labels_match(catalogue: SearchIndex) -> None:
+    assert ids(catalogue.search(SearchQuery(text="Gesundheit"))) == ["labels-only"]
+    assert ids(catalogue.search(SearchQuery(text="sante"))) == ["labels-only"]
+
+
+def test_every_word_must_match(catalogue: SearchIndex) -> None:
+    assert ids(catalogue.search(SearchQuery(text="cancer registry"))) == ["en-cancer"]
+    assert catalogue.search(SearchQuery(text="cancer genomen")).total == 0
+    # the words may come from different fields and languages of one record
+    assert ids(catalogue.search(SearchQuery(text="hospital gesundheit"))) == ["labels-only"]
+
+
+def test_stop_words_are_optional(catalogue: SearchIndex) -> None:
+    assert ids(catalogue.search(SearchQuery(text="the cancer registry"))) == ["en-cancer"]
+
+
+def test_title_matches_rank_first(index: SearchIndex) -> None:
+    index.upsert(
+        [
+            doc("mention", title={"en": ["Hospital admissions"]}, description={"en": ["Includes asthma."]}),
+            doc("title", title={"en": ["Asthma"]}, description={"en": ["Hospital admissions."]}),
+        ]
+    )
+    index.commit()
+    assert ids(index.search(SearchQuery(text="asthma"))) == ["title", "mention"]
+
+
+def test_phrase_and_prefix(catalogue: SearchIndex) -> None:
+    assert ids(catalogue.search(SearchQuery(text='"cancer registry"'))) == ["en-cancer"]
+    assert catalogue.search(SearchQuery(text='"registry cancer"')).total == 0
+    assert ids(catalogue.search(SearchQuery(text="“Cancer Registry”"))) == ["en-cancer"]
+    assert ids(catalogue.search(SearchQuery(text="regis*"))) == ["en-cancer", "fr-genomics"]
+    assert ids(catalogue.search(SearchQuery(text="hosp* admissions"))) == ["labels-only"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"',
+        '"unbalanced phrase',
+        '"?!"',
+        "title:cancer",
+        "cancer AND (registry OR",
+        "[1 TO 5]",
+        "+-!^~*?\\/{}",
+        "***",
+        "*",
+        "ü:ö",
+        "数据 健康",
+        "🧬 genome",
+        "x" * 300,
+        "\x00\t\n",
+        "a*",
+        "NOT",
+    ],
+)
+def test_odd_queries_do_not_raise(catalogue: SearchIndex, text: str) -> None:
+    results = catalogue.search(SearchQuery(text=text))
+    assert results.total >= 0
+
+
+def test_a_word_too_long_to_index_matches_nothing(catalogue: SearchIndex) -> None:
+    assert catalogue.search(SearchQuery(text="cancer " + "x" * 300)).total == 0
+
+
+def test_text_without_words_matches_everything(catalogue: SearchIndex) -> None:
+    for text in ("", "   ", '""', '"?!"', "*", "?!"):
+        assert catalogue.search(SearchQuery(text=text)).total == 4, text
+
+
+# -- filters and facets --------------------------------------------------------------
+
+
+def test_filters_or_within_a_facet_and_across_facets(catalogue: SearchIndex) -> None:
+    heal = catalogue.search(SearchQuery(filters={"theme": [HEAL]}))
+    assert set(ids(heal)) == {"nl-genomes", "en-cancer", "labels-only"}
+    either = catalogue.search(SearchQuery(filters={"theme": [HEAL, TECH]}))
+    assert either.total == 4
+    both = catalogue.search(SearchQuery(filters={"theme": [HEAL], "format": [PDF]}))
+    assert ids(both) == ["en-cancer"]
+    by_source = catalogue.search(SearchQuery(filters={"source": ["beta"], "theme": [TECH]}))
+    assert ids(by_source) == ["fr-genomics"]
+    assert catalogue.search(SearchQuery(filters={"theme": ["http://nowhere"]})).total == 0
+    assert catalogue.search(SearchQuery(filters={"theme": []})).total == 4
+
+
+def test_unknown_facet_is_a_query_error(catalogue: SearchIndex) -> None:
+    with pytest.raises(QueryError):
+        catalogue.search(SearchQuery(filters={"colour": ["red"]}))
+
+
+def test_facet_counts_follow_text_and_filters(catalogue: SearchIndex) -> None:
+    everything = catalogue.search(SearchQuery())
+    assert counts(everything, "theme") == {HEAL: 3, TECH: 2}
+    assert [bucket.value for bucket in everything.facets["theme"]] == [HEAL, TECH]
+    assert counts(everything, "source") == {"alpha": 2, "beta": 2}
+    assert counts(everything, "format") == {CSV: 2, PDF: 2}
+    assert counts(everything, "keyword") == {"genomica": 1}
+    assert everything.facets["license"] == []
+
+    assert counts(catalogue.search(SearchQuery(text="cancer")), "theme") == {HEAL: 1}
+    assert counts(catalogue.search(SearchQuery(text="registr*")), "theme") == {HEAL: 1, TECH: 1}
+    filtered = catalogue.search(SearchQuery(filters={"format": [PDF]}))
+    assert counts(filtered, "theme") == {HEAL: 1, TECH: 1}
+    assert counts(filtered, "source") == {"beta": 2}
+
+    top = catalogue.search(SearchQuery(facet_size=1))
+    assert counts(top, "theme") == {HEAL: 3}
+    # equal counts are ordered by value
+    assert [bucket.value for bucket in top.facets["source"]] == ["alpha"]
+    assert [bucket.value for bucket in everything.facets["format"]] == [CSV, PDF]
+
+    none = catalogue.search(SearchQuery(facet_size=0))
+    assert none.total == 4
+    assert none.facets == {name: [] for name in FACETS}
+
+
+def test_a_filtered_facet_still_offers_its_other_values(catalogue: SearchIndex) -> None:
+    filtered = catalogue.search(SearchQuery(filters={"format": [PDF]}))
+    assert filtered.total == 2
+    # the format facet is counted without its own filter: CSV can still be added (OR)
+    assert counts(filtered, "format") == {CSV: 2, PDF: 2}
+    # other facets follow the filter
+    assert counts(filtered, "theme") == {HEAL: 1, TECH: 1}
+    both = catalogue.search(SearchQuery(text="registr*", filters={"format": [PDF], "theme": [TECH]}))
+    assert ids(both) == ["fr-genomics"]
+    assert counts(both, "theme") == {HEAL: 1, TECH: 1}  # text + format, not theme
+    assert counts(both, "format") == {PDF: 1}  # text + theme, not format
+
+
+def test_a_filter_matching_nothing_still_counts_its_own_facet(catalogue: SearchIndex) -> None:
+    results = catalogue.search(SearchQuery(filters={"theme": ["http://nowhere"]}))
+    assert results.total == 0 and results.hits == []
+    assert counts(results, "theme") == {HEAL: 3, TECH: 2}
+    assert results.facets["format"] == []
+
+
+def test_no_matches_have_empty_facets(catalogue: SearchIndex) -> None:
+    results = catalogue.search(SearchQuery(text="nonexistentword"))
+    assert results.total == 0
+    assert results.hits == []
+    assert results.facets == {name: [] for name in FACETS}
+
+
+def test_quality_min_narrows_hits_and_every_count(catalogue: SearchIndex) -> None:
+    good = catalogue.search(SearchQuery(quality_min=250))
+    assert set(ids(good)) == {"nl-genomes", "en-cancer", "labels-only"}
+    assert counts(good, "theme") == {HEAL: 3, TECH: 1}
+    # a filtered facet is counted without its own filter, but never without quality_min
+    filtered = catalogue.search(SearchQuery(quality_min=250, filters={"format": [PDF]}))
+    assert ids(filtered) == ["en-cancer"]
+    assert counts(filtered, "format") == {CSV: 2, PDF: 1}
+    assert catalogue.search(SearchQuery(quality_min=311)).total == 0
+    assert catalogue.search(SearchQuery(quality_min=0)).total == 4
+
+
+# -- order and pages -----------------------------------------------------------------
+
+
+def test_sort_by_modified_newest_first_undated_last(catalogue: SearchIndex) -> None:
+    assert ids(catalogue.search(SearchQuery(sort="modified"))) == [
+        "en-cancer",
+        "nl-genomes",
+        "labels-only",
+        "fr-genomics",
+    ]
+
+
+def test_sort_by_title(catalogue: SearchIndex) -> None:
+    assert ids(catalogue.search(SearchQuery(sort="title"))) == [
+        "en-cancer",
+        "fr-genomics",
+        "nl-genomes",
+        "labels-only",
+    ]
+
+
+def test_sort_by_quality_highest_first(catalogue: SearchIndex) -> None:
+    ranked = ids(catalogue.search(SearchQuery(sort="quality")))
+    assert ranked[0] == "en-cancer"
+    assert set(ranked[1:3]) == {"nl-genomes", "labels-only"}
+    assert ranked[3] == "fr-genomics"
+
+
+def test_relevance_without_text_is_by_id(catalogue: SearchIndex) -> None:
+    assert ids(catalogue.search(SearchQuery())) == ["en-cancer", "fr-genomics", "labels-only", "nl-genomes"]
+
+
+def test_paging(index: SearchIndex) -> None:
+    index.upsert(doc(f"rec-{i:02d}", title={"en": [f"Survey number {i}"]}) for i in range(25))
+    index.commit()
+    seen = []
+    for page in (1, 2, 3):
+        results = index.search(SearchQuery(text="survey", page=page, size=10))
+        assert results.total == 25
+        seen += ids(results)
+    assert len(seen) == 25 and len(set(seen)) == 25
+    # equal scores are ordered by id, across pages too
+    assert seen == sorted(seen)
+    assert ids(index.search(SearchQuery(page=2, size=10))) == [f"rec-{i:02d}" for i in range(10, 20)]
+    beyond = index.search(SearchQuery(text="survey", page=9, size=10))
+    assert beyond.total == 25 and beyond.hits == []
+    assert ids(index.search(SearchQuery(sort="title", page=3, size=10))) == [
+        f"rec-{i:02d}" for i in range(20, 25)
+    ]
+    none = index.search(SearchQuery(text="survey", size=0))
+    assert none.total == 25 and none.hits == []
+
+
+def test_pages_past_ten_thousand_hits(index: SearchIndex) -> None:
+    """Elasticsearch's from/size window ends at 10,000 hits: deeper pages, and a page of
+    everything (as the feed asks), must still come back whole and in order."""
+    count = 10_050
+    index.upsert(
+        doc(f"r{i:05d}", title={"en": ["Deep survey"]}, facets={"theme": [HEAL if i % 2 else TECH]})
+        for i in range(count)
+    )
+    index.commit()
+    everything = index.search(SearchQuery(text="survey", size=count, facet_size=5))
+    assert everything.total == count
+    assert ids(everything) == [f"r{i:05d}" for i in range(count)]
+    assert counts(everything, "theme") == {HEAL: count // 2, TECH: count // 2}
+    deep = index.search(SearchQuery(page=1001, size=10))
+    assert ids(deep) == [f"r{i:05d}" for i in range(10_000, 10_010)]
+    straddling = index.search(SearchQuery(sort="title", page=3, size=4_900))
+    assert straddling.total == count
+    assert ids(straddling) == [f"r{i:05d}" for i in range(9_800, count)]
+    even = index.search(SearchQuery(size=count, filters={"theme": [TECH]}))
+    assert even.total == count // 2
+    assert ids(even) == [f"r{i:05d}" for i in range(0, count, 2)]
+    past = index.search(SearchQuery(page=2, size=count))
+    assert past.total == count and past.hits == []
+
+
+# -- Elasticsearch only: the alias switch itself --------------------------------------
+
+
+def test_elasticsearch_rebuild_switches_the_alias_and_deletes_the_old_index() -> None:
+    if not ES_URL:
+        pytest.skip(NO_ES)
+    from catalogue.index import es_requests
+    from catalogue.index.elasticsearch import ElasticsearchIndex, connect
+
+    prefix = f"catalogue-test-{uuid.uuid4().hex[:12]}"
+    settings = es_settings(prefix)
+    alias = es_requests.alias_name(prefix)
+    client = connect(settings)
+    index = ElasticsearchIndex(settings)
+    try:
+        (before,) = client.indices.get_alias(name=alias)
+        index.upsert([doc("old")])
+        index.commit()
+        index.clear()
+        index.upsert([doc("new")])
+        assert sorted(client.indices.get_alias(name=alias)) == [before]
+        index.commit()
+        (after,) = client.indices.get_alias(name=alias)
+        assert after != before and after.startswith(f"{prefix}-records-")
+        assert not client.indices.exists(index=before)
+        assert ids(index.search(SearchQuery())) == ["new"]
+        mapping = client.indices.get_mapping(index=after)[after]["mappings"]
+        assert mapping["_meta"]["fingerprint"] == es_requests.fingerprint()
+    finally:
+        index.close()
+        client.close()
+        drop_es_prefix(prefix)
