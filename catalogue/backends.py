@@ -24,5 +24,10 @@ class Backends:
 
 def open_backends(settings: Settings) -> Backends:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(settings.store_dir, settings.base_url)
-    return Backends(settings, store, open_index(settings.index_dir), Vocabularies.load())
+    store = open_store(settings)
+    try:
+        index = open_index(settings.search, settings.index_dir)
+    except BaseException:
+        store.close()  # e.g. Elasticsearch unreachable: do not keep the store locked
+        raise
+    return Backends(settings, store, index, Vocabularies.load())

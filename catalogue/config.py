@@ -15,7 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-PROFILES = ("dcat-ap-3",)
+from catalogue.shapes import BUILT_IN, Profile
+
 POLICIES = ("reject", "warn")
 KINDS = ("rdf", "fdp", "ldes", "sparql")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -69,6 +70,52 @@ class SparqlLimits:
     max_concurrent: int = 4
 
 
+SEARCH_BACKENDS = ("embedded", "elasticsearch")
+STORE_BACKENDS = ("embedded", "sparql")
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """The ``[store]`` table: where the triples SPARQL sees live (the record registry is always local).
+
+    ``embedded``: pyoxigraph in ``data_dir/store``. ``sparql``: a SPARQL 1.1
+    server — queries at ``query_url``, SPARQL Update at ``update_url``, the
+    Graph Store Protocol at ``graph_store_url``.
+    """
+
+    backend: Literal["embedded", "sparql"] = "embedded"
+    query_url: str = ""
+    update_url: str = ""
+    graph_store_url: str = ""
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    auth: Literal["basic", "digest"] = "basic"
+    #: per request to the server (a bulk load of 100,000 triples is one request)
+    timeout_seconds: float = 300.0
+    #: "listed": a query that uses GRAPH names the visible record graphs (SPARQL 1.1 Protocol; Oxigraph);
+    #: "all": the server's own named graphs (Virtuoso cannot take thousands of named-graph-uri)
+    named_graphs: Literal["listed", "all"] = "listed"
+
+
+INDEX_PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """The ``[search]`` table: which search backend, and how to reach Elasticsearch."""
+
+    backend: Literal["embedded", "elasticsearch"] = "embedded"
+    url: str = ""
+    api_key: str | None = field(default=None, repr=False)
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    #: CA certificate (PEM) that signed the cluster's certificate
+    ca_certs: Path | None = None
+    #: indexes are ``{prefix}-records-…``, searched through the alias ``{prefix}-records``
+    index_prefix: str = "catalogue"
+    verify_certs: bool = True
+
+
 @dataclass(frozen=True)
 class Settings:
     title: str
@@ -78,6 +125,10 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     sparql: SparqlLimits = field(default_factory=SparqlLimits)
     config_path: Path | None = None
+    #: validation profiles added by the operator ([[profiles]]), beside the built-in ones
+    profiles: tuple[Profile, ...] = ()
+    search: SearchSettings = field(default_factory=SearchSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
 
     @property
     def store_dir(self) -> Path:
@@ -116,7 +167,7 @@ def load_settings(path: Path) -> Settings:
 def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
     """Check and convert the parsed TOML; every problem names its key."""
     folder = path.resolve().parent
-    _only_keys(raw, {"catalogue", "sources", "limits", "sparql"}, path, "")
+    _only_keys(raw, {"catalogue", "sources", "limits", "sparql", "profiles", "search", "store"}, path, "")
     section = raw.get("catalogue", {})
     _expect(isinstance(section, dict), path, "catalogue", "must be a table: [catalogue]")
     _only_keys(section, {"title", "base_url", "data_dir"}, path, "catalogue.")
@@ -130,9 +181,12 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
     )
     data_dir = folder / _string(section, "data_dir", path, "catalogue.", default="./data")
 
+    profiles = _profiles(raw.get("profiles", []), path, folder)
+    known_profiles = (*BUILT_IN, *(p.name for p in profiles))
+
     sources_raw = raw.get("sources", [])
     _expect(isinstance(sources_raw, list), path, "sources", "must be an array of tables: [[sources]]")
-    sources = tuple(_source(item, i, path, folder) for i, item in enumerate(sources_raw))
+    sources = tuple(_source(item, i, path, folder, known_profiles) for i, item in enumerate(sources_raw))
     names = [s.name for s in sources]
     for name in names:
         _expect(names.count(name) == 1, path, "sources.name", f"{name!r} is used more than once")
@@ -168,10 +222,94 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
         limits=limits,
         sparql=sparql,
         config_path=path.resolve(),
+        profiles=profiles,
+        search=_search(raw.get("search", {}), path, folder),
+        store=_store(raw.get("store", {}), path),
     )
 
 
-def _source(item: Any, index: int, path: Path, folder: Path) -> Source:
+def _profiles(raw: Any, path: Path, folder: Path) -> tuple[Profile, ...]:
+    """The [[profiles]] tables: validation profiles of the operator's own shapes files.
+
+    ``shapes`` are paths relative to the config file; ``extends`` names a
+    built-in or another configured profile, whose shapes then run too.
+    """
+    _expect(isinstance(raw, list), path, "profiles", "must be an array of tables: [[profiles]]")
+    profiles: list[Profile] = []
+    for index, item in enumerate(raw):
+        prefix = f"profiles[{index}]."
+        _expect(isinstance(item, dict), path, f"profiles[{index}]", "must be a table")
+        _only_keys(item, {"name", "title", "extends", "shapes", "spec"}, path, prefix)
+        name = _string(item, "name", path, prefix)
+        _expect(
+            NAME_PATTERN.match(name) is not None,
+            path,
+            prefix + "name",
+            f"{name!r} must be lower-case letters, digits, '-' or '_'",
+        )
+        _expect(
+            name not in BUILT_IN,
+            path,
+            prefix + "name",
+            f"{name!r} is a built-in profile; choose another name",
+        )
+        _expect(
+            all(p.name != name for p in profiles), path, prefix + "name", f"{name!r} is used more than once"
+        )
+        shapes = item.get("shapes")
+        _expect(
+            isinstance(shapes, list)
+            and len(shapes) > 0
+            and all(isinstance(s, str) and s.strip() for s in shapes),
+            path,
+            prefix + "shapes",
+            'must be a non-empty list of paths to shapes files, e.g. ["shapes/ours.ttl"]',
+        )
+        files = []
+        for entry in shapes:
+            file = (folder / entry.strip()).resolve()
+            _expect(file.is_file(), path, prefix + "shapes", f"{entry!r}: no such file ({file})")
+            files.append(str(file))
+        spec = _string(item, "spec", path, prefix, default="")
+        _expect(
+            spec == "" or re.match(r"^https?://\S+$", spec) is not None,
+            path,
+            prefix + "spec",
+            f"must be the http(s) URL of the specification, got {spec!r}",
+        )
+        profiles.append(
+            Profile(
+                name=name,
+                title=_string(item, "title", path, prefix, default=name),
+                spec=spec,
+                files=tuple(files),
+                extends=_string(item, "extends", path, prefix) if "extends" in item else None,
+            )
+        )
+    names = (*BUILT_IN, *(p.name for p in profiles))
+    for index, configured in enumerate(profiles):
+        key = f"profiles[{index}].extends"
+        if configured.extends is None:
+            continue
+        _expect(
+            configured.extends in names,
+            path,
+            key,
+            f"{configured.extends!r} is not one of the known profiles ({', '.join(names)})",
+        )
+        seen, current = {configured.name}, configured.extends
+        while current is not None and current not in BUILT_IN:
+            _expect(
+                current not in seen, path, key, f"{configured.name!r} extends itself (through {current!r})"
+            )
+            seen.add(current)
+            current = next(p.extends for p in profiles if p.name == current)
+    return tuple(profiles)
+
+
+def _source(
+    item: Any, index: int, path: Path, folder: Path, profiles: tuple[str, ...] = tuple(BUILT_IN)
+) -> Source:
     prefix = f"sources[{index}]."
     _expect(isinstance(item, dict), path, f"sources[{index}]", "must be a table")
     allowed = {
@@ -194,7 +332,12 @@ def _source(item: Any, index: int, path: Path, folder: Path) -> Source:
         f"{name!r} must be lower-case letters, digits, '-' or '_' (used in URLs)",
     )
     profile = _string(item, "profile", path, prefix, default="dcat-ap-3")
-    _expect(profile in PROFILES, path, prefix + "profile", f"{profile!r} is not one of {PROFILES}")
+    _expect(
+        profile in profiles,
+        path,
+        prefix + "profile",
+        f"{profile!r} is not one of the known profiles ({', '.join(profiles)}); add it with [[profiles]]",
+    )
     policy = _string(item, "policy", path, prefix, default="reject")
     _expect(policy in POLICIES, path, prefix + "policy", f"{policy!r} is not one of {POLICIES}")
     kind = _string(item, "kind", path, prefix, default="rdf")
@@ -215,6 +358,137 @@ def _source(item: Any, index: int, path: Path, folder: Path) -> Source:
         kind=kind,
         interval=interval,
         max_withdraw_share=share,
+    )
+
+
+def _search(raw: Any, path: Path, folder: Path) -> SearchSettings:
+    """The [search] table: the search backend and how to reach Elasticsearch.
+
+    Secrets may come from the environment instead of the file (and win over
+    it): ``CATALOGUE_ES_API_KEY``, ``CATALOGUE_ES_PASSWORD``.
+    """
+    _expect(isinstance(raw, dict), path, "search", "must be a table: [search]")
+    keys = {"backend", "url", "api_key", "user", "password", "ca_certs", "index_prefix", "verify_certs"}
+    _only_keys(raw, keys, path, "search.")
+    backend = _string(raw, "backend", path, "search.", default="embedded")
+    _expect(
+        backend in SEARCH_BACKENDS, path, "search.backend", f"{backend!r} is not one of {SEARCH_BACKENDS}"
+    )
+    url = _string(raw, "url", path, "search.", default="")
+    _expect(
+        url == "" or re.match(r"^https?://[^\s/]+", url) is not None,
+        path,
+        "search.url",
+        f"must be an http(s) URL, e.g. https://es.example.org:9200, got {url!r}",
+    )
+    _expect(
+        backend != "elasticsearch" or url != "",
+        path,
+        "search.url",
+        'is required with backend = "elasticsearch"',
+    )
+    api_key = os.environ.get("CATALOGUE_ES_API_KEY") or (
+        _string(raw, "api_key", path, "search.") if "api_key" in raw else None
+    )
+    user = _string(raw, "user", path, "search.") if "user" in raw else None
+    password = os.environ.get("CATALOGUE_ES_PASSWORD") or (
+        _string(raw, "password", path, "search.") if "password" in raw else None
+    )
+    _expect(
+        not ("api_key" in raw and "user" in raw),
+        path,
+        "search.api_key",
+        "give either api_key or user and password, not both",
+    )
+    _expect(
+        user is None or password is not None,
+        path,
+        "search.password",
+        "is required with search.user (or set CATALOGUE_ES_PASSWORD)",
+    )
+    _expect(
+        "password" not in raw or user is not None, path, "search.user", "is required with search.password"
+    )
+    ca_certs = None
+    if "ca_certs" in raw:
+        ca_certs = (folder / _string(raw, "ca_certs", path, "search.")).resolve()
+        _expect(ca_certs.is_file(), path, "search.ca_certs", f"no such file ({ca_certs})")
+        _expect(
+            url.lower().startswith("https:"),
+            path,
+            "search.ca_certs",
+            "only applies to an https:// search.url",
+        )
+    prefix = _string(raw, "index_prefix", path, "search.", default="catalogue")
+    _expect(
+        INDEX_PREFIX_PATTERN.match(prefix) is not None,
+        path,
+        "search.index_prefix",
+        f"{prefix!r} must be lower-case letters, digits, '-' or '_' (an Elasticsearch index name)",
+    )
+    verify = raw.get("verify_certs", True)
+    _expect(isinstance(verify, bool), path, "search.verify_certs", "must be true or false")
+    return SearchSettings(
+        backend=backend,  # type: ignore[arg-type]
+        url=url.rstrip("/"),
+        api_key=api_key,
+        user=user,
+        password=password,
+        ca_certs=ca_certs,
+        index_prefix=prefix,
+        verify_certs=verify,
+    )
+
+
+def _store(raw: Any, path: Path) -> StoreSettings:
+    """The [store] table: the triple store backend and how to reach a SPARQL server.
+
+    The user name and password may come from the environment instead (and win
+    over the file): ``CATALOGUE_STORE_USER``, ``CATALOGUE_STORE_PASSWORD``.
+    """
+    _expect(isinstance(raw, dict), path, "store", "must be a table: [store]")
+    keys = {f.name for f in fields(StoreSettings)}
+    _only_keys(raw, keys, path, "store.")
+    backend = _string(raw, "backend", path, "store.", default="embedded")
+    _expect(backend in STORE_BACKENDS, path, "store.backend", f"{backend!r} is not one of {STORE_BACKENDS}")
+    urls = {}
+    for key in ("query_url", "update_url", "graph_store_url"):
+        url = _string(raw, key, path, "store.", default="")
+        _expect(
+            url == "" or re.match(r"^https?://[^\s/]+", url) is not None,
+            path,
+            "store." + key,
+            f"must be an http(s) URL, e.g. http://127.0.0.1:7878/query, got {url!r}",
+        )
+        _expect(backend != "sparql" or url != "", path, "store." + key, 'is required with backend = "sparql"')
+        urls[key] = url
+    user = os.environ.get("CATALOGUE_STORE_USER") or (
+        _string(raw, "user", path, "store.") if "user" in raw else None
+    )
+    password = os.environ.get("CATALOGUE_STORE_PASSWORD") or (
+        _string(raw, "password", path, "store.") if "password" in raw else None
+    )
+    _expect(
+        user is None or password is not None,
+        path,
+        "store.password",
+        "is required with store.user (or set CATALOGUE_STORE_PASSWORD)",
+    )
+    _expect(password is None or user is not None, path, "store.user", "is required with store.password")
+    auth = _string(raw, "auth", path, "store.", default="basic")
+    _expect(auth in ("basic", "digest"), path, "store.auth", f"{auth!r} is not one of ('basic', 'digest')")
+    named = _string(raw, "named_graphs", path, "store.", default="listed")
+    _expect(
+        named in ("listed", "all"), path, "store.named_graphs", f"{named!r} is not one of ('listed', 'all')"
+    )
+    return StoreSettings(
+        backend=backend,  # type: ignore[arg-type]
+        user=user,
+        password=password,
+        auth=auth,  # type: ignore[arg-type]
+        timeout_seconds=float(_number(raw, "timeout_seconds", path, StoreSettings.timeout_seconds, "store.")),
+        named_graphs=named,  # type: ignore[arg-type]
+        **urls,
     )
 
 

@@ -4,23 +4,38 @@ Every record as harvested (one named graph each), its validation report, and
 provenance that says for each record where it came from, when, with which
 content hash and which validation outcome, and for each source its harvest
 runs.
-Callers use the :class:`Store` protocol; backends live one per module here
-and are chosen by :func:`open_store`.
+Callers use the :class:`Store` protocol and :func:`open_store`; nothing outside
+this package imports a backend. Every backend is the same
+:class:`~catalogue.store.mirror.MirroredStore`: the SQLite record registry
+(``registry.py``, always local, in ``data_dir/store``) is the commit point, and
+after each commit a *triple side* — what SPARQL sees — is brought in line:
+
+* ``embedded.py``: pyoxigraph on disk beside the registry (``backend = "embedded"``);
+* ``sparql_server.py``: a SPARQL 1.1 server reached over HTTP, e.g. the
+  Oxigraph server or Virtuoso (``backend = "sparql"``); the public ``/sparql``
+  endpoint then forwards queries to it (see :class:`SparqlServer`).
+
+If the triple side and the registry ever disagree (a process stopped between
+them, a server that was unreachable or wiped), it is rebuilt from the registry.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol, overload
 
 import pyoxigraph as ox
 
 from catalogue.quality import QualityScore
 from catalogue.records import Record
 from catalogue.validate import ValidationReport
+
+if TYPE_CHECKING:
+    from catalogue.config import Settings
 
 PUBLISHED, FLAGGED, REJECTED, WITHDRAWN = "published", "flagged", "rejected", "withdrawn"
 #: statuses whose records are visible in search, the feed and the SPARQL default graph
@@ -155,6 +170,58 @@ class StoreFormatError(RuntimeError):
     """The folder holds a store this version cannot read."""
 
 
+class RemoteStoreError(RuntimeError):
+    """A SPARQL server holding the store's triples could not be reached, or refused a request."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status it answered with, if it answered
+
+
+class RemoteTimeout(RemoteStoreError):
+    """The SPARQL server did not answer in time."""
+
+
+@dataclass
+class RemoteAnswer:
+    """A query result on its way from a SPARQL server, read lazily (close it when done)."""
+
+    media_type: str  # without parameters, e.g. application/sparql-results+json
+    body: io.RawIOBase
+    #: the server said it cut the result short (Virtuoso's ``X-SPARQL-MaxRows``)
+    truncated: bool = False
+
+    def close(self) -> None:
+        self.body.close()
+
+
+class SparqlServer(Protocol):
+    """The SPARQL 1.1 server that holds a store's triples: the public endpoint forwards queries to it.
+
+    It keeps, besides the record graphs and the provenance graph, the union of
+    the visible record graphs materialised as one graph (:attr:`published`): the
+    public default graph, passed as ``default-graph-uri``.
+    """
+
+    #: the materialised union of the visible record graphs
+    published: ox.NamedNode
+    #: True: a query that uses GRAPH is sent the provenance and every visible record graph as
+    #: ``named-graph-uri`` (what the SPARQL 1.1 Protocol requires: Oxigraph); False: the
+    #: server's own named graphs are used (Virtuoso, which cannot take thousands of them)
+    lists_named_graphs: bool
+
+    def open_query(
+        self,
+        query: str,
+        accept: str,
+        default_graphs: Sequence[str],
+        named_graphs: Sequence[str],
+        timeout: float,
+    ) -> RemoteAnswer:
+        """Send a query (SPARQL 1.1 Protocol, POST); raises :class:`RemoteStoreError`."""
+        ...
+
+
 class Store(Protocol):
     def states(self, source: str) -> dict[str, RecordMeta]:
         """Every current (not withdrawn) record of a source, by id."""
@@ -270,13 +337,38 @@ class Store(Protocol):
         ...
 
     def query(self, sparql: str, **options: object) -> object:
-        """Run a SPARQL query (pyoxigraph's ``Store.query`` options: default_graph, named_graphs …)."""
+        """Run a SPARQL query over the triple side, all graphs (options: default_graph, named_graphs,
+        substitutions, as pyoxigraph's ``Store.query``); results as pyoxigraph objects."""
+        ...
+
+    def sparql_server(self) -> SparqlServer | None:
+        """The SPARQL server holding the triples, when they live in one; None when they are embedded."""
         ...
 
     def close(self) -> None: ...
 
 
-def open_store(path: Path, base_url: str, read_only: bool = False) -> Store:
+@overload
+def open_store(settings: Settings, *, read_only: bool = False) -> Store: ...
+
+
+@overload
+def open_store(settings: Path, base_url: str, read_only: bool = False) -> Store: ...
+
+
+def open_store(settings: Settings | Path, base_url: str | None = None, read_only: bool = False) -> Store:
+    """The configured store (``[store] backend``), its registry in ``settings.store_dir``.
+
+    ``open_store(path, base_url)`` opens an embedded store in a folder (tests, tools).
+    """
+    if isinstance(settings, Path):
+        from catalogue.store.embedded import EmbeddedStore
+
+        return EmbeddedStore(settings, base_url or "", read_only=read_only)
+    if settings.store.backend == "sparql":
+        from catalogue.store.sparql_server import SparqlServerStore
+
+        return SparqlServerStore(settings.store_dir, settings.base_url, settings.store, read_only=read_only)
     from catalogue.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(path, base_url, read_only=read_only)
+    return EmbeddedStore(settings.store_dir, settings.base_url, read_only=read_only)

@@ -1,11 +1,12 @@
 """The record registry: every record's metadata, exact text and report, and every harvest run, in SQLite.
 
-Why SQLite next to Oxigraph: a harvest must change a source all at once or not
-at all, and pages, the feed and dumps must read records without memory that
-grows with the catalogue. SQLite gives both — one transaction per harvest, and
-reads through a small, bounded page cache — while RocksDB's block caches fill
-with every record read. Oxigraph keeps what SPARQL needs (see ``embedded.py``)
-and is rebuilt from here if the two ever disagree.
+Why SQLite next to a triple store: a harvest must change a source all at once
+or not at all, and pages, the feed and dumps must read records without memory
+that grows with the catalogue. SQLite gives both — one transaction per harvest,
+and reads through a small, bounded page cache — while RocksDB's block caches
+fill with every record read. The registry is the commit point whichever triple
+store is configured; the triple store keeps what SPARQL needs (see
+``mirror.py``) and is rebuilt from here if the two ever disagree.
 
 Each thread gets its own connection; WAL mode lets web requests read while a
 harvest writes.
@@ -111,6 +112,9 @@ CREATE TABLE IF NOT EXISTS url_checks (
 );
 CREATE TABLE IF NOT EXISTS record_urls (record_id TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (url, record_id));
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- the N-Triples a commit replaced or withdrew, of records that were visible: what the triple side
+-- still holds for them until it is brought in line (a SPARQL server then deletes exactly those)
+CREATE TABLE IF NOT EXISTS superseded (id TEXT PRIMARY KEY, ntriples TEXT NOT NULL);
 """
 META_COLUMNS = (
     "id, source, kind, uri, status, title, content_hash, profile, policy, harvested, violations, warnings, "
@@ -217,6 +221,17 @@ class Registry:
                 ((run.id, record_id) for record_id in withdrawn),
             )
             written = [row[0] for row in db.execute("SELECT id FROM staging WHERE source = ?", (run.source,))]
+            db.execute("DELETE FROM superseded")
+            db.execute(
+                "INSERT INTO superseded SELECT r.id, r.ntriples FROM records r JOIN staging s ON s.id = r.id "
+                "WHERE s.source = ? AND r.status IN ('published', 'flagged')",
+                (run.source,),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO superseded SELECT id, ntriples FROM records "
+                "WHERE id = ? AND status IN ('published', 'flagged')",
+                ((record_id,) for record_id in withdrawn),
+            )
             db.execute(
                 "INSERT OR REPLACE INTO records SELECT id, source, kind, uri, title, status, content_hash, "
                 "profile, policy, ?, violations, warnings, ntriples, report, quality, quality_total, "
@@ -266,8 +281,11 @@ class Registry:
             )
 
     def set_state(self, key: str, value: str) -> None:
+        self.set_states({key: value})
+
+    def set_states(self, values: dict[str, str]) -> None:
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))
+            db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", values.items())
 
     # -- reading ---------------------------------------------------------------
     def state(self, key: str) -> str | None:
@@ -429,6 +447,29 @@ class Registry:
             rid: RecordState(digest, intern(profile), intern(policy), intern(status), intern(kind))
             for rid, digest, profile, policy, status, kind in rows
         }
+
+    def metas_of(self, ids: Sequence[str]) -> Iterator[RecordMeta]:
+        """These records' metadata (those that exist), a slice of ids per query."""
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            sql = f"SELECT {META_COLUMNS} FROM records WHERE id IN ({', '.join('?' * len(chunk))})"
+            for row in self._db().execute(sql, chunk):
+                yield _meta(row)
+
+    def superseded(self, ids: Sequence[str]) -> Iterator[tuple[str, str]]:
+        """(id, N-Triples) of these records as they were visible before the last commit replaced them."""
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            sql = f"SELECT id, ntriples FROM superseded WHERE id IN ({', '.join('?' * len(chunk))})"
+            yield from self._db().execute(sql, chunk)
+
+    def forget_superseded(self) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM superseded")
+
+    def staged_ids(self, source: str) -> list[str]:
+        """The records a harvest of this source has staged so far."""
+        return [row[0] for row in self._db().execute("SELECT id FROM staging WHERE source = ?", (source,))]
 
     def meta(self, record_id: str) -> RecordMeta | None:
         row = self._db().execute(f"SELECT {META_COLUMNS} FROM records WHERE id = ?", (record_id,)).fetchone()

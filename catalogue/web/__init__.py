@@ -17,25 +17,29 @@ from jinja2 import Environment, FileSystemLoader
 
 from catalogue import __version__
 from catalogue.backends import Backends
+from catalogue.reachability import UrlChecker
 from catalogue.resources import templates_dir
 from catalogue.schedule import Scheduler
 from catalogue.search import Labeller
 from catalogue.sparql import Limits, SparqlService
-from catalogue.web import api, feed, linked_data, pages, push, sparql
+from catalogue.web import api, feed, linked_data, pages, push, quality, sparql, validate
 
 
 def create_app(backends: Backends, schedule: bool = False) -> FastAPI:
-    """The app; with ``schedule``, sources with an ``interval`` are harvested in the background."""
+    """The app; with ``schedule``, sources with an ``interval`` are harvested in the background,
+    and the datasets' access and download URLs are checked (for their quality scores)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The SPARQL endpoint's in-memory view of the public records is built by the
         # first query (seconds, and ~55 MB per 1,000 datasets), not at start-up, so a
         # catalogue nobody queries by SPARQL does not pay for it.
-        scheduler = Scheduler(backends)
+        scheduler, checker = Scheduler(backends), UrlChecker(backends)
         if schedule:
             scheduler.start()
+            checker.start()
         yield
+        checker.stop()
         scheduler.stop()
         app.state.sparql.close()
 
@@ -58,7 +62,9 @@ def create_app(backends: Backends, schedule: bool = False) -> FastAPI:
     app.state.templates = Jinja2Templates(env=environment)
     app.include_router(api.router)
     app.include_router(push.router)
+    app.include_router(quality.router)
     app.include_router(sparql.router)
+    app.include_router(validate.router)
     app.include_router(feed.router)
     app.include_router(linked_data.router)  # before pages: /datasets/{id}.ttl etc.
     app.include_router(pages.router)

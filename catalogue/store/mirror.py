@@ -1,0 +1,433 @@
+"""The store, whatever the backend: the record registry, mirrored into a triple side.
+
+The SQLite registry (``records.sqlite``, always in ``data_dir/store``) is the
+commit point: a harvest's records, reports and run go in with one transaction.
+Only then is the *triple side* — where SPARQL looks — brought in line, by
+:class:`MirroredStore`:
+
+* a named graph per visible (published or flagged) record, holding its triples;
+* the provenance graph: per record its source, status, content hash,
+  validation outcome …; per harvest its run; the quality scores as DQV
+  measurements (``dqv.py``).
+
+A commit mirrors only what it changed: the old graphs of rewritten and
+withdrawn records are removed, the new ones added, and the provenance and
+quality quads that differ swapped (read from the registry before and after the
+commit, so they are exact). A ``synced`` mark in the registry then records the
+harvest the triple side reflects, and a ``mirror`` mark says whether a change
+was under way. If the two disagree when the store is opened for writing — a
+process stopped midway, a remote server that was unreachable, or wiped — the
+triple side is cleared and rebuilt from the registry.
+
+The triple side is a small protocol (:class:`TripleSide`) with one
+implementation per backend: ``embedded.py`` (pyoxigraph in-process) and
+``sparql_server.py`` (a SPARQL 1.1 server over HTTP).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from catalogue.namespaces import CAT, DCAT, DCT, FOAF, PROV, RDF_TYPE, XSD
+from catalogue.quality import QualityScore
+from catalogue.records import Term
+from catalogue.store import (
+    FLAGGED,
+    PUBLISHED,
+    REJECTED,
+    VISIBLE,
+    WITHDRAWN,
+    HarvestRun,
+    PageMemory,
+    QualityStats,
+    RecordMeta,
+    RecordState,
+    RecordWrite,
+    RemoteStoreError,
+    RunChange,
+    SparqlServer,
+    StoredRecord,
+)
+from catalogue.store.dqv import dqv_definitions, dqv_triples
+from catalogue.store.registry import COUNTS, Registry
+
+log = logging.getLogger(__name__)
+
+TYPE = ox.NamedNode(RDF_TYPE)
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+P = {
+    name: _n(CAT + name)
+    for name in (
+        "recordId", "source", "kind", "status", "contentHash", "profile", "policy", "graph", "outcome",
+        "error", "rejectedRecord", "sourceKind", *COUNTS,
+    )
+}  # fmt: skip
+TITLE, MODIFIED, TOPIC = _n(DCT + "title"), _n(DCT + "modified"), _n(FOAF + "primaryTopic")
+STARTED, ENDED = _n(PROV + "startedAtTime"), _n(PROV + "endedAtTime")
+ALL_STATUSES = (PUBLISHED, FLAGGED, REJECTED, WITHDRAWN)
+#: records mirrored per step (their graphs, provenance and quality), so memory stays flat
+SLICE = 1000
+
+
+class TripleSide(Protocol):
+    """Where what SPARQL sees is kept: the graph of each visible record, and the provenance graph."""
+
+    def add_graphs(self, graphs: Iterable[tuple[ox.NamedNode, str]]) -> None:
+        """Create these record graphs (the caller has removed any old version first).
+
+        Each comes with its triples as the registry keeps them: N-Triples, one
+        triple per line, each line ending in `` .\n``.
+        """
+        ...
+
+    def remove_graphs(self, graphs: Sequence[tuple[ox.NamedNode, str]]) -> None:
+        """Remove these record graphs, each with what it holds (its N-Triples as last mirrored)."""
+        ...
+
+    def add(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads (provenance, quality measurements, runs); present ones are no error."""
+        ...
+
+    def remove(self, quads: Iterable[ox.Quad]) -> None:
+        """Remove exactly these quads; missing ones are no error."""
+        ...
+
+    def clear(self) -> None:
+        """Forget every graph of this catalogue (before a rebuild)."""
+        ...
+
+    def flush(self) -> None: ...
+
+    def query(self, sparql: str, **options: object) -> object:
+        """A SPARQL query over every graph (options as pyoxigraph's ``Store.query``)."""
+        ...
+
+    def describe(self, iris: Iterable[str], record_graphs: str) -> dict[str, list[ox.Triple]]:
+        """What the record graphs (IRIs starting with ``record_graphs``) say about these IRIs."""
+        ...
+
+    def sparql_server(self) -> SparqlServer | None: ...
+
+    def close(self) -> None: ...
+
+
+class MirroredStore:
+    """The :class:`~catalogue.store.Store`: a registry, and a triple side kept in line with it."""
+
+    def __init__(
+        self, registry: Registry, triples: TripleSide, base_url: str, read_only: bool = False
+    ) -> None:
+        self.registry = registry
+        self.triples = triples
+        self.read_only = read_only
+        self.base = base_url
+        self.provenance = _n(f"{base_url}/graphs/provenance")
+        self._commit_lock = threading.Lock()
+        self._closed = False
+        if not read_only and not (self._in_line() and self._holds_latest_run()):
+            self.rebuild_triples()
+
+    # -- names ---------------------------------------------------------------
+    def record_graph(self, record_id: str) -> ox.NamedNode:
+        return _n(f"{self.base}/graphs/records/{record_id}")
+
+    def catalog_record(self, record_id: str) -> ox.NamedNode:
+        return _n(f"{self.base}/records/{record_id}")
+
+    # -- writing -------------------------------------------------------------
+    def stage(self, writes: Iterable[RecordWrite]) -> None:
+        self.registry.stage(writes)
+
+    def stage_page(self, source: str, url: str, memory: PageMemory) -> None:
+        self.registry.stage_page(source, url, memory)
+
+    def page_memory(self, source: str, url: str) -> PageMemory | None:
+        return self.registry.page_memory(source, url)
+
+    def commit(self, run: HarvestRun, withdrawn: Iterable[str], complete: bool = False) -> list[str]:
+        withdrawn = list(withdrawn)
+        with self._commit_lock:  # commits of different sources (a push during a harvest) go one by one
+            touched = list(dict.fromkeys([*self.registry.staged_ids(run.source), *withdrawn]))
+            before = self._before(touched) if self._in_line() else None
+            self.registry.set_state("mirror", "pending")
+            written = self.registry.commit(run, withdrawn, complete)
+            self._sync(lambda: self._mirror(touched, before), [run])
+        return written
+
+    def discard(self, source: str) -> None:
+        self.registry.discard(source)
+
+    def apply(self, writes: Iterable[RecordWrite], withdrawn: Iterable[str], run: HarvestRun) -> None:
+        self.stage(writes)
+        self.commit(run, withdrawn)
+
+    def add_run(self, run: HarvestRun) -> None:
+        with self._commit_lock:
+            in_line = self._in_line()
+            self.registry.set_state("mirror", "pending")
+            self.registry.add_run(run)
+            self._sync(None if in_line else self.rebuild_triples, [run])
+
+    def add_token(self, source: str, digest: str, label: str) -> None:
+        self.registry.add_token(source, digest, label)
+
+    def set_quality(self, scores: dict[str, QualityScore]) -> None:
+        with self._commit_lock:
+            ids = list(scores)
+            before = self._before(ids) if self._in_line() else None
+            self.registry.set_state("mirror", "pending")
+            self.registry.set_quality(scores)
+            self._sync(lambda: self._mirror(ids, before, graphs=False))
+
+    def rebuild_triples(self) -> None:
+        """The triple side from the registry: every visible record's graph, and the provenance graph."""
+        self.triples.clear()
+        ids = [meta.id for meta in self.registry.metas(statuses=ALL_STATUSES)]
+        self._mirror(ids, {})
+        runs = self.registry.runs(limit=None)
+        self.triples.add(q for run in runs for q in self._run_quads(run))
+        self.triples.add(dqv_definitions(self.provenance))
+        self.triples.flush()
+        self.registry.set_states({"synced": str(self.registry.generation()), "mirror": "done"})
+
+    # -- keeping the triple side in line -------------------------------------------
+    def _in_line(self) -> bool:
+        """Whether the triple side reflects the registry (no change under way, the latest run mirrored)."""
+        state = self.registry.state
+        return state("mirror") != "pending" and state("synced") == str(self.registry.generation())
+
+    def _holds_latest_run(self) -> bool:
+        """Whether the triple side really holds what the marks say (a remote server may have been wiped)."""
+        generation = self.registry.generation()
+        if generation == 0:
+            return True
+        run = _n(f"{self.base}/harvests/{generation}")
+        ask = f"ASK {{ GRAPH {self.provenance} {{ {run} {TYPE} {_n(CAT + 'HarvestRun')} }} }}"
+        return bool(self.triples.query(ask))
+
+    def _sync(self, change: Callable[[], None] | None, runs: Sequence[HarvestRun] = ()) -> None:
+        """Mirror a change the registry has committed (and the runs it recorded), then mark it done.
+
+        A remote server that fails midway leaves the ``mirror`` mark pending:
+        the next write (or the next start) rebuilds from the registry. The
+        commit itself stands — the registry is the source of truth.
+        """
+        try:
+            if change is not None:
+                change()
+            self.triples.add(q for run in runs for q in self._run_quads(run))
+            self.triples.flush()
+        except RemoteStoreError as error:
+            log.error(
+                "the triple store could not be brought in line with the registry (%s); "
+                "it will be rebuilt from the registry at the next write or start",
+                error,
+            )
+            return
+        self.registry.set_states({"synced": str(self.registry.generation()), "mirror": "done"})
+        self.registry.forget_superseded()
+
+    def _before(self, ids: Sequence[str]) -> dict[str, tuple[RecordMeta, QualityScore | None]]:
+        """What the triple side holds for these records now (read from the registry before it changes)."""
+        found: dict[str, tuple[RecordMeta, QualityScore | None]] = {
+            meta.id: (meta, None) for meta in self.registry.metas_of(ids)
+        }
+        for record_id, _, score in self.registry.qualities(list(found)):
+            found[record_id] = (found[record_id][0], score)
+        return found
+
+    def _mirror(
+        self,
+        ids: Sequence[str],
+        before: dict[str, tuple[RecordMeta, QualityScore | None]] | None,
+        graphs: bool = True,
+    ) -> None:
+        """Bring these records' graphs, provenance and quality on the triple side in line with the registry.
+
+        ``before`` is what the triple side held for them (None: unknown, so rebuild).
+        """
+        if before is None:
+            self.rebuild_triples()
+            return
+        for start in range(0, len(ids), SLICE):
+            chunk = ids[start : start + SLICE]
+            if graphs and before:  # (a rebuild starts from nothing: no graphs to remove)
+                old = [(self.record_graph(i), text) for i, text in self.registry.superseded(chunk)]
+                self.triples.remove_graphs(old)
+            scores = {record_id: score for record_id, _, score in self.registry.qualities(chunk)}
+            gone: list[ox.Quad] = []
+            came: list[ox.Quad] = []
+            new_graphs: list[tuple[ox.NamedNode, str]] = []
+            rows = (
+                self.registry.texts_of(chunk) if graphs else ((m, "") for m in self.registry.metas_of(chunk))
+            )
+            for meta, text in rows:
+                old_quads = set(self._meta_quads(*before[meta.id])) if meta.id in before else set()
+                new_quads = set(self._meta_quads(meta, scores.get(meta.id)))
+                gone += old_quads - new_quads
+                came += new_quads - old_quads
+                if graphs and meta.status in VISIBLE:
+                    new_graphs.append((self.record_graph(meta.id), text))
+            self.triples.remove(gone)
+            self.triples.add_graphs(new_graphs)
+            self.triples.add(came)
+
+    def _meta_quads(self, meta: RecordMeta, score: QualityScore | None) -> Iterator[ox.Quad]:
+        """A record's provenance and quality measurements."""
+        yield from self._provenance(meta)
+        if score is not None and meta.status != WITHDRAWN:
+            for s, p, o in dqv_triples(self.catalog_record(meta.id), _n(meta.uri), score):
+                yield ox.Quad(s, p, o, self.provenance)
+
+    def _provenance(self, meta: RecordMeta) -> Iterator[ox.Quad]:
+        subject = self.catalog_record(meta.id)
+        values: list[tuple[ox.NamedNode, Term]] = [
+            (TYPE, _n(DCAT + "CatalogRecord")),
+            (P["recordId"], ox.Literal(meta.id)),
+            (P["source"], ox.Literal(meta.source)),
+            (P["kind"], ox.Literal(meta.kind)),
+            (TOPIC, _n(meta.uri)),
+            (TITLE, ox.Literal(meta.title)),
+            (P["status"], ox.Literal(meta.status)),
+            (P["contentHash"], ox.Literal(meta.content_hash)),
+            (P["profile"], ox.Literal(meta.profile)),
+            (P["policy"], ox.Literal(meta.policy)),
+            (P["violations"], _int(meta.violations)),
+            (P["warnings"], _int(meta.warnings)),
+            (MODIFIED, _datetime(meta.harvested)),
+        ]
+        if meta.status in VISIBLE:
+            values.append((P["graph"], self.record_graph(meta.id)))
+        for predicate, obj in values:
+            yield ox.Quad(subject, predicate, obj, self.provenance)
+
+    def _run_quads(self, run: HarvestRun) -> Iterator[ox.Quad]:
+        subject = _n(f"{self.base}/harvests/{run.id}")
+        values: list[tuple[ox.NamedNode, Term]] = [
+            (TYPE, _n(CAT + "HarvestRun")),
+            (P["source"], ox.Literal(run.source)),
+            (STARTED, _datetime(run.started)),
+            (ENDED, _datetime(run.ended)),
+            (P["outcome"], ox.Literal(run.outcome)),
+            (P["sourceKind"], ox.Literal(run.kind)),
+        ]
+        values += [(P[name], _int(getattr(run, name))) for name in COUNTS]
+        if run.error:
+            values.append((P["error"], ox.Literal(run.error)))
+        values += [(P["rejectedRecord"], ox.Literal(i)) for i in run.rejected_ids]
+        for predicate, obj in values:
+            yield ox.Quad(subject, predicate, obj, self.provenance)
+
+    # -- reading -------------------------------------------------------------
+    def states(self, source: str) -> dict[str, RecordMeta]:
+        return {m.id: m for m in self.registry.metas(source) if m.status != WITHDRAWN}
+
+    def metas(self, source: str | None = None, statuses: Iterable[str] | None = None) -> list[RecordMeta]:
+        return self.registry.metas(source, statuses)
+
+    def record_states(self, source: str) -> dict[str, RecordState]:
+        return self.registry.record_states(source)
+
+    def get(self, record_id: str) -> StoredRecord | None:
+        meta = self.registry.meta(record_id)
+        if meta is None:
+            return None
+        return StoredRecord(meta, self.record_triples(record_id), self.registry.report(record_id))
+
+    def record_triples(self, record_id: str) -> list[ox.Triple]:
+        """A record's triples exactly as harvested (datatypes included), in canonical order."""
+        return _parse(self.registry.ntriples(record_id))
+
+    def iter_records(self, statuses: Iterable[str] = VISIBLE) -> Iterator[StoredRecord]:
+        for meta, text in self.registry.texts(statuses):
+            yield StoredRecord(meta, _parse(text), self.registry.report(meta.id))
+
+    def triples_of(self, ids: Sequence[str]) -> Iterator[tuple[RecordMeta, list[ox.Triple]]]:
+        for meta, text in self.registry.texts_of(ids):
+            yield meta, _parse(text)
+
+    def quality(self, record_id: str) -> QualityScore | None:
+        return self.registry.quality(record_id)
+
+    def quality_stats(self, source: str | None = None) -> QualityStats:
+        return self.registry.quality_stats(source)
+
+    def quality_rows(
+        self, source: str | None = None
+    ) -> Iterator[tuple[str, str, str, str, int, dict[str, int]]]:
+        return self.registry.quality_rows(source)
+
+    def url_states(self, urls: Iterable[str]) -> dict[str, bool | None]:
+        return self.registry.url_states(urls)
+
+    def urls_due(self, limit: int, checked_before: datetime) -> list[str]:
+        return self.registry.urls_due(limit, checked_before)
+
+    def record_url_check(self, url: str, ok: bool, status: int | None, error: str | None) -> None:
+        self.registry.record_url_check(url, ok, status, error)
+
+    def records_using(self, urls: Iterable[str]) -> list[str]:
+        return self.registry.records_using(urls)
+
+    def runs(self, source: str | None = None, limit: int | None = 20) -> list[HarvestRun]:
+        return self.registry.runs(source, limit)
+
+    def run_changes(self, run_id: int) -> list[RunChange]:
+        return self.registry.run_changes(run_id)
+
+    def token_source(self, digest: str) -> str | None:
+        return self.registry.token_source(digest)
+
+    def describe(self, iris: Iterable[str]) -> dict[str, list[ox.Triple]]:
+        return self.triples.describe(iris, f"{self.base}/graphs/records/")
+
+    def generation(self) -> int:
+        """Grows with every harvest run (failed ones too): caches of what is visible key on it.
+
+        It is the run the triple side has caught up with, not the registry's
+        newest, so that SPARQL's view is never built from a half-written one.
+        """
+        return int(self.registry.state("synced") or 0)
+
+    def provenance_graph(self) -> ox.NamedNode:
+        return self.provenance
+
+    def visible_graphs(self) -> list[ox.NamedNode]:
+        return [self.record_graph(m.id) for m in self.registry.metas(statuses=VISIBLE)]
+
+    def query(self, sparql: str, **options: object) -> object:
+        return self.triples.query(sparql, **options)
+
+    def sparql_server(self) -> SparqlServer | None:
+        return self.triples.sparql_server()
+
+    def close(self) -> None:
+        """Close the registry and the triple side (closing twice is harmless)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.registry.close()
+        self.triples.close()
+
+
+def _parse(text: str) -> list[ox.Triple]:
+    return [q.triple for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)] if text else []
+
+
+def _int(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=_n(XSD + "integer"))
+
+
+def _datetime(value: datetime) -> ox.Literal:
+    return ox.Literal(value.astimezone(UTC).isoformat(), datatype=_n(XSD + "dateTime"))
