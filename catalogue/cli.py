@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,10 +14,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from catalogue.config import ConfigError, Settings, load_settings, locate_config
 
 if TYPE_CHECKING:
+    import rdflib
+
     from catalogue.backends import Backends
 
 app = typer.Typer(help="A FAIR dataset catalogue for DCAT-AP metadata.", no_args_is_help=True)
@@ -47,12 +54,15 @@ def settings() -> Settings:
 
 def backends_for(current: Settings) -> Backends:
     from catalogue.backends import open_backends
-    from catalogue.store import StoreLockedError
+    from catalogue.store import RemoteStoreError, StoreLockedError
 
     try:
         return open_backends(current)
     except StoreLockedError as error:
         errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    except RemoteStoreError as error:  # [store] backend = "sparql": the server is down or refuses us
+        errors.print(f"[red]The SPARQL store cannot be used:[/red] {error}")
         raise typer.Exit(2) from None
 
 
@@ -185,9 +195,17 @@ def demo(
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="start the web server afterwards")
     ] = True,
+    nodes_only: Annotated[
+        bool, typer.Option("--nodes-only", help="only write the demo nodes' documents to DIR/nodes")
+    ] = False,
 ) -> None:
     """Generate demo national nodes, harvest them, and serve the catalogue."""
-    from catalogue.demo import write_demo_config
+    from catalogue.demo import write_demo_config, write_demo_nodes
+
+    if nodes_only:  # for a catalogue configured elsewhere (docker-compose.yml) to harvest
+        nodes = write_demo_nodes(directory / "nodes")
+        console.print(f"Wrote {len(nodes)} demo nodes to {directory / 'nodes'}/")
+        return
 
     config_path = write_demo_config(directory, base_url=f"http://{host}:{port}")
     console.print(f"Demo nodes and config written to {directory}/ (config: {config_path})")
@@ -202,44 +220,103 @@ def demo(
 @app.command()
 def validate(
     location: Annotated[str, typer.Argument(help="file path or URL of an RDF document")],
-    profile: Annotated[str, typer.Option(help="validation profile")] = "dcat-ap-3",
+    profile: Annotated[
+        str | None, typer.Option(help="validation profile (default dcat-ap-3; with --shapes: added to them)")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="text, json, or turtle (a SHACL sh:ValidationReport)")
+    ] = "text",
+    shapes: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--shapes", help="validate with this SHACL shapes file instead of a profile (repeatable)"
+        ),
+    ] = None,
 ) -> None:
-    """Validate a document; exit 0 if it conforms, 1 on violations, 2 if it cannot be read."""
+    """Validate a document; exit 0 if it conforms, 1 on violations, 2 if it or the shapes cannot be read.
+
+    With --shapes, shapes that cannot be loaded are named and left out, the
+    rest still validate, and the exit code is 2.
+    """
+    from catalogue import shapes as profiles
     from catalogue.config import Limits
     from catalogue.fetch import InputError, fetch
-    from catalogue.parse import parse_document
-    from catalogue.records import split_records
-    from catalogue.resources import profile_shapes
-    from catalogue.validate import ShapesError, validate_records
+    from catalogue.reports import ShapeNotes, to_json, to_text, to_turtle, validate_document
+    from catalogue.validate import ShapesError
 
+    if output_format not in ("text", "json", "turtle"):
+        errors.print("[red]--format must be text, json or turtle[/red]")
+        raise typer.Exit(2)
+    problems: list[str] = []
     try:
-        shapes = profile_shapes(profile)
-        quads = parse_document(fetch(location, Limits(retries=0)))  # a person is waiting
-        records = split_records(quads, "input", "urn:catalogue:validate")
-        reports = validate_records(records, profile, shapes=shapes)
-    except (InputError, ShapesError, FileNotFoundError) as error:
-        errors.print(f"[red]Cannot validate:[/red] {error}")
+        if profile:
+            profiles.profile(profile)  # an unknown name fails here, naming the known ones
+        with _user_shapes(shapes or [], profile, problems) as (shapes_path, shapes_graph):
+            document = fetch(location, Limits(retries=0))  # a person is waiting
+            if shapes_path is None:
+                summary = validate_document(document, profile or "dcat-ap-3")
+            else:
+                notes = ShapeNotes.from_graph(shapes_graph)
+                summary = validate_document(document, shapes=shapes_path, notes=notes)
+    except (InputError, ShapesError, profiles.ShapesError, FileNotFoundError, KeyError) as error:
+        _say_problems(problems)
+        errors.print("[red]Cannot validate:[/red] ", end="")
+        errors.print(str(error).strip("'\""), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    failing = 0
-    for record in records:
-        report = reports[record.id]
-        label = "dataset" if record.kind == "dataset" else "catalogue"
-        mark = "[green]conforms[/green]" if report.conforms else "[red]violations[/red]"
-        console.print(f"{mark} {label} {record.title!s} <{record.uri}>", highlight=False)
-        for item in report.results:
-            colour = "red" if item.severity == "Violation" else "yellow"
-            where = "" if item.focus == record.uri else f" on {_node(item.focus)}"
-            value = f" (found: {_node(item.value)})" if item.value else ""
-            console.print(
-                f"    [{colour}]{item.severity}[/{colour}] {_short(item.path)}{where}: {item.message}{value}",
-                highlight=False,
-            )
-        failing += not report.conforms
-    datasets = sum(r.kind == "dataset" for r in records)
-    console.print(
-        f"{len(records)} records ({datasets} datasets), {failing} with violations, profile {profile}"
-    )
-    raise typer.Exit(1 if failing else 0)
+    if output_format == "json":
+        typer.echo(json.dumps(to_json(summary), indent=2, ensure_ascii=False))
+    elif output_format == "turtle":
+        typer.echo(to_turtle(summary), nl=False)
+    else:
+        text = Text(to_text(summary))
+        text.highlight_regex(r"(?m)^violations(?=:)|(?<=^    )Violation\b", "bold red")
+        text.highlight_regex(r"(?m)(?<=^    )Warning\b", "yellow")
+        text.highlight_regex(r"(?m)^conforms(?=:)", "green")
+        console.print(text, highlight=False, soft_wrap=True)
+    _say_problems(problems)
+    raise typer.Exit(2 if problems else 0 if summary.conforms else 1)
+
+
+@contextmanager
+def _user_shapes(
+    paths: list[Path], profile: str | None, problems: list[str]
+) -> Iterator[tuple[Path | None, rdflib.Graph]]:
+    """The --shapes files (after the profile's, with --profile) as one temporary file, and their graph.
+
+    Yields (None, an empty graph) without --shapes: the profile is used as it is.
+    Loading is tolerant: what cannot be loaded is added to ``problems`` and
+    left out. Raises ShapesError when no shape is left at all.
+    """
+    import rdflib
+
+    from catalogue.shapes import ShapesError, load_shapes, shapes_files
+
+    if not paths:
+        yield None, rdflib.Graph()
+        return
+    files = [*(shapes_files(profile) if profile else []), *(path.absolute() for path in paths)]
+    graph, found = load_shapes(files, tolerant=True)
+    problems.extend(found)
+    if not _has_targets(graph):
+        raise ShapesError(f"no SHACL shapes with a target in {', '.join(str(f) for f in files)}")
+    with tempfile.TemporaryDirectory(prefix="catalogue-shapes-") as folder:
+        merged = Path(folder) / "shapes.ttl"
+        graph.serialize(merged, format="turtle")
+        yield merged, graph
+
+
+def _has_targets(graph: rdflib.Graph) -> bool:
+    """Whether any shape applies to anything: without one, every document would "conform"."""
+    from rdflib.namespace import SH
+
+    targets = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+    return any((None, target, None) in graph for target in targets)
+
+
+def _say_problems(problems: list[str]) -> None:
+    for problem in problems:
+        errors.print("[yellow]Shapes left out:[/yellow] ", end="")
+        errors.print(problem, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -253,6 +330,25 @@ def reindex() -> None:
     finally:
         backends.close()
     console.print(f"Indexed {count} datasets.")
+
+
+@app.command("check-links")
+def check_links(
+    limit: Annotated[int, typer.Option(help="URLs to check at most")] = 200,
+    per_host: Annotated[float, typer.Option(help="seconds between two requests to one host")] = 2.0,
+) -> None:
+    """Check now whether datasets' access and download URLs answer, and update their quality scores.
+
+    `catalogue serve` does this in the background; this runs one round in the foreground.
+    """
+    from catalogue.reachability import UrlChecker
+
+    backends = backends_for(settings())
+    try:
+        checked = UrlChecker(backends, per_host_seconds=per_host, batch=limit).check_due()
+    finally:
+        backends.close()
+    console.print(f"Checked {checked} URLs.")
 
 
 @app.command()
@@ -274,7 +370,7 @@ def export(
     current = settings()
     target = output or Path(f"catalogue.{format}.gz")
     try:  # read-only: works beside a running `catalogue serve`
-        store = open_store(current.store_dir, current.base_url, read_only=True)
+        store = open_store(current, read_only=True)
     except OSError as error:
         errors.print(f"[red]Cannot open the store at {current.store_dir}:[/red] {error}")
         raise typer.Exit(2) from None
@@ -287,13 +383,6 @@ def export(
     finally:
         store.close()
     console.print(f"Wrote {target} ({written:,} bytes, gzip-compressed {format}).")
-
-
-def _node(term: str) -> str:
-    """Skolem IRIs stand for blank nodes of the input; say so rather than show our IRI."""
-    if "/.well-known/genid/" in term:
-        return "a blank node"
-    return f"<{term}>" if "://" in term or term.startswith("urn:") else repr(term)
 
 
 def _short(iri: str | None) -> str:
