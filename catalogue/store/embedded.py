@@ -25,8 +25,17 @@ class EmbeddedTriples:
     """The triple side in-process: a pyoxigraph store on disk."""
 
     def __init__(self, path: Path, read_only: bool = False) -> None:
-        self.read_only = read_only
-        self.db = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+        self.path, self.read_only = path, read_only
+        # Read-only users (`catalogue export` beside a running server) mostly need only the
+        # registry, and RocksDB's read-only view can break while the writer compacts: so a
+        # read-only store opens Oxigraph on first use only.
+        self._db: ox.Store | None = None if read_only else ox.Store(str(path))
+
+    @property
+    def db(self) -> ox.Store:
+        if self._db is None:
+            self._db = ox.Store.read_only(str(self.path))
+        return self._db
 
     def add_graphs(self, graphs: Iterable[tuple[ox.NamedNode, str]]) -> None:
         # N-Triples become N-Quads as text (every line ends in " .\n", and no literal holds a raw
@@ -88,9 +97,9 @@ class EmbeddedTriples:
         return None  # the public endpoint builds its own in-memory view (catalogue.sparql.VisibleDataset)
 
     def close(self) -> None:
-        if not self.read_only:  # a read-only store refuses to flush
-            self.db.flush()
-        del self.db
+        if self._db is not None and not self.read_only:  # a read-only store refuses to flush
+            self._db.flush()
+        self._db = None
 
 
 class EmbeddedStore(MirroredStore):
