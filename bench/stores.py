@@ -167,7 +167,13 @@ def main() -> None:
         for name in args.backends:
             (Path(tmp) / name / "server").mkdir(parents=True)
             print(f"{name} …", file=sys.stderr, flush=True)
-            outcome = bench(name, document, Path(tmp) / name, args.r)
+            started = time.perf_counter()
+            try:
+                outcome = bench(name, document, Path(tmp) / name, args.r)
+            except Exception as error:  # one backend failing should not lose the others' figures
+                print(f"{name} failed: {error}", file=sys.stderr, flush=True)
+                continue
+            print(f"{name}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
             if outcome is not None:
                 results[name] = outcome
     names = list(results)

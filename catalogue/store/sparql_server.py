@@ -112,10 +112,9 @@ class SparqlServerTriples:
         pending: list[tuple[str, list[str]]] = []
         union: list[str] = []
         in_pending = in_union = 0
-        for graph, text in graphs:
-            lines = text.splitlines(keepends=True)  # N-Triples lines are SPARQL triples as they are
-            pending.append((str(graph), lines))
-            union.append(text)
+        for graph, lines in _pieces(graphs):
+            pending.append((graph, lines))
+            union += lines
             in_pending += len(lines)
             in_union += len(lines)
             if in_pending >= UPDATE_TRIPLES:
@@ -133,11 +132,9 @@ class SparqlServerTriples:
         """Delete the graphs' triples, and from the published union those no other record graph holds."""
         batch: list[tuple[str, list[str]]] = []
         size = 0
-        for graph, text in graphs:
-            lines = text.splitlines(keepends=True)
-            if lines:
-                batch.append((str(graph), lines))
-                size += len(lines)
+        for graph, lines in _pieces(graphs):
+            batch.append((graph, lines))
+            size += len(lines)
             if size >= UPDATE_TRIPLES:
                 self._remove(batch)
                 batch, size = [], 0
@@ -152,9 +149,10 @@ class SparqlServerTriples:
         query pattern sees an empty graph.)"""
         scratch, records = str(self.scratch), ox.Literal(self.graphs_prefix + "records/")
         everything = [line for _, lines in batch for line in lines]
+        deletions = " ;\n".join(_data_request("DELETE DATA", {graph: lines}) for graph, lines in batch)
         self._update(
             f"INSERT DATA {{\n{_blocks([(scratch, everything)])}}} ;\n"
-            f"{_data_request('DELETE DATA', dict(batch))} ;\n"
+            f"{deletions} ;\n"
             f"DELETE {{ GRAPH {self.published} {{ ?s ?p ?o }} }}\n"
             f"WHERE {{ GRAPH {scratch} {{ ?s ?p ?o }}\n"
             f"  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?h), {records})) }} }} ;\n"
@@ -380,6 +378,15 @@ class _Body(io.RawIOBase):
         if not self.closed:
             self.response.close()
         super().close()
+
+
+def _pieces(graphs: Iterable[tuple[ox.NamedNode, str]]) -> Iterator[tuple[str, list[str]]]:
+    """(graph, N-Triples lines) in pieces of at most UPDATE_TRIPLES lines: a source's catalogue record
+    lists every dataset (100,000 lines, 12 MB), more than Virtuoso takes in one request (about 10 MB)."""
+    for graph, text in graphs:
+        lines = text.splitlines(keepends=True)  # N-Triples lines are SPARQL triples as they are
+        for start in range(0, len(lines), UPDATE_TRIPLES):
+            yield str(graph), lines[start : start + UPDATE_TRIPLES]
 
 
 def _data_request(operation: str, by_graph: dict[str, list[str]]) -> str:
