@@ -8,7 +8,7 @@ outside this package imports a backend.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -78,6 +78,19 @@ class SearchDocument:
     status: str = "published"
     #: quality points (0–405, see catalogue.quality)
     quality: int = 0
+    #: the content hash of the record it was built from (see catalogue.records), so drift can be found
+    content_hash: str = ""
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """What one indexed document was built from: enough for `catalogue check` to tell if it is current."""
+
+    id: str
+    source: str
+    content_hash: str
+    status: str
+    quality: int
 
 
 @dataclass
@@ -141,7 +154,19 @@ class SearchIndex(Protocol):
 
     def count(self) -> int: ...
 
+    def entries(self) -> Iterator[IndexEntry]:
+        """Every committed document's entry, in no particular order."""
+        ...
+
+    #: True when the index found was built for another schema (the embedded one is then
+    #: replaced by an empty one): it must be filled again from the store
+    outdated: bool
+
     def close(self) -> None: ...
+
+
+class SearchBackendError(RuntimeError):
+    """The search backend could not be reached, or refused a request (Elasticsearch)."""
 
 
 class QueryError(ValueError):

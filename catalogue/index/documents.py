@@ -45,6 +45,7 @@ def search_document(
         modified=parse_date(view.modified or view.issued),
         sort_title=(pick_language(view.title, "en") or meta.uri).casefold()[:200],
         status=meta.status,
+        content_hash=meta.content_hash,
     )
 
 

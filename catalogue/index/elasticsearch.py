@@ -23,6 +23,8 @@ functions, unit-tested); this module sends them with the official client.
   for every match at once) is one counting request (total, facets) and then
   ``search_after`` steps of up to 10,000 hits over the same total order
   (every sort ends with ``id``); its cost grows with the depth.
+* **Entries.** :meth:`~ElasticsearchIndex.entries` scrolls the alias in
+  index order (``helpers.scan``), reading only the fields of an entry.
 
 Unlike the embedded backend, uncommitted writes to the live index cannot be
 rolled back: :meth:`close` drops only a half-built rebuild; other writes stay
@@ -37,23 +39,30 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, __versionstr__
-from elasticsearch.helpers import streaming_bulk
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, __versionstr__
+from elasticsearch.helpers import ScanError, scan, streaming_bulk
 
 from catalogue.config import SearchSettings
-from catalogue.index import SearchDocument, SearchHit, SearchQuery, SearchResults
+from catalogue.index import (
+    IndexEntry,
+    SearchBackendError,
+    SearchDocument,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+)
 from catalogue.index import es_requests as req
 
 log = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT = 30
 BULK_CHUNK = 500
+#: documents per scroll page of entries(): an entry is a few short fields
+SCAN_SIZE = 5_000
+#: how long the cluster keeps a scroll open between two pages
+SCAN_KEEP_ALIVE = "5m"
 #: bulk errors quoted in the exception, at most
 ERRORS_SHOWN = 5
-
-
-class SearchBackendError(RuntimeError):
-    """Elasticsearch could not be reached or refused what the catalogue needs of it."""
 
 
 def client_options(settings: SearchSettings) -> dict[str, Any]:
@@ -131,6 +140,7 @@ class ElasticsearchIndex:
                     "rename or delete it, or set another [search] index_prefix"
                 )
             indices.create(index=req.index_name(self.prefix), aliases={self.alias: {}})
+            self.outdated = True  # a new cluster, or one that lost the index: to be filled from the store
             return
         if len(live) > 1:  # two first opens raced; a rebuild moves the alias onto one index again
             log.warning(
@@ -143,7 +153,7 @@ class ElasticsearchIndex:
                 self.outdated = True
                 log.warning(
                     "search index %s was built with another definition (%s, expected %s); "
-                    "run `catalogue reindex` to rebuild it",
+                    "it must be rebuilt from the store (as `catalogue reindex` does)",
                     name,
                     meta.get("fingerprint"),
                     req.fingerprint(),
@@ -295,6 +305,22 @@ class ElasticsearchIndex:
             if len(page) < step:
                 break
         return hits
+
+    def entries(self) -> Iterator[IndexEntry]:
+        try:
+            for hit in scan(
+                self._client,
+                query=req.entries_body(),
+                index=self.alias,
+                size=SCAN_SIZE,
+                scroll=SCAN_KEEP_ALIVE,
+                preserve_order=False,
+            ):
+                yield req.parse_entry(hit)
+        except (ApiError, TransportError, ScanError) as error:
+            raise SearchBackendError(
+                f"Elasticsearch could not list the documents of {self.alias}: {error}"
+            ) from error
 
     def suggest(self, text: str, size: int = 10) -> list[SearchHit]:
         """Records whose titles have words starting as typed, best first (not part of SearchIndex)."""

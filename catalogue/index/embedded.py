@@ -3,6 +3,9 @@
 Layout of a document (see :data:`FIELDS`):
 
 * ``id`` (raw, stored, fast: delete by term, order by id), ``uri`` (stored);
+* ``content_hash`` (stored only), and ``source``, ``status`` and ``quality``
+  stored as well as indexed, so :meth:`EmbeddedIndex.entries` can say what each
+  document was built from without a second copy of the records;
 * ``text_<lang>`` per analysed language: title, description and keywords in
   that language, stemmed with the language's snowball stemmer;
 * ``text_any``: all text of the record in every language, unstemmed, folded
@@ -23,6 +26,12 @@ score, unless the query has nothing else. Relevance ties are ordered by id.
 One writer per index, opened on first write and guarded by a lock; searches
 use the reader and never wait for writes. Nothing written is visible until
 :meth:`EmbeddedIndex.commit`.
+
+An index on disk built for another schema is replaced by an empty one when
+opened (:attr:`EmbeddedIndex.outdated`): tantivy cannot add fields to
+existing segments, and the store can always fill it again. The replacement
+gets its schema marker only when a whole rebuild (a ``clear()``) is
+committed, so one interrupted midway is replaced and rebuilt again.
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +56,7 @@ from catalogue.index import (
     ANALYSED_LANGUAGES,
     FACETS,
     FacetCount,
+    IndexEntry,
     QueryError,
     SearchDocument,
     SearchHit,
@@ -125,7 +135,13 @@ def _fields() -> list[tuple[str, str, dict[str, Any]]]:
     fields: list[tuple[str, str, dict[str, Any]]] = [
         ("id", "text", {"stored": True, "fast": True, "tokenizer_name": "raw", "index_option": "basic"}),
         ("uri", "text", {"stored": True, "tokenizer_name": "raw", "index_option": "basic"}),
-        ("source", "text", {"fast": True, "tokenizer_name": "raw", "index_option": "basic"}),
+        (
+            "source",
+            "text",
+            {"stored": True, "fast": True, "tokenizer_name": "raw", "index_option": "basic"},
+        ),
+        # only ever read back: a bytes field can skip the term dictionary a text field always gets
+        ("content_hash", "bytes", {"stored": True, "indexed": False, "fast": False}),
     ]
     fields += [
         (field, "text", {"tokenizer_name": _analyzer_name(lang)}) for lang, field in TEXT_FIELDS.items()
@@ -137,9 +153,13 @@ def _fields() -> list[tuple[str, str, dict[str, Any]]]:
         if field != "source"
     ]
     fields += [
-        ("status", "text", {"fast": True, "tokenizer_name": "raw", "index_option": "basic"}),
+        (
+            "status",
+            "text",
+            {"stored": True, "fast": True, "tokenizer_name": "raw", "index_option": "basic"},
+        ),
         ("modified", "date", {"indexed": True, "fast": True}),
-        ("quality", "integer", {"indexed": True, "fast": True}),
+        ("quality", "integer", {"stored": True, "indexed": True, "fast": True}),
         ("sort_title", "text", {"fast": True, "tokenizer_name": "raw", "index_option": "basic"}),
     ]
     return fields
@@ -184,16 +204,21 @@ class EmbeddedIndex:
                 builder.add_text_field(name, **options)
             elif kind == "integer":
                 builder.add_integer_field(name, **options)
+            elif kind == "bytes":
+                builder.add_bytes_field(name, **options)
             else:
                 builder.add_date_field(name, **options)
         self.schema = builder.build()
         self._analyzers = _analyzers()
         self._stopwords = _stopword_analyzer()
-        #: True when an incompatible index on disk was replaced by an empty one
-        self.rebuilt = False
+        #: True when the index was created empty (new, or replacing an incompatible one), until a
+        #: clear() is committed (a rebuild from the store)
+        self.outdated = False
         self._index = self._open()
         self._lock = threading.Lock()
         self._writer: tantivy.IndexWriter | None = None
+        #: a clear() not yet committed: its commit is a full rebuild, so the index is current again
+        self._clearing = False
 
     # -- opening -----------------------------------------------------------------
 
@@ -209,22 +234,31 @@ class EmbeddedIndex:
                     reason = f"tantivy cannot open it ({error})"
             log.warning(
                 "search index at %s is incompatible: %s; replacing it with an empty index "
-                "(run `catalogue reindex` to fill it from the store)",
+                "to be filled again from the store (as `catalogue reindex` does)",
                 self.path,
                 reason,
             )
             shutil.rmtree(self.path)
             self.path.mkdir(parents=True)
-            self.rebuilt = True
+            replaced = True
+        else:
+            replaced = False
+        # new (or deleted by hand) or replaced: to be filled from the store by whoever opens it to write
+        self.outdated = True
         index = self._create()
-        marker.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "fingerprint": self.fingerprint}))
+        if not replaced:  # a replaced one gets its marker once filled (see commit()), so a rebuild cut
+            self._write_marker()  # short is replaced again at the next open
         return index
+
+    def _write_marker(self) -> None:
+        marker = self.path / MARKER
+        marker.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "fingerprint": self.fingerprint}))
 
     def _incompatible(self, marker: Path) -> str | None:
         try:
             found = json.loads(marker.read_text())
         except FileNotFoundError:
-            return f"no {MARKER}"
+            return f"no {MARKER} (never filled, or its rebuild was cut short)"
         except ValueError:
             return f"unreadable {MARKER}"
         if not isinstance(found, dict):
@@ -277,17 +311,24 @@ class EmbeddedIndex:
     def clear(self) -> None:
         with self._lock:
             self._writer_locked().delete_all_documents()
+            self._clearing = True
 
     def commit(self) -> None:
         with self._lock:
             if self._writer is not None:
                 self._writer.commit()
+            if self._clearing:
+                if self.outdated:
+                    # only now: a rebuild cut short leaves no marker, so the next open replaces it again
+                    self._write_marker()
+                self._clearing = self.outdated = False
         self._index.reload()
 
     def close(self) -> None:
         """Drop uncommitted writes, let merges finish and release the writer lock."""
         with self._lock:
             writer, self._writer = self._writer, None
+            self._clearing = False
             if writer is not None:
                 writer.rollback()
                 writer.wait_merging_threads()
@@ -303,6 +344,7 @@ class EmbeddedIndex:
         out.add_text("id", doc.id)
         out.add_text("uri", doc.uri)
         out.add_text("source", doc.source)
+        out.add_bytes("content_hash", doc.content_hash.encode())
         for lang, texts in itertools.chain(doc.title.items(), doc.description.items(), doc.keywords.items()):
             field = TEXT_FIELDS.get(lang)
             for text in texts:
@@ -336,6 +378,23 @@ class EmbeddedIndex:
 
     def count(self) -> int:
         return self._index.searcher().num_docs
+
+    def entries(self) -> Iterator[IndexEntry]:
+        # One searcher throughout: a commit while this is read does not change what it yields.
+        searcher = self._index.searcher()
+        if not searcher.num_docs:
+            return
+        # every score ties, so the hits come in document order: the stored blocks are read in sequence
+        hits = searcher.search(Query.all_query(), limit=searcher.num_docs, count=False).hits
+        for _, address in hits:
+            stored = searcher.doc(address)
+            yield IndexEntry(
+                id=stored.get_first("id") or "",
+                source=stored.get_first("source") or "",
+                content_hash=(stored.get_first("content_hash") or b"").decode(),
+                status=stored.get_first("status") or "",
+                quality=stored.get_first("quality") or 0,
+            )
 
     def search(self, query: SearchQuery) -> SearchResults:
         text = self._text_query(query.text)

@@ -16,8 +16,9 @@ language's built-in analyzer; ``text_any`` (all text, every language),
 labels), unstemmed with :data:`FOLDED` — the embedded backend's
 "simple | remove_long(40) | lowercase | ascii_fold" chain —; one ``keyword``
 per facet (the ``source`` facet is the ``source`` field), ``status``,
-``modified`` (date), ``quality`` (integer), ``sort_title`` (keyword) and
-``title_suggest`` (``search_as_you_type``, for title suggestions).
+``modified`` (date), ``quality`` (integer), ``sort_title`` (keyword),
+``title_suggest`` (``search_as_you_type``, for title suggestions) and
+``content_hash`` (kept in ``_source`` only, for :func:`entries_body`).
 
 Query text is split exactly as the embedded backend splits it (its own
 ``_split``) and never handed to a query parser: every word must match in some
@@ -39,6 +40,7 @@ from catalogue.index import (
     ANALYSED_LANGUAGES,
     FACETS,
     FacetCount,
+    IndexEntry,
     QueryError,
     SearchDocument,
     SearchHit,
@@ -144,6 +146,7 @@ def mappings() -> dict[str, Any]:
     properties: dict[str, Any] = {
         "id": {"type": "keyword"},
         "uri": {"type": "keyword", "index": False, "doc_values": False},
+        "content_hash": {"type": "keyword", "index": False, "doc_values": False},
         "source": {"type": "keyword"},
         "status": {"type": "keyword"},
         "modified": {"type": "date"},
@@ -183,7 +186,13 @@ def index_template(prefix: str) -> dict[str, Any]:
 
 def document_source(doc: SearchDocument) -> dict[str, Any]:
     """The ``_source`` of one record, field for field what the embedded backend indexes."""
-    source: dict[str, Any] = {"id": doc.id, "uri": doc.uri, "source": doc.source, "status": doc.status}
+    source: dict[str, Any] = {
+        "id": doc.id,
+        "uri": doc.uri,
+        "source": doc.source,
+        "status": doc.status,
+        "content_hash": doc.content_hash,
+    }
     text_any: list[str] = []
     per_language: dict[str, list[str]] = {}
     for texts_by_lang in (doc.title, doc.description, doc.keywords):
@@ -440,6 +449,19 @@ def after_body(query: SearchQuery, after: list[Any] | None, size: int) -> dict[s
     return body
 
 
+#: what :func:`entries_body` reads of each document: what it was built from
+ENTRY_FIELDS = ["id", "source", "content_hash", "status", "quality"]
+
+
+def entries_body() -> dict[str, Any]:
+    """The scroll request reading every document's entry (for ``helpers.scan``).
+
+    In index order (``_doc``), the cheapest order to scroll; only the fields of
+    an entry, so the text of the records is never sent.
+    """
+    return {"query": {"match_all": {}}, "_source": list(ENTRY_FIELDS), "sort": ["_doc"]}
+
+
 def suggest_body(text: str, size: int = 10) -> dict[str, Any]:
     """Records whose titles have words starting as typed (``search_as_you_type``)."""
     return {
@@ -480,6 +502,18 @@ def parse_facets(response: Mapping[str, Any], size: int) -> dict[str, list[Facet
         )
         facets[name] = [FacetCount(value, count) for value, count in pairs[: max(0, size)] if count]
     return facets
+
+
+def parse_entry(hit: Mapping[str, Any]) -> IndexEntry:
+    """One hit of :func:`entries_body`; a field the document lacks reads as empty, so it shows as drift."""
+    source = hit.get("_source") or {}
+    return IndexEntry(
+        id=source.get("id") or hit["_id"],
+        source=source.get("source") or "",
+        content_hash=source.get("content_hash") or "",
+        status=source.get("status") or "",
+        quality=int(source.get("quality") or 0),
+    )
 
 
 def parse_results(response: Mapping[str, Any], query: SearchQuery) -> SearchResults:

@@ -25,6 +25,7 @@ import pytest
 from catalogue.config import SearchSettings
 from catalogue.index import (
     FACETS,
+    IndexEntry,
     QueryError,
     SearchDocument,
     SearchIndex,
@@ -163,6 +164,10 @@ def counts(results: SearchResults, facet: str) -> dict[str, int]:
     return {bucket.value: bucket.count for bucket in results.facets[facet]}
 
 
+def entries(index: SearchIndex) -> list[IndexEntry]:
+    return sorted(index.entries(), key=lambda entry: entry.id)
+
+
 # -- writes and what readers see -------------------------------------------------------
 
 
@@ -273,6 +278,53 @@ def test_search_while_writing(catalogue: SearchIndex) -> None:
     writer.join()
     assert not errors
     assert catalogue.count() == 4 + 250
+
+
+# -- entries: what each document was built from ----------------------------------------
+
+
+def test_entries_are_what_each_committed_document_was_built_from(index: SearchIndex) -> None:
+    assert entries(index) == []
+    index.upsert(
+        [
+            doc("a", content_hash="hash-a", quality=120),
+            doc("b", source="beta", content_hash="hash-b", status="flagged", quality=310),
+        ]
+    )
+    index.commit()
+    index.upsert([doc("pending", content_hash="hash-p")])
+    index.delete(["a"])
+    expected = [
+        IndexEntry(id="a", source="alpha", content_hash="hash-a", status="published", quality=120),
+        IndexEntry(id="b", source="beta", content_hash="hash-b", status="flagged", quality=310),
+    ]
+    assert entries(index) == expected  # nothing uncommitted shows
+    index.commit()
+    assert [entry.id for entry in entries(index)] == ["b", "pending"]
+
+
+def test_an_upsert_replaces_the_entry_of_its_id(index: SearchIndex) -> None:
+    index.upsert([doc("a", content_hash="first"), doc("b", content_hash="hash-b")])
+    index.commit()
+    index.upsert([doc("a", content_hash="second", quality=5)])
+    index.upsert([doc("a", source="beta", content_hash="third", status="flagged", quality=9)])
+    index.commit()
+    assert entries(index) == [
+        IndexEntry(id="a", source="beta", content_hash="third", status="flagged", quality=9),
+        IndexEntry(id="b", source="alpha", content_hash="hash-b", status="published", quality=0),
+    ]
+
+
+def test_entries_after_delete_source_and_clear(index: SearchIndex) -> None:
+    index.upsert([doc("a", content_hash="hash-a"), doc("b", source="beta"), doc("c", source="beta")])
+    index.commit()
+    index.delete_source("beta")
+    index.commit()
+    assert [entry.id for entry in entries(index)] == ["a"]
+    index.clear()
+    assert [entry.id for entry in entries(index)] == ["a"]  # a rebuild shows once committed
+    index.commit()
+    assert entries(index) == []
 
 
 # -- query text ----------------------------------------------------------------------
@@ -526,6 +578,8 @@ def test_pages_past_ten_thousand_hits(index: SearchIndex) -> None:
     assert ids(even) == [f"r{i:05d}" for i in range(0, count, 2)]
     past = index.search(SearchQuery(page=2, size=count))
     assert past.total == count and past.hits == []
+    listed = [entry.id for entry in index.entries()]
+    assert len(listed) == count and set(listed) == {f"r{i:05d}" for i in range(count)}
 
 
 # -- Elasticsearch only: the alias switch itself --------------------------------------

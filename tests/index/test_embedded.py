@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from catalogue.index import SearchDocument, SearchQuery, SearchResults
+from catalogue.index import IndexEntry, SearchDocument, SearchQuery, SearchResults
 from catalogue.index.embedded import MARKER, EmbeddedIndex
 
 HEAL = "http://publications.europa.eu/resource/authority/data-theme/HEAL"
@@ -116,7 +116,7 @@ def test_reopen_keeps_documents(tmp_path: Path) -> None:
     first.commit()
     first.close()
     second = EmbeddedIndex(tmp_path / "index")
-    assert not second.rebuilt
+    assert not second.outdated
     assert second.count() == 1
     results = second.search(SearchQuery(text="genoom", filters={"theme": [HEAL]}))
     assert ids(results) == ["kept"]
@@ -126,7 +126,7 @@ def test_reopen_keeps_documents(tmp_path: Path) -> None:
     second.close()
 
 
-def test_incompatible_schema_is_rebuilt_empty(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_incompatible_schema_is_replaced_empty(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "index"
     first = EmbeddedIndex(path)
     first.upsert([doc("old")])
@@ -135,13 +135,44 @@ def test_incompatible_schema_is_rebuilt_empty(tmp_path: Path, caplog: pytest.Log
     (path / MARKER).write_text(json.dumps({"schema_version": 0, "fingerprint": "old"}))
     with caplog.at_level("WARNING"):
         second = EmbeddedIndex(path)
-    assert second.rebuilt
+    assert second.outdated
     assert second.count() == 0
     assert "reindex" in caplog.text
+    assert list(second.entries()) == []
     second.upsert([doc("new")])
+    second.commit()
+    assert second.outdated  # filled in part: only a committed clear() is a whole rebuild
+    second.clear()
+    assert second.outdated
+    second.upsert([doc("new")])
+    second.commit()
+    assert not second.outdated
+    second.close()
+    third = EmbeddedIndex(path)
+    assert not third.outdated
+    assert ids(third.search(SearchQuery())) == ["new"]
+    third.close()
+
+
+def test_a_replaced_index_is_replaced_again_until_a_rebuild_is_committed(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    EmbeddedIndex(path).close()
+    (path / MARKER).write_text(json.dumps({"schema_version": 0, "fingerprint": "old"}))
+    second = EmbeddedIndex(path)
+    second.upsert([doc("partial")])
     second.commit()
     second.close()
     third = EmbeddedIndex(path)
-    assert not third.rebuilt
-    assert ids(third.search(SearchQuery())) == ["new"]
+    assert third.outdated and third.count() == 0
     third.close()
+
+
+def test_entries_read_back_what_was_stored(index: EmbeddedIndex) -> None:
+    index.upsert(
+        [doc("no-hash"), doc("hashed", source="beta", content_hash="é-✓", status="flagged", quality=7)]
+    )
+    index.commit()
+    assert sorted(index.entries(), key=lambda entry: entry.id) == [
+        IndexEntry(id="hashed", source="beta", content_hash="é-✓", status="flagged", quality=7),
+        IndexEntry(id="no-hash", source="alpha", content_hash="", status="published", quality=0),
+    ]

@@ -20,6 +20,7 @@ from catalogue.config import ConfigError, SearchSettings, parse_settings
 from catalogue.index import (
     ANALYSED_LANGUAGES,
     FACETS,
+    IndexEntry,
     QueryError,
     SearchDocument,
     SearchQuery,
@@ -116,6 +117,14 @@ def test_facets_dates_and_numbers() -> None:
     assert req.mappings()["dynamic"] == "strict"
 
 
+def test_content_hash_is_kept_but_not_indexed() -> None:
+    assert req.mappings()["properties"]["content_hash"] == {
+        "type": "keyword",
+        "index": False,
+        "doc_values": False,
+    }
+
+
 def test_mapping_field_types_are_known_to_the_client() -> None:
     dsl = pytest.importorskip("elasticsearch.dsl", reason="elasticsearch.dsl ships with client 8.18+")
     mapping = dsl.Mapping()
@@ -150,9 +159,11 @@ def test_document_source() -> None:
             sort_title="x" * 300,
             status="flagged",
             quality=215,
+            content_hash="c0ffee",
         )
     )
     assert source["id"] == "r1" and source["source"] == "alpha" and source["status"] == "flagged"
+    assert source["content_hash"] == "c0ffee"
     assert source["text_en"] == ["Cancer registry", "Counts."]
     assert source["text_nl"] == ["Kankerregister", "kanker"]
     # text without an analysed language only goes to the generic field
@@ -432,6 +443,7 @@ def test_request_bodies_are_valid_dsl_for_the_client() -> None:
         req.search_body(SearchQuery()),
         req.after_body(query, [1.5, "r1"], 10),
         req.suggest_body("canc"),
+        req.entries_body(),
     ):
         assert dsl.Search.from_dict(body).to_dict() == body  # raises for an unknown query or aggregation
 
@@ -449,7 +461,48 @@ def test_suggest_body() -> None:
     assert body["size"] == 5
 
 
+def test_entries_body_scrolls_everything_reading_only_the_entry_fields() -> None:
+    body = req.entries_body()
+    assert body["query"] == {"match_all": {}}
+    assert body["_source"] == ["id", "source", "content_hash", "status", "quality"]
+    assert body["sort"] == ["_doc"]
+    assert set(body["_source"]) <= set(req.mappings()["properties"])
+    assert set(body["_source"]) <= set(req.document_source(doc()))  # every document has them
+
+
 # -- answers ----------------------------------------------------------------------------
+
+
+def test_parse_entry() -> None:
+    hit = {
+        "_index": "c-records-1",
+        "_id": "r1",
+        "_score": None,
+        "_source": {
+            "id": "r1",
+            "source": "alpha",
+            "content_hash": "c0ffee",
+            "status": "flagged",
+            "quality": 215,
+        },
+        "sort": [0],
+    }
+    assert req.parse_entry(hit) == IndexEntry(
+        id="r1", source="alpha", content_hash="c0ffee", status="flagged", quality=215
+    )
+    # a document written before a field existed reads as empty, so it shows as out of date
+    assert req.parse_entry({"_id": "r2", "_source": {"id": "r2", "source": "beta"}}) == IndexEntry(
+        id="r2", source="beta", content_hash="", status="", quality=0
+    )
+
+
+def test_document_source_round_trips_to_its_entry() -> None:
+    built = doc("r7", content_hash="abc", status="flagged", quality=42)
+    source = req.document_source(built)
+    hit = {"_id": "r7", "_source": {name: source[name] for name in req.entries_body()["_source"]}}
+    assert req.parse_entry(hit) == IndexEntry(
+        id="r7", source="alpha", content_hash="abc", status="flagged", quality=42
+    )
 
 
 def answer(
