@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     import rdflib
 
     from catalogue.backends import Backends
+    from catalogue.consistency import CheckReport
+    from catalogue.store import Store
+
+T = TypeVar("T")
 
 app = typer.Typer(help="A FAIR dataset catalogue for DCAT-AP metadata.", no_args_is_help=True)
 console = Console()
@@ -48,21 +53,25 @@ def settings() -> Settings:
     try:
         return load_settings(locate_config(State.config))
     except ConfigError as error:
-        errors.print(f"[red]Configuration error:[/red] {error}")
+        errors.print(f"[red]Configuration error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
 
 
 def backends_for(current: Settings) -> Backends:
     from catalogue.backends import open_backends
+    from catalogue.index import SearchBackendError
     from catalogue.store import RemoteStoreError, StoreLockedError
 
     try:
         return open_backends(current)
     except StoreLockedError as error:
-        errors.print(f"[red]{error}[/red]")
+        errors.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from None
     except RemoteStoreError as error:  # [store] backend = "sparql": the server is down or refuses us
-        errors.print(f"[red]The SPARQL store cannot be used:[/red] {error}")
+        errors.print(f"[red]The SPARQL store cannot be used:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from None
+    except SearchBackendError as error:  # [search] backend = "elasticsearch": the same
+        errors.print(f"[red]The search index cannot be used:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
 
 
@@ -332,6 +341,138 @@ def reindex() -> None:
     console.print(f"Indexed {count} datasets.")
 
 
+@app.command()
+def check(
+    repair: Annotated[
+        bool, typer.Option("--repair", help="re-index drifted records; rebuild the triple side if it drifted")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Compare the search index and the triple store with the record registry, per source.
+
+    Exit status 0 when everything is in line, 1 when something drifted (after --repair: if it still does).
+    """
+    from catalogue.consistency import check as compare
+    from catalogue.consistency import repair as bring_in_line
+    from catalogue.index import open_index
+
+    current = settings()
+    if repair:  # writes: the store opened for writing (not beside a running `catalogue serve`)
+        backends = backends_for(current)
+        store, index = backends.store, backends.index
+        close = backends.close
+    else:  # reads only: works beside a running `catalogue serve`
+        store = _read_only_store(current)
+        index = _open_search(lambda: open_index(current.search, current.index_dir), store.close)
+
+        def close() -> None:
+            index.close()
+            store.close()
+
+    try:
+        report = compare(store, index)
+        if repair and not report.in_line:
+            from catalogue.vocabularies import Vocabularies
+
+            fixed, rebuilt = bring_in_line(store, index, Vocabularies.load(), report)
+            console.print(f"Re-indexed {fixed} records" + ("; rebuilt the triple store." if rebuilt else "."))
+            report = compare(store, index)
+    finally:
+        close()
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        _print_check(report)
+    raise typer.Exit(0 if report.in_line else 1)
+
+
+@app.command()
+def migrate(
+    to: Annotated[str, typer.Option("--to", help="sparql, elasticsearch, or embedded (back to one machine)")],
+) -> None:
+    """Copy the catalogue into another backend from the store, then check the copy record by record.
+
+    Give the target's settings in catalogue.toml first (e.g. [store] query_url, update_url, graph_store_url)
+    while the current backend stays selected; the catalogue may keep serving meanwhile.
+    """
+    from catalogue.migrate import MigrationError
+    from catalogue.migrate import migrate as copy_into
+    from catalogue.store import RemoteStoreError, StoreLockedError
+    from catalogue.vocabularies import Vocabularies
+
+    current = settings()
+    store = _read_only_store(current)
+    try:
+        done = _open_search(lambda: copy_into(current, store, to, Vocabularies.load()), store.close)
+    except (MigrationError, StoreLockedError, RemoteStoreError) as error:
+        errors.print(f"[red]Cannot migrate:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from None
+    finally:
+        store.close()
+    if done.plan.store:
+        console.print(f"Copied {done.records:,} records into the {done.plan.store} triple store.")
+    if done.plan.search:
+        console.print(f"Indexed {done.documents:,} datasets in the {done.plan.search} search index.")
+    assert done.report is not None
+    _print_check(done.report)
+    if not done.report.in_line:
+        raise typer.Exit(1)
+    steps = " and ".join(done.next_steps())
+    console.print(escape(f"Now set {steps} in {current.config_path} and restart the catalogue."))
+
+
+def _read_only_store(current: Settings) -> Store:
+    from catalogue.store import RemoteStoreError, open_store
+
+    try:
+        return open_store(current, read_only=True)
+    except (OSError, RemoteStoreError) as error:
+        errors.print(f"[red]Cannot open the store at {current.store_dir}:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from None
+
+
+def _open_search(action: Callable[[], T], cleanup: Callable[[], None]) -> T:
+    """Run an action that talks to the search backend; an unreachable one is a clear error."""
+    from catalogue.index import SearchBackendError
+
+    try:
+        return action()
+    except SearchBackendError as error:
+        cleanup()
+        errors.print(f"[red]The search index cannot be used:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from None
+
+
+def _print_check(report: CheckReport) -> None:
+    table = Table(title="Store, index and triple store per source")
+    for column in ("source", "datasets", "indexed", "missing", "extra", "stale", "records", "graphs"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    table.add_column("triples missing / extra / stale", justify="right")
+    for source in report.sources:
+        index, triples = source.index, source.triples
+        table.add_row(
+            source.source, f"{source.datasets:,}", f"{source.indexed:,}",
+            *(_count(len(ids)) for ids in (index.missing, index.extra, index.stale)),
+            f"{source.records:,}", f"{source.graphs:,}",
+            " / ".join(_count(len(ids)) for ids in (triples.missing, triples.extra, triples.stale)),
+        )  # fmt: skip
+    console.print(table)
+    for source in report.sources:
+        for where, drift in (("index", source.index), ("triple store", source.triples)):
+            for kind, ids in (("missing", drift.missing), ("extra", drift.extra), ("stale", drift.stale)):
+                if ids:
+                    shown = ", ".join(sorted(ids)[:20]) + (" …" if len(ids) > 20 else "")
+                    console.print(f"[yellow]{source.source}[/yellow] {where}, {kind}: {shown}")
+    if report.in_line:
+        console.print("[green]In line:[/green] the index and the triple store match the registry.")
+    else:
+        console.print("[red]Drift found.[/red] `catalogue check --repair` brings it back in line.")
+
+
+def _count(n: int) -> str:
+    return f"[red]{n:,}[/red]" if n else "0"
+
+
 @app.command("check-links")
 def check_links(
     limit: Annotated[int, typer.Option(help="URLs to check at most")] = 200,
@@ -372,7 +513,7 @@ def export(
     try:  # read-only: works beside a running `catalogue serve`
         store = open_store(current, read_only=True)
     except OSError as error:
-        errors.print(f"[red]Cannot open the store at {current.store_dir}:[/red] {error}")
+        errors.print(f"[red]Cannot open the store at {current.store_dir}:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
     written = 0
     try:

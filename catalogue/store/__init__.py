@@ -36,6 +36,7 @@ from catalogue.validate import ValidationReport
 
 if TYPE_CHECKING:
     from catalogue.config import Settings
+    from catalogue.store.mirror import MirroredStore
 
 PUBLISHED, FLAGGED, REJECTED, WITHDRAWN = "published", "flagged", "rejected", "withdrawn"
 #: statuses whose records are visible in search, the feed and the SPARQL default graph
@@ -67,6 +68,16 @@ class RecordState(NamedTuple):
     policy: str
     status: str
     kind: str
+    #: the shapes the verdict was reached with (Validator.profile_version): "" if unknown
+    profile_version: str = ""
+
+
+class MirroredRecord(NamedTuple):
+    """What the triple side holds for one record (``catalogue check`` compares it with the registry)."""
+
+    content_hash: str | None  # as its provenance says; None without provenance, "" if it says several
+    status: str | None
+    triples: int  # in the record's graph (0: no graph)
 
 
 @dataclass
@@ -88,6 +99,9 @@ class RecordWrite:
     quality: QualityScore | None = None
     #: the access and download URLs the quality score depends on
     urls: list[str] = field(default_factory=list)
+    #: the profile's name and shapes digest (Validator.profile_version): a verdict is reused only while
+    #: the shapes that reached it are the ones in force
+    profile_version: str = ""
 
     def meta(self, harvested: datetime) -> RecordMeta:
         record, report = self.record, self.report
@@ -345,6 +359,19 @@ class Store(Protocol):
         """The SPARQL server holding the triples, when they live in one; None when they are embedded."""
         ...
 
+    # -- consistency (catalogue check, catalogue migrate) --------------------------
+    def triple_counts(self) -> dict[str, int]:
+        """Per visible record, the triples its graph must hold (read from the registry)."""
+        ...
+
+    def triple_side(self) -> dict[str, MirroredRecord]:
+        """Per record, what the triple side holds now: its provenance and the size of its graph."""
+        ...
+
+    def rebuild_triples(self) -> None:
+        """Clear the triple side and fill it again from the registry."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -372,3 +399,32 @@ def open_store(settings: Settings | Path, base_url: str | None = None, read_only
     from catalogue.store.embedded import EmbeddedStore
 
     return EmbeddedStore(settings.store_dir, settings.base_url, read_only=read_only)
+
+
+def open_copy(settings: Settings, backend: str) -> MirroredStore:
+    """This catalogue's registry, read-only, over the triple side of another backend (``catalogue migrate``).
+
+    The copy is filled with :meth:`~catalogue.store.mirror.MirroredStore.copy_from_registry`
+    and never writes the registry, so the catalogue may keep running on its
+    current backend meanwhile. ``backend`` is ``"embedded"`` (pyoxigraph in
+    ``data_dir/store``) or ``"sparql"`` (the server named in ``[store]``).
+    """
+    from catalogue.store.mirror import MirroredStore
+    from catalogue.store.registry import Registry
+
+    triples: object
+    if backend == "sparql":
+        from catalogue.store.sparql_server import SparqlServerTriples
+
+        triples = SparqlServerTriples(settings.store, settings.base_url)
+    else:
+        from catalogue.store.embedded import EmbeddedTriples
+
+        try:
+            triples = EmbeddedTriples(settings.store_dir / "oxigraph")
+        except OSError as error:
+            raise StoreLockedError(
+                f"the embedded triple store in {settings.store_dir} is in use by another process: {error}"
+            ) from error
+    registry = Registry(settings.store_dir / "records.sqlite", read_only=True)
+    return MirroredStore(registry, triples, settings.base_url, read_only=True)  # type: ignore[arg-type]

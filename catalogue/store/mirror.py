@@ -44,6 +44,7 @@ from catalogue.store import (
     VISIBLE,
     WITHDRAWN,
     HarvestRun,
+    MirroredRecord,
     PageMemory,
     QualityStats,
     RecordMeta,
@@ -192,14 +193,54 @@ class MirroredStore:
 
     def rebuild_triples(self) -> None:
         """The triple side from the registry: every visible record's graph, and the provenance graph."""
+        self.copy_from_registry()
+        self.registry.set_states({"synced": str(self.registry.generation()), "mirror": "done"})
+
+    def copy_from_registry(self, upto: int | None = None) -> int:
+        """Clear the triple side and fill it from the registry, without touching the registry's marks.
+
+        ``catalogue migrate`` fills another backend's triple side so, beside a
+        catalogue that keeps running (and harvesting) on the current one. Only
+        runs up to ``upto`` are copied: if a harvest commits meanwhile, the
+        copy does not hold its run, and the store opened on it later notices
+        (``_holds_latest_run``) and rebuilds. Returns the records copied.
+        """
         self.triples.clear()
         ids = [meta.id for meta in self.registry.metas(statuses=ALL_STATUSES)]
         self._mirror(ids, {})
-        runs = self.registry.runs(limit=None)
+        runs = [run for run in self.registry.runs(limit=None) if upto is None or (run.id or 0) <= upto]
         self.triples.add(q for run in runs for q in self._run_quads(run))
         self.triples.add(dqv_definitions(self.provenance))
         self.triples.flush()
-        self.registry.set_states({"synced": str(self.registry.generation()), "mirror": "done"})
+        return len(ids)
+
+    def triple_counts(self) -> dict[str, int]:
+        return self.registry.triple_counts(VISIBLE)
+
+    def triple_side(self) -> dict[str, MirroredRecord]:
+        """Read with two queries: the provenance of every record, and the size of every record graph."""
+        said: dict[str, tuple[str, str]] = {}
+        provenance = (
+            f"SELECT ?id ?hash ?status WHERE {{ GRAPH {self.provenance} {{ "
+            f"?r {P['recordId']} ?id ; {P['contentHash']} ?hash ; {P['status']} ?status }} }}"
+        )
+        for row in self.triples.query(provenance):  # type: ignore[attr-defined]
+            found = (row["hash"].value, row["status"].value)
+            record_id = row["id"].value
+            said[record_id] = found if said.get(record_id, found) == found else ("", "")
+        prefix = f"{self.base}/graphs/records/"
+        sizes = (
+            f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+            f"FILTER (STRSTARTS(STR(?g), {ox.Literal(prefix)})) }} GROUP BY ?g"
+        )
+        counted = {
+            row["g"].value[len(prefix) :]: int(row["n"].value)
+            for row in self.triples.query(sizes)  # type: ignore[attr-defined]
+        }
+        return {
+            record_id: MirroredRecord(*said.get(record_id, (None, None)), counted.get(record_id, 0))
+            for record_id in said.keys() | counted.keys()
+        }
 
     # -- keeping the triple side in line -------------------------------------------
     def _in_line(self) -> bool:

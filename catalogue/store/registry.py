@@ -56,7 +56,8 @@ RECORD_COLUMNS = """
     quality TEXT,                      -- the quality checks, JSON (datasets only)
     quality_total INTEGER,
     quality_dimensions TEXT,           -- JSON: points per dimension
-    urls TEXT NOT NULL DEFAULT '[]'    -- JSON: the URLs the quality score depends on
+    urls TEXT NOT NULL DEFAULT '[]',   -- JSON: the URLs the quality score depends on
+    profile_version TEXT NOT NULL DEFAULT ''  -- the profile's shapes digest the verdict was reached with
 """
 PAGE_COLUMNS = """
     source TEXT NOT NULL,
@@ -120,7 +121,7 @@ META_COLUMNS = (
     "id, source, kind, uri, status, title, content_hash, profile, policy, harvested, violations, warnings, "
     "quality_total"
 )
-RECORD_VALUES = "(" + ", ".join("?" * 18) + ")"
+RECORD_VALUES = "(" + ", ".join("?" * 19) + ")"
 #: the datasets a node currently offers, whatever validation said (the quality dashboards' population)
 CURRENT_DATASETS = "kind = 'dataset' AND status != 'withdrawn'"
 COUNTS = (
@@ -140,6 +141,7 @@ class Registry:
             db = self._db()
             db.executescript(SCHEMA)  # commits by itself: it cannot run inside transaction()
             db.execute("INSERT OR IGNORE INTO state VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            _add_columns(db)
 
     # -- connections -----------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
@@ -235,7 +237,7 @@ class Registry:
             db.execute(
                 "INSERT OR REPLACE INTO records SELECT id, source, kind, uri, title, status, content_hash, "
                 "profile, policy, ?, violations, warnings, ntriples, report, quality, quality_total, "
-                "quality_dimensions, urls "
+                "quality_dimensions, urls, profile_version "
                 "FROM staging WHERE source = ?",
                 (_stamp(run.ended), run.source),
             )
@@ -439,14 +441,26 @@ class Registry:
 
     def record_states(self, source: str) -> dict[str, RecordState]:
         rows = self._db().execute(
-            "SELECT id, content_hash, profile, policy, status, kind FROM records WHERE source = ? AND status != ?",
+            "SELECT id, content_hash, profile, policy, status, kind, profile_version FROM records "
+            "WHERE source = ? AND status != ?",
             (source, WITHDRAWN),
         )
         # the short strings repeat for every record: one copy each
         return {
-            rid: RecordState(digest, intern(profile), intern(policy), intern(status), intern(kind))
-            for rid, digest, profile, policy, status, kind in rows
+            rid: RecordState(
+                digest, intern(profile), intern(policy), intern(status), intern(kind), intern(version)
+            )
+            for rid, digest, profile, policy, status, kind, version in rows
         }
+
+    def triple_counts(self, statuses: Iterable[str]) -> dict[str, int]:
+        """Per record with one of these statuses, the triples it holds (its N-Triples lines)."""
+        wanted = list(statuses)
+        sql = (
+            "SELECT id, length(ntriples) - length(replace(ntriples, char(10), '')) FROM records "
+            f"WHERE status IN ({', '.join('?' * len(wanted))})"
+        )
+        return dict(self._db().execute(sql, wanted))
 
     def metas_of(self, ids: Sequence[str]) -> Iterator[RecordMeta]:
         """These records' metadata (those that exist), a slice of ids per query."""
@@ -520,8 +534,16 @@ def _row(write: RecordWrite, when: datetime) -> tuple:
         record.content_hash, write.profile, write.policy, _stamp(when),
         report.violations, report.warnings, text, results,
         quality.to_json() if quality else None, quality.total if quality else None,
-        json.dumps(quality.dimensions()) if quality else None, json.dumps(write.urls),
+        json.dumps(quality.dimensions()) if quality else None, json.dumps(write.urls), write.profile_version,
     )  # fmt: skip
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Columns added since a registry was created (appended, so records and staging keep one order)."""
+    for table in ("records", "staging"):
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if "profile_version" not in present:  # verdicts from before it: unknown, so revalidated once
+            db.execute(f"ALTER TABLE {table} ADD COLUMN profile_version TEXT NOT NULL DEFAULT ''")
 
 
 def _insert_run(db: sqlite3.Connection, run: HarvestRun) -> int:

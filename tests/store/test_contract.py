@@ -457,3 +457,42 @@ def test_a_failed_mirror_leaves_the_commit_standing_and_is_repaired_at_the_next_
     store.apply([write(record("c"))], [], run(found=3))  # brought back in line: rebuilt
     assert store.generation() == 3
     assert {s for s, _, _ in default_graph(store)} == {f"https://node.example/{n}" for n in "abc"}
+
+
+# -- what `catalogue check` reads, and what `catalogue migrate` writes ------------------------
+
+
+def test_the_triple_side_reports_what_it_holds_per_record(open_test_store) -> None:
+    from catalogue.consistency import check
+
+    store = open_test_store()
+    two = record("b", "Two", ox.Triple(ox.NamedNode("https://node.example/b"), PUBLISHER, AGENT))
+    store.apply([write(record("a")), write(two), write(record("c"), "rejected")], [], run(found=3))
+    store.apply([], ["be-a"], run(withdrawn=1))
+    assert store.triple_counts() == {"be-b": 2}
+    held = store.triple_side()
+    assert {i: (m.content_hash, m.status, m.triples) for i, m in held.items()} == {
+        "be-a": ("hash-Title-0", "withdrawn", 0),
+        "be-b": ("hash-Two-1", "published", 2),
+        "be-c": ("hash-Title-0", "rejected", 0),
+    }
+    assert check(store).in_line
+    # drift made behind the store's back: a graph loses a triple, a provenance quad goes stale
+    graph = store.record_graph("be-b")
+    store.triples.remove_graphs([(graph, store.registry.ntriples("be-b"))])
+    store.triples.add_graphs([(graph, store.registry.ntriples("be-b").splitlines(keepends=True)[0])])
+    hash_quad = ox.Quad(
+        store.catalog_record("be-c"),
+        ox.NamedNode("https://w3id.org/catalogue/ns#contentHash"),
+        ox.Literal("hash-Title-0"),
+        store.provenance_graph(),
+    )
+    store.triples.remove([hash_quad])
+    store.triples.flush()
+    report = check(store)
+    assert not report.in_line
+    [be] = report.sources
+    assert (be.triples.missing, be.triples.stale, be.triples.extra) == (["be-c"], ["be-b"], [])
+    store.rebuild_triples()
+    assert check(store).in_line
+

@@ -1,0 +1,128 @@
+"""``catalogue migrate --to BACKEND``: fill another backend from the store, then check the copy.
+
+Moving a catalogue onto the scale-out backends (or back) without downtime:
+
+1. give the target's connection settings in ``catalogue.toml`` while the
+   current backend stays selected (``[store] query_url`` … with
+   ``backend = "embedded"``; ``[search] url`` with ``backend = "embedded"``);
+2. ``catalogue migrate --to sparql`` (or ``elasticsearch``, or ``embedded`` to
+   come back) copies everything from the registry — the source of truth —
+   into the target and checks the copy record by record; the catalogue keeps
+   serving (and harvesting) from its current backends meanwhile;
+3. select the target (``backend = …``) and restart. A harvest that committed
+   during the copy is not lost: the store opened on the target sees it lacks
+   that run and brings itself in line from the registry (the search index is
+   rebuilt the same way with ``catalogue reindex``, or ``catalogue check --repair``).
+
+The registry itself never moves: it is always local, in ``data_dir/store``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from catalogue.config import Settings
+from catalogue.consistency import CheckReport, check
+from catalogue.index import open_index
+from catalogue.store import Store, open_copy
+from catalogue.vocabularies import Vocabularies
+
+TARGETS = ("sparql", "elasticsearch", "embedded")
+
+
+class MigrationError(ValueError):
+    """The migration asked for cannot be done with this configuration."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    store: str | None  # the triple-side backend to fill, if any
+    search: str | None  # the search backend to fill, if any
+
+
+@dataclass
+class Migration:
+    plan: Plan
+    records: int = 0  # records copied to the triple side
+    documents: int = 0  # documents indexed
+    report: CheckReport | None = None
+
+    def next_steps(self) -> list[str]:
+        steps = []
+        if self.plan.store:
+            steps.append(f'[store] backend = "{self.plan.store}"')
+        if self.plan.search:
+            steps.append(f'[search] backend = "{self.plan.search}"')
+        return steps
+
+
+def plan(settings: Settings, to: str) -> Plan:
+    """What ``--to`` means for this configuration, or why it cannot be done."""
+    where = settings.config_path or "catalogue.toml"
+    if to == "sparql":
+        if settings.store.backend == "sparql":
+            raise MigrationError('the store is already on a SPARQL server ([store] backend = "sparql")')
+        absent = [k for k in ("query_url", "update_url", "graph_store_url") if not getattr(settings.store, k)]
+        if absent:
+            raise MigrationError(
+                f"name the target server in {where}: [store] {', '.join(absent)} "
+                '(keep backend = "embedded" until the copy is done)'
+            )
+        return Plan(store="sparql", search=None)
+    if to == "elasticsearch":
+        if settings.search.backend == "elasticsearch":
+            raise MigrationError('search is already on Elasticsearch ([search] backend = "elasticsearch")')
+        if not settings.search.url:
+            raise MigrationError(
+                f'name the cluster in {where}: [search] url (keep backend = "embedded" until the copy is done)'
+            )
+        return Plan(store=None, search="elasticsearch")
+    if to == "embedded":
+        chosen = Plan(
+            store="embedded" if settings.store.backend != "embedded" else None,
+            search="embedded" if settings.search.backend != "embedded" else None,
+        )
+        if chosen == Plan(None, None):
+            raise MigrationError("the store and the search index are already embedded")
+        return chosen
+    raise MigrationError(f"--to must be one of {', '.join(TARGETS)}, not {to!r}")
+
+
+def migrate(settings: Settings, store: Store, to: str, vocabularies: Vocabularies) -> Migration:
+    """Fill the target backend(s) from ``store`` (opened read-only on the current ones) and check them."""
+    from catalogue.harvest import reindex
+
+    chosen = plan(settings, to)
+    done = Migration(chosen)
+    reports: list[CheckReport] = []
+    if chosen.store:
+        copy = open_copy(settings, chosen.store)
+        try:
+            done.records = copy.copy_from_registry(upto=copy.registry.generation())
+            reports.append(check(copy, None, triples=True))
+        finally:
+            copy.close()
+    if chosen.search:
+        target = dataclasses.replace(settings.search, backend=chosen.search)
+        index = open_index(target, settings.index_dir)
+        try:
+            done.documents = reindex(store, index, vocabularies)
+            reports.append(check(store, index, triples=False))
+        finally:
+            index.close()
+    done.report = _merge(reports)
+    return done
+
+
+def _merge(reports: list[CheckReport]) -> CheckReport:
+    """One report: the triple side's drift from the store copy, the index's from the search copy."""
+    merged = {s.source: s for s in reports[0].sources}
+    for report in reports[1:]:
+        for source in report.sources:
+            if source.source in merged:
+                merged[source.source].indexed = source.indexed
+                merged[source.source].index = source.index
+            else:
+                merged[source.source] = source
+    return CheckReport(sorted(merged.values(), key=lambda s: s.source))
