@@ -123,7 +123,7 @@ class _Harvest:
 
     def run(self) -> HarvestResult:
         try:
-            with Validator(self.source.profile) as self.validator:
+            with Validator(self.source.profile, settings=self.backends.settings) as self.validator:
                 self._read_source()
                 self._validate_pending(final=True)
                 catalogs = [
@@ -196,11 +196,11 @@ class _Harvest:
             self.store.stage_page(self.source.name, page.url, memory)
 
     def _can_reuse(self, memory: PageMemory) -> bool:
-        """Its datasets are stored, unchanged in profile and policy, and not met on another page yet."""
-        wanted = (self.source.profile, self.source.policy)
+        """Its datasets are stored, judged by the shapes and policy now in force, and not met on another page yet."""
+        wanted = (self.validator.profile_version, self.source.policy)
         return all(
             rid in self.previous
-            and (self.previous[rid].profile, self.previous[rid].policy) == wanted
+            and (self.previous[rid].profile_version, self.previous[rid].policy) == wanted
             and rid not in self.seen
             for rid in memory.datasets
         )
@@ -228,10 +228,11 @@ class _Harvest:
                 self.pending.append(record)
 
     def _unchanged(self, record: Record) -> bool:
+        """Same content, judged by the same shapes under the same policy: its verdict still holds."""
         before = self.previous.get(record.id)
-        return before is not None and before[:3] == (
+        return before is not None and (before.content_hash, before.profile_version, before.policy) == (
             record.content_hash,
-            self.source.profile,
+            self.validator.profile_version,
             self.source.policy,
         )
 
@@ -255,7 +256,16 @@ class _Harvest:
             status = status_for(report, self.source.policy)
             quality, urls = assess(self.store, record, report.conforms)
             writes.append(
-                RecordWrite(record, status, report, self.source.profile, self.source.policy, quality, urls)
+                RecordWrite(
+                    record,
+                    status,
+                    report,
+                    self.source.profile,
+                    self.source.policy,
+                    quality,
+                    urls,
+                    self.validator.profile_version,
+                )  # fmt: skip
             )
             self.counts["violations"] += report.violations
             self.counts["warnings"] += report.warnings

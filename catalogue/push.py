@@ -59,25 +59,36 @@ def push_records(source: Source, backends: Backends, document: Document) -> Push
         previous = store.record_states(source.name)
         pushed: list[PushedRecord] = []
         changed: list[Record] = []
-        for record in records:
-            before = previous.get(record.id)
-            same = before is not None and (before.content_hash, before.profile, before.policy) == (
-                record.content_hash, source.profile, source.policy,
-            )  # fmt: skip
-            if same:
-                stored = store.get(record.id)
-                report = stored.report if stored else ValidationReport()
-                pushed.append(PushedRecord(record, before.status, UNCHANGED, report))  # type: ignore[union-attr]
-            else:
-                changed.append(record)
-        with Validator(source.profile) as validator:
-            reports = validator.validate(changed)
         writes = []
+        with Validator(source.profile, settings=backends.settings) as validator:
+            for record in records:
+                before = previous.get(record.id)
+                same = before is not None and (before.content_hash, before.profile_version, before.policy) == (
+                    record.content_hash, validator.profile_version, source.policy,
+                )  # fmt: skip
+                if same:
+                    stored = store.get(record.id)
+                    report = stored.report if stored else ValidationReport()
+                    pushed.append(PushedRecord(record, before.status, UNCHANGED, report))  # type: ignore[union-attr]
+                else:
+                    changed.append(record)
+            reports = validator.validate(changed)
         for record in changed:
             report = reports[record.id]
             status = status_for(report, source.policy)
             quality, urls = assess(store, record, report.conforms)
-            writes.append(RecordWrite(record, status, report, source.profile, source.policy, quality, urls))
+            writes.append(
+                RecordWrite(
+                    record,
+                    status,
+                    report,
+                    source.profile,
+                    source.policy,
+                    quality,
+                    urls,
+                    validator.profile_version,
+                )
+            )
             pushed.append(PushedRecord(record, status, CHANGED if record.id in previous else ADDED, report))
         statuses = {i: m.status for i, m in previous.items() if m.kind == "dataset"}
         statuses |= {p.record.id: p.status for p in pushed}

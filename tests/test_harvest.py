@@ -133,20 +133,24 @@ def test_reindex_rebuilds_search_from_the_store(feed_server, open_catalogue) -> 
     assert backends.index.search(SearchQuery(text="beta")).total == 1
 
 
-def test_a_profile_whose_shapes_cannot_be_loaded_fails_the_harvest_cleanly(
-    feed_server, open_catalogue, monkeypatch, tmp_path
-) -> None:
-    import catalogue.validate as validate
+def test_a_profile_whose_shapes_cannot_be_loaded_fails_the_harvest_cleanly(feed_server, tmp_path) -> None:
+    from catalogue.shapes import Profile
 
     url = serve(feed_server, dataset("a", "Alpha"))
-    source = Source(name="be", title="Belgium", url=url)
-    backends = open_catalogue(source)
+    source = Source(name="be", title="Belgium", url=url, profile="ours")
     broken = tmp_path / "broken.ttl"
     broken.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> . this is not turtle")
-    monkeypatch.setattr(validate, "profile_shapes", lambda profile: broken)
-    run = harvest_source(source, backends).run
-    assert run.outcome == "failed" and "validation could not run" in run.error and "broken.ttl" in run.error
-    assert backends.store.metas("be") == []
+    profile = Profile("ours", "Our rules", "", (str(broken),), extends="dcat-ap-3")
+    settings = Settings("T", "http://catalogue.test", tmp_path / "data", (source,), profiles=(profile,))
+    backends = open_backends(settings)
+    try:
+        run = harvest_source(source, backends).run
+        assert (
+            run.outcome == "failed" and "validation could not run" in run.error and "broken.ttl" in run.error
+        )
+        assert backends.store.metas("be") == []
+    finally:
+        backends.close()
 
 
 # -- paged sources, atomicity, history, the brake ----------------------------------------
