@@ -4,10 +4,14 @@ Builds an embedded (tantivy) index of N documents in a temporary directory
 (titles, descriptions and keywords in English, Dutch and French, about 60
 words per language, 8 facets), then runs mixed queries — a word or two plus
 two facet filters, facets computed — and prints indexing time and query
-latency (p50/p95/max), in-process.
+latency (p50/p95/max), in-process. With an Elasticsearch cluster (``--es-url``
+or ``$CATALOGUE_TEST_ES_URL``; an API key in ``$CATALOGUE_ES_API_KEY``) the
+same documents and queries run against it too, side by side, under a
+throwaway index prefix that is deleted afterwards.
 
     python bench/search.py             # 10,000 documents, 200 queries
     python bench/search.py -n 50000 -q 500
+    python bench/search.py --es-url http://127.0.0.1:9200   # after `docker compose up elasticsearch`
 
 The documents come from :func:`synthetic_documents`; swap in another factory
 (e.g. documents built from the demo generator) without touching the timing.
@@ -16,15 +20,26 @@ The documents come from :func:`synthetic_documents`; swap in another factory
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from catalogue.index import SearchDocument, SearchQuery, SearchResults
+from catalogue.config import SearchSettings
+from catalogue.index import (
+    SearchBackendError,
+    SearchDocument,
+    SearchIndex,
+    SearchQuery,
+    SearchResults,
+    open_index,
+)
 
 
 def _words(text: str) -> list[str]:
@@ -144,16 +159,48 @@ def mixed_queries(documents: list[SearchDocument], count: int, seed: int = 11) -
     return queries
 
 
-def run(
-    n: int, queries: int, factory: Callable[[int], list[SearchDocument]] = synthetic_documents
-) -> dict[str, float]:
-    from catalogue.index.embedded import EmbeddedIndex
-
-    made = time.perf_counter()
-    documents = factory(n)
-    made = time.perf_counter() - made
+@contextmanager
+def embedded() -> Iterator[SearchIndex]:
     with tempfile.TemporaryDirectory() as tmp:
-        index = EmbeddedIndex(Path(tmp) / "index")
+        index = open_index(SearchSettings(), Path(tmp) / "index")
+        try:
+            yield index
+        finally:
+            index.close()
+
+
+@contextmanager
+def elasticsearch(url: str) -> Iterator[SearchIndex]:
+    """An index under a prefix of its own on the cluster, deleted with its template afterwards."""
+    from catalogue.index import es_requests
+    from catalogue.index.elasticsearch import connect
+
+    settings = SearchSettings(
+        backend="elasticsearch",
+        url=url,
+        api_key=os.environ.get("CATALOGUE_ES_API_KEY") or None,
+        index_prefix=f"catalogue-bench-{uuid.uuid4().hex[:8]}",
+    )
+    index = open_index(settings, Path("unused"))
+    try:
+        yield index
+    finally:
+        index.close()
+        client = connect(settings)
+        try:
+            for name in client.indices.get(index=f"{settings.index_prefix}-records-*"):
+                client.indices.delete(index=name)
+            client.indices.delete_index_template(name=es_requests.template_name(settings.index_prefix))
+        finally:
+            client.close()
+
+
+def run(
+    opened: Callable[[], AbstractContextManager[SearchIndex]], documents: list[SearchDocument], queries: int
+) -> dict[str, float]:
+    """Index the documents into a fresh index of one backend, then time the queries."""
+    n = len(documents)
+    with opened() as index:
         started = time.perf_counter()
         index.upsert(documents)
         index.commit()
@@ -172,10 +219,8 @@ def run(
             started = time.perf_counter()
             index.search(query)
             unfiltered.append((time.perf_counter() - started) * 1000)
-        index.close()
     return {
         "documents": n,
-        "build documents (s)": made,
         "index + commit (s)": indexed,
         "docs/s": n / indexed,
         "queries": queries,
@@ -193,9 +238,8 @@ def _percentile(values: list[float], percent: float) -> float:
     return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
 
 
-def _rows(stats: dict[str, float]) -> Iterator[tuple[str, str]]:
-    for name, value in stats.items():
-        yield name, f"{value:,.0f}" if isinstance(value, int) or name == "docs/s" else f"{value:,.2f}"
+def _cell(name: str, value: float) -> str:
+    return f"{value:,.0f}" if isinstance(value, int) or name == "docs/s" else f"{value:,.2f}"
 
 
 def main() -> None:
@@ -204,21 +248,25 @@ def main() -> None:
     )
     parser.add_argument("-n", type=int, default=10_000, help="documents to index")
     parser.add_argument("-q", type=int, default=200, help="queries to run")
+    parser.add_argument(
+        "--es-url", default=os.environ.get("CATALOGUE_TEST_ES_URL", ""), help="an Elasticsearch cluster"
+    )
     args = parser.parse_args()
-    stats = run(args.n, args.q)
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:
-        for name, value in _rows(stats):
-            print(f"{name:<22} {value:>12}")
-        return
-    table = Table(title="Embedded search index (tantivy)")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for name, value in _rows(stats):
-        table.add_row(name, value)
-    Console().print(table)
+    made = time.perf_counter()
+    documents = synthetic_documents(args.n)
+    print(f"{args.n:,} synthetic documents built in {time.perf_counter() - made:.1f} s")
+    results = {"embedded": run(embedded, documents, args.q)}
+    if args.es_url:
+        try:
+            results["elasticsearch"] = run(lambda: elasticsearch(args.es_url), documents, args.q)
+        except SearchBackendError as error:
+            print(f"(Elasticsearch left out: {error})")
+    else:
+        print("(no Elasticsearch: give --es-url or set CATALOGUE_TEST_ES_URL to compare)")
+    names = list(results)
+    print(f"{'measure':<22}" + "".join(f"{name:>16}" for name in names))
+    for measure in results["embedded"]:
+        print(f"{measure:<22}" + "".join(f"{_cell(measure, results[n][measure]):>16}" for n in names))
 
 
 if __name__ == "__main__":
