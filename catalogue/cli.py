@@ -257,13 +257,14 @@ def validate(
         errors.print("[red]--format must be text, json or turtle[/red]")
         raise typer.Exit(2)
     problems: list[str] = []
+    configured = settings() if locate_config(State.config).is_file() else None  # for its [[profiles]]
     try:
         if profile:
-            profiles.profile(profile)  # an unknown name fails here, naming the known ones
-        with _user_shapes(shapes or [], profile, problems) as (shapes_path, shapes_graph):
+            profiles.profile(profile, configured)  # an unknown name fails here, naming the known ones
+        with _user_shapes(shapes or [], profile, problems, configured) as (shapes_path, shapes_graph):
             document = fetch(location, Limits(retries=0))  # a person is waiting
             if shapes_path is None:
-                summary = validate_document(document, profile or "dcat-ap-3")
+                summary = validate_document(document, profile or "dcat-ap-3", settings=configured)
             else:
                 notes = ShapeNotes.from_graph(shapes_graph)
                 summary = validate_document(document, shapes=shapes_path, notes=notes)
@@ -288,7 +289,7 @@ def validate(
 
 @contextmanager
 def _user_shapes(
-    paths: list[Path], profile: str | None, problems: list[str]
+    paths: list[Path], profile: str | None, problems: list[str], configured: Settings | None
 ) -> Iterator[tuple[Path | None, rdflib.Graph]]:
     """The --shapes files (after the profile's, with --profile) as one temporary file, and their graph.
 
@@ -303,7 +304,7 @@ def _user_shapes(
     if not paths:
         yield None, rdflib.Graph()
         return
-    files = [*(shapes_files(profile) if profile else []), *(path.absolute() for path in paths)]
+    files = [*(shapes_files(profile, configured) if profile else []), *(path.absolute() for path in paths)]
     graph, found = load_shapes(files, tolerant=True)
     problems.extend(found)
     if not _has_targets(graph):

@@ -58,9 +58,6 @@ from catalogue.store import PUBLISHED, VISIBLE, RecordMeta, Store
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
-#: the built-in profiles records are validated against, as the standards they conform to: name -> (spec, title)
-PROFILES = {p.name: (p.spec, p.title) for p in shapes.available() if p.spec}
-
 PREFIXES = {**negotiation.PREFIXES, "hydra": HYDRA}
 
 
@@ -260,9 +257,10 @@ def catalog_record(
     return triples
 
 
-def conforms_to(status: str, profile: str) -> str | None:
+def conforms_to(status: str, profile: str, settings: Settings | None = None) -> str | None:
     """The standard a record may claim: only published records passed validation."""
-    return PROFILES[profile][0] if status == PUBLISHED and profile in PROFILES else None
+    claimed = shapes.standard(profile, settings) if status == PUBLISHED else None
+    return claimed.spec if claimed else None
 
 
 def header_triples(backends: Backends, page: FeedPage) -> list[ox.Triple]:
@@ -289,10 +287,11 @@ def header_triples(backends: Backends, page: FeedPage) -> list[ox.Triple]:
         triples.append((view, _n(HYDRA + "previous"), _n(query.link(base, min(query.page - 1, page.last)))))
     if query.page < page.last:
         triples.append((view, _n(HYDRA + "next"), _n(query.link(base, query.page + 1))))
-    standards = {m.profile for m in page.entries if m.status == PUBLISHED and m.profile in PROFILES}
-    for profile in sorted(standards):
-        iri, title = PROFILES[profile]
-        triples += [(_n(iri), TYPE, _n(DCT + "Standard")), (_n(iri), TITLE, ox.Literal(title))]
+    published = {m.profile for m in page.entries if m.status == PUBLISHED}
+    standards = {claimed for name in published if (claimed := shapes.standard(name, settings))}
+    for standard in sorted(standards, key=lambda p: p.spec):
+        iri = _n(standard.spec)
+        triples += [(iri, TYPE, _n(DCT + "Standard")), (iri, TITLE, ox.Literal(standard.title))]
     names = sorted(
         {s.name for s in settings.sources} | set(page.source_modified) | {m.source for m in page.entries}
     )
@@ -391,7 +390,9 @@ def entry_triples(backends: Backends, meta: RecordMeta) -> list[ox.Triple] | Non
     extra = [
         (_n(f"{base}/catalog"), _n(DCAT + "dataset"), _n(meta.uri)),
         (_n(f"{base}/sources/{meta.source}"), _n(DCAT + "record"), _n(f"{base}/records/{meta.id}")),
-        *catalog_record(base, meta.id, meta.uri, meta.harvested, conforms_to(meta.status, meta.profile)),
+        *catalog_record(
+            base, meta.id, meta.uri, meta.harvested, conforms_to(meta.status, meta.profile, backends.settings)
+        ),
     ]
     return triples + [ox.Triple(*t) for t in extra]
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 import rdflib
@@ -37,6 +37,9 @@ from catalogue.parse import parse_document
 from catalogue.records import Record, split_records
 from catalogue.shapes import profile, shapes_files
 from catalogue.validate import INFO, VIOLATION, WARNING, ValidationReport, ValidationResult, validate_records
+
+if TYPE_CHECKING:
+    from catalogue.config import Settings
 
 #: prefixes for readable property names: those the catalogue serves with, and a few more shapes use
 PREFIXES: dict[str, str] = {
@@ -61,18 +64,19 @@ def validate_document(
     shapes: Path | None = None,
     notes: ShapeNotes | None = None,
     workers: int | None = None,
+    settings: Settings | None = None,
 ) -> Summary:
-    """Parse, split into records, validate and summarise one document.
+    """Parse, split into records, validate and summarise one document (``settings``: configured profiles).
 
     With ``shapes`` (a file of the user's own shapes) the profile's are not
     used, and links come from ``notes``. Raises what parsing and validating
     raise: :class:`~catalogue.parse.ParseError`, ``ShapesError``, ``FileNotFoundError``.
     """
     records = split_records(parse_document(document), "input", SKOLEM_BASE)
-    reports = validate_records(records, profile=profile, shapes=shapes, workers=workers)
+    reports = validate_records(records, profile=profile, shapes=shapes, workers=workers, settings=settings)
     if shapes is not None:
         return summarise(records, reports, notes=notes)
-    return summarise_profile(records, reports, profile)
+    return summarise_profile(records, reports, profile, settings)
 
 
 # -- what the shapes say about themselves -----------------------------------------------
@@ -119,23 +123,26 @@ class ShapeNotes:
         return _notes_from_files(tuple((Path(p), Path(p).stat().st_mtime_ns) for p in paths))
 
 
-def profile_notes(name: str) -> ShapeNotes:
+def profile_notes(name: str, settings: Settings | None = None) -> ShapeNotes:
     """The notes of a profile's shapes files (none when the files cannot be found)."""
     try:
-        return ShapeNotes.from_files(shapes_files(name))
+        return ShapeNotes.from_files(shapes_files(name, settings))
     except (KeyError, FileNotFoundError):
         return ShapeNotes()
 
 
 def summarise_profile(
-    records: Sequence[Record], reports: Mapping[str, ValidationReport], name: str
+    records: Sequence[Record],
+    reports: Mapping[str, ValidationReport],
+    name: str,
+    settings: Settings | None = None,
 ) -> Summary:
     """:func:`summarise` with a profile's specification link and shape notes."""
     try:
-        spec = profile(name).spec or None
+        spec = profile(name, settings).spec or None
     except KeyError:
         spec = None
-    return summarise(records, reports, name, spec, profile_notes(name))
+    return summarise(records, reports, name, spec, profile_notes(name, settings))
 
 
 @cache

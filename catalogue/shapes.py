@@ -80,6 +80,26 @@ def profile(name: str, settings: Settings | None = None) -> Profile:
     raise KeyError(f"no validation profile {name!r} (known: {names})")
 
 
+def standard(name: str, settings: Settings | None = None) -> Profile | None:
+    """The profile whose specification a record validated with ``name`` may claim (``dct:conformsTo``).
+
+    Its own, else that of the nearest profile it extends (an operator's rules on
+    top of GDI still make a GDI-conformant record); None when none names one.
+    """
+    seen: set[str] = set()
+    current: str | None = name
+    while current is not None and current not in seen:
+        seen.add(current)
+        try:
+            chosen = profile(current, settings)
+        except KeyError:
+            return None
+        if chosen.spec:
+            return chosen
+        current = chosen.extends
+    return None
+
+
 def shapes_files(name: str, settings: Settings | None = None) -> list[Path]:
     """Every shapes file of the profile, those of the profiles it extends first."""
     chain: list[Profile] = []

@@ -152,3 +152,23 @@ def test_demo_without_serving(runner: CliRunner, tmp_path: Path) -> None:
     assert "rejected" in result.output
     for name in ("be", "nl", "fi", "se", "es", "pt", "lu"):
         assert f" {name} " in result.output
+
+
+def test_validate_with_a_profile_from_the_configuration(runner: CliRunner, tmp_path: Path) -> None:
+    rule = tmp_path / "keywords.ttl"
+    rule.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix dcat: <http://www.w3.org/ns/dcat#> .\n"
+        "[] a sh:NodeShape ; sh:targetClass dcat:Dataset ; "
+        'sh:property [ sh:path dcat:keyword ; sh:minCount 1 ; sh:message "Our node asks for keywords" ] .\n'
+    )
+    config = write_config(tmp_path, "unused.ttl")
+    config.write_text(
+        config.read_text()
+        + '\n[[profiles]]\nname = "ours"\ntitle = "Our rules"\nextends = "dcat-ap-3"\nshapes = ["keywords.ttl"]\n'
+    )
+    good = tmp_path / "good.ttl"
+    good.write_text(GOOD)
+    result = runner.invoke(app, ["--config", str(config), "validate", str(good), "--profile", "ours"])
+    assert result.exit_code == 1 and "Our node asks for keywords" in result.output
+    unknown = runner.invoke(app, ["validate", str(good), "--profile", "ours"])  # no configuration: unknown
+    assert unknown.exit_code == 2

@@ -397,8 +397,23 @@ def test_a_profile_rejects_exactly_what_its_files_reject_one_by_one():
 
 
 def test_the_feed_claims_each_built_in_profile_by_its_specification():
-    assert {p.name: (p.spec, p.title) for p in BUILT_IN.values()} == feed.PROFILES
-    assert feed.conforms_to("published", "gdi") == BUILT_IN["gdi"].spec
+    for built_in in BUILT_IN.values():
+        assert feed.conforms_to("published", built_in.name) == built_in.spec
+    assert feed.conforms_to("rejected", "gdi") is None and feed.conforms_to("flagged", "gdi") is None
+
+
+def test_a_configured_profile_claims_its_own_specification_or_the_one_it_extends(tmp_path: Path):
+    from catalogue.config import Settings
+    from catalogue.shapes import Profile
+
+    own = Profile("ours", "Our rules", "https://node.example/rules", ("x.ttl",), extends="gdi")
+    quiet = Profile("quiet", "Quiet rules", "", ("y.ttl",), extends="ours")
+    bare = Profile("bare", "Bare rules", "", ("z.ttl",))
+    settings = Settings("T", "http://catalogue.test", tmp_path, profiles=(own, quiet, bare))
+    assert feed.conforms_to("published", "ours", settings) == "https://node.example/rules"
+    assert feed.conforms_to("published", "quiet", settings) == "https://node.example/rules"
+    assert feed.conforms_to("published", "bare", settings) is None
+    assert feed.conforms_to("published", "unknown", settings) is None
 
 
 def test_shapes_pyshacl_cannot_build_are_reported_and_nothing_is_left(tmp_path: Path):

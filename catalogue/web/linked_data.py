@@ -29,6 +29,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from catalogue import __version__
 from catalogue.backends import Backends
+from catalogue.config import Settings
 from catalogue.feed import (
     FeedQuery,
     catalog_record,
@@ -110,7 +111,7 @@ def dataset(request: Request, name: str) -> Response:
         path=path,
         suffix_path=path,
         html=lambda: pages.dataset_page(request, stored),
-        triples=lambda: record_triples(backends.settings.base_url, stored),
+        triples=lambda: record_triples(backends.settings, stored),
         tag=f"{meta.content_hash[:32]}-{meta.status}",
         html_tag=f"{meta.content_hash[:32]}-{meta.status}-{language(request)}-{__version__}",
         modified=meta.harvested,
@@ -249,12 +250,11 @@ def _w3c_datetime(value: datetime) -> str:
 # -- the RDF we serve --------------------------------------------------------------
 
 
-def record_triples(base_url: str, stored: StoredRecord) -> list[ox.Triple]:
+def record_triples(settings: Settings, stored: StoredRecord) -> list[ox.Triple]:
     """A record's triples as harvested (original IRIs) and its catalogue record, as in the feed."""
     meta = stored.meta
-    record = catalog_record(
-        base_url, meta.id, meta.uri, meta.harvested, conforms_to(meta.status, meta.profile)
-    )
+    claimed = conforms_to(meta.status, meta.profile, settings)
+    record = catalog_record(settings.base_url, meta.id, meta.uri, meta.harvested, claimed)
     return [*stored.triples, *(ox.Triple(*t) for t in record)]
 
 
@@ -274,5 +274,5 @@ def source_triples(backends: Backends, name: str, catalogues: list[StoredRecord]
     triples = [t for t in sub_catalogues(backends, page, [name]) if t.subject == ours]
     for stored in catalogues:
         triples.append(ox.Triple(ours, _n(DCT + "source"), _n(stored.meta.uri)))
-        triples += record_triples(backends.settings.base_url, stored)
+        triples += record_triples(backends.settings, stored)
     return triples

@@ -82,8 +82,8 @@ def service_options(request: Request) -> ServiceOptions:
 
 
 def known_profiles(settings: Settings) -> list[shapes.Profile]:
-    """The profiles one can validate against: the one place that asks."""
-    return shapes.available()
+    """The profiles one can validate against (built in and configured): the one place that asks."""
+    return shapes.available(settings)
 
 
 class Problem(Exception):
@@ -357,7 +357,7 @@ async def _validate(request: Request, submission: Submission, profile: str) -> S
     if getattr(state, "validation_slots", None) is None:
         state.validation_slots = asyncio.Semaphore(options.max_concurrent)
     async with state.validation_slots:
-        return await run_in_threadpool(_check, document, submission.label, profile, options.limits)
+        return await run_in_threadpool(_check, document, submission.label, profile, options.limits, settings)
 
 
 def _fetch(submission: Submission, options: ServiceOptions) -> Document:
@@ -369,11 +369,11 @@ def _fetch(submission: Submission, options: ServiceOptions) -> Document:
         raise Problem(400, f"{submission.label} could not be fetched: {error.message}") from None
 
 
-def _check(document: Document, label: str, profile: str, limits: Limits) -> Summary:
+def _check(document: Document, label: str, profile: str, limits: Limits, settings: Settings) -> Summary:
     try:
         document = replace(document, data=gunzipped(document.data, document.location, limits))
         # in this process: a web request should not start validation worker processes
-        return validate_document(document, profile, workers=1)
+        return validate_document(document, profile, workers=1, settings=settings)
     except ParseError as error:
         message = f"{label} is not readable RDF: {error.message}"
         raise Problem(400, message, error.line, error.column) from None

@@ -495,4 +495,3 @@ def test_the_triple_side_reports_what_it_holds_per_record(open_test_store) -> No
     assert (be.triples.missing, be.triples.stale, be.triples.extra) == (["be-c"], ["be-b"], [])
     store.rebuild_triples()
     assert check(store).in_line
-

@@ -258,3 +258,40 @@ def test_bodies_and_documents_over_the_limit(service, feed_server) -> None:
         assert (
             fetched.status_code == 400 and "larger than the limit of 2,000 bytes" in fetched.json()["detail"]
         )
+
+
+KEYWORD_RULE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+<https://node.example/shapes#Keyword> a sh:NodeShape ; sh:targetClass dcat:Dataset ;
+    sh:property [ sh:path dcat:keyword ; sh:minCount 1 ; sh:message "Our node asks for keywords" ] .
+"""
+
+
+def test_a_configured_profile_is_offered_and_used(tmp_path, live_server) -> None:
+    from dataclasses import replace
+
+    from catalogue.backends import open_backends
+    from catalogue.config import Settings
+    from catalogue.shapes import Profile
+
+    rule = tmp_path / "keywords.ttl"
+    rule.write_text(KEYWORD_RULE)
+    ours = Profile("ours", "Our rules", "https://node.example/rules", (str(rule),), extends="dcat-ap-3")
+    settings = replace(Settings("T", "http://catalogue.test", tmp_path / "data"), profiles=(ours,))
+    backends = open_backends(settings)
+    try:
+        url = live_server(create_app(backends)).url
+        with httpx.Client(base_url=url, timeout=30) as client:
+            assert '<option value="ours"' in client.get("/validate").text
+            answer = client.post("/api/validate", params={"profile": "ours"}, content=DOC, headers=TURTLE)
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
+            assert body["profile"] == "ours"
+            good = next(r for r in body["results"] if r["title"] == "Good cohort")
+            assert good["conforms"] is False  # no keyword: our rule, on top of DCAT-AP's
+            [missing] = [m for m in good["messages"] if m["severity"] == "Violation"]
+            assert missing["path"] == "http://www.w3.org/ns/dcat#keyword"
+            assert "Our node asks for keywords" in answer.text
+    finally:
+        backends.close()
