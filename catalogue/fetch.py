@@ -109,6 +109,10 @@ class Fetcher:
     def close(self) -> None:
         self._client.close()
 
+    def prune_cache(self) -> int:
+        """Forget cached pages this fetcher did not ask for (call after a walk of the whole source)."""
+        return self.cache.prune() if self.cache else 0
+
     def get(self, url: str, accept: str | None = None) -> Document:
         """The document at an http(s) URL, a file:// URL or a plain path."""
         scheme = urlparse(url).scheme.lower()
@@ -247,9 +251,23 @@ class _Cache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
+        #: the entries this fetcher read or wrote (see prune)
+        self.used: set[Path] = set()
 
     def _path(self, url: str, accept: str) -> Path:
-        return self.folder / (hashlib.sha256(f"{accept}\n{url}".encode()).hexdigest() + ".gz")
+        path = self.folder / (hashlib.sha256(f"{accept}\n{url}".encode()).hexdigest() + ".gz")
+        self.used.add(path)
+        return path
+
+    def prune(self) -> int:
+        """Delete the entries this fetcher did not use: after a walk of the whole source, the pages that are
+        gone (and leftovers of writes that died). Without it the cache grows with every page ever seen."""
+        removed = 0
+        for path in self.folder.iterdir():
+            if path not in self.used and path.suffix in (".gz", ".tmp"):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def load(self, url: str, accept: str) -> Document | None:
         try:

@@ -154,7 +154,8 @@ class _Harvest:
     # -- reading -----------------------------------------------------------------
     def _read_source(self) -> None:
         settings = self.backends.settings
-        with Fetcher(settings.limits, self.source.name, settings.data_dir / "http-cache") as fetcher:
+        cache = settings.data_dir / "http-cache" / self.source.name  # one folder per source: pruned alone
+        with Fetcher(settings.limits, self.source.name, cache) as fetcher:
             pages = walk(self.source, fetcher)
             while True:
                 clock = time.perf_counter()
@@ -168,6 +169,7 @@ class _Harvest:
                 self._read_page(page)
                 self.timings["split"] += time.perf_counter() - clock
                 self._validate_pending()
+            fetcher.prune_cache()  # the whole source was walked: cached pages not met are gone
         if not self.statuses:
             raise HarvestError(self.source.url, f"source {self.source.name!r}: no dcat:Dataset found")
 

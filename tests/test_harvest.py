@@ -183,6 +183,23 @@ def test_every_page_of_a_paged_feed_is_harvested_into_one_catalogue_record(
     assert not any(HYDRA in str(t) for t in triples), "paging is not catalogue metadata"
 
 
+def test_the_http_cache_keeps_only_the_pages_the_source_still_has(feed_server, open_catalogue) -> None:
+    url = serve_pages(feed_server, [dataset("a", "Alpha"), dataset("b", "Beta"), dataset("c", "Gamma")])
+    source = Source(name="be", title="Belgium", url=url)
+    backends = open_catalogue(source)
+    cache = backends.settings.data_dir / "http-cache" / "be"
+    harvest_source(source, backends)
+    assert len(list(cache.iterdir())) == 3
+    (feed_server.root / "page-3.ttl").unlink()
+    serve_pages(feed_server, [dataset("a", "Alpha"), dataset("b", "Beta")])
+    assert harvest_source(source, backends).run.withdrawn == 1
+    assert len(list(cache.iterdir())) == 2
+    # a walk that fails midway prunes nothing
+    feed_server.respond("/page-2.ttl", 500, b"oops")
+    assert harvest_source(source, backends).run.outcome == "failed"
+    assert len(list(cache.iterdir())) == 2
+
+
 def test_a_page_failing_midway_changes_nothing(feed_server, open_catalogue) -> None:
     url = serve_pages(feed_server, [dataset("a", "Alpha"), dataset("b", "Beta"), dataset("c", "Gamma")])
     source = Source(name="be", title="Belgium", url=url)
