@@ -8,7 +8,8 @@ commit the time spent writing the triple side), then the SPARQL query set of
 ``bench/sparql.py`` through ``SparqlService`` (what ``/sparql`` runs: for the
 embedded store its in-memory view, for a server the forwarded query), p50 and
 p95 per query, and the disk used (registry + triples; for a server, its
-database folder after a checkpoint). The servers are started privately in a
+database folder after a checkpoint), and how long ``catalogue check`` takes
+to compare registry, index and triple side record by record. The servers are started privately in a
 tmp dir (see ``tests/store/servers.py``) and stopped after.
 
     python bench/stores.py                 # 10,000 datasets, 10 runs per query
@@ -33,6 +34,7 @@ from sparql import QUERIES, fill_publisher, percentile, time_runs
 from catalogue.backends import open_backends
 from catalogue.config import Limits as FetchLimits
 from catalogue.config import Settings, Source, StoreSettings
+from catalogue.consistency import check
 from catalogue.demo import generate_catalog
 from catalogue.harvest import harvest_source
 from catalogue.sparql import Limits, SparqlService
@@ -121,6 +123,11 @@ def bench(name: str, document: Path, folder: Path, runs: int) -> dict | None:
         if backends.store.generation() != result.run.id:
             raise RuntimeError(f"{name}: the triple side is not in line after the harvest (see the log)")
         timings = result.timings
+        started = time.perf_counter()
+        report = check(backends.store, backends.index)
+        checked = time.perf_counter() - started
+        if not report.in_line:
+            raise RuntimeError(f"{name}: catalogue check found drift after the harvest")
         service = SparqlService(backends.store, Limits(timeout=300, max_rows=100_000))
         started = time.perf_counter()
         service.execute(QUERIES["count datasets"])  # embedded: builds the in-memory view
@@ -143,6 +150,7 @@ def bench(name: str, document: Path, folder: Path, runs: int) -> dict | None:
             "mirror": mirror["seconds"],
             "validate": timings.get("validate", 0.0),
             "first": first,
+            "check": checked,
             "latencies": latencies,
             "disk": disk,
         }
@@ -195,6 +203,7 @@ def main() -> None:
     row("  of which validation (s)", lambda r: f"{r['validate']:.1f}")
     row("  of which store (s)", lambda r: f"{r['store']:.1f}")
     row("    of which triple side (s)", lambda r: f"{r['mirror']:.1f}")
+    row("catalogue check (s)", lambda r: f"{r['check']:.1f}")
     row("first query (s)", lambda r: f"{r['first']:.2f}")
     row("disk (MB)", lambda r: f"{r['disk'] / 1e6:.0f}")
     print()
