@@ -67,9 +67,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         backends, run, harvested = harvested_catalogue(Path(tmp), args.n)
         documents = [
-            search_document(
-                r.meta.id, r.meta.source, r.meta.uri, r.triples, r.meta.status, backends.vocabularies
-            )
+            search_document(r.meta, r.triples, backends.vocabularies)
             for r in backends.store.iter_records(VISIBLE)
             if r.meta.kind == "dataset"
         ]

@@ -3,15 +3,20 @@
 The index knows IRIs; people want names. Labels come from the shipped EU
 vocabularies, else from what the records say about the IRI (a publisher's
 foaf:name), in the visitor's language when there is one.
+
+Each result carries the index's highlights (the query's words marked in a
+title and a description snippet), one per field: the one in the language the
+result is shown in when it has marks, else the best in another language, so
+a match in the Dutch text of a record shown in English is still pointed out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from threading import Lock
 
 from catalogue.backends import Backends
-from catalogue.index import FACETS, SearchQuery
+from catalogue.index import FACETS, Highlight, SearchHit, SearchQuery
 from catalogue.namespaces import DCT, FOAF, RDFS, SKOS, VCARD
 from catalogue.profiles import LangText, dataset_view, pick_language
 from catalogue.profiles.dcat_ap_3 import base_language, choose_language
@@ -43,6 +48,8 @@ class ResultItem:
     description_lang: str = ""
     themes: list[str] = field(default_factory=list)
     quality: int | None = None  # quality points, of 405
+    #: "title" / "description" -> the query's words marked (plain text and ranges, never HTML)
+    highlights: dict[str, Highlight] = field(default_factory=dict)
 
     @property
     def rating(self) -> str | None:
@@ -90,13 +97,13 @@ class Labeller:
 
 
 def search(backends: Backends, labeller: Labeller, query: SearchQuery, lang: str) -> SearchPage:
-    results = backends.index.search(query)
+    results = backends.index.search(replace(query, highlight=True))
     items = []
     for hit in results.hits:
         stored = backends.store.get(hit.id)
         if stored is None:  # index ahead of the store; `catalogue reindex` mends it
             continue
-        items.append(_item(stored, lang))
+        items.append(_item(stored, lang, hit))
     facets = {
         name: [
             FacetValue(
@@ -121,10 +128,16 @@ def _facet_label(backends: Backends, labeller: Labeller, facet: str, value: str,
     return labeller.label(value, lang)
 
 
-def _item(stored: StoredRecord, lang: str) -> ResultItem:
+def _item(stored: StoredRecord, lang: str, hit: SearchHit) -> ResultItem:
     view = dataset_view(stored.triples, stored.meta.uri)
     title, title_lang = choose_language(view.title, lang)
     description, description_lang = choose_language(view.description, lang)
+    shown = {"title": title_lang, "description": description_lang}
+    highlights = {
+        name: next((h for h in found if h.lang == shown.get(name)), found[0])
+        for name, found in hit.highlights.items()
+        if found
+    }
     return ResultItem(
         id=stored.meta.id,
         uri=stored.meta.uri,
@@ -137,4 +150,5 @@ def _item(stored: StoredRecord, lang: str) -> ResultItem:
         quality=stored.meta.quality,
         title_lang=title_lang,
         description_lang=description_lang,
+        highlights=highlights,
     )

@@ -105,6 +105,9 @@ class SearchQuery:
     facet_size: int = 20
     #: only records with at least this many quality points
     quality_min: int | None = None
+    #: mark the query's words in the titles and descriptions of the page's hits (SearchHit.highlights);
+    #: off unless asked for, so callers that only want ids (the feed) pay nothing for it
+    highlight: bool = False
 
 
 @dataclass
@@ -113,10 +116,30 @@ class FacetCount:
     count: int
 
 
+@dataclass(frozen=True)
+class Highlight:
+    """Text with the query's words marked: plain text and the ranges to mark, never HTML.
+
+    ``ranges`` are sorted, non-overlapping ``(start, end)`` offsets into
+    ``text`` in characters (Python string indices). ``text`` is one title or
+    description of the record, or a snippet of it that starts or ends with "…"
+    where text was left out; ``lang`` is its base language ("" when untagged).
+    Whoever shows it escapes the text and wraps the ranges (see
+    :mod:`catalogue.index.highlight` for what gets marked).
+    """
+
+    text: str
+    ranges: tuple[tuple[int, int], ...]
+    lang: str = ""
+
+
 @dataclass
 class SearchHit:
     id: str
     score: float
+    #: "title" / "description" -> that field's texts with marks, the best first (the record may have
+    #: one per language); only when the query asked for highlights and has words
+    highlights: dict[str, list[Highlight]] = field(default_factory=dict)
 
 
 @dataclass

@@ -25,6 +25,10 @@ functions, unit-tested); this module sends them with the official client.
   (every sort ends with ``id``); its cost grows with the depth.
 * **Entries.** :meth:`~ElasticsearchIndex.entries` scrolls the alias in
   index order (``helpers.scan``), reading only the fields of an entry.
+* **Highlights.** A query asking for them reads the page's hits'
+  ``highlight_text`` from ``_source`` (a deep page: one more request by id)
+  and marks it in Python (:mod:`catalogue.index.highlight`), as the embedded
+  backend does.
 
 Unlike the embedded backend, uncommitted writes to the live index cannot be
 rolled back: :meth:`close` drops only a half-built rebuild; other writes stay
@@ -52,6 +56,7 @@ from catalogue.index import (
     SearchResults,
 )
 from catalogue.index import es_requests as req
+from catalogue.index.highlight import marker_for
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +290,17 @@ class ElasticsearchIndex:
         head = req.parse_results(self._search(req.search_body(query, with_hits=False)), query)
         offset, size = req.paging(query)
         head.hits = self._walk(query, offset, min(offset + size, head.total)) if offset < head.total else []
+        self._highlight(head.hits, query)
         return head
+
+    def _highlight(self, hits: list[SearchHit], query: SearchQuery) -> None:
+        """Highlights for the hits of a deep page, whose texts the walk did not read: one request by id."""
+        marker = marker_for(query)
+        if marker is None or not hits:
+            return
+        texts = req.parse_highlight_texts(self._search(req.highlight_texts_body([hit.id for hit in hits])))
+        for hit in hits:
+            hit.highlights = marker.highlights(texts.get(hit.id, {}))
 
     def _walk(self, query: SearchQuery, start: int, stop: int) -> list[SearchHit]:
         """Hits ``start`` to ``stop`` of the query's order, read with ``search_after``."""

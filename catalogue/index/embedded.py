@@ -13,15 +13,18 @@ Layout of a document (see :data:`FIELDS`):
 * ``title_any``: titles in every language (boosted), ``labels``: labels of
   the concepts and agents the record links to (all languages);
 * one raw fast field per facet (multi-valued; the ``source`` facet is the
-  ``source`` field), ``status``, ``modified`` (date) and ``sort_title``.
+  ``source`` field), ``status``, ``modified`` (date) and ``sort_title``;
+* ``highlight_text`` (stored only): the titles and descriptions with their
+  languages as JSON (:func:`catalogue.index.highlight.highlight_source`), read
+  back only to mark the query's words in the hits of a page. None of the
+  indexed text fields is stored: ``text_any`` would hold keywords too and lose
+  the languages, and a stored-only bytes field skips the term dictionary a
+  text field always gets.
 
-Query text is never handed to tantivy's query parser: it is split into words
-here, each word analysed with each field's own analyzer and turned into
-term queries, so quotes, colons and brackets in what people type cannot
-break a search. Every word must match (in any field), ``"a phrase"`` must
-match as a phrase and ``word*`` matches as a prefix (unstemmed fields). Words
-on one of tantivy's stop word lists ("the", "de", "und") only add to the
-score, unless the query has nothing else. Relevance ties are ordered by id.
+Query text is never handed to tantivy's query parser: it is split into parts
+by :func:`catalogue.index.analysis.query_parts` (what every word, phrase and
+prefix means is there), each analysed with each field's own analyzer and
+turned into term queries. Relevance ties are ordered by id.
 
 One writer per index, opened on first write and guarded by a lock; searches
 use the reader and never wait for writes. Nothing written is visible until
@@ -41,7 +44,6 @@ import itertools
 import json
 import logging
 import os
-import re
 import shutil
 import threading
 from collections.abc import Iterable, Iterator
@@ -50,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 import tantivy
-from tantivy import FieldType, Filter, Occur, Order, Query, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
+from tantivy import FieldType, Occur, Order, Query
 
 from catalogue.index import (
     ANALYSED_LANGUAGES,
@@ -63,6 +65,17 @@ from catalogue.index import (
     SearchQuery,
     SearchResults,
 )
+from catalogue.index.analysis import (
+    ANALYSIS,
+    FOLDED,
+    MIN_PREFIX,
+    STEMMERS,
+    Part,
+    analyzer_name,
+    analyzers,
+    query_parts,
+)
+from catalogue.index.highlight import Marker, highlight_source, marker_for
 
 log = logging.getLogger(__name__)
 
@@ -75,59 +88,14 @@ WRITER_HEAP = 128_000_000
 #: indexing threads: two, unless that would take every core from the searches
 WRITER_THREADS = max(1, min(2, (os.cpu_count() or 2) // 2))
 
-#: tantivy's snowball stemmers, by the base language code of ANALYSED_LANGUAGES
-STEMMERS = {
-    "en": "english",
-    "nl": "dutch",
-    "fr": "french",
-    "de": "german",
-    "fi": "finnish",
-    "sv": "swedish",
-    "es": "spanish",
-    "pt": "portuguese",
-    "it": "italian",
-    "da": "danish",
-    "no": "norwegian",
-    "el": "greek",
-    "ro": "romanian",
-    "hu": "hungarian",
-    "ru": "russian",
-    "tr": "turkish",
-    "ar": "arabic",
-    "ta": "tamil",
-}
-#: languages with a built-in tantivy stop word list; their stop words are optional in queries
-STOPWORD_LANGUAGES = (
-    "english",
-    "dutch",
-    "french",
-    "german",
-    "finnish",
-    "swedish",
-    "spanish",
-    "portuguese",
-    "italian",
-    "danish",
-    "norwegian",
-    "hungarian",
-)
-
-FOLDED = "catalogue_folded"
-#: the analyzer chains (see _analyzers); part of the schema fingerprint
-ANALYSIS = "simple | remove_long(40) | lowercase | [stemmer] | ascii_fold"
 TEXT_FIELDS = {lang: f"text_{lang}" for lang in ANALYSED_LANGUAGES}
 FACET_FIELDS = {name: name for name in FACETS}  # the source facet is the `source` field
 TITLE_BOOST = 3.0
 DISMAX_TIE = 0.2
-MAX_WORDS = 32
-MIN_PREFIX = 2
 #: how many hits past the requested page relevance paging may read to order tied scores by id
 MAX_TIE_WINDOW = 2_000
 #: facet buckets asked of tantivy beyond facet_size, so equal counts can be ordered by value
 FACET_SLACK = 20
-
-WORD = re.compile(r"[^\W_]+(\*)?")
-QUOTES = str.maketrans({c: '"' for c in "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033"})
 
 
 def _fields() -> list[tuple[str, str, dict[str, Any]]]:
@@ -144,7 +112,7 @@ def _fields() -> list[tuple[str, str, dict[str, Any]]]:
         ("content_hash", "bytes", {"stored": True, "indexed": False, "fast": False}),
     ]
     fields += [
-        (field, "text", {"tokenizer_name": _analyzer_name(lang)}) for lang, field in TEXT_FIELDS.items()
+        (field, "text", {"tokenizer_name": analyzer_name(lang)}) for lang, field in TEXT_FIELDS.items()
     ]
     fields += [(name, "text", {"tokenizer_name": FOLDED}) for name in ("text_any", "title_any", "labels")]
     fields += [
@@ -161,29 +129,9 @@ def _fields() -> list[tuple[str, str, dict[str, Any]]]:
         ("modified", "date", {"indexed": True, "fast": True}),
         ("quality", "integer", {"stored": True, "indexed": True, "fast": True}),
         ("sort_title", "text", {"fast": True, "tokenizer_name": "raw", "index_option": "basic"}),
+        ("highlight_text", "bytes", {"stored": True, "indexed": False, "fast": False}),
     ]
     return fields
-
-
-def _analyzer_name(lang: str) -> str:
-    return f"catalogue_{STEMMERS[lang]}" if lang in STEMMERS else FOLDED
-
-
-def _analyzers() -> dict[str, TextAnalyzer]:
-    def chain(*filters: Filter) -> TextAnalyzer:
-        builder = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(40))
-        for item in (Filter.lowercase(), *filters):
-            builder = builder.filter(item)
-        return builder.build()
-
-    analyzers = {FOLDED: chain(Filter.ascii_fold())}
-    for lang in ANALYSED_LANGUAGES:
-        if lang in STEMMERS:
-            # stem first: the snowball stemmers expect the accents; fold what is left
-            analyzers[_analyzer_name(lang)] = chain(Filter.stemmer(STEMMERS[lang]), Filter.ascii_fold())
-        else:
-            log.warning("no stemmer for analysed language %r; text_%s is only folded", lang, lang)
-    return analyzers
 
 
 def _fingerprint(fields: list[tuple[str, str, dict[str, Any]]]) -> str:
@@ -209,8 +157,7 @@ class EmbeddedIndex:
             else:
                 builder.add_date_field(name, **options)
         self.schema = builder.build()
-        self._analyzers = _analyzers()
-        self._stopwords = _stopword_analyzer()
+        self._analyzers = analyzers()
         #: True when the index was created empty (new, or replacing an incompatible one), until a
         #: clear() is committed (a rebuild from the store)
         self.outdated = False
@@ -372,6 +319,9 @@ class EmbeddedIndex:
         out.add_integer("quality", doc.quality)
         if doc.sort_title:
             out.add_text("sort_title", doc.sort_title[:200])
+        texts = highlight_source(doc)
+        if texts:
+            out.add_bytes("highlight_text", json.dumps(texts, ensure_ascii=False).encode())
         return out
 
     # -- reads -------------------------------------------------------------------
@@ -408,7 +358,7 @@ class EmbeddedIndex:
         size = max(0, query.size)
         offset = (max(1, query.page) - 1) * size
         if query.sort == "relevance" and text is not None:
-            total, hits = _relevance_page(searcher, tantivy_query, offset, size)
+            total, page = _relevance_page(searcher, tantivy_query, offset, size)
         else:
             field, order = {
                 "modified": ("modified", Order.Desc),
@@ -419,7 +369,9 @@ class EmbeddedIndex:
                 tantivy_query, limit=max(1, size), offset=offset, order_by_field=field, order=order
             )
             total = result.count
-            hits = [SearchHit(_id(searcher, address), 0.0) for _, address in result.hits[:size]]
+            page = [(0.0, searcher.doc(address)) for _, address in result.hits[:size]]
+        marker = marker_for(query)
+        hits = [_hit(score, stored, marker) for score, stored in page]
         facets = (
             self._facets(searcher, tantivy_query, query.facet_size, exclude=set(filters)) if total else {}
         )
@@ -474,33 +426,23 @@ class EmbeddedIndex:
 
     def _text_query(self, text: str) -> Query | None:
         """The user's words as a query: all must match, each in any text field; None for no words."""
-        phrases, words = _split(text or "")
-        required: list[Query] = []
-        optional: list[Query] = []
-        for phrase in phrases:
-            clause = self._any_field(phrase)
-            if clause is not None:
-                required.append(clause)
-        for word, prefix in words:
-            clause = self._prefix(word) if prefix else self._any_field(word)
-            if clause is None:  # longer than any indexed token: nothing can match it
-                clause = Query.empty_query()
-            if not prefix and self._is_stopword(word):
-                optional.append(clause)
-            else:
-                required.append(clause)
-        if not required:
-            required, optional = optional, []
+        required, optional = query_parts(text)
         if not required:
             return None
-        clauses = [(Occur.Must, q) for q in required] + [(Occur.Should, q) for q in optional]
+        clauses = [(Occur.Must, self._part(part)) for part in required]
+        clauses += [(Occur.Should, self._part(part)) for part in optional]
         if len(clauses) == 1:
             return clauses[0][1]
         return Query.boolean_query(clauses)
 
+    def _part(self, part: Part) -> Query:
+        clause = self._prefix(part.text) if part.kind == "prefix" else self._any_field(part.text)
+        # None: nothing indexable in it (every word longer than any indexed token), so nothing matches
+        return clause if clause is not None else Query.empty_query()
+
     def _field_analyzers(self) -> Iterable[tuple[str, str, float]]:
         for lang, field in TEXT_FIELDS.items():
-            yield field, _analyzer_name(lang), 1.0
+            yield field, analyzer_name(lang), 1.0
         yield "text_any", FOLDED, 1.0
         yield "title_any", FOLDED, TITLE_BOOST
         yield "labels", FOLDED, 1.0
@@ -540,25 +482,6 @@ class EmbeddedIndex:
             subqueries.append(Query.boost_query(query, boost) if boost != 1.0 else query)
         return _dismax(subqueries)
 
-    def _is_stopword(self, word: str) -> bool:
-        return not self._stopwords.analyze(word)
-
-
-def _split(text: str) -> tuple[list[str], list[tuple[str, bool]]]:
-    """Quoted phrases, and the other words with whether they end in ``*``."""
-    text = text.translate(QUOTES)
-    if text.count('"') % 2:
-        head, _, tail = text.rpartition('"')
-        text = head + " " + tail
-    parts = text.split('"')
-    phrases = [part for part in parts[1::2] if part.strip()]
-    loose = " ".join(parts[0::2])
-    words = [(match.group(0).rstrip("*"), bool(match.group(1))) for match in WORD.finditer(loose)]
-    # a one-word phrase is just a word
-    words += [(phrase.strip(), False) for phrase in phrases if WORD.fullmatch(phrase.strip())]
-    phrases = [phrase for phrase in phrases if not WORD.fullmatch(phrase.strip())]
-    return phrases[:MAX_WORDS], list(dict.fromkeys(words))[:MAX_WORDS]
-
 
 def _conjunction(text: Query | None, filters: list[Query]) -> Query:
     clauses = [(Occur.Must, text)] if text is not None else []
@@ -574,18 +497,10 @@ def _dismax(subqueries: list[Query]) -> Query | None:
     return Query.disjunction_max_query(subqueries, tie_breaker=DISMAX_TIE)
 
 
-def _stopword_analyzer() -> TextAnalyzer:
-    """Returns no token for a word on any of tantivy's stop word lists."""
-    builder = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.lowercase())
-    for language in STOPWORD_LANGUAGES:
-        builder = builder.filter(Filter.stopword(language))
-    return builder.build()
-
-
 def _relevance_page(
     searcher: tantivy.Searcher, query: Query, offset: int, size: int
-) -> tuple[int, list[SearchHit]]:
-    """One page by score, equal scores ordered by id.
+) -> tuple[int, list[tuple[float, tantivy.Document]]]:
+    """One page by score, equal scores ordered by id: (score, stored document) of each hit.
 
     Reads from the top so a group of equal scores that straddles the page can
     be ordered whole; reads further while the last hit read still ties with
@@ -602,7 +517,7 @@ def _relevance_page(
         if len(hits) < limit or hits[-1][0] != hits[end - 1][0] or limit >= ceiling:
             break
         limit = min(limit * 4, ceiling)
-    window: list[SearchHit] = []
+    window: list[tuple[float, tantivy.Document]] = []
     window_start: int | None = None
     position = 0
     for score, group in itertools.groupby(hits, key=lambda hit: hit[0]):
@@ -614,13 +529,21 @@ def _relevance_page(
             break
         if window_start is None:
             window_start = start
-        window += [SearchHit(record_id, score) for record_id in sorted(_id(searcher, a) for _, a in members)]
+        stored = sorted((searcher.doc(address) for _, address in members), key=_id)
+        window += [(score, document) for document in stored]
     skip = offset - (window_start or 0)
     return result.count, window[skip : skip + size]
 
 
-def _id(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:
-    return searcher.doc(address).get_first("id") or ""
+def _id(stored: tantivy.Document) -> str:
+    return stored.get_first("id") or ""
+
+
+def _hit(score: float, stored: tantivy.Document, marker: Marker | None) -> SearchHit:
+    hit = SearchHit(_id(stored), score)
+    if marker is not None:
+        hit.highlights = marker.highlights(json.loads(stored.get_first("highlight_text") or b"{}"))
+    return hit
 
 
 def _clamp(value: datetime) -> datetime:

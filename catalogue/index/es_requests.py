@@ -17,14 +17,21 @@ labels), unstemmed with :data:`FOLDED` — the embedded backend's
 "simple | remove_long(40) | lowercase | ascii_fold" chain —; one ``keyword``
 per facet (the ``source`` facet is the ``source`` field), ``status``,
 ``modified`` (date), ``quality`` (integer), ``sort_title`` (keyword),
-``title_suggest`` (``search_as_you_type``, for title suggestions) and
-``content_hash`` (kept in ``_source`` only, for :func:`entries_body`).
+``title_suggest`` (``search_as_you_type``, for title suggestions),
+``content_hash`` (kept in ``_source`` only, for :func:`entries_body`) and
+``highlight_text`` (titles and descriptions with their languages, kept in
+``_source`` only, for highlights).
 
-Query text is split exactly as the embedded backend splits it (its own
-``_split``) and never handed to a query parser: every word must match in some
-text field (a dis-max over the fields, each analysing the word its own way),
-``"a phrase"`` must match as a phrase, ``word*`` is a prefix in the unstemmed
-fields, and stop words only add to the score unless there is nothing else.
+Query text is split exactly as the embedded backend splits it
+(:func:`catalogue.index.analysis.query_parts`) and never handed to a query
+parser: every word must match in some text field (a dis-max over the fields,
+each analysing the word its own way), ``"a phrase"`` must match as a phrase,
+``word*`` is a prefix in the unstemmed fields, and stop words only add to the
+score unless there is nothing else.
+
+Highlights are not Elasticsearch's: a search asking for them reads each hit's
+``highlight_text`` and marks it with :mod:`catalogue.index.highlight`, as the
+embedded backend does, so both mark the same words in the same snippets.
 """
 
 from __future__ import annotations
@@ -47,7 +54,8 @@ from catalogue.index import (
     SearchQuery,
     SearchResults,
 )
-from catalogue.index.embedded import MIN_PREFIX, _split, _stopword_analyzer
+from catalogue.index.analysis import MIN_PREFIX, Part, query_parts
+from catalogue.index.highlight import Marker, highlight_source, marker_for
 
 #: Bump when the meaning of a field changes without the template changing.
 SCHEMA_VERSION = 1
@@ -83,6 +91,8 @@ MAX_RESULT_WINDOW = 10_000
 #: longest facet value indexed, in characters (Lucene refuses terms over 32,766 bytes)
 KEYWORD_IGNORE_ABOVE = 8_191
 TEMPLATE_PRIORITY = 500
+#: the ``_source`` field of the texts to highlight (see catalogue.index.highlight)
+HIGHLIGHT_SOURCE = "highlight_text"
 
 
 # -- names -------------------------------------------------------------------------
@@ -152,6 +162,8 @@ def mappings() -> dict[str, Any]:
         "modified": {"type": "date"},
         "quality": {"type": "integer"},
         "sort_title": {"type": "keyword", "ignore_above": 200},
+        # read back for highlights only: neither indexed nor parsed
+        HIGHLIGHT_SOURCE: {"type": "object", "enabled": False},
     }
     for lang, field in TEXT_FIELDS.items():
         properties[field] = {"type": "text", "analyzer": LANGUAGE_ANALYZERS.get(lang, DEFAULT_ANALYZER)}
@@ -224,6 +236,9 @@ def document_source(doc: SearchDocument) -> dict[str, Any]:
     source["quality"] = int(doc.quality)
     if doc.sort_title:
         source["sort_title"] = doc.sort_title[:200]
+    texts = highlight_source(doc)
+    if texts:
+        source[HIGHLIGHT_SOURCE] = texts
     return source
 
 
@@ -260,16 +275,6 @@ def _unstemmed_fields() -> list[tuple[str, float]]:
     return [("text_any", 1.0), ("title_any", TITLE_BOOST), ("labels", 1.0)]
 
 
-@functools.cache
-def _stopwords() -> Any:
-    return _stopword_analyzer()
-
-
-def is_stopword(word: str) -> bool:
-    """On one of the stop word lists the embedded backend uses (so it is optional in a query)."""
-    return not _stopwords().analyze(word)
-
-
 def any_field(text: str, phrase: bool = False) -> dict[str, Any]:
     """A word (or phrase) in any text field, each field analysing it its own way; dis-max of fields."""
     query: dict[str, Any] = {
@@ -298,28 +303,21 @@ def prefix(word: str) -> dict[str, Any]:
 
 def text_query(text: str) -> dict[str, Any] | None:
     """The user's words as a query: all must match, each in any text field; None for no words."""
-    phrases, words = _split(text or "")
-    required: list[dict[str, Any]] = []
-    optional: list[dict[str, Any]] = []
-    for phrase in phrases:
-        if any(char.isalnum() for char in phrase):  # a phrase of punctuation matches as nothing at all
-            required.append(any_field(phrase, phrase=True))
-    for word, is_prefix in words:
-        clause = prefix(word) if is_prefix else any_field(word)
-        if not is_prefix and is_stopword(word):
-            optional.append(clause)
-        else:
-            required.append(clause)
-    if not required:
-        required, optional = optional, []
+    required, optional = query_parts(text)
     if not required:
         return None
     if len(required) == 1 and not optional:
-        return required[0]
-    body: dict[str, Any] = {"must": required}
+        return _part(required[0])
+    body: dict[str, Any] = {"must": [_part(part) for part in required]}
     if optional:
-        body["should"] = optional
+        body["should"] = [_part(part) for part in optional]
     return {"bool": body}
+
+
+def _part(part: Part) -> dict[str, Any]:
+    if part.kind == "prefix":
+        return prefix(part.text)
+    return any_field(part.text, phrase=part.kind == "phrase")
 
 
 def facet_filters(filters: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -414,16 +412,19 @@ def search_body(query: SearchQuery, with_hits: bool = True) -> dict[str, Any]:
     count); the facet filters are the ``post_filter`` (they narrow the hits)
     and, per facet, the filter of the other facets' aggregation. Without
     ``with_hits`` the request only counts (the first step of a deep page).
+    A query asking for highlights reads each hit's ``highlight_text``.
     """
     base, filters, has_text = _query_parts(query)
     offset, size = paging(query)
+    highlights = with_hits and marker_for(query) is not None
     body: dict[str, Any] = {
         "query": base,
         "sort": sort_clause(query.sort, has_text),
         "from": offset if with_hits else 0,
         "size": size if with_hits else 0,
         "track_total_hits": True,
-        "_source": False,
+        # the texts to highlight, when asked for: only the page's hits come back
+        "_source": [HIGHLIGHT_SOURCE] if highlights else False,
     }
     if filters:
         body["post_filter"] = _all_of(None, list(filters.values()))
@@ -447,6 +448,11 @@ def after_body(query: SearchQuery, after: list[Any] | None, size: int) -> dict[s
     if after is not None:
         body["search_after"] = after
     return body
+
+
+def highlight_texts_body(ids: list[str]) -> dict[str, Any]:
+    """The ``highlight_text`` of the given records: for the hits of a deep page, read without it."""
+    return {"query": {"ids": {"values": list(ids)}}, "size": len(ids), "_source": [HIGHLIGHT_SOURCE]}
 
 
 #: what :func:`entries_body` reads of each document: what it was built from
@@ -481,8 +487,24 @@ def suggest_body(text: str, size: int = 10) -> dict[str, Any]:
 # -- answers ----------------------------------------------------------------------
 
 
-def parse_hits(response: Mapping[str, Any]) -> list[SearchHit]:
-    return [SearchHit(hit["_id"], float(hit.get("_score") or 0.0)) for hit in response["hits"]["hits"]]
+def parse_hits(response: Mapping[str, Any], marker: Marker | None = None) -> list[SearchHit]:
+    """The hits, with their highlights when a marker is given (of the query that asked for them)."""
+    hits = [SearchHit(hit["_id"], float(hit.get("_score") or 0.0)) for hit in response["hits"]["hits"]]
+    if marker is not None:
+        texts = parse_highlight_texts(response)
+        for hit in hits:
+            hit.highlights = marker.highlights(texts.get(hit.id, {}))
+    return hits
+
+
+def parse_highlight_texts(response: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Each hit's ``highlight_text`` by id; a hit without one (indexed before it existed) has none."""
+    texts = {}
+    for hit in response["hits"]["hits"]:
+        found = (hit.get("_source") or {}).get(HIGHLIGHT_SOURCE)
+        if isinstance(found, Mapping):
+            texts[hit["_id"]] = found
+    return texts
 
 
 def parse_total(response: Mapping[str, Any]) -> int:
@@ -520,6 +542,6 @@ def parse_results(response: Mapping[str, Any], query: SearchQuery) -> SearchResu
     """A search answer (of :func:`search_body`) as the SearchIndex interface gives it."""
     return SearchResults(
         total=parse_total(response),
-        hits=parse_hits(response),
+        hits=parse_hits(response, marker_for(query)),
         facets=parse_facets(response, query.facet_size),
     )

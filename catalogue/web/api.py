@@ -35,7 +35,25 @@ def api_search(
     access_rights: list[str] = Query([]),
     language_: list[str] = Query([], alias="language"),
 ) -> dict[str, Any]:
-    """Full-text search with facets. Repeat a facet parameter to accept several values."""
+    """Full-text search with facets. Repeat a facet parameter to accept several values.
+
+    With words in ``q``, each result has ``highlights``: the query's words
+    marked in its title and in a snippet of its description, as plain text
+    and ranges (never HTML; escape the text before showing it)::
+
+        "highlights": {
+            "title": {"text": "Cancer registry", "lang": "en", "ranges": [[0, 6]]},
+            "description": {"text": "…counts of cancers by region…", "lang": "en", "ranges": [[11, 18]]}
+        }
+
+    ``ranges`` are ``[start, end)`` offsets into ``text`` counted in Unicode
+    code points (not bytes, not UTF-16 units), sorted and not overlapping;
+    ``text`` is the whole title or description, or a snippet of it with "…"
+    where text was left out; ``lang`` is its language ("" when untagged),
+    that of the result's ``title``/``description`` when it has the words,
+    else another. A field without the query's words is left out; without
+    words in ``q``, ``highlights`` is ``{}``.
+    """
     backends, labeller = request.app.state.backends, request.app.state.labeller
     try:
         result = search(backends, labeller, search_query(request), language(request))
@@ -59,6 +77,10 @@ def api_search(
                 if item.quality is not None
                 else None,
                 "url": f"{backends.settings.base_url}/datasets/{item.id}",
+                "highlights": {
+                    name: {"text": h.text, "lang": h.lang, "ranges": [list(r) for r in h.ranges]}
+                    for name, h in item.highlights.items()
+                },
             }
             for item in result.results
         ],

@@ -8,9 +8,9 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from catalogue.index import FACETS, QueryError, SearchQuery
+from catalogue.index import FACETS, Highlight, QueryError, SearchQuery
 from catalogue.profiles import dataset_view, pick_language
 from catalogue.profiles.dcat_ap_3 import choose_language
 from catalogue.quality import DIMENSIONS
@@ -85,7 +85,18 @@ def datasets(request: Request) -> HTMLResponse:
         url_quality=lambda points: _search_url(
             query, lang, quality_min=None if query.quality_min == points else points
         ),
+        marked=marked,
     )
+
+
+def marked(highlight: Highlight) -> Markup:
+    """A highlight as HTML: its text escaped (harvested text is never trusted), its ranges in ``<mark>``."""
+    text, parts, at = highlight.text, [], 0
+    for start, end in highlight.ranges:
+        parts += [escape(text[at:start]), Markup("<mark>"), escape(text[start:end]), Markup("</mark>")]
+        at = end
+    parts.append(escape(text[at:]))
+    return Markup("").join(parts)
 
 
 KEEP = object()  # _search_url: keep the query's own quality filter

@@ -25,9 +25,11 @@ import pytest
 from catalogue.config import SearchSettings
 from catalogue.index import (
     FACETS,
+    Highlight,
     IndexEntry,
     QueryError,
     SearchDocument,
+    SearchHit,
     SearchIndex,
     SearchQuery,
     SearchResults,
@@ -580,6 +582,116 @@ def test_pages_past_ten_thousand_hits(index: SearchIndex) -> None:
     assert past.total == count and past.hits == []
     listed = [entry.id for entry in index.entries()]
     assert len(listed) == count and set(listed) == {f"r{i:05d}" for i in range(count)}
+
+
+# -- highlights ----------------------------------------------------------------------
+
+
+def marked(highlight: Highlight) -> list[str]:
+    return [highlight.text[start:end] for start, end in highlight.ranges]
+
+
+def highlighted(index: SearchIndex, text: str, **kwargs) -> dict[str, SearchHit]:
+    return {hit.id: hit for hit in index.search(SearchQuery(text=text, highlight=True, **kwargs)).hits}
+
+
+def test_a_query_word_is_marked_in_the_title_and_description(catalogue: SearchIndex) -> None:
+    hit = highlighted(catalogue, "cancer")["en-cancer"]
+    assert hit.highlights["title"] == [Highlight("Cancer registry", ((0, 6),), "en")]
+    # through the stemmer of the text's language, as it matched
+    assert hit.highlights["description"] == [
+        Highlight("Yearly counts of cancers by region and age.", ((17, 24),), "en")
+    ]
+    folded = highlighted(catalogue, "patienten genoom")["nl-genomes"]
+    # "patienten" as written but for the accent; "Genomen" shares the Dutch stem of "genoom"
+    assert marked(folded.highlights["title"][0]) == ["Genomen", "patiënten"]
+    assert marked(folded.highlights["description"][0]) == ["genoom"]
+
+
+def test_a_long_description_is_cut_around_its_marks(index: SearchIndex) -> None:
+    filler = "Counted per ward and week, with the age band of each patient. " * 8
+    description = f"{filler}Severe asthma cases are flagged. {filler}"
+    index.upsert([doc("long", title={"en": ["Admissions"]}, description={"en": [description]})])
+    index.commit()
+    (snippet,) = highlighted(index, "asthma")["long"].highlights["description"]
+    assert snippet.text.startswith("…") and snippet.text.endswith("…")
+    assert "Severe asthma cases are flagged." in snippet.text
+    assert len(snippet.text) <= 282
+    assert marked(snippet) == ["asthma"]
+    assert "title" not in highlighted(index, "asthma")["long"].highlights
+
+
+def test_a_phrase_is_marked_as_one_where_it_occurs(index: SearchIndex) -> None:
+    index.upsert(
+        [
+            doc(
+                "open",
+                title={"en": ["Open data on open source"]},
+                description={"en": ["Data that is open, and open data."]},
+            )
+        ]
+    )
+    index.commit()
+    hit = highlighted(index, '"open data"')["open"]
+    assert hit.highlights["title"] == [Highlight("Open data on open source", ((0, 9),), "en")]
+    assert marked(hit.highlights["description"][0]) == ["open data"]
+    words = highlighted(index, "open data")["open"]
+    assert marked(words.highlights["title"][0]) == ["Open", "data", "open"]
+
+
+def test_prefixes_mark_whole_words_and_stop_words_only_alone(catalogue: SearchIndex) -> None:
+    found = highlighted(catalogue, "regis*")
+    assert marked(found["en-cancer"].highlights["title"][0]) == ["registry"]
+    assert marked(found["fr-genomics"].highlights["title"][0]) == ["registre"]
+    hit = highlighted(catalogue, "the cancer registry")["en-cancer"]
+    assert marked(hit.highlights["title"][0]) == ["Cancer", "registry"]
+
+
+def test_every_language_with_a_mark_the_best_first(index: SearchIndex) -> None:
+    index.upsert(
+        [
+            doc(
+                "air",
+                title={"en": ["Air quality in Ghent"], "nl": ["Luchtkwaliteit in Gent"], "": ["Gent air"]},
+            )
+        ]
+    )
+    index.commit()
+    assert highlighted(index, "luchtkwaliteit")["air"].highlights == {
+        "title": [Highlight("Luchtkwaliteit in Gent", ((0, 14),), "nl")]
+    }
+    titles = highlighted(index, "gent air")["air"].highlights["title"]
+    # most words marked first, then the record's order
+    assert [(title.lang, marked(title)) for title in titles] == [
+        ("", ["Gent", "air"]),
+        ("en", ["Air"]),
+        ("nl", ["Gent"]),
+    ]
+
+
+def test_no_highlights_without_words_or_unasked_or_for_labels(catalogue: SearchIndex) -> None:
+    assert all(not hit.highlights for hit in catalogue.search(SearchQuery(highlight=True)).hits)
+    assert all(not hit.highlights for hit in catalogue.search(SearchQuery(text="*", highlight=True)).hits)
+    assert all(not hit.highlights for hit in catalogue.search(SearchQuery(text="cancer")).hits)
+    # found through a concept's label: nothing in the title or description to mark
+    assert highlighted(catalogue, "gesundheit")["labels-only"].highlights == {}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        SearchQuery(text="registr*"),
+        SearchQuery(text="genomen", filters={"theme": [HEAL]}),
+        SearchQuery(text="cancer", sort="modified", page=1, size=1),
+        SearchQuery(text="health", quality_min=200, size=1, page=2),
+    ],
+)
+def test_highlights_change_no_hit_total_or_count(catalogue: SearchIndex, query: SearchQuery) -> None:
+    plain = catalogue.search(query)
+    query.highlight = True
+    marked_results = catalogue.search(query)
+    assert marked_results.total == plain.total and marked_results.facets == plain.facets
+    assert [(hit.id, hit.score) for hit in marked_results.hits] == [(hit.id, hit.score) for hit in plain.hits]
 
 
 # -- Elasticsearch only: the alias switch itself --------------------------------------

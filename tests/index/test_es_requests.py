@@ -27,8 +27,9 @@ from catalogue.index import (
     open_index,
 )
 from catalogue.index import es_requests as req
+from catalogue.index.analysis import MAX_WORDS
 from catalogue.index.elasticsearch import SearchBackendError, client_options
-from catalogue.index.embedded import MAX_WORDS, EmbeddedIndex
+from catalogue.index.embedded import EmbeddedIndex
 
 HEAL = "http://publications.europa.eu/resource/authority/data-theme/HEAL"
 CSV = "http://publications.europa.eu/resource/authority/file-type/CSV"
@@ -441,6 +442,8 @@ def test_request_bodies_are_valid_dsl_for_the_client() -> None:
     for body in (
         req.search_body(query),
         req.search_body(SearchQuery()),
+        req.search_body(SearchQuery(text="cancer", highlight=True)),
+        req.highlight_texts_body(["r1", "r2"]),
         req.after_body(query, [1.5, "r1"], 10),
         req.suggest_body("canc"),
         req.entries_body(),
@@ -543,6 +546,69 @@ def test_parse_results() -> None:
     # equal counts by value; cut to facet_size
     assert [(b.value, b.count) for b in results.facets["source"]] == [("a", 2), ("b", 2)]
     assert results.facets["format"] == []
+
+
+# -- highlights -------------------------------------------------------------------------
+
+
+def test_highlight_texts_are_kept_but_not_indexed() -> None:
+    assert req.mappings()["properties"]["highlight_text"] == {"type": "object", "enabled": False}
+    source = req.document_source(
+        doc(title={"en": ["Cancer registry"], "": ["Untagged"]}, description={"nl": ["Kanker."]})
+    )
+    assert source["highlight_text"] == {
+        "title": [{"lang": "en", "text": "Cancer registry"}, {"lang": "", "text": "Untagged"}],
+        "description": [{"lang": "nl", "text": "Kanker."}],
+    }
+    assert "highlight_text" not in req.document_source(doc(keywords={"en": ["k"]}))
+
+
+def test_only_a_page_asking_for_highlights_with_words_reads_their_texts() -> None:
+    assert req.search_body(SearchQuery(text="cancer", highlight=True))["_source"] == ["highlight_text"]
+    # a stop word alone must match, so it is marked
+    assert req.search_body(SearchQuery(text="the", highlight=True))["_source"] == ["highlight_text"]
+    assert req.search_body(SearchQuery(text="cancer"))["_source"] is False  # not asked for
+    assert req.search_body(SearchQuery(text="* ?!", highlight=True))["_source"] is False  # no words
+    counting = req.search_body(SearchQuery(text="cancer", highlight=True, page=501), with_hits=False)
+    assert counting["_source"] is False
+    assert req.after_body(SearchQuery(text="cancer", highlight=True), None, 10)["_source"] is False
+    assert req.highlight_texts_body(["r1", "r2"]) == {
+        "query": {"ids": {"values": ["r1", "r2"]}},
+        "size": 2,
+        "_source": ["highlight_text"],
+    }
+
+
+def test_parsed_highlights_are_the_embedded_backends(tmp_path: Path) -> None:
+    documents = [
+        doc("r1", title={"en": ["Cancer registry"]}, description={"en": ["Counts of cancers. " * 30]}),
+        doc("r2", title={"nl": ["Kankerregister"], "en": ["Cancer register"]}),
+    ]
+    query = SearchQuery(text="cancer regis*", highlight=True)
+    with EmbeddedIndex(tmp_path / "index") as index:
+        index.upsert(documents)
+        index.commit()
+        embedded = {hit.id: hit.highlights for hit in index.search(query).hits}
+    texts = {d.id: req.document_source(d)["highlight_text"] for d in documents}
+    response = answer(
+        [
+            {"_id": record_id, "_score": 1.0, "_source": {"highlight_text": text}}
+            for record_id, text in texts.items()
+        ],
+        2,
+    )
+    parsed = {hit.id: hit.highlights for hit in req.parse_results(response, query).hits}
+    assert parsed == embedded and parsed["r1"]["description"][0].text.endswith("…")
+    # a prefix marks words that start with it: not "Kankerregister"
+    assert [marked.lang for marked in parsed["r2"]["title"]] == ["en"]
+    assert req.parse_highlight_texts(response) == texts  # as a deep page reads them by id
+
+
+def test_hits_without_highlight_texts_have_no_highlights() -> None:
+    response = answer([{"_id": "old", "_score": 1.0}, {"_id": "odd", "_source": {"highlight_text": [1]}}], 2)
+    hits = req.parse_results(response, SearchQuery(text="cancer", highlight=True)).hits
+    assert [hit.highlights for hit in hits] == [{}, {}]
+    assert req.parse_highlight_texts(response) == {}
 
 
 def test_parse_results_without_aggregations() -> None:
