@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import rdflib
 
     from catalogue.backends import Backends
-    from catalogue.consistency import CheckReport
+    from catalogue.consistency import CheckReport, Drift
     from catalogue.store import Store
 
 T = TypeVar("T")
@@ -445,19 +445,16 @@ def _open_search(action: Callable[[], T], cleanup: Callable[[], None]) -> T:
 
 
 def _print_check(report: CheckReport) -> None:
-    table = Table(title="Store, index and triple store per source")
-    for column in ("source", "datasets", "indexed", "missing", "extra", "stale", "records", "graphs"):
+    table = Table(title="Store, search index and triple store, per source")
+    for column in ("source", "datasets", "indexed", "index drift", "records", "graphs", "triple drift"):
         table.add_column(column, justify="left" if column == "source" else "right")
-    table.add_column("triples missing / extra / stale", justify="right")
     for source in report.sources:
-        index, triples = source.index, source.triples
         table.add_row(
-            source.source, f"{source.datasets:,}", f"{source.indexed:,}",
-            *(_count(len(ids)) for ids in (index.missing, index.extra, index.stale)),
-            f"{source.records:,}", f"{source.graphs:,}",
-            " / ".join(_count(len(ids)) for ids in (triples.missing, triples.extra, triples.stale)),
+            source.source, f"{source.datasets:,}", f"{source.indexed:,}", _drift(source.index),
+            f"{source.records:,}", f"{source.graphs:,}", _drift(source.triples),
         )  # fmt: skip
     console.print(table)
+    console.print("drift: missing / extra / stale (built from other content, status or quality)")
     for source in report.sources:
         for where, drift in (("index", source.index), ("triple store", source.triples)):
             for kind, ids in (("missing", drift.missing), ("extra", drift.extra), ("stale", drift.stale)):
@@ -468,6 +465,10 @@ def _print_check(report: CheckReport) -> None:
         console.print("[green]In line:[/green] the index and the triple store match the registry.")
     else:
         console.print("[red]Drift found.[/red] `catalogue check --repair` brings it back in line.")
+
+
+def _drift(drift: Drift) -> str:
+    return "/".join(_count(len(ids)) for ids in (drift.missing, drift.extra, drift.stale))
 
 
 def _count(n: int) -> str:
