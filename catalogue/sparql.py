@@ -13,7 +13,9 @@ exactly the public dataset (the union materialised as its default graph, the
 visible record graphs and the provenance graph as named graphs) and queries it
 with no dataset options. It is rebuilt when the store changes: every harvest
 writes one ``cat:HarvestRun`` into the provenance graph, so their number is a
-generation counter checked (in about a millisecond) before each query.
+generation counter checked (in about a millisecond) before each query. The
+rebuild runs in the background; until it is done (2 s at most), queries are
+answered from the previous copy.
 
 *A store on a SPARQL server* (:class:`ForwardedDataset`). The server keeps the
 union materialised as a graph of its own (``{base}/graphs/published``, see
@@ -52,6 +54,7 @@ timeout of its own too (``oxigraph serve --timeout-s``, Virtuoso's
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -71,10 +74,14 @@ from catalogue.sparql_syntax import (
 )
 from catalogue.store import RemoteStoreError, RemoteTimeout, SparqlServer, Store
 
+log = logging.getLogger(__name__)
+
 DEFAULT_TIMEOUT = 10.0  # seconds per query
 DEFAULT_MAX_ROWS = 10_000  # SELECT solutions
 DEFAULT_MAX_TRIPLES = 100_000  # CONSTRUCT / DESCRIBE triples
 DEFAULT_MAX_CONCURRENT = 4  # queries evaluated at the same time
+#: seconds a query waits for the endpoint's copy of a newer harvest before it is answered from the last one
+REFRESH_WAIT = 2.0
 
 RESULTS_FORMATS = {  # name: (media type, pyoxigraph format)
     "json": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
@@ -241,7 +248,17 @@ class PublicGraphs:
 
 
 class VisibleDataset:
-    """An in-memory copy of what the public may query, rebuilt when the store changes."""
+    """An in-memory copy of what the public may query, rebuilt when the store changes.
+
+    The rebuild runs in a thread of its own. A query that finds the copy out of
+    date waits for the new one at most :data:`REFRESH_WAIT` seconds, then is
+    answered from the previous copy — a consistent snapshot of the last
+    harvest but one — rather than waiting: at 100,000 datasets a rebuild takes
+    about two minutes, longer than any query may run. Only the very first copy
+    is waited for (built by the first query, not at start-up, so a catalogue
+    nobody queries by SPARQL does not pay for it); a first query that runs out
+    of time while it is built gets a Timeout, and the next ones the copy.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -249,22 +266,54 @@ class VisibleDataset:
         self._lock = threading.Lock()
         self._view: ox.Store | None = None
         self._generation: int | None = None
+        #: the rebuild under way: (the generation it builds, set when it is done)
+        self._building: tuple[int, threading.Event] | None = None
         self.build_seconds = 0.0
 
     def generation(self) -> int:
         return self.store.generation()
 
-    def current(self) -> ox.Store:
+    def current(self, deadline: float | None = None) -> ox.Store:
+        """The copy of the current generation, or the previous one while that is being built."""
         generation = self.generation()
-        if self._view is not None and generation == self._generation:
-            return self._view
+        view = self._view
+        if view is not None and self._generation == generation:
+            return view
+        done = self._refresh(generation)
+        if view is None:  # nothing to answer from yet
+            done.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        else:
+            wait = REFRESH_WAIT if deadline is None else min(REFRESH_WAIT, deadline - time.monotonic())
+            done.wait(max(0.0, wait))
+        if self._view is None:
+            raise Timeout("the SPARQL endpoint is still loading the catalogue; try again in a minute")
+        return self._view
+
+    def _refresh(self, generation: int) -> threading.Event:
+        """Start a rebuild for this generation unless one is under way; its done-event."""
         with self._lock:
-            if self._view is None or generation != self._generation:
-                started = time.perf_counter()
-                self._view = self._build()
-                self._generation = generation
-                self.build_seconds = time.perf_counter() - started
-            return self._view
+            if self._building is not None:
+                return self._building[1]
+            done = threading.Event()
+            self._building = (generation, done)
+        threading.Thread(
+            target=self._rebuild, args=(generation, done), name="sparql-view", daemon=True
+        ).start()
+        return done
+
+    def _rebuild(self, generation: int, done: threading.Event) -> None:
+        started = time.perf_counter()
+        try:
+            view = self._build()
+            with self._lock:
+                self._view, self._generation = view, generation
+            self.build_seconds = time.perf_counter() - started
+        except Exception:  # the next query starts another attempt
+            log.exception("building the SPARQL endpoint's copy of the catalogue failed")
+        finally:
+            with self._lock:
+                self._building = None
+            done.set()
 
     def _build(self) -> ox.Store:
         provenance = self.store.provenance_graph()
@@ -293,7 +342,7 @@ class VisibleDataset:
         if default_graph_uris or named_graph_uris:  # the protocol's dataset replaces ours
             options["default_graph"] = _iris(default_graph_uris, "default-graph-uri")
             options["named_graphs"] = _iris(named_graph_uris, "named-graph-uri")
-        view = self.current()
+        view = self.current(deadline)
         try:
             result = view.query(query, **options)  # type: ignore[arg-type]
         except SyntaxError as syntax:
