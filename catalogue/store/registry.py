@@ -38,6 +38,7 @@ from catalogue.store import (
 from catalogue.validate import ValidationReport, ValidationResult
 
 SCHEMA_VERSION = 1
+WAL_LIMIT = 64 * 1024 * 1024  # bytes the write-ahead log is cut back to after a checkpoint
 RECORD_COLUMNS = """
     id TEXT PRIMARY KEY,
     source TEXT NOT NULL,
@@ -153,6 +154,9 @@ class Registry:
                 db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
+                # a harvest's commit writes hundreds of MB through the WAL; without a limit the file
+                # keeps that size for as long as the catalogue runs
+                db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
             db.execute("PRAGMA busy_timeout=30000")
             self._local.db = db
             with self._lock:
