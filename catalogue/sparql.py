@@ -82,6 +82,8 @@ DEFAULT_MAX_TRIPLES = 100_000  # CONSTRUCT / DESCRIBE triples
 DEFAULT_MAX_CONCURRENT = 4  # queries evaluated at the same time
 #: seconds a query waits for the endpoint's copy of a newer harvest before it is answered from the last one
 REFRESH_WAIT = 2.0
+#: seconds closing waits for a copy being built to notice and stop
+CLOSE_WAIT = 10.0
 
 RESULTS_FORMATS = {  # name: (media type, pyoxigraph format)
     "json": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
@@ -268,6 +270,8 @@ class VisibleDataset:
         self._generation: int | None = None
         #: the rebuild under way: (the generation it builds, set when it is done)
         self._building: tuple[int, threading.Event] | None = None
+        self._thread: threading.Thread | None = None
+        self._closed = threading.Event()
         self.build_seconds = 0.0
 
     def generation(self) -> int:
@@ -295,11 +299,23 @@ class VisibleDataset:
             if self._building is not None:
                 return self._building[1]
             done = threading.Event()
+            if self._closed.is_set():
+                done.set()
+                return done
             self._building = (generation, done)
-        threading.Thread(
-            target=self._rebuild, args=(generation, done), name="sparql-view", daemon=True
-        ).start()
+            self._thread = threading.Thread(
+                target=self._rebuild, args=(generation, done), name="sparql-view", daemon=True
+            )
+            self._thread.start()
         return done
+
+    def close(self) -> None:
+        """Stop a rebuild under way (it reads the store, which is about to close) and wait for it."""
+        self._closed.set()
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(CLOSE_WAIT)
 
     def _rebuild(self, generation: int, done: threading.Event) -> None:
         started = time.perf_counter()
@@ -308,6 +324,8 @@ class VisibleDataset:
             with self._lock:
                 self._view, self._generation = view, generation
             self.build_seconds = time.perf_counter() - started
+        except _Closed:
+            pass
         except Exception:  # the next query starts another attempt
             log.exception("building the SPARQL endpoint's copy of the catalogue failed")
         finally:
@@ -325,6 +343,8 @@ class VisibleDataset:
                 "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=graphs
             )
             for solution in solutions:  # type: ignore[attr-defined]
+                if self._closed.is_set():
+                    raise _Closed
                 graph, s, p, o = solution[0], solution[1], solution[2], solution[3]
                 yield ox.Quad(s, p, o, graph)
                 if graph != provenance:
@@ -355,6 +375,10 @@ class VisibleDataset:
         return result, _nothing
 
 
+class _Closed(Exception):
+    """The service closed while a copy was being built."""
+
+
 #: a graph no server holds: what a client-named dataset gets instead of graphs that are not public
 EMPTY_GRAPH = "urn:x-catalogue:empty-graph"
 
@@ -368,6 +392,9 @@ class ForwardedDataset:
 
     def generation(self) -> int:
         return self.store.generation()
+
+    def close(self) -> None:
+        """Nothing runs in the background here."""
 
     def evaluate(
         self, query: str, default_graph_uris: list[str], named_graph_uris: list[str], deadline: float
@@ -617,6 +644,7 @@ class SparqlService:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self.dataset.close()
 
 
 def _check_clock(deadline: float) -> None:

@@ -3,6 +3,7 @@ queries are answered from the previous copy — never blocked for the whole rebu
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,3 +85,15 @@ def test_a_first_copy_that_takes_longer_than_a_query_may_run_is_a_timeout_then_a
     finally:
         service.close()
         store.close()
+
+
+def test_closing_stops_a_copy_being_built(tmp_path: Path, slow_builds) -> None:
+    store = open_store(tmp_path / "store", "http://catalogue.test")
+    add(store, "alpha")
+    service = SparqlService(store, Limits(timeout=0.3))
+    slow_builds(0.5)
+    with pytest.raises(Timeout):
+        titles(service)  # starts the first build, which takes longer than the query may
+    service.close()  # waits for the build to notice and stop, before the store closes
+    assert not any(thread.name == "sparql-view" for thread in threading.enumerate())
+    store.close()
