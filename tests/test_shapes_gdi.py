@@ -15,35 +15,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from functools import cache
 from pathlib import Path
 
 import pytest
 import rdflib
+import shape_agreement as agreement
 from pyshacl import validate
 from rdflib import Namespace, URIRef
 from rdflib.namespace import SH
 
 from catalogue.shapes import ShapesError, load_shapes, shapes_files
-
-
-def _agreement():
-    """tests/shape_agreement.py, loaded once for every test file (pytest does not put tests/ on sys.path)."""
-    if "shape_agreement" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "shape_agreement", Path(__file__).with_name("shape_agreement.py")
-        )
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["shape_agreement"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["shape_agreement"]
-
-
-agreement = _agreement()
 
 SHAPES_DIR = Path(__file__).resolve().parents[1] / "shapes"
 SHAPES = SHAPES_DIR / "gdi.ttl"
