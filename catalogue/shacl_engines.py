@@ -1,8 +1,7 @@
 """SHACL engines behind one small interface: pyrudof (the default) and pyshacl (the reference).
 
 An engine is built once per shapes graph and validates N-Triples text (made
-with :func:`ntriples`), returning :class:`Finding` tuples, field for field a
-:class:`catalogue.validate.ValidationResult`. Both engines report only the
+with :func:`ntriples`), returning :class:`ValidationResult` objects. Both engines report only the
 report's own results (not the ``sh:detail`` explanations of a failed
 ``sh:node``), name a result's shape only when it is an IRI, and take its
 message from the shape's ``sh:message`` (the first in sorted order), so they
@@ -40,7 +39,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 import pyoxigraph as ox
 import rdflib
@@ -66,8 +64,9 @@ class EngineUnsupported(ShapesError):
     """The engine cannot be trusted with these shapes; the message says why."""
 
 
-class Finding(NamedTuple):
-    """One validation result, field for field a :class:`catalogue.validate.ValidationResult`."""
+@dataclass(frozen=True)
+class ValidationResult:
+    """One SHACL result as the catalogue keeps it (re-exported by :mod:`catalogue.validate`)."""
 
     severity: str  # Violation | Warning | Info
     focus: str
@@ -170,7 +169,7 @@ class Engine(ABC):
         self.shapes = shapes
 
     @abstractmethod
-    def validate(self, ntriples: str) -> list[Finding]:
+    def validate(self, ntriples: str) -> list[ValidationResult]:
         """The findings of the shapes on the data (N-Triples from :func:`ntriples`), sorted, no repeats."""
 
 
@@ -220,7 +219,7 @@ def pyrudof_available() -> bool:
     return True
 
 
-def _sorted(findings: Iterable[Finding]) -> list[Finding]:
+def _sorted(findings: Iterable[ValidationResult]) -> list[ValidationResult]:
     return sorted(set(findings), key=lambda r: (r.focus, r.severity, r.path or "", r.message, repr(r)))
 
 
@@ -233,7 +232,7 @@ class PyshaclEngine(Engine):
         super().__init__(shapes)
         _speed_up_pyshacl()
 
-    def validate(self, ntriples: str) -> list[Finding]:
+    def validate(self, ntriples: str) -> list[ValidationResult]:
         from pyshacl import validate as pyshacl_validate
 
         data = rdflib.Graph()
@@ -246,7 +245,7 @@ class PyshaclEngine(Engine):
         return _sorted(_pyshacl_finding(report, node) for node in report.objects(None, SH.result))
 
 
-def _pyshacl_finding(graph: rdflib.Graph, node: rdflib.term.Node) -> Finding:
+def _pyshacl_finding(graph: rdflib.Graph, node: rdflib.term.Node) -> ValidationResult:
     def one(predicate: rdflib.URIRef) -> str | None:
         value = graph.value(node, predicate)
         return None if value is None else str(value)
@@ -254,7 +253,7 @@ def _pyshacl_finding(graph: rdflib.Graph, node: rdflib.term.Node) -> Finding:
     severity = str(graph.value(node, SH.resultSeverity)).rsplit("#", 1)[-1]
     messages = sorted(str(m) for m in graph.objects(node, SH.resultMessage))
     shape = graph.value(node, SH.sourceShape)
-    return Finding(
+    return ValidationResult(
         severity=severity,
         focus=one(SH.focusNode) or "",
         path=path_text(graph, graph.value(node, SH.resultPath)),
@@ -312,7 +311,7 @@ class RudofEngine(Engine):
         self._session.read_data(f"<{SKOLEM}s> <{SKOLEM}p> <{SKOLEM}o> .", format=pyrudof.RDFFormat.NTriples)
         self._session.remove_triple(f"<{SKOLEM}s>", f"<{SKOLEM}p>", f"<{SKOLEM}o>")
 
-    def validate(self, ntriples: str) -> list[Finding]:
+    def validate(self, ntriples: str) -> list[ValidationResult]:
         if not ntriples.strip():
             return []
         session = self._session
@@ -334,12 +333,12 @@ class RudofEngine(Engine):
         # merge=True: read into the staged graph (replacing it would build a new one)
         self._session.read_data(ntriples, format=self._pyrudof.RDFFormat.NTriples, merge=True)
 
-    def _finding(self, entry) -> Finding:  # a pyrudof.ShaclValidationEntry
+    def _finding(self, entry) -> ValidationResult:  # a pyrudof.ShaclValidationEntry
         shape = entry.source_shape or ""
         message = self.shapes.messages.get(shape)
         if message is None:  # the shape has no sh:message: pyrudof's own ("MinCount(1) not satisfied")
             message = _first_literal(entry.message or "")
-        return Finding(
+        return ValidationResult(
             severity=entry.severity.rsplit("#", 1)[-1],
             focus=_term_value(entry.focus_node),
             path=_rudof_path(entry.path),

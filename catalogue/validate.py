@@ -23,7 +23,7 @@ import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from subprocess import PIPE
 from typing import TYPE_CHECKING
@@ -39,6 +39,7 @@ from catalogue.shacl_engines import (
     EngineUnsupported,
     Shapes,
     ShapesError,
+    ValidationResult,
     make_engine,
     ntriples,
     resolve_engine,
@@ -76,17 +77,6 @@ MAX_WORKERS = 8
 #: (see Validator.profile_version)
 VALIDATION_VERSION = "2"
 VIOLATION, WARNING, INFO = "Violation", "Warning", "Info"
-
-
-@dataclass(frozen=True)
-class ValidationResult:
-    severity: str  # Violation | Warning | Info
-    focus: str
-    path: str | None
-    message: str
-    value: str | None = None
-    shape: str | None = None
-    component: str | None = None
 
 
 @dataclass
@@ -219,7 +209,7 @@ class Validator:
     def _in_process(self, batch: Sequence[Record]) -> list[ValidationResult]:
         if self._engine is None:
             self._engine = make_engine(self.engine, self.shapes)
-        return [ValidationResult(*finding) for finding in self._engine.validate(_ntriples(batch))]
+        return self._engine.validate(_ntriples(batch))
 
     def _in_workers(self, batches: list[Sequence[Record]]) -> Iterator[tuple[int, list[ValidationResult]]]:
         """Yield (batch index, results) as the worker processes finish them."""
@@ -303,7 +293,7 @@ def _serve_as_worker(engine_name: str, shapes_paths: list[Path]) -> None:
     engine = make_engine(engine_name, _load_shapes(shapes_paths, checked=False))
     for line in sys.stdin:
         try:
-            reply: object = [finding._asdict() for finding in engine.validate(json.loads(line))]
+            reply: object = [asdict(result) for result in engine.validate(json.loads(line))]
         except Exception as error:  # reported to the parent, which stops the batch
             reply = {"error": f"{type(error).__name__}: {error}"}
         sys.stdout.write(json.dumps(reply) + "\n")
