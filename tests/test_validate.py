@@ -14,11 +14,12 @@ import pyoxigraph as ox
 import pytest
 
 import catalogue.validate as validate
+from catalogue.config import Settings
 from catalogue.fetch import Document
 from catalogue.parse import parse_document
 from catalogue.records import Record, split_records
 from catalogue.shacl_engines import ILL_TYPED, EngineUnsupported, ntriples, pyrudof_available, well_formed
-from catalogue.shapes import BUILT_IN, shapes_files
+from catalogue.shapes import BUILT_IN, Profile, shapes_files
 from catalogue.validate import ShapesError, ValidationResult, Validator, validate_records
 
 ENGINES = [
@@ -120,7 +121,7 @@ EXTRA_SHAPES = """
 """
 
 
-def test_a_profile_is_its_list_of_shapes_files(monkeypatch) -> None:
+def test_a_profile_is_its_list_of_shapes_files() -> None:
     for name in BUILT_IN:
         assert Validator(name).shapes_paths == tuple(shapes_files(name))
     with pytest.raises(ShapesError, match="no validation profile 'nope'"):
@@ -133,10 +134,11 @@ def test_several_shapes_files_are_merged_and_workers_get_them_all(tmp_path, monk
     extra = tmp_path / "extra.ttl"
     extra.write_text(EXTRA_SHAPES)
     base = shapes_files("dcat-ap-3")
-    monkeypatch.setattr(validate, "profile_shapes", lambda profile: [*base, extra])
+    extension = Profile("extension", "Extension", "", (str(extra),), extends="dcat-ap-3")
+    settings = Settings("T", "http://catalogue.test", tmp_path, profiles=(extension,))
     monkeypatch.setattr(validate, "PARALLEL_THRESHOLD", 1)
     records = records_of(DOC)
-    with Validator("dcat-ap-3", workers=workers, engine=engine) as validator:
+    with Validator("extension", workers=workers, engine=engine, settings=settings) as validator:
         assert validator.shapes_paths == (*base, extra)
         reports = validator.validate(records)
     by_uri = {r.uri.rsplit("/", 1)[-1]: reports[r.id] for r in records}
