@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -49,12 +49,18 @@ def main(
     State.config = config
 
 
+def fail(title: str, error: object) -> NoReturn:
+    """Say what went wrong and exit 2; the error's text is printed as it is (never read as markup)."""
+    errors.print(f"[red]{title}:[/red] ", end="")
+    errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
 def settings() -> Settings:
     try:
         return load_settings(locate_config(State.config))
     except ConfigError as error:
-        errors.print(f"[red]Configuration error:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
+        fail("Configuration error", error)
 
 
 def backends_for(current: Settings) -> Backends:
@@ -65,14 +71,11 @@ def backends_for(current: Settings) -> Backends:
     try:
         return open_backends(current)
     except StoreLockedError as error:
-        errors.print(f"[red]{escape(str(error))}[/red]")
-        raise typer.Exit(2) from None
+        fail("Cannot open the store", error)
     except RemoteStoreError as error:  # [store] backend = "sparql": the server is down or refuses us
-        errors.print(f"[red]The SPARQL store cannot be used:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
+        fail("The SPARQL store cannot be used", error)
     except SearchBackendError as error:  # [search] backend = "elasticsearch": the same
-        errors.print(f"[red]The search index cannot be used:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
+        fail("The search index cannot be used", error)
 
 
 @app.command()
@@ -270,9 +273,7 @@ def validate(
                 summary = validate_document(document, shapes=shapes_path, notes=notes)
     except (InputError, ShapesError, profiles.ShapesError, FileNotFoundError, KeyError) as error:
         _say_problems(problems)
-        errors.print("[red]Cannot validate:[/red] ", end="")
-        errors.print(str(error).strip("'\""), markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail("Cannot validate", str(error).strip("'\""))
     if output_format == "json":
         typer.echo(json.dumps(to_json(summary), indent=2, ensure_ascii=False))
     elif output_format == "turtle":
@@ -406,8 +407,7 @@ def migrate(
     try:
         done = _open_search(lambda: copy_into(current, store, to, Vocabularies.load()), store.close)
     except (MigrationError, StoreLockedError, RemoteStoreError) as error:
-        errors.print(f"[red]Cannot migrate:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
+        fail("Cannot migrate", error)
     finally:
         store.close()
     if done.plan.store:
@@ -428,8 +428,7 @@ def _read_only_store(current: Settings) -> Store:
     try:
         return open_store(current, read_only=True)
     except (OSError, RemoteStoreError) as error:
-        errors.print(f"[red]Cannot open the store at {current.store_dir}:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
+        fail(f"Cannot open the store at {current.store_dir}", error)
 
 
 def _open_search(action: Callable[[], T], cleanup: Callable[[], None]) -> T:
@@ -440,8 +439,7 @@ def _open_search(action: Callable[[], T], cleanup: Callable[[], None]) -> T:
         return action()
     except SearchBackendError as error:
         cleanup()
-        errors.print(f"[red]The search index cannot be used:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
+        fail("The search index cannot be used", error)
 
 
 def _print_check(report: CheckReport) -> None:
@@ -505,18 +503,13 @@ def export(
 ) -> None:
     """Write every visible record to a gzip-compressed N-Quads or Turtle file (as /dump.FORMAT.gz)."""
     from catalogue.feed import DUMPS, dump
-    from catalogue.store import open_store
 
     if format not in DUMPS:
         errors.print(f"[red]--format must be one of {', '.join(DUMPS)}[/red]")
         raise typer.Exit(2)
     current = settings()
     target = output or Path(f"catalogue.{format}.gz")
-    try:  # read-only: works beside a running `catalogue serve`
-        store = open_store(current, read_only=True)
-    except OSError as error:
-        errors.print(f"[red]Cannot open the store at {current.store_dir}:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
+    store = _read_only_store(current)  # read-only: works beside a running `catalogue serve`
     written = 0
     try:
         with open(target, "wb") as out:
