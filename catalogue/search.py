@@ -15,13 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from threading import Lock
 
+import pyoxigraph as ox
+
 from catalogue.backends import Backends
 from catalogue.index import FACETS, Highlight, SearchHit, SearchQuery
 from catalogue.namespaces import DCT, FOAF, RDFS, SKOS, VCARD
 from catalogue.profiles import LangText, dataset_view, pick_language
 from catalogue.profiles.dcat_ap_3 import base_language, choose_language
 from catalogue.quality import rating
-from catalogue.store import StoredRecord
+from catalogue.store import RecordMeta
 
 MAX_SIZE = 100
 LABEL_PREDICATES = {SKOS + "prefLabel", FOAF + "name", RDFS + "label", DCT + "title", VCARD + "fn"}
@@ -98,12 +100,15 @@ class Labeller:
 
 def search(backends: Backends, labeller: Labeller, query: SearchQuery, lang: str) -> SearchPage:
     results = backends.index.search(replace(query, highlight=True))
-    items = []
-    for hit in results.hits:
-        stored = backends.store.get(hit.id)
-        if stored is None:  # index ahead of the store; `catalogue reindex` mends it
-            continue
-        items.append(_item(stored, lang, hit))
+    # one read for the page's records, without their reports (a page shows none)
+    found = {
+        meta.id: (meta, triples) for meta, triples in backends.store.triples_of([h.id for h in results.hits])
+    }
+    items = [
+        _item(*found[hit.id], lang, hit)
+        for hit in results.hits
+        if hit.id in found  # (not: the index is ahead of the store; `catalogue check --repair` mends it)
+    ]
     facets = {
         name: [
             FacetValue(
@@ -128,8 +133,8 @@ def _facet_label(backends: Backends, labeller: Labeller, facet: str, value: str,
     return labeller.label(value, lang)
 
 
-def _item(stored: StoredRecord, lang: str, hit: SearchHit) -> ResultItem:
-    view = dataset_view(stored.triples, stored.meta.uri)
+def _item(meta: RecordMeta, triples: list[ox.Triple], lang: str, hit: SearchHit) -> ResultItem:
+    view = dataset_view(triples, meta.uri)
     title, title_lang = choose_language(view.title, lang)
     description, description_lang = choose_language(view.description, lang)
     shown = {"title": title_lang, "description": description_lang}
@@ -139,15 +144,15 @@ def _item(stored: StoredRecord, lang: str, hit: SearchHit) -> ResultItem:
         if found
     }
     return ResultItem(
-        id=stored.meta.id,
-        uri=stored.meta.uri,
-        source=stored.meta.source,
-        title=title or stored.meta.uri,
+        id=meta.id,
+        uri=meta.uri,
+        source=meta.source,
+        title=title or meta.uri,
         description=description or "",
-        status=stored.meta.status,
+        status=meta.status,
         modified=view.modified,
         themes=view.themes,
-        quality=stored.meta.quality,
+        quality=meta.quality,
         title_lang=title_lang,
         description_lang=description_lang,
         highlights=highlights,
