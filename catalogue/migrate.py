@@ -95,34 +95,24 @@ def migrate(settings: Settings, store: Store, to: str, vocabularies: Vocabularie
 
     chosen = plan(settings, to)
     done = Migration(chosen)
-    reports: list[CheckReport] = []
-    if chosen.store:
-        copy = open_copy(settings, chosen.store)
+    copy = open_copy(settings, chosen.store) if chosen.store else None
+    try:
+        index = (
+            open_index(dataclasses.replace(settings.search, backend=chosen.search), settings.index_dir)
+            if chosen.search
+            else None
+        )
         try:
-            done.records = copy.copy_from_registry(upto=copy.registry.generation())
-            reports.append(check(copy, None, triples=True))
+            if copy is not None:
+                done.records = copy.copy_from_registry(upto=copy.registry.generation())
+            if index is not None:
+                done.documents = reindex(store, index, vocabularies)
+            # the copies, compared with the registry (the copy's registry is the store's)
+            done.report = check(copy or store, index, triples=copy is not None)
         finally:
+            if index is not None:
+                index.close()
+    finally:
+        if copy is not None:
             copy.close()
-    if chosen.search:
-        target = dataclasses.replace(settings.search, backend=chosen.search)
-        index = open_index(target, settings.index_dir)
-        try:
-            done.documents = reindex(store, index, vocabularies)
-            reports.append(check(store, index, triples=False))
-        finally:
-            index.close()
-    done.report = _merge(reports)
     return done
-
-
-def _merge(reports: list[CheckReport]) -> CheckReport:
-    """One report: the triple side's drift from the store copy, the index's from the search copy."""
-    merged = {s.source: s for s in reports[0].sources}
-    for report in reports[1:]:
-        for source in report.sources:
-            if source.source in merged:
-                merged[source.source].indexed = source.indexed
-                merged[source.source].index = source.index
-            else:
-                merged[source.source] = source
-    return CheckReport(sorted(merged.values(), key=lambda s: s.source))

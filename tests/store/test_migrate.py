@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,21 @@ def test_a_migration_that_cannot_be_done_says_why(tmp_path: Path, to: str, messa
     result = CliRunner().invoke(app, ["--config", str(config), "migrate", "--to", to])
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
+
+
+def test_search_comes_back_from_elasticsearch_to_the_embedded_index(tmp_path: Path) -> None:
+    """Only the store is read: the cluster being left need not even answer."""
+    runner = CliRunner()
+    (tmp_path / "be.ttl").write_text(DOC)
+    config = write_config(tmp_path, "embedded")
+    assert runner.invoke(app, ["--config", str(config), "harvest"]).exit_code == 0
+    index_dir = tmp_path / "data" / "index"
+    shutil.rmtree(index_dir)  # as if search had lived in Elasticsearch all along
+    config.write_text(
+        config.read_text() + '\n[search]\nbackend = "elasticsearch"\nurl = "http://127.0.0.1:9"\n'
+    )
+    back = runner.invoke(app, ["--config", str(config), "migrate", "--to", "embedded"])
+    assert back.exit_code == 0, back.output
+    assert "Indexed 2 datasets in the embedded search index" in back.output and "In line" in back.output
+    assert "Copied" not in back.output  # the store was embedded already
+    assert titles(write_config(tmp_path, "embedded")) == ["Cardiovascular cohort", "Whole-genome sequencing"]
