@@ -521,6 +521,48 @@ def export(
     console.print(f"Wrote {target} ({written:,} bytes, gzip-compressed {format}).")
 
 
+@app.command()
+def backup(file: Annotated[Path, typer.Argument(help="the backup file to write (must not exist)")]) -> None:
+    """Copy the record registry to FILE; works beside a running `catalogue serve` (the rest is rebuilt from it)."""
+    from catalogue.backup import BackupError
+    from catalogue.backup import backup as copy_registry
+
+    try:
+        summary = copy_registry(settings(), file)
+    except BackupError as error:
+        fail("Cannot back up", error)
+    console.print(
+        f"Backed up {summary.records:,} records and {summary.runs:,} runs to {file} ({summary.bytes:,} bytes)."
+    )
+
+
+@app.command()
+def restore(file: Annotated[Path, typer.Argument(help="a file written by `catalogue backup`")]) -> None:
+    """Restore a backup into an empty data directory, then rebuild the triple store and search index from it."""
+    from catalogue.backup import BackupError
+    from catalogue.backup import restore as put_back
+    from catalogue.consistency import check as compare
+    from catalogue.consistency import repair as bring_in_line
+
+    current = settings()
+    try:
+        summary = put_back(current, file)
+    except BackupError as error:
+        fail("Cannot restore", error)
+    backends = backends_for(current)  # rebuilds the triple side; a new index is filled from the store
+    try:
+        report = compare(backends.store, backends.index)
+        if not report.in_line:  # e.g. an Elasticsearch index that outlived the catalogue
+            bring_in_line(backends.store, backends.index, backends.vocabularies, report)
+            report = compare(backends.store, backends.index)
+    finally:
+        backends.close()
+    if not report.in_line:
+        _print_check(report)
+        raise typer.Exit(1)
+    console.print(f"Restored {summary.records:,} records and {summary.runs:,} runs into {current.data_dir}.")
+
+
 def _short(iri: str | None) -> str:
     if not iri:
         return "(node)"

@@ -22,7 +22,7 @@ from catalogue.resources import templates_dir
 from catalogue.schedule import Scheduler
 from catalogue.search import Labeller
 from catalogue.sparql import Limits, SparqlService
-from catalogue.web import api, feed, linked_data, pages, push, quality, sparql, validate
+from catalogue.web import api, feed, linked_data, operations, pages, push, quality, sparql, validate
 
 
 def create_app(backends: Backends, schedule: bool = False) -> FastAPI:
@@ -60,6 +60,9 @@ def create_app(backends: Backends, schedule: bool = False) -> FastAPI:
     )
     environment = Environment(loader=FileSystemLoader(templates_dir()), autoescape=True)
     app.state.templates = Jinja2Templates(env=environment)
+    app.state.metrics = operations.Metrics(backends)
+    app.add_middleware(operations.LatencyMiddleware, metrics=app.state.metrics)
+    app.include_router(operations.router)
     app.include_router(api.router)
     app.include_router(push.router)
     app.include_router(quality.router)

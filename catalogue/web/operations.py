@@ -1,0 +1,169 @@
+"""Endpoints for the people and machines that run the catalogue: liveness, readiness, metrics.
+
+* ``/healthz``: the process answers (a load balancer restarts it when not);
+* ``/readyz``: search and SPARQL both answer a trivial question within a
+  second or two, so traffic goes elsewhere while a backend is down or the
+  SPARQL view is being built;
+* ``/metrics``: Prometheus text — request latency per route, harvest runs by
+  outcome, records by status, the size of the store and the index on disk.
+
+All are anonymous and cheap: the readiness checks ask for one hit and an
+``ASK {}``, and the catalogue figures are read once per store generation
+(they change only when a harvest or push commits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from catalogue.backends import Backends
+from catalogue.index import SearchQuery
+
+router = APIRouter(tags=["operations"])
+
+#: seconds each readiness check may take before the backend counts as not ready
+READY_TIMEOUT = 2.0
+
+
+@router.get("/healthz", summary="Liveness: the process answers")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: search and SPARQL answer",
+    responses={503: {"description": "search or SPARQL does not answer; `checks` says which"}},
+)
+async def readyz(request: Request) -> JSONResponse:
+    backends: Backends = request.app.state.backends
+    sparql = request.app.state.sparql
+    checks = {
+        "search": await _check(lambda: backends.index.search(SearchQuery(size=1))),
+        "sparql": await _check(lambda: sparql.execute("ASK {}", deadline=time.monotonic() + READY_TIMEOUT)),
+    }
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+    )
+
+
+async def _check(probe: Callable[[], object]) -> str:
+    try:
+        await asyncio.wait_for(asyncio.to_thread(probe), READY_TIMEOUT + 0.5)
+    except TimeoutError:
+        return f"no answer within {READY_TIMEOUT:g} s"
+    except Exception as error:  # any failure means "not ready"; say which
+        return f"{type(error).__name__}: {error}"
+    return "ok"
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class Metrics:
+    """The app's Prometheus registry: request latency, and the catalogue's own figures read at scrape time."""
+
+    def __init__(self, backends: Backends) -> None:
+        self.registry = CollectorRegistry()
+        self.latency = Histogram(
+            "catalogue_request_seconds",
+            "Time to answer an HTTP request, by route template, method and status class.",
+            ["route", "method", "status"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
+        self.registry.register(CatalogueCollector(backends))
+
+
+class CatalogueCollector(Collector):
+    """Harvest runs by outcome, records by source and status, disk used: recomputed once per generation."""
+
+    def __init__(self, backends: Backends) -> None:
+        self.backends = backends
+        self._cached: tuple[int, list[GaugeMetricFamily]] | None = None
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        generation = self.backends.store.generation()
+        if self._cached is None or self._cached[0] != generation:
+            self._cached = (generation, self._families())
+        yield from self._cached[1]
+        yield _disk_gauge(self.backends)
+
+    def _families(self) -> list[GaugeMetricFamily]:
+        store = self.backends.store
+        records = GaugeMetricFamily(
+            "catalogue_records",
+            "Records in the registry, by source, kind (dataset, catalog…) and status.",
+            labels=["source", "kind", "status"],
+        )
+        counts = Counter((m.source, m.kind, m.status) for m in store.metas())
+        for labels, count in sorted(counts.items()):
+            records.add_metric(list(labels), count)
+        runs = GaugeMetricFamily(
+            "catalogue_harvest_runs", "Harvest and push runs in the history, by source and outcome.",
+            labels=["source", "outcome"],
+        )  # fmt: skip
+        outcomes = Counter(
+            (run.source, "failed" if run.error else "complete") for run in store.runs(limit=None)
+        )
+        for (source, outcome), count in sorted(outcomes.items()):
+            runs.add_metric([source, outcome], count)
+        return [records, runs]
+
+
+def _disk_gauge(backends: Backends) -> GaugeMetricFamily:
+    disk = GaugeMetricFamily("catalogue_disk_bytes", "Bytes on disk, by part.", labels=["part"])
+    settings = backends.settings
+    disk.add_metric(["store"], _size(settings.store_dir))
+    if settings.search.backend == "embedded":
+        disk.add_metric(["index"], _size(settings.index_dir))
+    return disk
+
+
+def _size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) if folder.is_dir() else 0
+
+
+class LatencyMiddleware:
+    """Times every request into :attr:`Metrics.latency`, labelled by the route that answered it.
+
+    The label is the route's template (``/datasets/{record_id}``), never the
+    raw path, so anonymous visitors cannot grow the number of series.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), [500]
+
+        async def record_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.latency.labels(template, scope["method"], f"{status[0] // 100}xx").observe(
+                time.perf_counter() - started
+            )
