@@ -89,11 +89,13 @@ def harvest(
     current = settings()
     unknown = [n for n in names or [] if n not in {s.name for s in current.sources}]
     if unknown:
-        errors.print(f"[red]No source called {', '.join(unknown)} in {current.config_path}[/red]")
-        raise typer.Exit(2)
+        fail("No such source", f"{', '.join(unknown)} in {current.config_path}")
+    pushed = [n for n in names or [] if current.source(n).kind == "push"]
+    if pushed:
+        fail("Push-only sources are not harvested", f'{", ".join(pushed)} (kind = "push")')
     backends = backends_for(current)
     try:
-        failed = run_harvests(backends, names or [s.name for s in current.sources], force)
+        failed = run_harvests(backends, names or [s.name for s in current.sources if s.kind != "push"], force)
     finally:
         backends.close()
     raise typer.Exit(1 if failed else 0)
@@ -172,8 +174,45 @@ def token_create(
         token = create_token(backends.store, name, label)
     finally:
         backends.close()
-    console.print(f"Push token for [bold]{name}[/bold] (shown once; keep it secret):")
+    console.print(f"Push token for [bold]{escape(name)}[/bold] (shown once; keep it secret):")
     print(token)
+
+
+@token_app.command("list")
+def token_list(
+    name: Annotated[str | None, typer.Argument(help="only this source's tokens")] = None,
+) -> None:
+    """List push tokens: id, source, label, when created and last used (never the tokens themselves)."""
+    store = _read_only_store(settings())  # read-only: works beside a running `catalogue serve`
+    try:
+        tokens = store.tokens(name)
+    finally:
+        store.close()
+    table = Table(title="Push tokens")
+    for column in ("id", "source", "label", "created", "last used"):
+        table.add_column(column)
+    for token in tokens:
+        used = f"{token.last_used:%Y-%m-%d %H:%M}" if token.last_used else "never"
+        table.add_row(token.id, token.source, Text(token.label), f"{token.created:%Y-%m-%d %H:%M}", used)
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="the token's id, as `catalogue token list` shows it")],
+) -> None:
+    """Revoke a push token: the node's pushes with it are refused from now on."""
+    backends = backends_for(settings())
+    try:
+        revoked = backends.store.revoke_token(token_id)
+    finally:
+        backends.close()
+    if revoked is None:
+        fail("No such token", f"{token_id} (see `catalogue token list`)")
+    console.print(
+        f"Revoked token {revoked.id} of {revoked.source}" + (f" ({revoked.label})" if revoked.label else ""),
+        markup=False,
+    )
 
 
 @app.command()

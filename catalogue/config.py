@@ -18,7 +18,8 @@ from typing import Any, Literal
 from catalogue.shapes import BUILT_IN, Profile
 
 POLICIES = ("reject", "warn")
-KINDS = ("rdf", "fdp", "ldes", "sparql")
+#: how sources publish; "push" sources are never harvested: their node pushes with a token
+KINDS = ("rdf", "fdp", "ldes", "sparql", "push")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -38,7 +39,7 @@ class Source:
     country: str = ""
     profile: str = "dcat-ap-3"
     policy: Literal["reject", "warn"] = "reject"
-    #: how the source publishes: one of KINDS
+    #: how the source publishes: one of KINDS ("push": no url, only pushed records)
     kind: str = "rdf"
     #: harvest this often when `catalogue serve` runs (None: only on demand)
     interval: timedelta | None = None
@@ -346,12 +347,15 @@ def _source(
     if "interval" in item:
         interval = parse_interval(_string(item, "interval", path, prefix))
         _expect(interval is not None, path, prefix + "interval", 'must be like "30m", "6h" or "7d"')
+    pushed = kind == "push"
+    for key in ("url", "interval"):
+        _expect(not (pushed and key in item), path, prefix + key, 'a kind = "push" source is never harvested')
     share = float(_number(item, "max_withdraw_share", path, 0.5, prefix))
     _expect(share <= 1, path, prefix + "max_withdraw_share", "must be a share between 0 and 1")
     return Source(
         name=name,
         title=_string(item, "title", path, prefix, default=name),
-        url=_resolve_url(_string(item, "url", path, prefix), folder),
+        url="" if pushed else _resolve_url(_string(item, "url", path, prefix), folder),
         country=_string(item, "country", path, prefix, default="").upper(),
         profile=profile,
         policy=policy,  # type: ignore[arg-type]

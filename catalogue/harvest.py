@@ -95,7 +95,11 @@ def source_lock(source: Source) -> Iterator[None]:
 def harvest_source(
     source: Source, backends: Backends, progress: Progress | None = None, force: bool = False
 ) -> HarvestResult:
-    """Harvest one source completely."""
+    """Harvest one source completely (a push-only source cannot be: its harvest would withdraw everything)."""
+    if source.kind == "push":
+        raise HarvestError(
+            source.name, f'source {source.name!r} is push-only (kind = "push"): its node pushes its records'
+        )
     try:
         with source_lock(source):
             return _Harvest(source, backends, progress, force).run()

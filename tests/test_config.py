@@ -57,6 +57,12 @@ policy = "warn"
             "sources.name",
             "more than once",
         ),
+        ('[[sources]]\nname = "lu"\nkind = "push"\nurl = "x"', "sources[0].url", "never harvested"),
+        (
+            '[[sources]]\nname = "lu"\nkind = "push"\ninterval = "1h"',
+            "sources[0].interval",
+            "never harvested",
+        ),
         ("[catalogue\n", "(syntax)", ""),
     ],
 )

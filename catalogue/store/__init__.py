@@ -151,6 +151,17 @@ class RunChange:
 ADDED, CHANGED = "added", "changed"
 
 
+@dataclass(frozen=True)
+class PushToken:
+    """A push token as the registry knows it: never the token itself, only what identifies it."""
+
+    id: str  # the first characters of its digest: enough to name it, useless to push with
+    source: str
+    label: str
+    created: datetime
+    last_used: datetime | None
+
+
 @dataclass
 class QualityStats:
     """Quality of a node's (or every node's) current datasets, for the dashboards."""
@@ -284,7 +295,15 @@ class Store(Protocol):
         ...
 
     def token_source(self, digest: str) -> str | None:
-        """The source a push token belongs to, or None."""
+        """The source a push token belongs to, or None (a writer also notes that it was used)."""
+        ...
+
+    def tokens(self, source: str | None = None) -> list[PushToken]:
+        """The push tokens (of one source), oldest first."""
+        ...
+
+    def revoke_token(self, token_id: str) -> PushToken | None:
+        """Forget the push token with this id; the token revoked, or None when there was none."""
         ...
 
     # -- quality -------------------------------------------------------------

@@ -46,6 +46,7 @@ from catalogue.store import (
     HarvestRun,
     MirroredRecord,
     PageMemory,
+    PushToken,
     QualityStats,
     RecordMeta,
     RecordState,
@@ -429,6 +430,12 @@ class MirroredStore:
 
     def token_source(self, digest: str) -> str | None:
         return self.registry.token_source(digest)
+
+    def tokens(self, source: str | None = None) -> list[PushToken]:
+        return self.registry.tokens(source)
+
+    def revoke_token(self, token_id: str) -> PushToken | None:
+        return self.registry.revoke_token(token_id)
 
     def describe(self, iris: Iterable[str]) -> dict[str, list[ox.Triple]]:
         return self.triples.describe(iris, f"{self.base}/graphs/records/")

@@ -29,6 +29,7 @@ from catalogue.store import (
     WITHDRAWN,
     HarvestRun,
     PageMemory,
+    PushToken,
     QualityStats,
     RecordMeta,
     RecordState,
@@ -122,6 +123,8 @@ META_COLUMNS = (
     "id, source, kind, uri, status, title, content_hash, profile, policy, harvested, violations, warnings, "
     "quality_total"
 )
+#: hex digits of a token's digest that name it in `catalogue token list` and `revoke`
+TOKEN_ID_LENGTH = 12
 RECORD_VALUES = "(" + ", ".join("?" * 19) + ")"
 #: the datasets a node currently offers, whatever validation said (the quality dashboards' population)
 CURRENT_DATASETS = "kind = 'dataset' AND status != 'withdrawn'"
@@ -283,7 +286,8 @@ class Registry:
     def add_token(self, source: str, digest: str, label: str) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO tokens VALUES (?, ?, ?, ?)", (digest, source, label, _stamp(datetime.now(UTC)))
+                "INSERT INTO tokens (digest, source, label, created) VALUES (?, ?, ?, ?)",
+                (digest, source, label, _stamp(datetime.now(UTC))),
             )
 
     def set_state(self, key: str, value: str) -> None:
@@ -305,7 +309,33 @@ class Registry:
 
     def token_source(self, digest: str) -> str | None:
         row = self._db().execute("SELECT source FROM tokens WHERE digest = ?", (digest,)).fetchone()
+        if row and not self.read_only:
+            with self.transaction() as db:
+                db.execute(
+                    "UPDATE tokens SET last_used = ? WHERE digest = ?", (_stamp(datetime.now(UTC)), digest)
+                )
         return row[0] if row else None
+
+    def tokens(self, source: str | None = None) -> list[PushToken]:
+        where, args = ("WHERE source = ?", (source,)) if source else ("", ())
+        rows = self._db().execute(
+            f"SELECT digest, source, label, created, last_used FROM tokens {where} ORDER BY created, digest",
+            args,
+        )
+        return [_push_token(*row) for row in rows]
+
+    def revoke_token(self, token_id: str) -> PushToken | None:
+        if len(token_id) != TOKEN_ID_LENGTH:
+            return None
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT digest, source, label, created, last_used FROM tokens WHERE substr(digest, 1, ?) = ?",
+                (TOKEN_ID_LENGTH, token_id),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute("DELETE FROM tokens WHERE digest = ?", (row[0],))
+        return _push_token(*row)
 
     def run_changes(self, run_id: int) -> list[RunChange]:
         rows = self._db().execute(
@@ -548,6 +578,13 @@ def _add_columns(db: sqlite3.Connection) -> None:
         present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         if "profile_version" not in present:  # verdicts from before it: unknown, so revalidated once
             db.execute(f"ALTER TABLE {table} ADD COLUMN profile_version TEXT NOT NULL DEFAULT ''")
+    if "last_used" not in {row[1] for row in db.execute("PRAGMA table_info(tokens)")}:
+        db.execute("ALTER TABLE tokens ADD COLUMN last_used TEXT")
+
+
+def _push_token(digest: str, source: str, label: str, created: str, last_used: str | None) -> PushToken:
+    used = datetime.fromisoformat(last_used) if last_used else None
+    return PushToken(digest[:TOKEN_ID_LENGTH], source, label, datetime.fromisoformat(created), used)
 
 
 def _insert_run(db: sqlite3.Connection, run: HarvestRun) -> int:
