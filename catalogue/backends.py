@@ -19,8 +19,12 @@ class Backends:
     store: Store
     index: SearchIndex
     vocabularies: Vocabularies
+    #: False for backends lent to a command by the running catalogue, which closes them itself
+    owned: bool = True
 
     def close(self) -> None:
+        if not self.owned:
+            return
         self.index.close()
         self.store.close()
 

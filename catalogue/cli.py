@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from catalogue.config import ConfigError, Settings, load_settings, locate_config
+from catalogue.terminal import borrowed_backends, console, errors, run_for_caller
 
 if TYPE_CHECKING:
     import rdflib
 
+    from catalogue.admin import Stream
     from catalogue.backends import Backends
     from catalogue.consistency import CheckReport, Drift
     from catalogue.store import Store
@@ -29,8 +32,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 app = typer.Typer(help="A FAIR dataset catalogue for DCAT-AP metadata.", no_args_is_help=True)
-console = Console()
-errors = Console(stderr=True)
+#: commands that write the store: sent to a running `catalogue serve` when there is one (catalogue/admin.py)
+ROUTED: dict[str, Callable[..., None]] = {}
 
 
 class State:
@@ -56,7 +59,32 @@ def fail(title: str, error: object) -> NoReturn:
     raise typer.Exit(2)
 
 
+def routed(command: Callable[..., None]) -> Callable[..., None]:
+    """Mark a command that writes the store: while a catalogue serves, it runs there (see catalogue/admin.py)."""
+    ROUTED[command.__name__] = command
+
+    @functools.wraps(command)
+    def run_where_the_store_is(**params: Any) -> None:
+        if borrowed_backends() is None:
+            from catalogue.admin import forward
+
+            view = {"width": console.width, "terminal": console.is_terminal}
+            status = forward(settings().data_dir, command.__name__, params, view)
+            if status is not None:
+                raise typer.Exit(status)
+        command(**params)
+
+    return run_where_the_store_is
+
+
+def run_routed(backends: Backends, name: str, params: dict[str, Any], out: Stream, err: Stream) -> int:
+    """Run a routed command for the admin channel, inside the running catalogue."""
+    return run_for_caller(backends, lambda: ROUTED[name](**params), out, err)
+
+
 def settings() -> Settings:
+    if (running := borrowed_backends()) is not None:
+        return running.settings
     try:
         return load_settings(locate_config(State.config))
     except ConfigError as error:
@@ -64,6 +92,8 @@ def settings() -> Settings:
 
 
 def backends_for(current: Settings) -> Backends:
+    if (running := borrowed_backends()) is not None:
+        return dataclasses.replace(running, owned=False)  # the catalogue closes them, not the command
     from catalogue.backends import open_backends
     from catalogue.index import SearchBackendError
     from catalogue.store import RemoteStoreError, StoreLockedError
@@ -79,6 +109,7 @@ def backends_for(current: Settings) -> Backends:
 
 
 @app.command()
+@routed
 def harvest(
     names: Annotated[list[str] | None, typer.Argument(help="sources to harvest (default: all)")] = None,
     force: Annotated[
@@ -108,7 +139,7 @@ def run_harvests(backends: Backends, names: list[str], force: bool = False) -> i
     results = []
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[stage]}"),
-        TimeElapsedColumn(), console=console, transient=True,
+        TimeElapsedColumn(), console=console.current(), transient=True,
     ) as bar:  # fmt: skip
         for name in names:
             source = backends.settings.source(name)
@@ -158,6 +189,7 @@ app.add_typer(token_app, name="token")
 
 
 @token_app.command("create")
+@routed
 def token_create(
     name: Annotated[str, typer.Argument(help="the source the token may push to")],
     label: Annotated[str, typer.Option(help="a note to recognise the token by")] = "",
@@ -175,7 +207,7 @@ def token_create(
     finally:
         backends.close()
     console.print(f"Push token for [bold]{escape(name)}[/bold] (shown once; keep it secret):")
-    print(token)
+    console.print(token, markup=False, highlight=False, soft_wrap=True)
 
 
 @token_app.command("list")
@@ -198,6 +230,7 @@ def token_list(
 
 
 @token_app.command("revoke")
+@routed
 def token_revoke(
     token_id: Annotated[str, typer.Argument(help="the token's id, as `catalogue token list` shows it")],
 ) -> None:
@@ -227,11 +260,16 @@ def serve(
 def run_server(backends: Backends, host: str, port: int) -> None:
     import uvicorn
 
+    from catalogue.admin import AdminServer
     from catalogue.web import create_app
 
     console.print(f"Serving {backends.settings.title} on http://{host}:{port}/ (Ctrl+C to stop)")
+    # commands that write (harvest, token, reindex, check --repair, check-links) run here meanwhile
+    channel = AdminServer(backends.settings.data_dir, functools.partial(run_routed, backends))
     try:
-        uvicorn.run(create_app(backends, schedule=True), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(backends, schedule=True, admin=channel), host=host, port=port, log_level="warning"
+        )
     finally:
         backends.close()
 
@@ -370,6 +408,7 @@ def _say_problems(problems: list[str]) -> None:
 
 
 @app.command()
+@routed
 def reindex() -> None:
     """Rebuild the search index from the triple store."""
     from catalogue.harvest import reindex as rebuild
@@ -383,6 +422,7 @@ def reindex() -> None:
 
 
 @app.command()
+@routed
 def check(
     repair: Annotated[
         bool, typer.Option("--repair", help="re-index drifted records; rebuild the triple side if it drifted")
@@ -513,6 +553,7 @@ def _count(n: int) -> str:
 
 
 @app.command("check-links")
+@routed
 def check_links(
     limit: Annotated[int, typer.Option(help="URLs to check at most")] = 200,
     per_host: Annotated[float, typer.Option(help="seconds between two requests to one host")] = 2.0,

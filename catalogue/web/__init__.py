@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from catalogue import __version__
+from catalogue.admin import AdminServer
 from catalogue.backends import Backends
 from catalogue.reachability import UrlChecker
 from catalogue.resources import templates_dir
@@ -25,9 +26,11 @@ from catalogue.sparql import Limits, SparqlService
 from catalogue.web import api, feed, linked_data, operations, pages, push, quality, sparql, validate
 
 
-def create_app(backends: Backends, schedule: bool = False) -> FastAPI:
+def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | None = None) -> FastAPI:
     """The app; with ``schedule``, sources with an ``interval`` are harvested in the background,
-    and the datasets' access and download URLs are checked (for their quality scores)."""
+    and the datasets' access and download URLs are checked (for their quality scores); ``admin``
+    is the channel on which the ``catalogue`` command sends writes meanwhile, open while the app runs
+    (uvicorn ends the process after a SIGTERM without returning: this is the last place to close it)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -38,7 +41,11 @@ def create_app(backends: Backends, schedule: bool = False) -> FastAPI:
         if schedule:
             scheduler.start()
             checker.start()
+        if admin is not None:
+            admin.start()
         yield
+        if admin is not None:
+            admin.stop()
         checker.stop()
         scheduler.stop()
         app.state.sparql.close()
