@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from catalogue.admin import Stream
     from catalogue.backends import Backends
     from catalogue.consistency import CheckReport, Drift
+    from catalogue.logs import LogFormat
     from catalogue.store import Store
 
 T = TypeVar("T")
@@ -252,15 +253,21 @@ def token_revoke(
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="text, or json: one JSON object per line on standard error")
+    ] = "text",
 ) -> None:
     """Serve the website, the JSON API and the API docs."""
-    run_server(backends_for(settings()), host, port)
+    if log_format not in ("text", "json"):
+        fail("--log-format", f"must be text or json, not {log_format!r}")
+    run_server(backends_for(settings()), host, port, log_format)  # type: ignore[arg-type]
 
 
-def run_server(backends: Backends, host: str, port: int) -> None:
+def run_server(backends: Backends, host: str, port: int, log_format: LogFormat = "text") -> None:
     import uvicorn
 
     from catalogue.admin import AdminServer
+    from catalogue.logs import log_config
     from catalogue.web import create_app
 
     console.print(f"Serving {backends.settings.title} on http://{host}:{port}/ (Ctrl+C to stop)")
@@ -268,7 +275,11 @@ def run_server(backends: Backends, host: str, port: int) -> None:
     channel = AdminServer(backends.settings.data_dir, functools.partial(run_routed, backends))
     try:
         uvicorn.run(
-            create_app(backends, schedule=True, admin=channel), host=host, port=port, log_level="warning"
+            create_app(backends, schedule=True, admin=channel),
+            host=host,
+            port=port,
+            log_level="warning",
+            log_config=log_config(log_format),
         )
     finally:
         backends.close()
