@@ -56,6 +56,7 @@ def push_records(source: Source, backends: Backends, document: Document) -> Push
         except InputError as error:
             failed_run(store, source, started, str(error), {}, 0, kind=PUSH)
             raise
+        behind = source.name in store.index_pending()
         previous = store.record_states(source.name)
         pushed: list[PushedRecord] = []
         changed: list[Record] = []
@@ -95,7 +96,7 @@ def push_records(source: Source, backends: Backends, document: Document) -> Push
         run = _push_run(source, started, statuses, pushed)
         store.stage(writes)
         written = store.commit(run, [])
-        index_records(backends, written, [])
+        index_records(backends, source.name, written, [], behind)
         return PushResult(run, pushed)
 
 
@@ -111,8 +112,9 @@ def withdraw_dataset(source: Source, backends: Backends, uri: str) -> HarvestRun
         statuses = {i: m.status for i, m in previous.items() if m.kind == "dataset" and i != rid}
         run = _push_run(source, started, statuses, [])
         run.withdrawn = 1
+        behind = source.name in store.index_pending()
         store.commit(run, [rid])
-        index_records(backends, [], [rid])
+        index_records(backends, source.name, [], [rid], behind)
         return run
 
 

@@ -34,6 +34,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from catalogue import crashpoints
 from catalogue.namespaces import CAT, DCAT, DCT, FOAF, PROV, RDF_TYPE, XSD
 from catalogue.quality import QualityScore
 from catalogue.records import Term
@@ -136,8 +137,24 @@ class MirroredStore:
         self.provenance = _n(f"{base_url}/graphs/provenance")
         self._commit_lock = threading.Lock()
         self._closed = False
-        if not read_only and not (self._in_line() and self._holds_latest_run()):
+        if not read_only:
+            self._recover()
+
+    def _recover(self) -> None:
+        """What a process killed midway left behind, put right by the next one that opens the store to write.
+
+        Only one process opens the store for writing (RocksDB's lock, or the
+        SPARQL backend's lock file), so whatever was staged or under way then
+        belonged to a process that is gone: staged records are dropped, each
+        harvest or push noted as under way is recorded as interrupted, and a
+        triple side that lags behind the registry is rebuilt.
+        """
+        self.registry.discard_all()
+        if not (self._in_line() and self._holds_latest_run()):
             self.rebuild_triples()
+        for run in self.registry.interrupted():
+            log.warning("%s", run.error)
+            self.add_run(run)
 
     # -- names ---------------------------------------------------------------
     def record_graph(self, record_id: str) -> ox.NamedNode:
@@ -163,6 +180,7 @@ class MirroredStore:
             before = self._before(touched) if self._in_line() else None
             self.registry.set_state("mirror", "pending")
             written = self.registry.commit(run, withdrawn, complete)
+            crashpoints.reach("committed")
             self._sync(lambda: self._mirror(touched, before), [run])
         return written
 
@@ -179,6 +197,15 @@ class MirroredStore:
             self.registry.set_state("mirror", "pending")
             self.registry.add_run(run)
             self._sync(None if in_line else self.rebuild_triples, [run])
+
+    def begin_run(self, source: str, kind: str, started: datetime) -> int:
+        return self.registry.begin_run(source, kind, started)
+
+    def index_pending(self) -> list[str]:
+        return self.registry.index_pending()
+
+    def mark_indexed(self, label: str) -> None:
+        self.registry.mark_indexed(label)
 
     def add_token(self, source: str, digest: str, label: str) -> None:
         self.registry.add_token(source, digest, label)
@@ -322,6 +349,7 @@ class MirroredStore:
                     new_graphs.append((self.record_graph(meta.id), text))
             self.triples.remove(gone)
             self.triples.add_graphs(new_graphs)
+            crashpoints.reach("mirroring")
             self.triples.add(came)
 
     def _meta_quads(self, meta: RecordMeta, score: QualityScore | None) -> Iterator[ox.Quad]:

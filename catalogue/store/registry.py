@@ -15,6 +15,7 @@ harvest writes.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,6 +27,8 @@ from sys import intern
 
 from catalogue.quality import BIN, DIMENSIONS, QualityScore, rating
 from catalogue.store import (
+    INTERRUPTED,
+    QUALITY_MARK,
     WITHDRAWN,
     HarvestRun,
     PageMemory,
@@ -114,6 +117,15 @@ CREATE TABLE IF NOT EXISTS url_checks (
 );
 CREATE TABLE IF NOT EXISTS record_urls (record_id TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (url, record_id));
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- harvests and pushes under way: a row left behind by a process that was killed becomes an
+-- 'interrupted' run when the store is next opened for writing (see MirroredStore)
+CREATE TABLE IF NOT EXISTS running (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    started TEXT NOT NULL,
+    pid INTEGER NOT NULL
+);
 -- the N-Triples a commit replaced or withdrew, of records that were visible: what the triple side
 -- still holds for them until it is brought in line (a SPARQL server then deletes exactly those)
 CREATE TABLE IF NOT EXISTS superseded (id TEXT PRIMARY KEY, ntriples TEXT NOT NULL);
@@ -125,6 +137,8 @@ META_COLUMNS = (
 RECORD_VALUES = "(" + ", ".join("?" * 19) + ")"
 #: the datasets a node currently offers, whatever validation said (the quality dashboards' population)
 CURRENT_DATASETS = "kind = 'dataset' AND status != 'withdrawn'"
+#: state keys "index:<label>": a change the search index may not have yet (see index_pending)
+INDEX_MARK = "index:"
 COUNTS = (
     "pages", "found", "new", "changed", "unchanged", "withdrawn", "published", "flagged", "rejected",
     "violations", "warnings",
@@ -215,6 +229,7 @@ class Registry:
         withdrawn = list(withdrawn)
         with self.transaction() as db:
             run.id = _insert_run(db, run)
+            _mark_unindexed(db, run.source)
             db.execute(
                 "INSERT INTO run_changes SELECT ?, s.id, "
                 "CASE WHEN r.id IS NULL OR r.status = ? THEN 'added' ELSE 'changed' END, s.title "
@@ -279,6 +294,43 @@ class Registry:
     def add_run(self, run: HarvestRun) -> None:
         with self.transaction() as db:
             run.id = _insert_run(db, run)
+
+    def begin_run(self, source: str, kind: str, started: datetime) -> int:
+        """Note a harvest or push under way; recording its run (:meth:`commit`, :meth:`add_run`) ends it."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO running (source, kind, started, pid) VALUES (?, ?, ?, ?)",
+                (source, kind, _stamp(started), os.getpid()),
+            )
+        return cursor.lastrowid or 0
+
+    def interrupted(self) -> list[HarvestRun]:
+        """Runs begun and never recorded: only called by the one writing process, so their process is gone."""
+        rows = self._db().execute("SELECT id, source, kind, started, pid FROM running ORDER BY id")
+        now = datetime.now(UTC)
+        return [
+            HarvestRun(
+                source, datetime.fromisoformat(started), now, INTERRUPTED, kind=kind, ticket=ticket,
+                error=f"source {source!r}: the {'push' if kind == 'push' else 'harvest'} was interrupted "
+                f"(process {pid} stopped before it finished); nothing it read was published",
+            )
+            for ticket, source, kind, started, pid in rows
+        ]  # fmt: skip
+
+    def discard_all(self) -> None:
+        """Forget everything staged: at a writing open no harvest is under way, so it was left by a killed one."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM staging")
+            db.execute("DELETE FROM staging_pages")
+
+    def index_pending(self) -> list[str]:
+        """Labels (a source's name, or QUALITY_MARK) of committed changes the search index may lack."""
+        rows = self._db().execute("SELECT key FROM state WHERE key LIKE ?", (INDEX_MARK + "%",))
+        return sorted(row[0][len(INDEX_MARK) :] for row in rows)
+
+    def mark_indexed(self, label: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM state WHERE key = ?", (INDEX_MARK + label,))
 
     def add_token(self, source: str, digest: str, label: str) -> None:
         with self.transaction() as db:
@@ -348,6 +400,7 @@ class Registry:
 
     def set_quality(self, scores: dict[str, QualityScore]) -> None:
         with self.transaction() as db:
+            _mark_unindexed(db, QUALITY_MARK)
             db.executemany(
                 "UPDATE records SET quality = ?, quality_total = ?, quality_dimensions = ? WHERE id = ?",
                 (
@@ -550,7 +603,14 @@ def _add_columns(db: sqlite3.Connection) -> None:
             db.execute(f"ALTER TABLE {table} ADD COLUMN profile_version TEXT NOT NULL DEFAULT ''")
 
 
+def _mark_unindexed(db: sqlite3.Connection, label: str) -> None:
+    """In the transaction of a change that search must follow: cleared once the index has it."""
+    db.execute("INSERT OR REPLACE INTO state VALUES (?, 'pending')", (INDEX_MARK + label,))
+
+
 def _insert_run(db: sqlite3.Connection, run: HarvestRun) -> int:
+    if run.ticket is not None:  # the run is recorded: it is no longer under way
+        db.execute("DELETE FROM running WHERE id = ?", (run.ticket,))
     counts = json.dumps({name: getattr(run, name) for name in COUNTS})
     cursor = db.execute(
         "INSERT INTO runs (source, started, ended, outcome, kind, counts, error, rejected_ids) "
