@@ -44,6 +44,8 @@ class Source:
     interval: timedelta | None = None
     #: a harvest that would withdraw more than this share of the source's datasets stops (unless forced)
     max_withdraw_share: float = 0.5
+    #: IRI prefixes of the datasets this node owns besides its url's host (see catalogue/claims.py)
+    namespaces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,7 @@ def _source(
         "kind",
         "interval",
         "max_withdraw_share",
+        "namespaces",
     }
     _only_keys(item, allowed, path, prefix)
     name = _string(item, "name", path, prefix)
@@ -348,6 +351,14 @@ def _source(
         _expect(interval is not None, path, prefix + "interval", 'must be like "30m", "6h" or "7d"')
     share = float(_number(item, "max_withdraw_share", path, 0.5, prefix))
     _expect(share <= 1, path, prefix + "max_withdraw_share", "must be a share between 0 and 1")
+    namespaces = item.get("namespaces", [])
+    _expect(
+        isinstance(namespaces, list)
+        and all(isinstance(n, str) and re.match(r"^https?://[^\s/]+/?", n) for n in namespaces),
+        path,
+        prefix + "namespaces",
+        'must be a list of http(s) IRI prefixes, like ["https://data.example.org/"]',
+    )
     return Source(
         name=name,
         title=_string(item, "title", path, prefix, default=name),
@@ -358,6 +369,7 @@ def _source(
         kind=kind,
         interval=interval,
         max_withdraw_share=share,
+        namespaces=tuple(namespaces),
     )
 
 

@@ -34,6 +34,7 @@ import pyoxigraph as ox
 
 from catalogue import __version__, crashpoints
 from catalogue.backends import Backends
+from catalogue.claims import ownership
 from catalogue.config import Source
 from catalogue.consistency import catch_up
 from catalogue.fetch import Fetcher, InputError
@@ -155,7 +156,9 @@ class _Harvest:
         crashpoints.reach("validated")
         clock = time.perf_counter()
         self.report("store", 0, 1)
-        written = self.store.commit(run, withdrawn, complete=True)
+        written = self.store.commit(
+            run, withdrawn, complete=True, owns=ownership(self.backends.settings.sources)
+        )
         self.timings["commit"] += time.perf_counter() - clock
         clock = time.perf_counter()
         self.report("index", 0, 1)

@@ -35,10 +35,13 @@ from catalogue.records import Record
 from catalogue.validate import ValidationReport
 
 if TYPE_CHECKING:
+    from catalogue.claims import Owns
     from catalogue.config import Settings
     from catalogue.store.mirror import MirroredStore
 
 PUBLISHED, FLAGGED, REJECTED, WITHDRAWN = "published", "flagged", "rejected", "withdrawn"
+#: a record of a dataset IRI that another source publishes (and wins: see catalogue/claims.py)
+DUPLICATE = "duplicate"
 #: statuses whose records are visible in search, the feed and the SPARQL default graph
 VISIBLE = (PUBLISHED, FLAGGED)
 #: the outcome of a run whose process was killed before it recorded the run
@@ -142,6 +145,15 @@ class HarvestRun:
     id: int | None = None  # given by the store
     quality_mean: float | None = None  # the source's mean quality points after the run (given by the store)
     ticket: int | None = None  # the note that it is under way (Store.begin_run), closed when it is recorded
+    #: what the run found worth saying besides its counts: claims on dataset IRIs refused or taken over
+    notes: list[str] = field(default_factory=list)
+
+
+class Committed(NamedTuple):
+    """What a registry commit changed: the records written, and others whose claims it settled."""
+
+    written: list[str]
+    settled: dict[str, str]  # record id → the status it had before
 
 
 @dataclass(frozen=True)
@@ -262,11 +274,16 @@ class Store(Protocol):
         """What the page gave the last successful harvest, if it was remembered."""
         ...
 
-    def commit(self, run: HarvestRun, withdrawn: Iterable[str], complete: bool = False) -> list[str]:
+    def commit(
+        self, run: HarvestRun, withdrawn: Iterable[str], complete: bool = False, owns: Owns | None = None
+    ) -> list[str]:
         """Publish the source's staged records, withdraw some, record the run — all at once.
 
-        Returns the ids of the records written. A ``complete`` harvest (one that
-        read the whole source) also replaces the source's page memory.
+        Returns the ids of the records written, and of other records whose
+        status the commit changed: claims on one dataset IRI by several sources
+        are settled by ``owns`` (see :mod:`catalogue.claims`). A ``complete``
+        harvest (one that read the whole source) also replaces the source's
+        page memory.
         """
         ...
 

@@ -29,16 +29,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
 
 import pyoxigraph as ox
 
 from catalogue import crashpoints
+from catalogue.claims import Owns, nobody_owns
 from catalogue.namespaces import CAT, DCAT, DCT, FOAF, PROV, RDF_TYPE, XSD
 from catalogue.quality import QualityScore
 from catalogue.records import Term
 from catalogue.store import (
+    DUPLICATE,
     FLAGGED,
     PUBLISHED,
     REJECTED,
@@ -77,7 +80,7 @@ P = {
 }  # fmt: skip
 TITLE, MODIFIED, TOPIC = _n(DCT + "title"), _n(DCT + "modified"), _n(FOAF + "primaryTopic")
 STARTED, ENDED = _n(PROV + "startedAtTime"), _n(PROV + "endedAtTime")
-ALL_STATUSES = (PUBLISHED, FLAGGED, REJECTED, WITHDRAWN)
+ALL_STATUSES = (PUBLISHED, FLAGGED, REJECTED, WITHDRAWN, DUPLICATE)
 #: records mirrored per step (their graphs, provenance and quality), so memory stays flat
 SLICE = 1000
 
@@ -173,16 +176,22 @@ class MirroredStore:
     def page_memory(self, source: str, url: str) -> PageMemory | None:
         return self.registry.page_memory(source, url)
 
-    def commit(self, run: HarvestRun, withdrawn: Iterable[str], complete: bool = False) -> list[str]:
+    def commit(
+        self, run: HarvestRun, withdrawn: Iterable[str], complete: bool = False, owns: Owns | None = None
+    ) -> list[str]:
         withdrawn = list(withdrawn)
         with self._commit_lock:  # commits of different sources (a push during a harvest) go one by one
             touched = list(dict.fromkeys([*self.registry.staged_ids(run.source), *withdrawn]))
             before = self._before(touched) if self._in_line() else None
             self.registry.set_state("mirror", "pending")
-            written = self.registry.commit(run, withdrawn, complete)
+            written, settled = self.registry.commit(run, withdrawn, complete, owns or nobody_owns)
             crashpoints.reach("committed")
-            self._sync(lambda: self._mirror(touched, before), [run])
-        return written
+            others = [i for i in settled if i not in set(touched)]  # records of other sources, or unchanged
+            if before is not None and others:  # the triple side holds them with the status they had
+                was = self._before(others)
+                before |= {i: (replace(meta, status=settled[i]), score) for i, (meta, score) in was.items()}
+            self._sync(lambda: self._mirror([*touched, *others], before), [run])
+        return [*written, *others]
 
     def discard(self, source: str) -> None:
         self.registry.discard(source)

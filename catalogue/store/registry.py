@@ -25,11 +25,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from sys import intern
 
+from catalogue.claims import Owns, nobody_owns, settle_claims
 from catalogue.quality import BIN, DIMENSIONS, QualityScore, rating
 from catalogue.store import (
+    FLAGGED,
     INTERRUPTED,
+    PUBLISHED,
     QUALITY_MARK,
     WITHDRAWN,
+    Committed,
     HarvestRun,
     PageMemory,
     QualityStats,
@@ -75,6 +79,7 @@ SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS records ({RECORD_COLUMNS});
 CREATE INDEX IF NOT EXISTS records_by_source ON records (source, status);
 CREATE INDEX IF NOT EXISTS records_by_status ON records (status, id);
+CREATE INDEX IF NOT EXISTS records_by_uri ON records (uri);  -- one IRI claimed by two nodes (claims.py)
 -- new and changed records of harvests in progress: published by commit(), dropped by discard()
 CREATE TABLE IF NOT EXISTS staging ({RECORD_COLUMNS});
 CREATE INDEX IF NOT EXISTS staging_by_source ON staging (source);
@@ -224,8 +229,14 @@ class Registry:
         catalogs = {rid: (uri, text) for rid, (uri, text) in json.loads(row[2]).items()}
         return PageMemory(row[0], json.loads(row[1]), catalogs)
 
-    def commit(self, run: HarvestRun, withdrawn: Iterable[str], complete: bool) -> list[str]:
-        """Staged records of the run's source become current, with the run and its changes, in one go."""
+    def commit(
+        self, run: HarvestRun, withdrawn: Iterable[str], complete: bool, owns: Owns = nobody_owns
+    ) -> Committed:
+        """Staged records of the run's source become current, with the run and its changes, in one go.
+
+        The source's claims on dataset IRIs that other sources publish too are
+        settled in the same transaction (:func:`catalogue.claims.settle_claims`).
+        """
         withdrawn = list(withdrawn)
         with self.transaction() as db:
             run.id = _insert_run(db, run)
@@ -284,7 +295,10 @@ class Registry:
                 db.execute("DELETE FROM pages WHERE source = ?", (run.source,))
                 db.execute("INSERT INTO pages SELECT * FROM staging_pages WHERE source = ?", (run.source,))
             db.execute("DELETE FROM staging_pages WHERE source = ?", (run.source,))
-        return written
+            settled = settle_claims(db, run, owns)
+            if settled or run.notes:  # the run's counts as the source now stands, and why
+                _recount(db, run)
+        return Committed(written, settled)
 
     def discard(self, source: str) -> None:
         with self.transaction() as db:
@@ -573,7 +587,10 @@ class Registry:
             yield _meta(row[:-1]), row[-1]
 
     def runs(self, source: str | None = None, limit: int | None = 20) -> list[HarvestRun]:
-        sql = "SELECT id, source, started, ended, outcome, kind, counts, error, rejected_ids, quality_mean FROM runs"
+        sql = (
+            "SELECT id, source, started, ended, outcome, kind, counts, error, rejected_ids, quality_mean, notes "
+            "FROM runs"
+        )
         params: list[object] = []
         if source is not None:
             sql += " WHERE source = ?"
@@ -601,6 +618,21 @@ def _add_columns(db: sqlite3.Connection) -> None:
         present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         if "profile_version" not in present:  # verdicts from before it: unknown, so revalidated once
             db.execute(f"ALTER TABLE {table} ADD COLUMN profile_version TEXT NOT NULL DEFAULT ''")
+    if "notes" not in {row[1] for row in db.execute("PRAGMA table_info(runs)")}:
+        db.execute("ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '[]'")
+
+
+def _recount(db: sqlite3.Connection, run: HarvestRun) -> None:
+    counts = dict(
+        db.execute(
+            "SELECT status, count(*) FROM records WHERE source = ? AND kind = 'dataset' GROUP BY status",
+            (run.source,),
+        ).fetchall()
+    )
+    run.published, run.flagged = counts.get(PUBLISHED, 0), counts.get(FLAGGED, 0)
+    db.execute(
+        "UPDATE runs SET counts = ?, notes = ? WHERE id = ?", (_counts(run), json.dumps(run.notes), run.id)
+    )
 
 
 def _mark_unindexed(db: sqlite3.Connection, label: str) -> None:
@@ -611,14 +643,17 @@ def _mark_unindexed(db: sqlite3.Connection, label: str) -> None:
 def _insert_run(db: sqlite3.Connection, run: HarvestRun) -> int:
     if run.ticket is not None:  # the run is recorded: it is no longer under way
         db.execute("DELETE FROM running WHERE id = ?", (run.ticket,))
-    counts = json.dumps({name: getattr(run, name) for name in COUNTS})
     cursor = db.execute(
-        "INSERT INTO runs (source, started, ended, outcome, kind, counts, error, rejected_ids) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (run.source, _stamp(run.started), _stamp(run.ended), run.outcome, run.kind, counts, run.error,
-         json.dumps(run.rejected_ids)),
+        "INSERT INTO runs (source, started, ended, outcome, kind, counts, error, rejected_ids, notes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (run.source, _stamp(run.started), _stamp(run.ended), run.outcome, run.kind, _counts(run), run.error,
+         json.dumps(run.rejected_ids), json.dumps(run.notes)),
     )  # fmt: skip
     return cursor.lastrowid or 0
+
+
+def _counts(run: HarvestRun) -> str:
+    return json.dumps({name: getattr(run, name) for name in COUNTS})
 
 
 def _stamp(value: datetime) -> str:
@@ -648,8 +683,9 @@ def _report(text: str) -> ValidationReport:
 
 
 def _run(row: tuple) -> HarvestRun:
-    run_id, source, started, ended, outcome, kind, counts, error, rejected_ids, quality_mean = row
+    run_id, source, started, ended, outcome, kind, counts, error, rejected_ids, quality_mean, notes = row
     return HarvestRun(
+        notes=json.loads(notes),
         id=run_id,
         quality_mean=quality_mean,
         kind=kind,

@@ -534,3 +534,26 @@ def test_a_recorded_run_closes_its_ticket(open_test_store) -> None:
     store.add_run(HarvestRun("be", T0, T0, "failed", error="x", ticket=failed))
     store.close()
     assert [r.outcome for r in open_test_store().runs("be")] == ["failed", "ok"]
+
+
+def test_one_dataset_iri_claimed_by_two_sources_is_visible_once(open_test_store) -> None:
+    store = open_test_store()
+    store.apply([write(record("a", "Ours"))], [], run(found=1))
+    theirs = Record("nl-a", "nl", "dataset", "https://node.example/a", record("a", "Theirs").triples, "h2")
+    store.stage([write(theirs)])
+    store.commit(HarvestRun("nl", T0, T0, "ok"), [])  # first to publish keeps it
+    assert store.get("nl-a").meta.status == "duplicate"
+    assert default_graph(store) == {("https://node.example/a", TITLE.value, "Ours")}
+
+    def nl_owns(source: str, iri: str) -> bool:
+        return source == "nl"
+
+    store.stage([write(theirs)])
+    written = store.commit(HarvestRun("nl", T0, T0, "ok"), [], owns=nl_owns)  # the owner takes it over
+    assert sorted(written) == ["be-a", "nl-a"]
+    assert (store.get("be-a").meta.status, store.get("nl-a").meta.status) == ("duplicate", "published")
+    assert default_graph(store) == {("https://node.example/a", TITLE.value, "Theirs")}
+    assert "published from here instead of source 'be'" in store.runs("nl", limit=1)[0].notes[0]
+    store.close()
+    again = open_test_store()  # the marks say in line: the triple side is not rebuilt, and holds the same
+    assert default_graph(again) == {("https://node.example/a", TITLE.value, "Theirs")}
