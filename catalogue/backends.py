@@ -30,11 +30,14 @@ class Backends:
 
 
 def open_backends(settings: Settings) -> Backends:
-    """Open store and index; an index that is new or was built for another schema is filled from the store.
+    """Open store and index, and bring the index in line with the store's registry.
 
-    After an upgrade that changes the index schema, search would otherwise be
-    empty (embedded) or answer from the old definition (Elasticsearch) until
-    someone ran ``catalogue reindex``.
+    An index that is new or was built for another schema is filled from the
+    store: after an upgrade that changes the index schema, search would
+    otherwise be empty (embedded) or answer from the old definition
+    (Elasticsearch) until someone ran ``catalogue reindex``. An index that
+    missed a commit (the process was killed between the registry's commit and
+    the index's) gets the records that drifted (:func:`catalogue.consistency.catch_up`).
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(settings)
@@ -44,13 +47,27 @@ def open_backends(settings: Settings) -> Backends:
         store.close()  # e.g. Elasticsearch unreachable: do not keep the store locked
         raise
     backends = Backends(settings, store, index, Vocabularies.load())
-    if index.outdated:
-        try:
+    try:
+        if index.outdated:
             _rebuild_index(backends)
-        except BaseException:
-            backends.close()
-            raise
+        else:
+            _catch_up(backends)
+    except BaseException:
+        backends.close()
+        raise
     return backends
+
+
+def _catch_up(backends: Backends) -> None:
+    from catalogue.consistency import catch_up
+
+    fixed = catch_up(backends.store, backends.index, backends.vocabularies)
+    if fixed:
+        log.warning(
+            "the search index lacked changes committed before the catalogue last stopped: "
+            "%d documents re-indexed from the store",
+            fixed,
+        )
 
 
 def _rebuild_index(backends: Backends) -> None:

@@ -45,6 +45,8 @@ class Source:
     interval: timedelta | None = None
     #: a harvest that would withdraw more than this share of the source's datasets stops (unless forced)
     max_withdraw_share: float = 0.5
+    #: IRI prefixes of the datasets this node owns besides its url's host (see catalogue/claims.py)
+    namespaces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -323,6 +325,7 @@ def _source(
         "kind",
         "interval",
         "max_withdraw_share",
+        "namespaces",
     }
     _only_keys(item, allowed, path, prefix)
     name = _string(item, "name", path, prefix)
@@ -352,6 +355,14 @@ def _source(
         _expect(not (pushed and key in item), path, prefix + key, 'a kind = "push" source is never harvested')
     share = float(_number(item, "max_withdraw_share", path, 0.5, prefix))
     _expect(share <= 1, path, prefix + "max_withdraw_share", "must be a share between 0 and 1")
+    namespaces = item.get("namespaces", [])
+    _expect(
+        isinstance(namespaces, list)
+        and all(isinstance(n, str) and re.match(r"^https?://[^\s/]+/?", n) for n in namespaces),
+        path,
+        prefix + "namespaces",
+        'must be a list of http(s) IRI prefixes, like ["https://data.example.org/"]',
+    )
     return Source(
         name=name,
         title=_string(item, "title", path, prefix, default=name),
@@ -362,6 +373,7 @@ def _source(
         kind=kind,
         interval=interval,
         max_withdraw_share=share,
+        namespaces=tuple(namespaces),
     )
 
 

@@ -16,6 +16,13 @@ record by record:
 A repair re-indexes exactly the drifted documents and, if the triple side
 drifted at all, rebuilds it from the registry (what a writable store does
 itself whenever it notices).
+
+The catalogue also catches up by itself (:func:`catch_up`): every commit
+leaves a mark in the registry, in its own transaction, that the index clears
+once it has the change (``Store.index_pending``). A mark still set when the
+store is next opened for writing, or when the next harvest of that source
+starts, means a process stopped in between: the index is checked and only
+what drifted is re-indexed.
 """
 
 from __future__ import annotations
@@ -172,6 +179,28 @@ def repair(
     if rebuilt:
         store.rebuild_triples()
     return fixed, rebuilt
+
+
+def catch_up(store: Store, index: SearchIndex, vocabularies: Vocabularies, source: str | None = None) -> int:
+    """Re-index what a stopped process left out of the index; returns the documents repaired.
+
+    Without ``source`` (when the store is opened for writing, nothing else
+    under way) every mark is looked at and cleared. With ``source`` (a
+    harvest or push of it, under its lock, whose mark was set when it began)
+    only that source's documents are repaired: other sources' harvests may
+    be indexing meanwhile, and their marks are theirs to clear.
+    """
+    pending = store.index_pending()
+    if source is not None:
+        pending = [label for label in pending if label == source]
+    if not pending:
+        return 0
+    report = check(store, index, triples=False)
+    drifted = [i for s in report.sources if source in (None, s.source) for i in s.index.ids()]
+    fixed = reindex_records(store, index, vocabularies, drifted) if drifted else 0
+    for label in pending:
+        store.mark_indexed(label)
+    return fixed
 
 
 def reindex_records(store: Store, index: SearchIndex, vocabularies: Vocabularies, ids: list[str]) -> int:

@@ -12,6 +12,12 @@ failed run to the history: the source's published records stay as they were.
 
 Records whose content hash, profile and policy did not change are not
 revalidated, rewritten or reindexed.
+
+A harvest notes in the store that it is under way (``Store.begin_run``): if
+its process is killed, the next process to open the store records it as
+interrupted. If the index lacks an earlier commit of the source (its process
+stopped before indexing), the harvest re-indexes what drifted, even when it
+finds nothing changed.
 """
 
 from __future__ import annotations
@@ -26,9 +32,11 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
-from catalogue import __version__
+from catalogue import __version__, crashpoints
 from catalogue.backends import Backends
+from catalogue.claims import ownership
 from catalogue.config import Source
+from catalogue.consistency import catch_up
 from catalogue.fetch import Fetcher, InputError
 from catalogue.index import SearchIndex
 from catalogue.index.documents import search_document
@@ -126,6 +134,8 @@ class _Harvest:
         self.pages = 0
 
     def run(self) -> HarvestResult:
+        self.behind = self.source.name in self.store.index_pending()
+        self.ticket = self.store.begin_run(self.source.name, self.source.kind, self.started)
         try:
             with Validator(self.source.profile, settings=self.backends.settings) as self.validator:
                 self._read_source()
@@ -140,18 +150,23 @@ class _Harvest:
         except (InputError, ShapesError, FileNotFoundError, RuntimeError, OSError) as error:
             self.store.discard(self.source.name)
             message = str(error) if isinstance(error, InputError) else f"validation could not run: {error}"
-            return failed_run(self.store, self.source, self.started, message, self.timings, self.pages)
+            return failed_run(
+                self.store, self.source, self.started, message, self.timings, self.pages, ticket=self.ticket
+            )
         except BaseException:
             self.store.discard(self.source.name)
             raise
         run = self._run(withdrawn)
+        crashpoints.reach("validated")
         clock = time.perf_counter()
         self.report("store", 0, 1)
-        written = self.store.commit(run, withdrawn, complete=True)
+        written = self.store.commit(
+            run, withdrawn, complete=True, owns=ownership(self.backends.settings.sources)
+        )
         self.timings["commit"] += time.perf_counter() - clock
         clock = time.perf_counter()
         self.report("index", 0, 1)
-        index_records(self.backends, written, withdrawn)
+        index_records(self.backends, self.source.name, written, withdrawn, self.behind)
         self.timings["index"] += time.perf_counter() - clock
         return HarvestResult(run, dict(self.timings), self.rejected)
 
@@ -171,6 +186,7 @@ class _Harvest:
                 self.report("fetch", self.pages, 0)
                 clock = time.perf_counter()
                 self._read_page(page)
+                crashpoints.reach("fetched")
                 self.timings["split"] += time.perf_counter() - clock
                 self._validate_pending()
             fetcher.prune_cache()  # the whole source was walked: cached pages not met are gone
@@ -318,6 +334,7 @@ class _Harvest:
             violations=self.counts["violations"],
             warnings=self.counts["warnings"],
             rejected_ids=sorted(i for i, status in self.statuses.items() if status == REJECTED),
+            ticket=self.ticket,
         )
 
 
@@ -358,9 +375,16 @@ def _without_paging(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
 
 
 def failed_run(
-    store: Store, source: Source, started: datetime, message: str, timings: dict, pages: int, kind: str = ""
+    store: Store,
+    source: Source,
+    started: datetime,
+    message: str,
+    timings: dict,
+    pages: int,
+    kind: str = "",
+    ticket: int | None = None,
 ) -> HarvestResult:
-    """Record a run that changed nothing; the message always names the source."""
+    """Record a run that changed nothing (and that was under way as ``ticket``); the message names the source."""
     if f"source {source.name!r}" not in message:
         message = f"source {source.name!r}: {message}"
     run = HarvestRun(
@@ -371,6 +395,7 @@ def failed_run(
         kind=kind or source.kind,
         pages=pages,
         error=message,
+        ticket=ticket,
     )
     store.add_run(run)
     return HarvestResult(run, dict(timings))
@@ -391,8 +416,11 @@ def assess(store: Store, record: Record, conforms: bool) -> tuple[QualityScore |
     return score(view, conforms, store.url_states(urls)), urls
 
 
-def index_records(backends: Backends, written: list[str], withdrawn: Iterable[str]) -> None:
-    """Bring the search index in line with what a commit wrote and withdrew."""
+def index_records(
+    backends: Backends, source: str, written: list[str], withdrawn: Iterable[str], behind: bool = False
+) -> None:
+    """Bring the search index in line with what a commit of this source wrote and withdrew, then clear the
+    commit's mark; ``behind``: the index lacked an earlier commit of the source, so check all of it."""
     index, store = backends.index, backends.store
     gone = list(withdrawn)
     documents = []
@@ -406,7 +434,11 @@ def index_records(backends: Backends, written: list[str], withdrawn: Iterable[st
             documents = []
     index.delete(gone)
     index.upsert(documents)
+    crashpoints.reach("indexing")
     index.commit()
+    if behind:
+        catch_up(store, index, backends.vocabularies, source)
+    store.mark_indexed(source)
 
 
 def reindex(store: Store, index: SearchIndex, vocabularies: Vocabularies) -> int:
@@ -424,4 +456,6 @@ def reindex(store: Store, index: SearchIndex, vocabularies: Vocabularies) -> int
 
     index.upsert(documents())
     index.commit()
+    for label in store.index_pending():  # the rebuild holds every commit
+        store.mark_indexed(label)
     return count

@@ -2,7 +2,9 @@
 
 ``PUT /api/sources/{name}/records`` hands a document to :func:`push_records`:
 its datasets replace the stored records with the same IRIs (validated like
-harvested ones); the source's other records stay. ``DELETE …?uri=`` hands an
+harvested ones); the source's other records stay. A dataset IRI another
+source publishes is settled as for a harvest (:mod:`catalogue.claims`): the
+answer then says ``duplicate`` and the run's notes why. ``DELETE …?uri=`` hands an
 IRI to :func:`withdraw_dataset`. Both take the source's harvest lock and
 record a run of kind ``push``, so the history shows them beside harvests.
 """
@@ -10,10 +12,11 @@ record a run of kind ``push``, so the history shows them beside harvests.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from catalogue.backends import Backends
+from catalogue.claims import ownership
 from catalogue.config import Source
 from catalogue.fetch import Document, InputError
 from catalogue.harvest import HarvestError, assess, failed_run, index_records, source_lock, status_for
@@ -56,6 +59,7 @@ def push_records(source: Source, backends: Backends, document: Document) -> Push
         except InputError as error:
             failed_run(store, source, started, str(error), {}, 0, kind=PUSH)
             raise
+        behind = source.name in store.index_pending()
         previous = store.record_states(source.name)
         pushed: list[PushedRecord] = []
         changed: list[Record] = []
@@ -94,9 +98,10 @@ def push_records(source: Source, backends: Backends, document: Document) -> Push
         statuses |= {p.record.id: p.status for p in pushed}
         run = _push_run(source, started, statuses, pushed)
         store.stage(writes)
-        written = store.commit(run, [])
-        index_records(backends, written, [])
-        return PushResult(run, pushed)
+        written = store.commit(run, [], owns=ownership(backends.settings.sources))
+        index_records(backends, source.name, written, [], behind)
+        now = store.record_states(source.name)  # a claim another source wins leaves a record unpublished
+        return PushResult(run, [replace(p, status=now[p.record.id].status) for p in pushed])
 
 
 def withdraw_dataset(source: Source, backends: Backends, uri: str) -> HarvestRun | None:
@@ -111,8 +116,9 @@ def withdraw_dataset(source: Source, backends: Backends, uri: str) -> HarvestRun
         statuses = {i: m.status for i, m in previous.items() if m.kind == "dataset" and i != rid}
         run = _push_run(source, started, statuses, [])
         run.withdrawn = 1
-        store.commit(run, [rid])
-        index_records(backends, [], [rid])
+        behind = source.name in store.index_pending()
+        written = store.commit(run, [rid], owns=ownership(backends.settings.sources))
+        index_records(backends, source.name, written, [rid], behind)
         return run
 
 

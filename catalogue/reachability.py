@@ -33,7 +33,7 @@ from catalogue.index.documents import search_document
 from catalogue.profiles.dcat_ap_3 import dataset_view
 from catalogue.public_fetch import PUBLIC_ONLY, AddressPolicy, public_client, send_checked
 from catalogue.quality import QualityScore, score, urls_to_check
-from catalogue.store import VISIBLE
+from catalogue.store import QUALITY_MARK, VISIBLE
 
 log = logging.getLogger("catalogue.reachability")
 USER_AGENT = f"catalogue/{__version__} (DCAT-AP link checker)"
@@ -167,4 +167,5 @@ def rescore(backends: Backends, ids: Iterable[str]) -> int:
         store.set_quality(scores)
         index.upsert(documents)
         index.commit()
+        store.mark_indexed(QUALITY_MARK)  # set by set_quality: the index has the scores now
     return len(scores)

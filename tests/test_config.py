@@ -63,6 +63,8 @@ policy = "warn"
             "sources[0].interval",
             "never harvested",
         ),
+        ('[[sources]]\nname = "be"\nurl = "x"\nnamespaces = "https://x/"', "sources[0].namespaces", "list"),
+        ('[[sources]]\nname = "be"\nurl = "x"\nnamespaces = ["urn:x:"]', "sources[0].namespaces", "http(s)"),
         ("[catalogue\n", "(syntax)", ""),
     ],
 )
@@ -86,3 +88,21 @@ def test_config_location_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     assert locate_config(None) == Path("/etc/from-env.toml")
     monkeypatch.delenv("CATALOGUE_CONFIG")
     assert locate_config(None) == Path("catalogue.toml")
+
+
+def test_a_source_owns_the_host_of_its_url_and_its_configured_namespaces(tmp_path: Path) -> None:
+    from catalogue.claims import ownership
+
+    path = write(
+        tmp_path,
+        '[[sources]]\nname = "be"\nurl = "https://node.example.be/catalog.ttl"\n'
+        'namespaces = ["https://data.example.be/datasets/"]\n'
+        '[[sources]]\nname = "nl"\nurl = "nl.ttl"\n',
+    )
+    settings = load_settings(path)
+    assert settings.source("be").namespaces == ("https://data.example.be/datasets/",)
+    owns = ownership(settings.sources)
+    assert owns("be", "https://node.example.be/ds/1") and owns("be", "https://data.example.be/datasets/7")
+    assert not owns("be", "https://data.example.be/other/7") and not owns("be", "https://example.be/ds/1")
+    assert not owns("nl", "https://node.example.be/ds/1")  # a file path owns no host
+    assert not owns("unknown", "https://node.example.be/ds/1")

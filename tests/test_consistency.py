@@ -151,3 +151,49 @@ def test_the_check_command_reports_drift_and_repairs_it(tmp_path: Path) -> None:
     result = runner.invoke(app, ["--config", str(config), "check", "--repair"])
     assert result.exit_code == 0, result.output
     assert "Re-indexed 1 records." in result.output and "In line" in result.output
+
+
+def test_an_index_that_missed_a_commit_catches_up_when_the_store_is_next_opened(harvested, tmp_path) -> None:
+    backends, source, node = harvested(DOC)
+    # a commit whose process stopped before indexing: the registry has the change, the index not
+    node.write_text(DOC.replace("Genomes.", "Whole genomes, re-sequenced."))
+    from catalogue import harvest as harvesting
+
+    indexed = harvesting.index_records
+    harvesting.index_records = lambda *args, **kwargs: None
+    try:
+        harvesting.harvest_source(source, backends)
+    finally:
+        harvesting.index_records = indexed
+    assert backends.store.index_pending() == ["be"]
+    assert check(backends.store, backends.index, triples=False).index_drift
+    settings = backends.settings
+    backends.close()
+
+    reopened = open_backends(settings)
+    try:
+        assert check(reopened.store, reopened.index).in_line
+        assert reopened.store.index_pending() == []
+    finally:
+        reopened.close()
+
+
+def test_a_harvest_that_finds_nothing_changed_still_repairs_an_index_behind_its_source(harvested) -> None:
+    backends, source, node = harvested(DOC)
+    from catalogue import harvest as harvesting
+
+    node.write_text(DOC.replace("Genomes.", "Whole genomes, re-sequenced."))
+    indexed = harvesting.index_records
+    harvesting.index_records = lambda *args, **kwargs: None
+    try:
+        harvesting.harvest_source(source, backends)
+    finally:
+        harvesting.index_records = indexed
+    backends.index.clear()  # and the index lost everything besides
+    backends.index.commit()
+
+    run = harvesting.harvest_source(source, backends).run
+    assert (run.outcome, run.new, run.changed) == ("ok", 0, 0)
+    assert check(backends.store, backends.index).in_line
+    assert backends.index.search(SearchQuery(text="re-sequenced")).total == 1
+    assert backends.store.index_pending() == []

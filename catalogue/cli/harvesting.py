@@ -90,6 +90,9 @@ def run_harvests(backends: Backends, names: list[str], force: bool = False) -> i
             errors.print("[red]error[/red] ", end="")
             errors.print(result.run.error, markup=False, highlight=False, soft_wrap=True)
     for source, result in results:
+        for note in result.run.notes:  # claims on dataset IRIs another source publishes too
+            console.print(f"[yellow]note[/yellow] {source.name}: ", end="")
+            console.print(note, markup=False, highlight=False, soft_wrap=True)
         for record, report in result.rejected:
             console.print(f"[yellow]rejected[/yellow] {source.name}: {record.title} <{record.uri}>")
             for item in report.results:

@@ -35,12 +35,19 @@ from catalogue.records import Record
 from catalogue.validate import ValidationReport
 
 if TYPE_CHECKING:
+    from catalogue.claims import Owns
     from catalogue.config import Settings
     from catalogue.store.mirror import MirroredStore
 
 PUBLISHED, FLAGGED, REJECTED, WITHDRAWN = "published", "flagged", "rejected", "withdrawn"
+#: a record of a dataset IRI that another source publishes (and wins: see catalogue/claims.py)
+DUPLICATE = "duplicate"
 #: statuses whose records are visible in search, the feed and the SPARQL default graph
 VISIBLE = (PUBLISHED, FLAGGED)
+#: the outcome of a run whose process was killed before it recorded the run
+INTERRUPTED = "interrupted"
+#: the label of quality-score changes the search index may lack (see Store.index_pending)
+QUALITY_MARK = "(quality)"
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,7 @@ class HarvestRun:
     source: str
     started: datetime
     ended: datetime
-    outcome: str  # "ok" or "failed"
+    outcome: str  # "ok", "failed" or INTERRUPTED
     kind: str = "rdf"  # the source kind, or "push"
     pages: int = 0  # documents fetched
     found: int = 0  # datasets in the source
@@ -137,6 +144,16 @@ class HarvestRun:
     rejected_ids: list[str] = field(default_factory=list)
     id: int | None = None  # given by the store
     quality_mean: float | None = None  # the source's mean quality points after the run (given by the store)
+    ticket: int | None = None  # the note that it is under way (Store.begin_run), closed when it is recorded
+    #: what the run found worth saying besides its counts: claims on dataset IRIs refused or taken over
+    notes: list[str] = field(default_factory=list)
+
+
+class Committed(NamedTuple):
+    """What a registry commit changed: the records written, and others whose claims it settled."""
+
+    written: list[str]
+    settled: dict[str, str]  # record id → the status it had before
 
 
 @dataclass(frozen=True)
@@ -268,11 +285,16 @@ class Store(Protocol):
         """What the page gave the last successful harvest, if it was remembered."""
         ...
 
-    def commit(self, run: HarvestRun, withdrawn: Iterable[str], complete: bool = False) -> list[str]:
+    def commit(
+        self, run: HarvestRun, withdrawn: Iterable[str], complete: bool = False, owns: Owns | None = None
+    ) -> list[str]:
         """Publish the source's staged records, withdraw some, record the run — all at once.
 
-        Returns the ids of the records written. A ``complete`` harvest (one that
-        read the whole source) also replaces the source's page memory.
+        Returns the ids of the records written, and of other records whose
+        status the commit changed: claims on one dataset IRI by several sources
+        are settled by ``owns`` (see :mod:`catalogue.claims`). A ``complete``
+        harvest (one that read the whole source) also replaces the source's
+        page memory.
         """
         ...
 
@@ -289,6 +311,26 @@ class Store(Protocol):
         ...
 
     def run_changes(self, run_id: int) -> list[RunChange]: ...
+
+    def begin_run(self, source: str, kind: str, started: datetime) -> int:
+        """Note a harvest or push under way; its ticket goes into the run that records it (``run.ticket``).
+
+        If the process is killed first, the next writing open records it as
+        an :data:`INTERRUPTED` run, so the history shows it.
+        """
+        ...
+
+    def index_pending(self) -> list[str]:
+        """Changes committed that the search index may not have yet: a source's name, or QUALITY_MARK.
+
+        A commit (and a change of quality scores) sets its mark in its own
+        transaction; whoever brings the index in line clears it with
+        :meth:`mark_indexed`. A mark left set means a process stopped between
+        the two (see :func:`catalogue.consistency.catch_up`).
+        """
+        ...
+
+    def mark_indexed(self, label: str) -> None: ...
 
     def add_token(self, source: str, digest: str, label: str) -> None:
         """Remember a push token by its digest (the token itself is never stored)."""

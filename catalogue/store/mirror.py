@@ -29,15 +29,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
 
 import pyoxigraph as ox
 
+from catalogue import crashpoints
+from catalogue.claims import Owns, nobody_owns
 from catalogue.namespaces import CAT, DCAT, DCT, FOAF, PROV, RDF_TYPE, XSD
 from catalogue.quality import QualityScore
 from catalogue.records import Term
 from catalogue.store import (
+    DUPLICATE,
     FLAGGED,
     PUBLISHED,
     REJECTED,
@@ -77,7 +81,7 @@ P = {
 }  # fmt: skip
 TITLE, MODIFIED, TOPIC = _n(DCT + "title"), _n(DCT + "modified"), _n(FOAF + "primaryTopic")
 STARTED, ENDED = _n(PROV + "startedAtTime"), _n(PROV + "endedAtTime")
-ALL_STATUSES = (PUBLISHED, FLAGGED, REJECTED, WITHDRAWN)
+ALL_STATUSES = (PUBLISHED, FLAGGED, REJECTED, WITHDRAWN, DUPLICATE)
 #: records mirrored per step (their graphs, provenance and quality), so memory stays flat
 SLICE = 1000
 
@@ -137,8 +141,24 @@ class MirroredStore:
         self.provenance = _n(f"{base_url}/graphs/provenance")
         self._commit_lock = threading.Lock()
         self._closed = False
-        if not read_only and not (self._in_line() and self._holds_latest_run()):
+        if not read_only:
+            self._recover()
+
+    def _recover(self) -> None:
+        """What a process killed midway left behind, put right by the next one that opens the store to write.
+
+        Only one process opens the store for writing (RocksDB's lock, or the
+        SPARQL backend's lock file), so whatever was staged or under way then
+        belonged to a process that is gone: staged records are dropped, each
+        harvest or push noted as under way is recorded as interrupted, and a
+        triple side that lags behind the registry is rebuilt.
+        """
+        self.registry.discard_all()
+        if not (self._in_line() and self._holds_latest_run()):
             self.rebuild_triples()
+        for run in self.registry.interrupted():
+            log.warning("%s", run.error)
+            self.add_run(run)
 
     # -- names ---------------------------------------------------------------
     def record_graph(self, record_id: str) -> ox.NamedNode:
@@ -157,15 +177,22 @@ class MirroredStore:
     def page_memory(self, source: str, url: str) -> PageMemory | None:
         return self.registry.page_memory(source, url)
 
-    def commit(self, run: HarvestRun, withdrawn: Iterable[str], complete: bool = False) -> list[str]:
+    def commit(
+        self, run: HarvestRun, withdrawn: Iterable[str], complete: bool = False, owns: Owns | None = None
+    ) -> list[str]:
         withdrawn = list(withdrawn)
         with self._commit_lock:  # commits of different sources (a push during a harvest) go one by one
             touched = list(dict.fromkeys([*self.registry.staged_ids(run.source), *withdrawn]))
             before = self._before(touched) if self._in_line() else None
             self.registry.set_state("mirror", "pending")
-            written = self.registry.commit(run, withdrawn, complete)
-            self._sync(lambda: self._mirror(touched, before), [run])
-        return written
+            written, settled = self.registry.commit(run, withdrawn, complete, owns or nobody_owns)
+            crashpoints.reach("committed")
+            others = [i for i in settled if i not in set(touched)]  # records of other sources, or unchanged
+            if before is not None and others:  # the triple side holds them with the status they had
+                was = self._before(others)
+                before |= {i: (replace(meta, status=settled[i]), score) for i, (meta, score) in was.items()}
+            self._sync(lambda: self._mirror([*touched, *others], before), [run])
+        return [*written, *others]
 
     def discard(self, source: str) -> None:
         self.registry.discard(source)
@@ -180,6 +207,15 @@ class MirroredStore:
             self.registry.set_state("mirror", "pending")
             self.registry.add_run(run)
             self._sync(None if in_line else self.rebuild_triples, [run])
+
+    def begin_run(self, source: str, kind: str, started: datetime) -> int:
+        return self.registry.begin_run(source, kind, started)
+
+    def index_pending(self) -> list[str]:
+        return self.registry.index_pending()
+
+    def mark_indexed(self, label: str) -> None:
+        self.registry.mark_indexed(label)
 
     def add_token(self, source: str, digest: str, label: str) -> None:
         self.registry.add_token(source, digest, label)
@@ -323,6 +359,7 @@ class MirroredStore:
                     new_graphs.append((self.record_graph(meta.id), text))
             self.triples.remove(gone)
             self.triples.add_graphs(new_graphs)
+            crashpoints.reach("mirroring")
             self.triples.add(came)
 
     def _meta_quads(self, meta: RecordMeta, score: QualityScore | None) -> Iterator[ox.Quad]:

@@ -15,6 +15,7 @@ harvest writes.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,9 +25,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from sys import intern
 
+from catalogue.claims import Owns, nobody_owns, settle_claims
 from catalogue.quality import BIN, DIMENSIONS, QualityScore, rating
 from catalogue.store import (
+    FLAGGED,
+    INTERRUPTED,
+    PUBLISHED,
+    QUALITY_MARK,
     WITHDRAWN,
+    Committed,
     HarvestRun,
     PageMemory,
     PushToken,
@@ -73,6 +80,7 @@ SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS records ({RECORD_COLUMNS});
 CREATE INDEX IF NOT EXISTS records_by_source ON records (source, status);
 CREATE INDEX IF NOT EXISTS records_by_status ON records (status, id);
+CREATE INDEX IF NOT EXISTS records_by_uri ON records (uri);  -- one IRI claimed by two nodes (claims.py)
 -- new and changed records of harvests in progress: published by commit(), dropped by discard()
 CREATE TABLE IF NOT EXISTS staging ({RECORD_COLUMNS});
 CREATE INDEX IF NOT EXISTS staging_by_source ON staging (source);
@@ -115,6 +123,15 @@ CREATE TABLE IF NOT EXISTS url_checks (
 );
 CREATE TABLE IF NOT EXISTS record_urls (record_id TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (url, record_id));
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- harvests and pushes under way: a row left behind by a process that was killed becomes an
+-- 'interrupted' run when the store is next opened for writing (see MirroredStore)
+CREATE TABLE IF NOT EXISTS running (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    started TEXT NOT NULL,
+    pid INTEGER NOT NULL
+);
 -- the N-Triples a commit replaced or withdrew, of records that were visible: what the triple side
 -- still holds for them until it is brought in line (a SPARQL server then deletes exactly those)
 CREATE TABLE IF NOT EXISTS superseded (id TEXT PRIMARY KEY, ntriples TEXT NOT NULL);
@@ -128,6 +145,8 @@ TOKEN_ID_LENGTH = 12
 RECORD_VALUES = "(" + ", ".join("?" * 19) + ")"
 #: the datasets a node currently offers, whatever validation said (the quality dashboards' population)
 CURRENT_DATASETS = "kind = 'dataset' AND status != 'withdrawn'"
+#: state keys "index:<label>": a change the search index may not have yet (see index_pending)
+INDEX_MARK = "index:"
 COUNTS = (
     "pages", "found", "new", "changed", "unchanged", "withdrawn", "published", "flagged", "rejected",
     "violations", "warnings",
@@ -213,11 +232,18 @@ class Registry:
         catalogs = {rid: (uri, text) for rid, (uri, text) in json.loads(row[2]).items()}
         return PageMemory(row[0], json.loads(row[1]), catalogs)
 
-    def commit(self, run: HarvestRun, withdrawn: Iterable[str], complete: bool) -> list[str]:
-        """Staged records of the run's source become current, with the run and its changes, in one go."""
+    def commit(
+        self, run: HarvestRun, withdrawn: Iterable[str], complete: bool, owns: Owns = nobody_owns
+    ) -> Committed:
+        """Staged records of the run's source become current, with the run and its changes, in one go.
+
+        The source's claims on dataset IRIs that other sources publish too are
+        settled in the same transaction (:func:`catalogue.claims.settle_claims`).
+        """
         withdrawn = list(withdrawn)
         with self.transaction() as db:
             run.id = _insert_run(db, run)
+            _mark_unindexed(db, run.source)
             db.execute(
                 "INSERT INTO run_changes SELECT ?, s.id, "
                 "CASE WHEN r.id IS NULL OR r.status = ? THEN 'added' ELSE 'changed' END, s.title "
@@ -272,7 +298,10 @@ class Registry:
                 db.execute("DELETE FROM pages WHERE source = ?", (run.source,))
                 db.execute("INSERT INTO pages SELECT * FROM staging_pages WHERE source = ?", (run.source,))
             db.execute("DELETE FROM staging_pages WHERE source = ?", (run.source,))
-        return written
+            settled = settle_claims(db, run, owns)
+            if settled or run.notes:  # the run's counts as the source now stands, and why
+                _recount(db, run)
+        return Committed(written, settled)
 
     def discard(self, source: str) -> None:
         with self.transaction() as db:
@@ -282,6 +311,43 @@ class Registry:
     def add_run(self, run: HarvestRun) -> None:
         with self.transaction() as db:
             run.id = _insert_run(db, run)
+
+    def begin_run(self, source: str, kind: str, started: datetime) -> int:
+        """Note a harvest or push under way; recording its run (:meth:`commit`, :meth:`add_run`) ends it."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO running (source, kind, started, pid) VALUES (?, ?, ?, ?)",
+                (source, kind, _stamp(started), os.getpid()),
+            )
+        return cursor.lastrowid or 0
+
+    def interrupted(self) -> list[HarvestRun]:
+        """Runs begun and never recorded: only called by the one writing process, so their process is gone."""
+        rows = self._db().execute("SELECT id, source, kind, started, pid FROM running ORDER BY id")
+        now = datetime.now(UTC)
+        return [
+            HarvestRun(
+                source, datetime.fromisoformat(started), now, INTERRUPTED, kind=kind, ticket=ticket,
+                error=f"source {source!r}: the {'push' if kind == 'push' else 'harvest'} was interrupted "
+                f"(process {pid} stopped before it finished); nothing it read was published",
+            )
+            for ticket, source, kind, started, pid in rows
+        ]  # fmt: skip
+
+    def discard_all(self) -> None:
+        """Forget everything staged: at a writing open no harvest is under way, so it was left by a killed one."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM staging")
+            db.execute("DELETE FROM staging_pages")
+
+    def index_pending(self) -> list[str]:
+        """Labels (a source's name, or QUALITY_MARK) of committed changes the search index may lack."""
+        rows = self._db().execute("SELECT key FROM state WHERE key LIKE ?", (INDEX_MARK + "%",))
+        return sorted(row[0][len(INDEX_MARK) :] for row in rows)
+
+    def mark_indexed(self, label: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM state WHERE key = ?", (INDEX_MARK + label,))
 
     def add_token(self, source: str, digest: str, label: str) -> None:
         with self.transaction() as db:
@@ -378,6 +444,7 @@ class Registry:
 
     def set_quality(self, scores: dict[str, QualityScore]) -> None:
         with self.transaction() as db:
+            _mark_unindexed(db, QUALITY_MARK)
             db.executemany(
                 "UPDATE records SET quality = ?, quality_total = ?, quality_dimensions = ? WHERE id = ?",
                 (
@@ -550,7 +617,10 @@ class Registry:
             yield _meta(row[:-1]), row[-1]
 
     def runs(self, source: str | None = None, limit: int | None = 20) -> list[HarvestRun]:
-        sql = "SELECT id, source, started, ended, outcome, kind, counts, error, rejected_ids, quality_mean FROM runs"
+        sql = (
+            "SELECT id, source, started, ended, outcome, kind, counts, error, rejected_ids, quality_mean, notes "
+            "FROM runs"
+        )
         params: list[object] = []
         if source is not None:
             sql += " WHERE source = ?"
@@ -580,6 +650,8 @@ def _add_columns(db: sqlite3.Connection) -> None:
             db.execute(f"ALTER TABLE {table} ADD COLUMN profile_version TEXT NOT NULL DEFAULT ''")
     if "last_used" not in {row[1] for row in db.execute("PRAGMA table_info(tokens)")}:
         db.execute("ALTER TABLE tokens ADD COLUMN last_used TEXT")
+    if "notes" not in {row[1] for row in db.execute("PRAGMA table_info(runs)")}:
+        db.execute("ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '[]'")
 
 
 def _push_token(digest: str, source: str, label: str, created: str, last_used: str | None) -> PushToken:
@@ -587,15 +659,38 @@ def _push_token(digest: str, source: str, label: str, created: str, last_used: s
     return PushToken(digest[:TOKEN_ID_LENGTH], source, label, datetime.fromisoformat(created), used)
 
 
+def _recount(db: sqlite3.Connection, run: HarvestRun) -> None:
+    counts = dict(
+        db.execute(
+            "SELECT status, count(*) FROM records WHERE source = ? AND kind = 'dataset' GROUP BY status",
+            (run.source,),
+        ).fetchall()
+    )
+    run.published, run.flagged = counts.get(PUBLISHED, 0), counts.get(FLAGGED, 0)
+    db.execute(
+        "UPDATE runs SET counts = ?, notes = ? WHERE id = ?", (_counts(run), json.dumps(run.notes), run.id)
+    )
+
+
+def _mark_unindexed(db: sqlite3.Connection, label: str) -> None:
+    """In the transaction of a change that search must follow: cleared once the index has it."""
+    db.execute("INSERT OR REPLACE INTO state VALUES (?, 'pending')", (INDEX_MARK + label,))
+
+
 def _insert_run(db: sqlite3.Connection, run: HarvestRun) -> int:
-    counts = json.dumps({name: getattr(run, name) for name in COUNTS})
+    if run.ticket is not None:  # the run is recorded: it is no longer under way
+        db.execute("DELETE FROM running WHERE id = ?", (run.ticket,))
     cursor = db.execute(
-        "INSERT INTO runs (source, started, ended, outcome, kind, counts, error, rejected_ids) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (run.source, _stamp(run.started), _stamp(run.ended), run.outcome, run.kind, counts, run.error,
-         json.dumps(run.rejected_ids)),
+        "INSERT INTO runs (source, started, ended, outcome, kind, counts, error, rejected_ids, notes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (run.source, _stamp(run.started), _stamp(run.ended), run.outcome, run.kind, _counts(run), run.error,
+         json.dumps(run.rejected_ids), json.dumps(run.notes)),
     )  # fmt: skip
     return cursor.lastrowid or 0
+
+
+def _counts(run: HarvestRun) -> str:
+    return json.dumps({name: getattr(run, name) for name in COUNTS})
 
 
 def _stamp(value: datetime) -> str:
@@ -625,8 +720,9 @@ def _report(text: str) -> ValidationReport:
 
 
 def _run(row: tuple) -> HarvestRun:
-    run_id, source, started, ended, outcome, kind, counts, error, rejected_ids, quality_mean = row
+    run_id, source, started, ended, outcome, kind, counts, error, rejected_ids, quality_mean, notes = row
     return HarvestRun(
+        notes=json.loads(notes),
         id=run_id,
         quality_mean=quality_mean,
         kind=kind,

@@ -495,3 +495,65 @@ def test_the_triple_side_reports_what_it_holds_per_record(open_test_store) -> No
     assert (be.triples.missing, be.triples.stale, be.triples.extra) == (["be-c"], ["be-b"], [])
     store.rebuild_triples()
     assert check(store).in_line
+
+
+def test_a_run_whose_process_stopped_is_recorded_as_interrupted_and_its_staging_dropped(
+    open_test_store,
+) -> None:
+    store = open_test_store()
+    store.apply([write(record("a"))], [], run(found=1))
+    store.begin_run("be", "rdf", T0)
+    store.stage([write(record("b"))])  # then the process is killed: no commit, no discard
+    reader = open_test_store(read_only=True)  # `catalogue check` beside it leaves the note alone
+    assert [r.outcome for r in reader.runs("be")] == ["ok"]
+    reader.close()
+    store.close()
+
+    again = open_test_store()
+    latest = again.runs("be", limit=1)[0]
+    assert latest.outcome == "interrupted" and latest.started == T0
+    assert "source 'be': the harvest was interrupted" in (latest.error or "")
+    assert again.generation() == latest.id  # mirrored like any run: in the provenance graph too
+    rows = select(
+        again,
+        PREFIXES + f"SELECT ?o WHERE {{ GRAPH <{PROVENANCE}> {{ ?run a cat:HarvestRun ; cat:outcome ?o }} }}",
+    )
+    assert sorted(r["o"] for r in rows) == ["interrupted", "ok"]
+    # what the killed harvest staged is gone: the next commit of the source does not publish it
+    again.apply([], [], run(found=1))
+    assert [m.id for m in again.metas()] == ["be-a"]
+    again.close()
+    assert [r.outcome for r in open_test_store().runs("be")] == ["ok", "interrupted", "ok"]
+
+
+def test_a_recorded_run_closes_its_ticket(open_test_store) -> None:
+    store = open_test_store()
+    ticket = store.begin_run("be", "rdf", T0)
+    store.apply([write(record("a"))], [], HarvestRun("be", T0, T0, "ok", ticket=ticket))
+    failed = store.begin_run("be", "rdf", T0)
+    store.add_run(HarvestRun("be", T0, T0, "failed", error="x", ticket=failed))
+    store.close()
+    assert [r.outcome for r in open_test_store().runs("be")] == ["failed", "ok"]
+
+
+def test_one_dataset_iri_claimed_by_two_sources_is_visible_once(open_test_store) -> None:
+    store = open_test_store()
+    store.apply([write(record("a", "Ours"))], [], run(found=1))
+    theirs = Record("nl-a", "nl", "dataset", "https://node.example/a", record("a", "Theirs").triples, "h2")
+    store.stage([write(theirs)])
+    store.commit(HarvestRun("nl", T0, T0, "ok"), [])  # first to publish keeps it
+    assert store.get("nl-a").meta.status == "duplicate"
+    assert default_graph(store) == {("https://node.example/a", TITLE.value, "Ours")}
+
+    def nl_owns(source: str, iri: str) -> bool:
+        return source == "nl"
+
+    store.stage([write(theirs)])
+    written = store.commit(HarvestRun("nl", T0, T0, "ok"), [], owns=nl_owns)  # the owner takes it over
+    assert sorted(written) == ["be-a", "nl-a"]
+    assert (store.get("be-a").meta.status, store.get("nl-a").meta.status) == ("duplicate", "published")
+    assert default_graph(store) == {("https://node.example/a", TITLE.value, "Theirs")}
+    assert "published from here instead of source 'be'" in store.runs("nl", limit=1)[0].notes[0]
+    store.close()
+    again = open_test_store()  # the marks say in line: the triple side is not rebuilt, and holds the same
+    assert default_graph(again) == {("https://node.example/a", TITLE.value, "Theirs")}
