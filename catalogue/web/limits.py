@@ -9,19 +9,26 @@ with at most ``waiting`` more in line, and answers those beyond, and those not
 done by the deadline, with 503 and ``Retry-After``. Work that passes its deadline
 runs on in its thread (pyshacl cannot be interrupted) and keeps its place until it
 ends, so the bound on concurrent work holds.
+
+:class:`GenerationCache` keeps what costs seconds to compute from the whole
+store (quality figures, the sitemap) until the next harvest, so a visitor
+never pays for it twice and a crowd waits for one computation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from catalogue.store import Store
 
 T = TypeVar("T")
 
@@ -112,3 +119,22 @@ class Admission:
         return Busy(
             f"The validation took longer than {self.deadline:g} seconds. Try again later.", self.retry_after
         )
+
+
+class GenerationCache:
+    """Values computed once per store generation and reused for at most ``seconds``."""
+
+    def __init__(self, seconds: float = math.inf) -> None:
+        self.seconds = seconds
+        self.lock = threading.Lock()  # one computation at a time: the others wait and reuse it
+        self.entries: dict[Hashable, tuple[int, float, Any]] = {}
+
+    def get(self, store: Store, key: Hashable, compute: Callable[[], T]) -> T:
+        with self.lock:
+            generation = store.generation()
+            cached = self.entries.get(key)
+            if cached and cached[0] == generation and time.monotonic() - cached[1] < self.seconds:
+                return cached[2]
+            value = compute()
+            self.entries[key] = (generation, time.monotonic(), value)
+            return value

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -19,37 +17,20 @@ from fastapi.responses import HTMLResponse, Response
 
 from catalogue.charts import bar_chart, line_chart
 from catalogue.quality import BIN, DIMENSION_MAXIMA, DIMENSIONS, MAXIMUM, RATINGS
-from catalogue.store import QualityStats, Store
+from catalogue.store import QualityStats
 from catalogue.web.errors import errors
+from catalogue.web.limits import GenerationCache
 from catalogue.web.pages import render
 
 router = APIRouter()
 
 
-class StatsCache:
-    """Quality figures per node (``None``: all nodes), reused while the generation and the time allow."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.lock = threading.Lock()  # one computation at a time: the others wait and reuse it
-        self.entries: dict[str | None, tuple[int, float, QualityStats]] = {}
-
-    def stats(self, store: Store, source: str | None = None) -> QualityStats:
-        with self.lock:
-            generation, now = store.generation(), time.monotonic()
-            cached = self.entries.get(source)
-            if cached and cached[0] == generation and now - cached[1] < self.seconds:
-                return cached[2]
-            stats = store.quality_stats(source)
-            self.entries[source] = (generation, time.monotonic(), stats)
-            return stats
-
-
 def _stats(request: Request, source: str | None = None) -> QualityStats:
     state = request.app.state
     if getattr(state, "quality_cache", None) is None:
-        state.quality_cache = StatsCache(state.backends.settings.web.quality_cache_seconds)
-    return state.quality_cache.stats(state.backends.store, source)
+        state.quality_cache = GenerationCache(state.backends.settings.web.quality_cache_seconds)
+    store = state.backends.store
+    return state.quality_cache.get(store, source, lambda: store.quality_stats(source))
 
 
 @router.get("/quality", response_class=HTMLResponse, include_in_schema=False)

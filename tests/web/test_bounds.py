@@ -7,6 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from catalogue.config import ConfigError, load_settings
 from catalogue.harvest import harvest_source
 from catalogue.web import create_app
 
@@ -99,3 +100,34 @@ def test_quality_figures_are_computed_once_per_generation(catalogue, monkeypatch
     harvest_source(source, backends)  # a new generation: computed again
     assert client.get("/api/quality").json()["overall"]["datasets"] == first["overall"]["datasets"] + 1
     assert len(calls) == 4
+
+
+def test_the_sitemap_is_built_once_per_generation(catalogue, monkeypatch) -> None:
+    backends, source, path, client = catalogue
+    reads: list[object] = []
+    real = backends.store.metas
+
+    def counted(*args, **kwargs):
+        reads.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(backends.store, "metas", counted)
+    first = client.get("/sitemap.xml").text
+    assert all(client.get("/sitemap.xml").text == first for _ in range(3)) and len(reads) == 1
+    path.write_text(node(published=3))
+    harvest_source(source, backends)
+    assert first.count("<url>") + 1 == client.get("/sitemap.xml").text.count("<url>")
+
+
+def test_the_web_limits_are_configured_in_their_own_table(tmp_path) -> None:
+    config = tmp_path / "catalogue.toml"
+    config.write_text("[web]\nvalidations = 3\nvalidations_waiting = 1\nvalidation_seconds = 5\n")
+    web = load_settings(config).web
+    assert (web.validations, web.validations_waiting, web.validation_seconds) == (3, 1, 5.0)
+    assert web.max_body_bytes == 1024 * 1024
+    config.write_text("[web]\nvalidations = 2.5\n")
+    with pytest.raises(ConfigError, match=r"web\.validations: must be a whole number"):
+        load_settings(config)
+    config.write_text("[web]\nqueue = 1\n")
+    with pytest.raises(ConfigError, match=r"web\.queue: unknown key"):
+        load_settings(config)
