@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import shutil
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -267,3 +269,35 @@ def test_oversized_bodies_are_refused_before_they_are_read(client: TestClient) -
     assert validate.status_code == 413 and isinstance(validate.json()["detail"], str)
     push = client.put("/api/sources/be/records", headers={"Content-Length": str(10 * 1024**3)}, content=b"")
     assert push.status_code == 413 and isinstance(push.json()["detail"], str)
+
+
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs chromium")
+def test_a_browser_finds_nothing_the_policy_blocks(harvested, live_server) -> None:
+    """Chromium loads each kind of page and reports no Content-Security-Policy violation.
+
+    (Chromium logs each violation to the console, e.g. an inline <style> under ``style-src 'self'``.)
+    """
+    backends, _, _ = harvested(DOC)
+    server = live_server(create_app(backends))
+    record = httpx.get(f"{server.url}/api/search", params={"q": "evil"}, timeout=30).json()["results"][0][
+        "id"
+    ]
+    for path in (
+        "/",
+        "/datasets?q=evil",
+        f"/datasets/{record}",
+        "/sources",
+        "/quality",
+        "/validate",
+        "/nowhere",
+    ):
+        run = subprocess.run(
+            [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+             "--dump-dom", server.url + path],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert "</html>" in run.stdout, path
+        assert "Content Security Policy" not in run.stderr, (path, run.stderr[-2000:])
