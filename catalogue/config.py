@@ -73,6 +73,21 @@ class SparqlLimits:
     max_concurrent: int = 4
 
 
+@dataclass(frozen=True)
+class WebLimits:
+    """What one anonymous visitor can make the website do (the ``[web]`` table)."""
+
+    #: the largest request body outside the validation service and pushes (SPARQL queries, forms)
+    max_body_bytes: int = 1024 * 1024
+    #: validations running at once, and waiting for a place; more are answered 503 with Retry-After
+    validations: int = 2
+    validations_waiting: int = 8
+    #: a validation not answered by then (waiting included) gets 503; its work still finishes
+    validation_seconds: float = 120.0
+    #: how long the quality dashboards' figures are reused (they are also recomputed after each harvest)
+    quality_cache_seconds: float = 60.0
+
+
 SEARCH_BACKENDS = ("embedded", "elasticsearch")
 STORE_BACKENDS = ("embedded", "sparql")
 
@@ -132,6 +147,7 @@ class Settings:
     profiles: tuple[Profile, ...] = ()
     search: SearchSettings = field(default_factory=SearchSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
+    web: WebLimits = field(default_factory=WebLimits)
 
     @property
     def store_dir(self) -> Path:
@@ -170,7 +186,9 @@ def load_settings(path: Path) -> Settings:
 def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
     """Check and convert the parsed TOML; every problem names its key."""
     folder = path.resolve().parent
-    _only_keys(raw, {"catalogue", "sources", "limits", "sparql", "profiles", "search", "store"}, path, "")
+    _only_keys(
+        raw, {"catalogue", "sources", "limits", "sparql", "profiles", "search", "store", "web"}, path, ""
+    )
     section = raw.get("catalogue", {})
     _expect(isinstance(section, dict), path, "catalogue", "must be a table: [catalogue]")
     _only_keys(section, {"title", "base_url", "data_dir"}, path, "catalogue.")
@@ -228,7 +246,20 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
         profiles=profiles,
         search=_search(raw.get("search", {}), path, folder),
         store=_store(raw.get("store", {}), path),
+        web=_web(raw.get("web", {}), path),
     )
+
+
+def _web(raw: dict[str, Any], path: Path) -> WebLimits:
+    """The [web] table: every key a positive number, whole where it counts things."""
+    _only_keys(raw, {f.name for f in fields(WebLimits)}, path, "web.")
+    values = {}
+    for item in fields(WebLimits):
+        value = _number(raw, item.name, path, getattr(WebLimits, item.name), "web.")
+        is_count = item.type in ("int", int)
+        _expect(not is_count or float(value).is_integer(), path, "web." + item.name, "must be a whole number")
+        values[item.name] = int(value) if is_count else float(value)
+    return WebLimits(**values)
 
 
 def _profiles(raw: Any, path: Path, folder: Path) -> tuple[Profile, ...]:

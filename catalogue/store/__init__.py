@@ -379,7 +379,23 @@ class Store(Protocol):
 
     def get(self, record_id: str) -> StoredRecord | None: ...
 
-    def metas(self, source: str | None = None, statuses: Iterable[str] | None = None) -> list[RecordMeta]: ...
+    def metas(
+        self,
+        source: str | None = None,
+        statuses: Iterable[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[RecordMeta]:
+        """Records' metadata in id order; ``limit`` and ``offset`` read one page of them."""
+        ...
+
+    def dataset_counts(self) -> dict[str, dict[str, int]]:
+        """Per source, its datasets per status (counted by the registry, not by reading records)."""
+        ...
+
+    def run_changes_page(self, run_id: int, per_kind: int) -> tuple[dict[str, int], list[RunChange]]:
+        """(changes per kind, the first ``per_kind`` of each kind, by title) of a run."""
+        ...
 
     def iter_records(self, statuses: Iterable[str] = VISIBLE) -> Iterator[StoredRecord]: ...
 

@@ -412,8 +412,20 @@ class MirroredStore:
     def states(self, source: str) -> dict[str, RecordMeta]:
         return {m.id: m for m in self.registry.metas(source) if m.status != WITHDRAWN}
 
-    def metas(self, source: str | None = None, statuses: Iterable[str] | None = None) -> list[RecordMeta]:
-        return self.registry.metas(source, statuses)
+    def metas(
+        self,
+        source: str | None = None,
+        statuses: Iterable[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[RecordMeta]:
+        return self.registry.metas(source, statuses, limit, offset)
+
+    def dataset_counts(self) -> dict[str, dict[str, int]]:
+        return self.registry.dataset_counts()
+
+    def run_changes_page(self, run_id: int, per_kind: int) -> tuple[dict[str, int], list[RunChange]]:
+        return self.registry.run_changes_page(run_id, per_kind)
 
     def record_states(self, source: str) -> dict[str, RecordState]:
         return self.registry.record_states(source)

@@ -410,7 +410,38 @@ class Registry:
         )
         return [RunChange(*row) for row in rows]
 
-    def metas(self, source: str | None = None, statuses: Iterable[str] | None = None) -> list[RecordMeta]:
+    def run_changes_page(self, run_id: int, per_kind: int) -> tuple[dict[str, int], list[RunChange]]:
+        """(changes per kind, the first ``per_kind`` of each kind): a run may change 100,000 records."""
+        db = self._db()
+        totals = dict(
+            db.execute("SELECT change, count(*) FROM run_changes WHERE run = ? GROUP BY change", (run_id,))
+        )
+        rows = db.execute(
+            "SELECT record_id, change, title FROM (SELECT *, row_number() OVER "
+            "(PARTITION BY change ORDER BY title, record_id) AS n FROM run_changes WHERE run = ?) "
+            "WHERE n <= ? ORDER BY change, title, record_id",
+            (run_id, per_kind),
+        )
+        return totals, [RunChange(*row) for row in rows]
+
+    def dataset_counts(self) -> dict[str, dict[str, int]]:
+        """Per source, its datasets per status: counted in SQL, never by reading the records."""
+        counts: dict[str, dict[str, int]] = {}
+        rows = self._db().execute(
+            "SELECT source, status, count(*) FROM records WHERE kind = 'dataset' GROUP BY source, status"
+        )
+        for source, status, count in rows:
+            counts.setdefault(source, {})[status] = count
+        return counts
+
+    def metas(
+        self,
+        source: str | None = None,
+        statuses: Iterable[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[RecordMeta]:
+        """Records' metadata in id order; ``limit`` and ``offset`` read one page of them."""
         sql, params = f"SELECT {META_COLUMNS} FROM records", []
         where = []
         if source is not None:
@@ -422,7 +453,8 @@ class Registry:
             params += wanted
         if where:
             sql += " WHERE " + " AND ".join(where)
-        return [_meta(row) for row in self._db().execute(sql + " ORDER BY id", params)]
+        page = self._db().execute(sql + " ORDER BY id LIMIT ? OFFSET ?", [*params, limit or -1, offset])
+        return [_meta(row) for row in page]
 
     # -- quality ---------------------------------------------------------------
     def quality(self, record_id: str) -> QualityScore | None:

@@ -6,24 +6,26 @@ Read-only, but for one door: nodes push their own records to
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import HTTPException
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from catalogue import __version__
 from catalogue.admin import AdminServer
 from catalogue.backends import Backends
+from catalogue.config import Settings
 from catalogue.reachability import UrlChecker
 from catalogue.resources import templates_dir
 from catalogue.schedule import Scheduler
 from catalogue.search import Labeller
 from catalogue.sparql import Limits, SparqlService
-from catalogue.web import api, feed, linked_data, operations, pages, push, quality, sparql, validate
+from catalogue.web import api, errors, feed, linked_data, operations, pages, push, quality, sparql, validate
+from catalogue.web.limits import BodyLimit
+from catalogue.web.safety import SecurityHeaders, docs_page, linkable
 
 
 def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | None = None) -> FastAPI:
@@ -55,9 +57,12 @@ def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | 
         title=backends.settings.title,
         version=__version__,
         description="Search and read DCAT-AP dataset descriptions harvested from national nodes.",
-        docs_url="/docs",
+        docs_url=None,  # served below, with its own Content-Security-Policy
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
+    app.add_middleware(BodyLimit, limit=body_limit(backends.settings))
+    app.add_middleware(SecurityHeaders)
     app.state.backends = backends
     app.state.labeller = Labeller(backends)
     limits = backends.settings.sparql
@@ -66,6 +71,7 @@ def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | 
         Limits(limits.timeout_seconds, limits.max_rows, limits.max_triples, limits.max_concurrent),
     )
     environment = Environment(loader=FileSystemLoader(templates_dir()), autoescape=True)
+    environment.tests["linkable"] = linkable
     app.state.templates = Jinja2Templates(env=environment)
     app.state.metrics = operations.Metrics(backends)
     app.add_middleware(operations.LatencyMiddleware, metrics=app.state.metrics)
@@ -79,14 +85,26 @@ def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | 
     app.include_router(linked_data.router)  # before pages: /datasets/{id}.ttl etc.
     app.include_router(pages.router)
 
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return docs_page(app.title, "/openapi.json")
+
     @app.get("/static/style.css", include_in_schema=False)
     def stylesheet() -> FileResponse:
         return FileResponse(templates_dir() / "style.css", media_type="text/css")
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> Response:
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": error.detail}, status_code=error.status_code)
-        return pages.error_page(request, error.status_code, str(error.detail))
-
+    errors.install(app)
     return app
+
+
+def body_limit(settings: Settings) -> Callable[[str], int]:
+    """The largest body each path takes: RDF to validate or push, else ``[web] max_body_bytes``."""
+
+    def limit(path: str) -> int:
+        if path in ("/validate", "/api/validate"):
+            return validate.MAX_BYTES + validate.FORM_OVERHEAD
+        if path.startswith("/api/sources/") and path.endswith("/records"):
+            return settings.limits.max_bytes
+        return settings.web.max_body_bytes
+
+    return limit

@@ -10,12 +10,13 @@ from catalogue.index import QueryError
 from catalogue.profiles import dataset_view, pick_language
 from catalogue.search import search
 from catalogue.store import HarvestRun, Store
+from catalogue.web.errors import errors
 from catalogue.web.params import language, search_query
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 
-@router.get("/search")
+@router.get("/search", responses=errors(400, 422))
 def api_search(
     request: Request,
     q: str = Query("", description="words to look for, in any language"),
@@ -91,7 +92,7 @@ def api_search(
     }
 
 
-@router.get("/datasets/{record_id}")
+@router.get("/datasets/{record_id}", responses=errors(404))
 def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
     """One record: its description as JSON, and its validation status and messages."""
     backends = request.app.state.backends
@@ -157,7 +158,7 @@ def api_sources(request: Request) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/sources/{name}/harvests")
+@router.get("/sources/{name}/harvests", responses=errors(404, 422))
 def api_harvests(
     request: Request,
     name: str,
@@ -169,13 +170,21 @@ def api_harvests(
     return [_run_json(store, run, changes) for run in store.runs(name, limit=limit)]
 
 
-@router.get("/sources/{name}/harvests/{run_id}")
-def api_harvest(request: Request, name: str, run_id: int) -> dict[str, Any]:
-    """One run, with every dataset it added, changed or withdrew."""
+@router.get("/sources/{name}/harvests/{run_id}", responses=errors(404, 422))
+def api_harvest(
+    request: Request,
+    name: str,
+    run_id: int,
+    changes: Annotated[
+        int,
+        Query(ge=0, le=10_000, description="datasets listed per kind of change (totals are always given)"),
+    ] = 1_000,
+) -> dict[str, Any]:
+    """One run, with the datasets it added, changed or withdrew (the first ``changes`` of each kind, by title)."""
     store = _source_store(request, name)
     for run in store.runs(name, limit=None):
         if run.id == run_id:
-            return _run_json(store, run, None)
+            return _run_json(store, run, changes)
     raise HTTPException(404, f"Node {name!r} has no harvest run {run_id}.")
 
 
@@ -186,18 +195,18 @@ def _source_store(request: Request, name: str) -> Store:
     return backends.store
 
 
-def _run_json(store: Store, run: HarvestRun, limit: int | None) -> dict[str, Any]:
+def _run_json(store: Store, run: HarvestRun, limit: int) -> dict[str, Any]:
     out = as_json(run)
+    totals, first = store.run_changes_page(run.id, limit) if run.id is not None else ({}, [])
     listed: dict[str, list[dict[str, str]]] = {"added": [], "changed": [], "withdrawn": []}
-    totals = dict.fromkeys(listed, 0)
-    for change in store.run_changes(run.id) if run.id is not None else []:
-        totals[change.change] += 1
-        if limit is None or len(listed[change.change]) < limit:
-            item = {"id": change.record_id, "title": change.title}
-            if change.change != "withdrawn":
-                item["url"] = f"/api/datasets/{change.record_id}"
-            listed[change.change].append(item)
-    out["changes"] = {kind: {"total": totals[kind], "datasets": items} for kind, items in listed.items()}
+    for change in first:
+        item = {"id": change.record_id, "title": change.title}
+        if change.change != "withdrawn":
+            item["url"] = f"/api/datasets/{change.record_id}"
+        listed[change.change].append(item)
+    out["changes"] = {
+        kind: {"total": totals.get(kind, 0), "datasets": items} for kind, items in listed.items()
+    }
     return out
 
 

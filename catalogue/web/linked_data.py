@@ -42,6 +42,7 @@ from catalogue.namespaces import DCT, RDF_TYPE
 from catalogue.negotiation import HTML, RDF_FORMATS, RdfSyntax, choose_rdf, serialize, split_suffix
 from catalogue.store import VISIBLE, WITHDRAWN, Store, StoredRecord
 from catalogue.web import pages
+from catalogue.web.limits import GenerationCache
 from catalogue.web.params import language
 
 router = APIRouter(include_in_schema=False)
@@ -159,7 +160,15 @@ def robots(request: Request) -> PlainTextResponse:
 
 @router.get("/sitemap.xml")
 def sitemap(request: Request) -> Response:
-    backends = request.app.state.backends
+    """Every published dataset's page: built once per store generation (it reads every record's metadata)."""
+    state = request.app.state
+    if getattr(state, "sitemap_cache", None) is None:
+        state.sitemap_cache = GenerationCache()
+    body = state.sitemap_cache.get(state.backends.store, "sitemap", lambda: _sitemap(state.backends))
+    return Response(body, media_type="application/xml")
+
+
+def _sitemap(backends: Backends) -> bytes:
     base = backends.settings.base_url
     urlset = ET.Element("urlset", xmlns=SITEMAP_NS)
 
@@ -177,8 +186,7 @@ def sitemap(request: Request) -> Response:
     for meta in backends.store.metas(statuses=VISIBLE):
         if meta.kind == "dataset":
             url(f"/datasets/{quote(meta.id, safe='')}", meta.harvested)
-    body = ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
-    return Response(body, media_type="application/xml")
+    return ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
 
 
 # -- negotiation and conditional requests -----------------------------------------

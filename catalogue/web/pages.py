@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -16,8 +15,8 @@ from catalogue.profiles.dcat_ap_3 import choose_language
 from catalogue.quality import DIMENSIONS
 from catalogue.schema_org import dataset_jsonld, script_json
 from catalogue.search import search
-from catalogue.store import REJECTED, VISIBLE, RunChange, StoredRecord
-from catalogue.web.params import language, search_query
+from catalogue.store import REJECTED, VISIBLE, RunChange, Store, StoredRecord
+from catalogue.web.params import language, page_params, search_query
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,9 +58,12 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
 
 def home(request: Request) -> HTMLResponse:
     backends = request.app.state.backends
-    counts = Counter(m.source for m in backends.store.metas(statuses=VISIBLE) if m.kind == "dataset")
-    nodes = [(s, counts.get(s.name, 0)) for s in backends.settings.sources]
-    return render(request, "home.html", nodes=nodes, total=sum(counts.values()))
+    counts = backends.store.dataset_counts()
+    nodes = [
+        (s, sum(counts.get(s.name, {}).get(status, 0) for status in VISIBLE))
+        for s in backends.settings.sources
+    ]
+    return render(request, "home.html", nodes=nodes, total=sum(count for _, count in nodes))
 
 
 @router.get("/datasets", response_class=HTMLResponse)
@@ -171,57 +173,66 @@ def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources(request: Request) -> HTMLResponse:
-    backends = request.app.state.backends
+    """Every node with its counts and its first few rejected records: bounded whatever the store holds."""
+    store = request.app.state.backends.store
+    counts = store.dataset_counts()
     rows = []
-    for source in backends.settings.sources:
-        metas = backends.store.metas(source.name)
-        datasets = [m for m in metas if m.kind == "dataset"]
+    for source in request.app.state.backends.settings.sources:
+        by_status = counts.get(source.name, {})
         rows.append(
             {
                 "source": source,
-                "runs": backends.store.runs(source.name, limit=1),
-                "published": sum(m.status in VISIBLE for m in datasets),
-                "rejected": [
-                    stored
-                    for m in datasets
-                    if m.status == REJECTED and (stored := backends.store.get(m.id)) is not None
-                ],
+                "runs": store.runs(source.name, limit=1),
+                "published": sum(by_status.get(status, 0) for status in VISIBLE),
+                "rejected_total": by_status.get(REJECTED, 0),
+                "rejected": _rejected(store, source.name, SHOWN_PER_NODE, 0),
             }
         )
     return render(request, "sources.html", rows=rows)
 
 
 def source_page(request: Request, name: str) -> HTMLResponse:
+    """A node: its counts, its last harvests (a few changes of each) and one page of its rejected records."""
     backends = request.app.state.backends
     try:
         source = backends.settings.source(name)
     except KeyError:
         raise HTTPException(404, f"There is no node called {name!r}.") from None
     store = backends.store
-    rejected_metas = store.metas(name, statuses=[REJECTED])
-    rejected = [store.get(m.id) for m in rejected_metas[:SHOWN_REJECTED]]
-    metas = store.metas(name)
+    number, size = page_params(request, REJECTED_PAGE, MAX_PAGE_SIZE)
+    counts = store.dataset_counts().get(name, {})
     runs = store.runs(name, limit=20)
-    changes = {run.id: _changes_by_kind(store.run_changes(run.id)) for run in runs if run.id is not None}
+    changes = {run.id: _changes_by_kind(store, run.id) for run in runs if run.id is not None}
     return render(
         request,
         "source.html",
         source=source,
         runs=runs,
         changes=changes,
-        rejected=[r for r in rejected if r is not None],
-        rejected_total=len(rejected_metas),
-        counts=Counter(m.status for m in metas if m.kind == "dataset"),
+        rejected=_rejected(store, name, size, (number - 1) * size),
+        rejected_total=counts.get(REJECTED, 0),
+        page=number,
+        size=size,
+        counts=counts,
     )
 
 
-SHOWN_REJECTED = 100
+SHOWN_PER_NODE = 5  # rejected records per node on /sources
+REJECTED_PAGE = 20  # rejected records per page on /sources/{name}
+MAX_PAGE_SIZE = 100
 SHOWN_CHANGES = 50
 
 
-def _changes_by_kind(changes: list[RunChange]) -> dict[str, tuple[int, list[RunChange]]]:
+def _rejected(store: Store, source: str, limit: int, offset: int) -> list[StoredRecord]:
+    """One page of a node's rejected records, with their reports."""
+    metas = store.metas(source, statuses=[REJECTED], limit=limit, offset=offset)
+    return [stored for meta in metas if (stored := store.get(meta.id)) is not None]
+
+
+def _changes_by_kind(store: Store, run_id: int) -> dict[str, tuple[int, list[RunChange]]]:
     """added/changed/withdrawn → (how many, the first few)."""
-    grouped: dict[str, list[RunChange]] = {"added": [], "changed": [], "withdrawn": []}
-    for change in changes:
+    totals, first = store.run_changes_page(run_id, SHOWN_CHANGES)
+    grouped: dict[str, list[RunChange]] = {kind: [] for kind in ("added", "changed", "withdrawn")}
+    for change in first:
         grouped[change.change].append(change)
-    return {kind: (len(items), items[:SHOWN_CHANGES]) for kind, items in grouped.items() if items}
+    return {kind: (totals[kind], items) for kind, items in grouped.items() if totals.get(kind)}

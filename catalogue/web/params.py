@@ -29,6 +29,15 @@ def search_query(request: Request) -> SearchQuery:
     )
 
 
+def page_params(request: Request, default_size: int, max_size: int) -> tuple[int, int]:
+    """``?page=`` and ``?size=`` of a listing: 400 beyond ``max_size`` per page or page 10,000."""
+    params = request.query_params
+    return (
+        _positive(params.get("page"), "page", 1, 10_000),
+        _positive(params.get("size"), "size", default_size, max_size),
+    )
+
+
 def _quality(raw: str | None) -> int | None:
     if raw in (None, ""):
         return None

@@ -13,12 +13,13 @@ from catalogue.harvest import SourceBusy
 from catalogue.push import push_records, withdraw_dataset
 from catalogue.tokens import token_allows
 from catalogue.web.api import as_json
+from catalogue.web.errors import errors, unreadable_media
 
 router = APIRouter(prefix="/api/sources", tags=["push"])
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="catalogue"'}
 
 
-@router.put("/{name}/records")
+@router.put("/{name}/records", responses=errors(400, 401, 403, 404, 409, 413, 415, 422))
 async def put_records(
     request: Request, name: str, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
@@ -29,13 +30,12 @@ async def put_records(
     """
     backends = request.app.state.backends
     source = _authorised(request, name, authorization)
-    limit = backends.settings.limits.max_bytes
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise HTTPException(413, f"The body is larger than the limit of {limit:,} bytes.")
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower() or None
+    if refused := unreadable_media(content_type):
+        raise HTTPException(415, refused)
+    body = bytearray()
+    async for chunk in request.stream():  # BodyLimit (web/limits.py) stops it at [limits] max_bytes
+        body += chunk
     document = Document(f"PUT /api/sources/{name}/records", bytes(body), content_type)
     try:
         result = await run_in_threadpool(push_records, source, backends, document)
@@ -64,7 +64,7 @@ async def put_records(
     }
 
 
-@router.delete("/{name}/records")
+@router.delete("/{name}/records", responses=errors(401, 403, 404, 409, 422))
 async def delete_record(
     request: Request,
     name: str,

@@ -1,4 +1,10 @@
-"""Quality dashboards: every node at ``/quality``, one node at ``/quality/{source}``; JSON and CSV too."""
+"""Quality dashboards: every node at ``/quality``, one node at ``/quality/{source}``; JSON and CSV too.
+
+The figures aggregate every current dataset (seconds at 25,000), so they are
+computed once per store generation and reused for ``[web] quality_cache_seconds``
+(URL checks change scores between harvests): a visitor never pays for them twice,
+and many visitors at once wait for one computation instead of each starting one.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +18,25 @@ from fastapi.responses import HTMLResponse, Response
 from catalogue.charts import bar_chart, line_chart
 from catalogue.quality import BIN, DIMENSION_MAXIMA, DIMENSIONS, MAXIMUM, RATINGS
 from catalogue.store import QualityStats
+from catalogue.web.errors import errors
+from catalogue.web.limits import GenerationCache
 from catalogue.web.pages import render
 
 router = APIRouter()
 
 
+def _stats(request: Request, source: str | None = None) -> QualityStats:
+    state = request.app.state
+    if getattr(state, "quality_cache", None) is None:
+        state.quality_cache = GenerationCache(state.backends.settings.web.quality_cache_seconds)
+    store = state.backends.store
+    return state.quality_cache.get(store, source, lambda: store.quality_stats(source))
+
+
 @router.get("/quality", response_class=HTMLResponse, include_in_schema=False)
 def quality_page(request: Request) -> HTMLResponse:
-    store = request.app.state.backends.store
-    nodes = [(source, store.quality_stats(source.name)) for source in _sources(request)]
-    overall = store.quality_stats()
+    nodes = [(source, _stats(request, source.name)) for source in _sources(request)]
+    overall = _stats(request)
     return render(
         request,
         "quality.html",
@@ -40,7 +55,7 @@ def quality_source_page(request: Request, name: str) -> Response:
     if name.endswith(".csv"):
         return quality_csv(request, name.removesuffix(".csv"))
     source = _source(request, name)
-    stats = request.app.state.backends.store.quality_stats(name)
+    stats = _stats(request, name)
     return render(
         request,
         "quality_source.html",
@@ -55,10 +70,9 @@ def quality_source_page(request: Request, name: str) -> Response:
 @router.get("/quality.csv", include_in_schema=False)
 def quality_nodes_csv(request: Request) -> Response:
     """One row per node: datasets, mean points in all and per dimension, datasets per rating."""
-    store = request.app.state.backends.store
     rows = [["source", "datasets", "mean", *DIMENSIONS, *(name for _, name in RATINGS)]]
     for source in _sources(request):
-        stats = store.quality_stats(source.name)
+        stats = _stats(request, source.name)
         rows.append(
             [source.name, stats.datasets, _round(stats.mean)]
             + [_round(stats.dimensions[d]) for d in DIMENSIONS]
@@ -79,20 +93,19 @@ def quality_csv(request: Request, name: str) -> Response:
 @router.get("/api/quality", tags=["quality"])
 def api_quality(request: Request) -> dict[str, Any]:
     """Quality of every node's current datasets, after data.europa.eu's MQA (405 points)."""
-    store = request.app.state.backends.store
     return {
         "maximum": MAXIMUM,
-        "overall": _stats_json(store.quality_stats()),
-        "sources": {s.name: _stats_json(store.quality_stats(s.name)) for s in _sources(request)},
+        "overall": _stats_json(_stats(request)),
+        "sources": {s.name: _stats_json(_stats(request, s.name)) for s in _sources(request)},
     }
 
 
-@router.get("/api/quality/{name}", tags=["quality"])
+@router.get("/api/quality/{name}", tags=["quality"], responses=errors(404))
 def api_quality_source(request: Request, name: str) -> dict[str, Any]:
     """One node: its scores, what to fix first, its worst datasets and its trend over harvests."""
     _source(request, name)
     store = request.app.state.backends.store
-    out = _stats_json(store.quality_stats(name))
+    out = _stats_json(_stats(request, name))
     out["trend"] = [
         {"harvest": run.id, "ended": run.ended.isoformat(), "mean": _round(run.quality_mean)}
         for run in reversed(store.runs(name, limit=50))

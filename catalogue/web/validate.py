@@ -8,8 +8,9 @@ else sniffed) or ``url=``, and answers with JSON, Turtle (a SHACL
 
 Anyone may call this, so it is guarded: bodies and fetched documents are
 capped (413 for a body that is too large), a URL is fetched only from public
-addresses (:mod:`catalogue.public_fetch`), and only a few validations run at
-once. What it allows lives in :class:`ServiceOptions` on ``app.state.validation``
+addresses (:mod:`catalogue.public_fetch`), only a few validations run at
+once and a few more wait (``[web]`` in the configuration; beyond that, and past
+the deadline, 503 with ``Retry-After``: :class:`~catalogue.web.limits.Admission`). What it allows lives in :class:`ServiceOptions` on ``app.state.validation``
 — tests replace it, e.g. to let the service reach their server on 127.0.0.1.
 Parsing, validating and wording the messages happen in
 :mod:`catalogue.reports`; this module only reads requests and writes answers.
@@ -17,13 +18,11 @@ Parsing, validating and wording the messages happen in
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
@@ -35,6 +34,8 @@ from catalogue.parse import ParseError
 from catalogue.public_fetch import PUBLIC_ONLY, AddressPolicy, RefusedURL, fetch_public, gunzipped
 from catalogue.reports import Summary, to_json, to_turtle, validate_document
 from catalogue.validate import ShapesError
+from catalogue.web.errors import DESCRIPTIONS, unreadable_media
+from catalogue.web.limits import Admission, Busy
 from catalogue.web.pages import render
 
 router = APIRouter()
@@ -54,23 +55,29 @@ FORMATS = {"json": JSON, "turtle": TURTLE, "ttl": TURTLE, "html": HTML}
 
 @dataclass(frozen=True)
 class ServiceOptions:
-    """What the service allows: sizes and time (``limits``), addresses, concurrent validations."""
+    """What the service allows: sizes and time (``limits``), addresses, validations running and waiting."""
 
     limits: Limits
     policy: AddressPolicy = PUBLIC_ONLY
     max_concurrent: int = 2
+    max_waiting: int = 8
+    #: seconds within which a validation is answered, waiting included (else 503)
+    deadline_seconds: float = 120.0
 
 
 def default_options(settings: Settings) -> ServiceOptions:
     """The configured fetch limits, with no retries (a person is waiting) and at most MAX_BYTES."""
-    configured = settings.limits
+    configured, web = settings.limits, settings.web
     return ServiceOptions(
         Limits(
             timeout_seconds=configured.timeout_seconds,
             max_bytes=min(configured.max_bytes, MAX_BYTES),
             retries=0,
             max_redirects=configured.max_redirects,
-        )
+        ),
+        max_concurrent=web.validations,
+        max_waiting=web.validations_waiting,
+        deadline_seconds=web.validation_seconds,
     )
 
 
@@ -89,9 +96,17 @@ def known_profiles(settings: Settings) -> list[shapes.Profile]:
 class Problem(Exception):
     """Why a request cannot be answered with a report: an HTTP status and a message for people."""
 
-    def __init__(self, status: int, message: str, line: int | None = None, column: int | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        retry_after: int | None = None,
+    ):
         super().__init__(message)
         self.status, self.message, self.line, self.column = status, message, line, column
+        self.headers = {"Retry-After": str(retry_after)} if retry_after else {}
 
     def as_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"detail": self.message}
@@ -135,7 +150,9 @@ async def validate_form(request: Request) -> HTMLResponse:
         finally:
             await form.close()
     except Problem as problem:
-        return _page(request, problem=problem, status=problem.status, **fields)
+        response = _page(request, problem=problem, status=problem.status, **fields)
+        response.headers.update(problem.headers)
+        return response
     return _page(request, summary=summary, input_label=submission.label, **fields)
 
 
@@ -162,8 +179,7 @@ API_BODY = {
             "description": "The report: JSON, Turtle (sh:ValidationReport) or HTML",
             "content": {JSON: {}, TURTLE: {}, HTML: {}},
         },
-        "400": {"description": "Unreadable input (parse errors give line and column), or no input"},
-        "413": {"description": "The body is larger than the limit"},
+        **{str(code): {"description": DESCRIPTIONS[code]} for code in (400, 406, 413, 415, 500, 503)},
         "422": {"description": "The URL was refused (not a public http(s) address); the message says why"},
     },
 }
@@ -190,9 +206,12 @@ async def validate_api(
         submission, profile, media = await _api_submission(request, profile, url, media)
         summary = await _validate(request, submission, profile)
     except Problem as problem:
+        headers = {"Vary": "Accept", **problem.headers}
         if media == HTML:
-            return _page(request, problem=problem, status=problem.status, profile=profile, url=url or "")
-        return JSONResponse(problem.as_json(), status_code=problem.status, headers={"Vary": "Accept"})
+            page = _page(request, problem=problem, status=problem.status, profile=profile, url=url or "")
+            page.headers.update(headers)
+            return page
+        return JSONResponse(problem.as_json(), status_code=problem.status, headers=headers)
     if media == TURTLE:
         return Response(
             to_turtle(summary), media_type="text/turtle; charset=utf-8", headers={"Vary": "Accept"}
@@ -249,6 +268,8 @@ async def _api_submission(
     if not body.strip():
         raise Problem(400, "Send RDF in the body (with its Content-Type) or give url=.")
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower() or None
+    if refused := unreadable_media(content_type):
+        raise Problem(415, refused)
     return Submission("The request body", Document(INPUT_BASE + "body", body, content_type)), profile, media
 
 
@@ -340,24 +361,31 @@ async def _submission_from_form(form: FormData, limit: int) -> Submission:
 
 
 async def _validate(request: Request, submission: Submission, profile: str) -> Summary:
-    """Fetch (for a URL), then parse, validate and summarise — off the event loop.
+    """Fetch (for a URL), then parse, validate and summarise — off the event loop, in a bounded queue.
 
-    Fetches wait on the network, so several may run at once; validations hold
-    the GIL, so only ``max_concurrent`` run at a time and the others queue.
+    Validations hold the GIL and anyone may ask for one, so only
+    ``max_concurrent`` run at a time (a fetch included), ``max_waiting`` wait,
+    and each is answered within ``deadline_seconds``; beyond that, 503.
     """
     settings = request.app.state.backends.settings
     names = [p.name for p in known_profiles(settings)]
     if profile not in names:
         raise Problem(400, f"There is no validation profile {profile!r}; choose one of {', '.join(names)}.")
     options = service_options(request)
-    document = submission.document
-    if document is None:
-        document = await run_in_threadpool(_fetch, submission, options)
+
+    def work() -> Summary:
+        document = submission.document or _fetch(submission, options)
+        return _check(document, submission.label, profile, options.limits, settings)
+
     state = request.app.state
-    if getattr(state, "validation_slots", None) is None:
-        state.validation_slots = asyncio.Semaphore(options.max_concurrent)
-    async with state.validation_slots:
-        return await run_in_threadpool(_check, document, submission.label, profile, options.limits, settings)
+    if getattr(state, "validation_queue", None) is None:
+        state.validation_queue = Admission(
+            options.max_concurrent, options.max_waiting, options.deadline_seconds
+        )
+    try:
+        return await state.validation_queue.run(work)
+    except Busy as busy:
+        raise Problem(503, busy.message, retry_after=busy.retry_after) from None
 
 
 def _fetch(submission: Submission, options: ServiceOptions) -> Document:
