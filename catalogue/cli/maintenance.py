@@ -78,7 +78,9 @@ def check(
     finally:
         close()
     if as_json:
-        print(json.dumps(report.to_json(), indent=2))
+        console.out(
+            json.dumps(report.to_json(), indent=2), highlight=False
+        )  # the caller's terminal, also when routed
     else:
         print_check(report)
     raise typer.Exit(0 if report.in_line else 1)
