@@ -1,7 +1,7 @@
 """Named points where a test may stop the process, to kill it exactly there.
 
 The kill tests (``tests/hostile/test_crash.py``) run ``catalogue harvest`` and
-``catalogue serve`` as subprocesses with ``CATALOGUE_STOP_AT=<point>`` in
+``catalogue serve`` (harvesting on schedule, or taking a push) as subprocesses with ``CATALOGUE_STOP_AT=<point>`` in
 their environment. The thread that reaches that point writes
 ``catalogue: stopped at <point>`` to stderr and waits there for good, so the
 test can send SIGKILL at a known moment: between the registry's commit and
@@ -18,7 +18,7 @@ import sys
 import threading
 
 VARIABLE = "CATALOGUE_STOP_AT"
-#: the points, in the order a harvest passes them
+#: the points, in the order a harvest passes them (a push: validated, committed, mirroring, indexing)
 POINTS = ("fetched", "validated", "committed", "mirroring", "indexing")
 
 

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from catalogue import crashpoints
 from catalogue.backends import Backends
 from catalogue.claims import ownership
 from catalogue.config import Source
@@ -48,6 +49,7 @@ def push_records(source: Source, backends: Backends, document: Document) -> Push
     store = backends.store
     with source_lock(source):
         started = datetime.now(UTC)
+        ticket = store.begin_run(source.name, PUSH, started)  # a killed push shows as interrupted
         try:
             records = [
                 r
@@ -57,7 +59,7 @@ def push_records(source: Source, backends: Backends, document: Document) -> Push
             if not records:
                 raise HarvestError(document.location, "no dcat:Dataset found in the pushed document")
         except InputError as error:
-            failed_run(store, source, started, str(error), {}, 0, kind=PUSH)
+            failed_run(store, source, started, str(error), {}, 0, kind=PUSH, ticket=ticket)
             raise
         behind = source.name in store.index_pending()
         previous = store.record_states(source.name)
@@ -97,7 +99,9 @@ def push_records(source: Source, backends: Backends, document: Document) -> Push
         statuses = {i: m.status for i, m in previous.items() if m.kind == "dataset"}
         statuses |= {p.record.id: p.status for p in pushed}
         run = _push_run(source, started, statuses, pushed)
+        run.ticket = ticket
         store.stage(writes)
+        crashpoints.reach("validated")
         written = store.commit(run, [], owns=ownership(backends.settings.sources))
         index_records(backends, source.name, written, [], behind)
         now = store.record_states(source.name)  # a claim another source wins leaves a record unpublished

@@ -8,6 +8,7 @@ read-only (``catalogue export`` beside ``catalogue serve``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from itertools import islice
 from pathlib import Path
@@ -19,6 +20,7 @@ from catalogue.store.mirror import MirroredStore
 from catalogue.store.registry import Registry
 
 WRITE_CHUNK = 100_000  # quads per bulk load
+READ_ONLY_ATTEMPTS = 5  # opens of a read-only view while a writer replaces its files (see _open_read_only)
 
 
 class EmbeddedTriples:
@@ -34,7 +36,7 @@ class EmbeddedTriples:
     @property
     def db(self) -> ox.Store:
         if self._db is None:
-            self._db = ox.Store.read_only(str(self.path))
+            self._db = _open_read_only(self.path)
         return self._db
 
     def add_graphs(self, graphs: Iterable[tuple[ox.NamedNode, str]]) -> None:
@@ -100,6 +102,27 @@ class EmbeddedTriples:
         if self._db is not None and not self.read_only:  # a read-only store refuses to flush
             self._db.flush()
         self._db = None
+
+
+def _open_read_only(path: Path) -> ox.Store:
+    """A read-only view of the RocksDB folder, tried again if a writer replaced its files meanwhile.
+
+    RocksDB's read-only open reads ``CURRENT``, then the ``MANIFEST`` it
+    names, then the table files that lists; a writer opening or compacting at
+    that moment may delete them in between ("IO error: No such file or
+    directory"). The next attempt reads the new ones. Seen from ``catalogue
+    check`` run just after ``catalogue serve`` started (about 1 open in 30
+    under a writer that keeps reopening).
+    """
+    attempt = 1
+    while True:
+        try:
+            return ox.Store.read_only(str(path))
+        except (OSError, RuntimeError) as error:
+            if "No such file" not in str(error) or attempt == READ_ONLY_ATTEMPTS:
+                raise
+            time.sleep(0.05 * attempt)
+            attempt += 1
 
 
 class EmbeddedStore(MirroredStore):

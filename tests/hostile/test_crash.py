@@ -9,10 +9,12 @@ SPARQL count and ``catalogue check`` that agree with the registry; the
 registry holds version 1 if the kill came before its commit and version 2
 after, nothing lost or twice; and the history shows a run killed before its
 commit as interrupted. A plain harvest afterwards brings version 2 in full.
+A server killed while it stores a push is held to the same.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -20,6 +22,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +36,7 @@ from catalogue.config import load_settings
 from catalogue.consistency import check
 from catalogue.harvest import harvest_source
 from catalogue.records import record_id
+from catalogue.tokens import create_token
 
 NODE = "https://node.example/"
 HEAD = f"""
@@ -88,9 +92,16 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     backends = open_backends(settings)
     try:
         assert harvest_source(settings.source("be"), backends).run.outcome == "ok"
+        (folder / "token").write_text(create_token(backends.store, "be", "kill test"))
     finally:
         backends.close()
     return folder
+
+
+@pytest.fixture
+def token(template: Path) -> str:
+    """A push token of node be (in the template catalogue)."""
+    return (template / "token").read_text()
 
 
 @pytest.fixture
@@ -220,6 +231,55 @@ def test_a_server_killed_during_a_scheduled_harvest_restarts_in_line(
     assert_restart_agrees(catalogue_dir, config, client, expected)
     assert_history(client, point)
     client.close()
+
+
+@pytest.mark.parametrize("point", ["validated", "committed"])
+def test_a_server_killed_during_a_push_restarts_in_line(
+    point: str, token: str, catalogue_dir: Path, serve
+) -> None:
+    config = catalogue_dir / "catalogue.toml"
+    port = free_port()
+    log = catalogue_dir / "serve.log"
+    env = {**os.environ, "CATALOGUE_STOP_AT": point}
+    with log.open("w") as err:
+        server = subprocess.Popen(command(config, "serve", "--port", str(port)), env=env, stderr=err)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=WAIT) as client:
+            deadline = time.monotonic() + WAIT
+            while True:
+                try:
+                    client.get("/api/sources").raise_for_status()
+                    break
+                except httpx.TransportError:
+                    assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+                    time.sleep(0.1)
+            pushing = threading.Thread(target=push_imaging, args=(client, token), daemon=True)
+            pushing.start()  # its request never gets an answer: the server is killed while handling it
+            deadline = time.monotonic() + WAIT
+            while f"stopped at {point}" not in log.read_text():
+                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
+            server.send_signal(signal.SIGKILL)
+    finally:
+        server.kill()
+        server.wait(WAIT)
+
+    client = serve(config, free_port())
+    expected = VISIBLE_V1 | ({record_id("be", NODE + "imaging")} if point != "validated" else set())
+    assert_restart_agrees(catalogue_dir, config, client, expected)
+    runs = client.get("/api/sources/be/harvests").json()
+    assert [(r["kind"], r["outcome"]) for r in runs[:2]] == [
+        ("push", "interrupted" if point == "validated" else "ok"),
+        ("rdf", "ok"),
+    ]
+    client.close()
+
+
+def push_imaging(client: httpx.Client, token: str) -> None:
+    body = HEAD + 'ex:imaging a dcat:Dataset ; dct:title "Cardiac imaging"@en ; dct:description "MRI."@en .\n'
+    headers = {"Content-Type": "text/turtle", "Authorization": f"Bearer {token}"}
+    with contextlib.suppress(httpx.HTTPError):
+        client.put("/api/sources/be/records", content=body, headers=headers)
 
 
 @pytest.mark.parametrize("point", ["fetched", "indexing"])

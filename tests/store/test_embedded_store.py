@@ -49,3 +49,41 @@ def test_a_store_from_an_older_layout_is_refused_with_advice(tmp_path: Path) -> 
     (tmp_path / "store" / "CURRENT").write_text("MANIFEST-000001\n")
     with pytest.raises(StoreFormatError, match="older version.*harvest again"):
         open_store(tmp_path / "store", BASE)
+
+
+def test_a_read_only_view_opens_while_a_writer_keeps_reopening(tmp_path: Path) -> None:
+    """What `catalogue check` meets right after `catalogue serve` started: RocksDB files replaced mid-open."""
+    import threading
+
+    from catalogue.store.embedded import EmbeddedTriples
+
+    folder = tmp_path / "oxigraph"
+    quad = ox.Quad(
+        ox.NamedNode("https://node.example/a"), ox.NamedNode("https://node.example/p"), ox.Literal("0")
+    )
+    first = EmbeddedTriples(folder)
+    first.add([quad])
+    first.close()
+    stop = threading.Event()
+
+    def writer() -> None:
+        while not stop.is_set():
+            triples = EmbeddedTriples(folder)
+            triples.add([quad])
+            triples.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    failures = []
+    try:
+        for _ in range(200):  # without retrying, about 1 open in 30 failed
+            try:
+                reader = EmbeddedTriples(folder, read_only=True)
+                assert reader.query("ASK { ?s ?p ?o }")
+                reader.close()
+            except RuntimeError as error:
+                failures.append(str(error))
+    finally:
+        stop.set()
+        thread.join()
+    assert failures == []
