@@ -4,6 +4,8 @@ Harvests one generated document (N datasets, every 5th invalid, so N/5 are
 rejected) into ``--data`` once, then serves it with uvicorn on 127.0.0.1 and
 times each page: the first request (cold), the median of the next ``-r``, the
 answer's size, and ``--burst`` concurrent requests of /sources. Prints a table.
+With ``--validations K``, also posts K generated documents of ``--validate-n``
+datasets at once to /api/validate and counts the answers by status.
 
 To compare with another version of the code, keep the data and put that
 version first on the path (the store's format is the same), e.g.::
@@ -79,6 +81,28 @@ def burst(client: httpx.Client, path: str, count: int) -> float:
     return time.perf_counter() - started
 
 
+def validations(client: httpx.Client, count: int, n: int) -> str:
+    """K validations at once: how many were answered with each status, and when the last came."""
+    from catalogue.demo import generate_catalog
+
+    body = generate_catalog(n, invalid_every=5)
+    started = time.perf_counter()
+
+    def post(_: int) -> tuple[int, float]:
+        answer = client.post("/api/validate", content=body, headers={"Content-Type": "text/turtle"})
+        return answer.status_code, time.perf_counter() - started
+
+    with ThreadPoolExecutor(count) as pool:
+        answers = list(pool.map(post, range(count)))
+    statuses = {
+        status: sum(1 for s, _ in answers if s == status) for status in sorted({s for s, _ in answers})
+    }
+    last = max(seconds for _, seconds in answers)
+    return (
+        f"{count} validations of {len(body) / 1e6:.1f} MB at once: {statuses}; last answer after {last:.1f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="folder for the harvested catalogue (kept)")
@@ -86,6 +110,8 @@ def main() -> None:
     parser.add_argument("-r", "--runs", type=int, default=5, help="timed requests per page after the first")
     parser.add_argument("--burst", type=int, default=16, help="concurrent requests of /sources")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--validations", type=int, default=0, help="concurrent validations to post")
+    parser.add_argument("--validate-n", type=int, default=1000, help="datasets per validated document")
     args = parser.parse_args()
     prepare(args.data, args.n)
     server = serve(args.data, args.port)
@@ -98,6 +124,8 @@ def main() -> None:
         seconds = burst(client, "/sources", args.burst)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"\n{args.burst} concurrent /sources: {seconds:.2f} s; peak RSS of the process {peak:.0f} MB")
+        if args.validations:
+            print(validations(client, args.validations, args.validate_n))
     server.should_exit = True
 
 

@@ -385,8 +385,9 @@ class Store(Protocol):
         statuses: Iterable[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
+        kind: str | None = None,
     ) -> list[RecordMeta]:
-        """Records' metadata in id order; ``limit`` and ``offset`` read one page of them."""
+        """Records' metadata in id order (of one ``kind``); ``limit`` and ``offset`` read one page of them."""
         ...
 
     def dataset_counts(self) -> dict[str, dict[str, int]]:

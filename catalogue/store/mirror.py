@@ -418,8 +418,9 @@ class MirroredStore:
         statuses: Iterable[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
+        kind: str | None = None,
     ) -> list[RecordMeta]:
-        return self.registry.metas(source, statuses, limit, offset)
+        return self.registry.metas(source, statuses, limit, offset, kind)
 
     def dataset_counts(self) -> dict[str, dict[str, int]]:
         return self.registry.dataset_counts()

@@ -81,6 +81,8 @@ CREATE TABLE IF NOT EXISTS records ({RECORD_COLUMNS});
 CREATE INDEX IF NOT EXISTS records_by_source ON records (source, status);
 CREATE INDEX IF NOT EXISTS records_by_status ON records (status, id);
 CREATE INDEX IF NOT EXISTS records_by_uri ON records (uri);  -- one IRI claimed by two nodes (claims.py)
+-- counts per source and status of one kind, without reading the records (the web pages' figures)
+CREATE INDEX IF NOT EXISTS records_by_kind ON records (kind, source, status);
 -- new and changed records of harvests in progress: published by commit(), dropped by discard()
 CREATE TABLE IF NOT EXISTS staging ({RECORD_COLUMNS});
 CREATE INDEX IF NOT EXISTS staging_by_source ON staging (source);
@@ -104,6 +106,8 @@ CREATE TABLE IF NOT EXISTS run_changes (
     title TEXT NOT NULL,
     PRIMARY KEY (run, record_id)
 );
+-- a run's first changes of each kind by title, and their counts, without sorting them all
+CREATE INDEX IF NOT EXISTS run_changes_by_title ON run_changes (run, change, title, record_id);
 -- what each page of a source gave the last complete harvest (see PageMemory); staged like records
 CREATE TABLE IF NOT EXISTS pages ({PAGE_COLUMNS});
 CREATE TABLE IF NOT EXISTS staging_pages ({PAGE_COLUMNS});
@@ -416,13 +420,14 @@ class Registry:
         totals = dict(
             db.execute("SELECT change, count(*) FROM run_changes WHERE run = ? GROUP BY change", (run_id,))
         )
-        rows = db.execute(
-            "SELECT record_id, change, title FROM (SELECT *, row_number() OVER "
-            "(PARTITION BY change ORDER BY title, record_id) AS n FROM run_changes WHERE run = ?) "
-            "WHERE n <= ? ORDER BY change, title, record_id",
-            (run_id, per_kind),
-        )
-        return totals, [RunChange(*row) for row in rows]
+        first = []
+        for change in sorted(totals):  # each kind read in title order from run_changes_by_title
+            first += db.execute(
+                "SELECT record_id, change, title FROM run_changes WHERE run = ? AND change = ? "
+                "ORDER BY title, record_id LIMIT ?",
+                (run_id, change, per_kind),
+            ).fetchall()
+        return totals, [RunChange(*row) for row in first]
 
     def dataset_counts(self) -> dict[str, dict[str, int]]:
         """Per source, its datasets per status: counted in SQL, never by reading the records."""
@@ -440,10 +445,14 @@ class Registry:
         statuses: Iterable[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
+        kind: str | None = None,
     ) -> list[RecordMeta]:
-        """Records' metadata in id order; ``limit`` and ``offset`` read one page of them."""
+        """Records' metadata in id order (of one ``kind``); ``limit`` and ``offset`` read one page of them."""
         sql, params = f"SELECT {META_COLUMNS} FROM records", []
         where = []
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
         if source is not None:
             where.append("source = ?")
             params.append(source)

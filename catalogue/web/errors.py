@@ -49,6 +49,12 @@ DESCRIPTIONS = {
     503: "The service is busy or the work took too long; the answer carries Retry-After",
 }
 #: Content-Types of bodies read as RDF besides the RDF ones: undeclared, and gzip to be unpacked
+#: the headers some error answers carry, as the OpenAPI document names them
+HEADERS = {
+    "401": ("WWW-Authenticate", 'Bearer realm="catalogue": how to authenticate'),
+    "405": ("Allow", "the methods this path takes"),
+    "503": ("Retry-After", "seconds after which to try again"),
+}
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
 GENERIC_MEDIA = ("application/octet-stream", "application/gzip", "application/x-gzip")
 
@@ -123,6 +129,11 @@ def describe_errors(app: FastAPI) -> dict[str, Any]:
             for status, response in operation.get("responses", {}).items():
                 if status[0] in "45":
                     response["content"] = {"application/json": {"schema": reference}}
+                    if status in HEADERS:
+                        name, description = HEADERS[status]
+                        response["headers"] = {
+                            name: {"description": description, "schema": {"type": "string"}}
+                        }
                     if response.get("description") in (None, "", "Validation Error"):
                         response["description"] = DESCRIPTIONS.get(int(status), "")
     if "#/components/schemas/HTTPValidationError" not in json.dumps(schema["paths"]):

@@ -100,9 +100,11 @@ class Admission:
         started = time.monotonic()
         try:
             await asyncio.wait_for(self.slots.acquire(), self.deadline)
-        except TimeoutError:
+        except BaseException as stopped:  # the deadline, or the request cancelled while it waited
             self.admitted -= 1
-            raise self._late() from None
+            if isinstance(stopped, TimeoutError):
+                raise self._late() from None
+            raise
         future = asyncio.get_running_loop().run_in_executor(None, work)
         future.add_done_callback(self._release)
         left = self.deadline - (time.monotonic() - started)

@@ -183,9 +183,8 @@ def _sitemap(backends: Backends) -> bytes:
     url("/sources")
     for source_config in backends.settings.sources:
         url(f"/sources/{quote(source_config.name, safe='')}")
-    for meta in backends.store.metas(statuses=VISIBLE):
-        if meta.kind == "dataset":
-            url(f"/datasets/{quote(meta.id, safe='')}", meta.harvested)
+    for meta in backends.store.metas(statuses=VISIBLE, kind="dataset"):
+        url(f"/datasets/{quote(meta.id, safe='')}", meta.harvested)
     return ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
 
 
@@ -269,8 +268,8 @@ def record_triples(settings: Settings, stored: StoredRecord) -> list[ox.Triple]:
 def source_catalogues(store: Store, name: str) -> list[StoredRecord]:
     """The catalogue-level records of a source (usually one: its dcat:Catalog)."""
     found = []
-    for meta in store.metas(name):
-        if meta.kind == "catalog" and meta.status != WITHDRAWN and (stored := store.get(meta.id)):
+    for meta in store.metas(name, kind="catalog"):  # not every dataset's: a node may have 100,000
+        if meta.status != WITHDRAWN and (stored := store.get(meta.id)):
             found.append(stored)
     return found
 

@@ -22,6 +22,9 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import quote
 
+# pyshacl is imported here, once, before any validation thread runs: the engines import it lazily,
+# and two threads importing it for the first time at once failed with a circular-import error (500)
+import pyshacl  # noqa: F401
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile

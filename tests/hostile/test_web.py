@@ -10,6 +10,7 @@ import ipaddress
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -301,3 +302,12 @@ def test_a_browser_finds_nothing_the_policy_blocks(harvested, live_server) -> No
         )  # fmt: skip
         assert "</html>" in run.stdout, path
         assert "Content Security Policy" not in run.stderr, (path, run.stderr[-2000:])
+
+
+def test_the_shacl_engine_is_loaded_before_validation_threads_race_to_import_it() -> None:
+    """Two first validations at once imported pyshacl in two threads and one failed (500, circular import)."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, catalogue.web.validate; print('pyshacl.shapes_graph' in sys.modules)"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert loaded.stdout.strip() == "True", loaded.stderr

@@ -103,6 +103,11 @@ def test_every_api_error_is_documented_with_its_shape(api) -> None:
             assert set(body) <= set(error_schema["properties"]), (method, path, body)
             seen_statuses.add(answer.status_code)
     assert {400, 401, 403, 404, 406, 415, 422} <= seen_statuses
+    busy = operations["/api/validate", "post"]["responses"]["503"]
+    assert "Retry-After" in busy["headers"]
+    assert (
+        "WWW-Authenticate" in operations["/api/sources/{name}/records", "put"]["responses"]["401"]["headers"]
+    )
 
 
 def test_options_and_wrong_methods_name_every_method_of_the_path(api) -> None:
