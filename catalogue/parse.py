@@ -114,7 +114,12 @@ def parse_document(document: Document) -> list[ox.Quad]:
     rdf_format = detect_format(document)
     data: bytes | str = document.data
     if rdf_format == ox.RdfFormat.JSON_LD:
-        data = _jsonld_with_local_contexts(document)
+        try:
+            data = _jsonld_with_local_contexts(document)
+        except RecursionError:  # Python's json reads (and writes) nested values recursively
+            raise ParseError(
+                document.location, "not readable JSON-LD: objects and arrays nested too deeply"
+            ) from None
     elif rdf_format == ox.RdfFormat.RDF_XML:
         _refuse_entities(document)
     # relative IRIs resolve against where the document came from, as a browser would

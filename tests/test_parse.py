@@ -143,3 +143,10 @@ def test_a_term_longer_than_the_parser_buffer_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="a single term is too long") as caught:
         parse_document(Document("huge.ttl", text.encode()))
     assert "huge.ttl" in str(caught.value)
+
+
+def test_deeply_nested_json_ld_is_a_parse_error() -> None:
+    nested = '{"@id": "http://x/a", "http://x/p": ' + "[" * 5000 + "1" + "]" * 5000 + "}"
+    with pytest.raises(ParseError, match="nested too deeply") as caught:
+        parse_document(Document("deep.jsonld", nested.encode()))
+    assert "deep.jsonld" in str(caught.value)
