@@ -16,6 +16,7 @@ revalidated, rewritten or reindexed.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -75,6 +76,7 @@ class SourceBusy(HarvestError):
     """Another harvest or push of the same source is running."""
 
 
+log = logging.getLogger("catalogue.harvest")
 _running: dict[str, threading.Lock] = {}
 _running_guard = threading.Lock()
 
@@ -92,15 +94,51 @@ def source_lock(source: Source) -> Iterator[None]:
         lock.release()
 
 
+class ValidationFailed(HarvestError):
+    """The validator itself failed on some records (out of memory, too deep, an engine crash)."""
+
+
 def harvest_source(
     source: Source, backends: Backends, progress: Progress | None = None, force: bool = False
 ) -> HarvestResult:
-    """Harvest one source completely."""
+    """Harvest one source completely; whatever goes wrong ends as a failed run in the history."""
+    started = datetime.now(UTC)
     try:
         with source_lock(source):
             return _Harvest(source, backends, progress, force).run()
     except SourceBusy as busy:
-        return failed_run(backends.store, source, datetime.now(UTC), str(busy), {}, 0)
+        return failed_run(backends.store, source, started, str(busy), {}, 0)
+    except Exception as error:  # a bug, or a failure nobody foresaw: the other sources still get harvested
+        log.exception("harvest of %s crashed", source.name)
+        return failed_run(backends.store, source, started, f"the harvest crashed: {_described(error)}", {}, 0)
+
+
+def validate_guarded(
+    validator: Validator,
+    source: Source,
+    records: list[Record],
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, ValidationReport]:
+    """Validate, turning the validator's own failures into a ValidationFailed that names the records.
+
+    pyrudof raises a pyo3 ``PanicException``, which is not an ``Exception``;
+    only interruptions are let through.
+    """
+    try:
+        return validator.validate(records, progress)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as error:
+        shown = ", ".join(f"<{r.uri}>" for r in records[:3]) + (" …" if len(records) > 3 else "")
+        raise ValidationFailed(
+            source.url,
+            f"source {source.name!r}: validation could not run on {len(records):,} record(s) ({shown}): "
+            + _described(error),
+        ) from error
+
+
+def _described(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 class _Harvest:
@@ -133,7 +171,7 @@ class _Harvest:
                 self.seen.update(r.id for r in catalogs)
                 self._validate([r for r in catalogs if not self._unchanged(r)])
             withdrawn = self._withdrawals()
-        except (InputError, ShapesError, FileNotFoundError, RuntimeError, OSError) as error:
+        except (InputError, ShapesError, FileNotFoundError, RuntimeError, OSError, MemoryError) as error:
             self.store.discard(self.source.name)
             message = str(error) if isinstance(error, InputError) else f"validation could not run: {error}"
             return failed_run(self.store, self.source, self.started, message, self.timings, self.pages)
@@ -185,9 +223,13 @@ class _Harvest:
             for rid, (uri, text) in memory.catalogs.items():
                 self._gather_catalog(rid, uri, ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
         else:
-            records = split_records(
-                _without_paging(page.quads), self.source.name, self.backends.settings.base_url
-            )
+            try:
+                records = split_records(
+                    _without_paging(page.quads), self.source.name, self.backends.settings.base_url
+                )
+            except InputError as error:  # a record refused while splitting: say on which page
+                error.source, error.page = self.source.name, self.pages
+                raise
             self._take(records)
             datasets = [r.id for r in records if r.kind == "dataset"]
             catalogs = {
@@ -249,7 +291,9 @@ class _Harvest:
             return
         clock = time.perf_counter()
         progress = lambda done, total: self.report("validate", done, total)  # noqa: E731
-        reports = self.validator.validate([_for_validation(r) for r in records], progress)
+        reports = validate_guarded(
+            self.validator, self.source, [_for_validation(r) for r in records], progress
+        )
         self.timings["validate"] += time.perf_counter() - clock
         clock = time.perf_counter()
         writes = []

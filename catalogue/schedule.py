@@ -25,6 +25,8 @@ class Scheduler:
         self.backends = backends
         self.tick = tick_seconds
         self._stop = threading.Event()
+        #: when each source's last scheduled harvest began, in case it could not even record a run
+        self._attempts: dict[str, datetime] = {}
         self._thread = threading.Thread(target=self._loop, name="catalogue-scheduler", daemon=True)
 
     def start(self) -> None:
@@ -44,7 +46,8 @@ class Scheduler:
             if source.interval is None:
                 continue
             runs = self.backends.store.runs(source.name, limit=1)
-            if not runs or runs[0].started + source.interval <= now:
+            began = [t for t in (runs[0].started if runs else None, self._attempts.get(source.name)) if t]
+            if not began or max(began) + source.interval <= now:
                 due.append(source)
         return due
 
@@ -53,6 +56,7 @@ class Scheduler:
             for source in self.due():
                 if self._stop.is_set():
                     return
+                self._attempts[source.name] = datetime.now(UTC)
                 try:
                     run = harvest_source(source, self.backends).run
                 except Exception:  # a bug must not stop the other sources' schedules
