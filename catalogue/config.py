@@ -58,6 +58,8 @@ class Limits:
     #: pages (documents) one harvest of a source may fetch
     max_pages: int = 10_000
     max_redirects: int = 10
+    #: one harvest of a source, from its first request to its last validation
+    harvest_timeout_seconds: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,9 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
         ),
         max_pages=int(_number(limits_raw, "max_pages", path, Limits.max_pages)),
         max_redirects=int(_number(limits_raw, "max_redirects", path, Limits.max_redirects, zero=True)),
+        harvest_timeout_seconds=float(
+            _number(limits_raw, "harvest_timeout_seconds", path, Limits.harvest_timeout_seconds)
+        ),
     )
     sparql_raw = raw.get("sparql", {})
     _only_keys(sparql_raw, {"timeout_seconds", "max_rows", "max_triples", "max_concurrent"}, path, "sparql.")

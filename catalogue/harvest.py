@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from catalogue import __version__
 from catalogue.backends import Backends
 from catalogue.config import Source
-from catalogue.fetch import Fetcher, InputError
+from catalogue.fetch import Cutoff, Fetcher, InputError
 from catalogue.index import SearchIndex
 from catalogue.index.documents import search_document
 from catalogue.namespaces import DCAT, RDF_TYPE
@@ -99,13 +99,20 @@ class ValidationFailed(HarvestError):
 
 
 def harvest_source(
-    source: Source, backends: Backends, progress: Progress | None = None, force: bool = False
+    source: Source,
+    backends: Backends,
+    progress: Progress | None = None,
+    force: bool = False,
+    stop: threading.Event | None = None,
 ) -> HarvestResult:
-    """Harvest one source completely; whatever goes wrong ends as a failed run in the history."""
+    """Harvest one source completely; whatever goes wrong ends as a failed run in the history.
+
+    The harvest gives up after ``limits.harvest_timeout_seconds``, or soon after ``stop`` is set.
+    """
     started = datetime.now(UTC)
     try:
         with source_lock(source):
-            return _Harvest(source, backends, progress, force).run()
+            return _Harvest(source, backends, progress, force, stop).run()
     except SourceBusy as busy:
         return failed_run(backends.store, source, started, str(busy), {}, 0)
     except Exception as error:  # a bug, or a failure nobody foresaw: the other sources still get harvested
@@ -142,9 +149,18 @@ def _described(error: BaseException) -> str:
 
 
 class _Harvest:
-    def __init__(self, source: Source, backends: Backends, progress: Progress | None, force: bool) -> None:
+    def __init__(
+        self,
+        source: Source,
+        backends: Backends,
+        progress: Progress | None,
+        force: bool,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.source, self.backends, self.force = source, backends, force
         self.store = backends.store
+        seconds = backends.settings.limits.harvest_timeout_seconds
+        self.cutoff = Cutoff(time.monotonic() + seconds, seconds, stop)
         self.report = progress or (lambda stage, done, total: None)
         self.started = datetime.now(UTC)
         self.timings: Counter[str] = Counter()
@@ -193,7 +209,7 @@ class _Harvest:
     def _read_source(self) -> None:
         settings = self.backends.settings
         cache = settings.data_dir / "http-cache" / self.source.name  # one folder per source: pruned alone
-        with Fetcher(settings.limits, self.source.name, cache) as fetcher:
+        with Fetcher(settings.limits, self.source.name, cache, self.cutoff) as fetcher:
             pages = walk(self.source, fetcher)
             while True:
                 clock = time.perf_counter()
@@ -289,6 +305,7 @@ class _Harvest:
     def _validate(self, records: list[Record]) -> None:
         if not records:
             return
+        self.cutoff.check(self.source.url)  # a batch takes a while: not past the deadline or at shutdown
         clock = time.perf_counter()
         progress = lambda done, total: self.report("validate", done, total)  # noqa: E731
         reports = validate_guarded(

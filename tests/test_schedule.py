@@ -65,3 +65,17 @@ def test_a_source_whose_harvest_crashes_waits_its_interval(tmp_path, open_catalo
     assert [r.outcome for r in runs] == ["failed"]
     assert "'be'" in runs[0].error and "bogus" in runs[0].error
     assert scheduler.due() == []
+
+
+def test_stopping_does_not_wait_for_a_trickling_harvest(feed_server, open_catalogue) -> None:
+    feed_server.trickles["/slow.ttl"] = 0.1
+    source = Source(name="be", title="BE", url=f"{feed_server.url}/slow.ttl", interval=timedelta(hours=1))
+    backends = open_catalogue(source)
+    scheduler = Scheduler(backends, tick_seconds=0.05)
+    scheduler.start()
+    time.sleep(1.0)  # the harvest is reading by now
+    started = time.monotonic()
+    scheduler.stop()
+    assert time.monotonic() - started < 2
+    (run,) = backends.store.runs("be")
+    assert run.outcome == "failed" and "shutting down" in run.error
