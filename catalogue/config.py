@@ -44,6 +44,8 @@ class Source:
     interval: timedelta | None = None
     #: a harvest that would withdraw more than this share of the source's datasets stops (unless forced)
     max_withdraw_share: float = 0.5
+    #: hosts besides the url's own whose links (next pages, tree nodes) may be followed, on public addresses
+    follow_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -327,6 +329,7 @@ def _source(
         "kind",
         "interval",
         "max_withdraw_share",
+        "follow_hosts",
     }
     _only_keys(item, allowed, path, prefix)
     name = _string(item, "name", path, prefix)
@@ -353,6 +356,13 @@ def _source(
         _expect(interval is not None, path, prefix + "interval", 'must be like "30m", "6h" or "7d"')
     share = float(_number(item, "max_withdraw_share", path, 0.5, prefix))
     _expect(share <= 1, path, prefix + "max_withdraw_share", "must be a share between 0 and 1")
+    hosts = item.get("follow_hosts", [])
+    _expect(
+        isinstance(hosts, list) and all(isinstance(h, str) and h and "/" not in h for h in hosts),
+        path,
+        prefix + "follow_hosts",
+        'must be a list of host names, like ["cdn.example.org"]',
+    )
     return Source(
         name=name,
         title=_string(item, "title", path, prefix, default=name),
@@ -363,6 +373,7 @@ def _source(
         kind=kind,
         interval=interval,
         max_withdraw_share=share,
+        follow_hosts=tuple(h.strip().lower() for h in hosts),
     )
 
 

@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -150,12 +150,18 @@ class Fetcher:
         """Forget cached pages this fetcher did not ask for (call after a walk of the whole source)."""
         return self.cache.prune() if self.cache else 0
 
-    def get(self, url: str, accept: str | None = None) -> Document:
-        """The document at an http(s) URL, a file:// URL or a plain path."""
+    def get(
+        self, url: str, accept: str | None = None, redirect_check: Callable[[str], None] | None = None
+    ) -> Document:
+        """The document at an http(s) URL, a file:// URL or a plain path.
+
+        ``redirect_check`` is called with every redirect's target before it is
+        requested, and refuses it by raising an InputError.
+        """
         scheme = urlparse(url).scheme.lower()
         try:
             if scheme in ("http", "https"):
-                document = self._http("GET", url, accept or RDF_ACCEPT)
+                document = self._http("GET", url, accept or RDF_ACCEPT, redirect_check=redirect_check)
             elif scheme == "file":
                 document = self._file(Path(unquote(urlparse(url).path)), url)
             elif scheme and len(scheme) > 1:  # one letter is a Windows drive
@@ -182,7 +188,14 @@ class Fetcher:
 
     # -- http -------------------------------------------------------------------------
 
-    def _http(self, method: str, url: str, accept: str, data: dict[str, str] | None = None) -> Document:
+    def _http(
+        self,
+        method: str,
+        url: str,
+        accept: str,
+        data: dict[str, str] | None = None,
+        redirect_check: Callable[[str], None] | None = None,
+    ) -> Document:
         headers = {"Accept": accept}
         cached = self.cache.load(url, accept) if self.cache and method == "GET" else None
         if cached:
@@ -194,7 +207,7 @@ class Fetcher:
         for attempt in range(attempts):
             self.cutoff.check(url)
             try:
-                document = self._exchange(self._request(method, url, headers, data))
+                document = self._exchange(self._request(method, url, headers, data), redirect_check)
                 break
             except _Retryable as problem:
                 if attempt + 1 == attempts:
@@ -229,7 +242,7 @@ class Fetcher:
         deadline = time.monotonic() + self.limits.timeout_seconds
         return min(deadline, self.cutoff.deadline) if self.cutoff.deadline is not None else deadline
 
-    def _exchange(self, request: httpx.Request) -> Document:
+    def _exchange(self, request: httpx.Request, redirect_check: Callable[[str], None] | None) -> Document:
         """One attempt: send, follow redirects, read the body; a 304 comes back as an empty document."""
         chain = [str(request.url)]
         deadline = self._deadline()
@@ -260,6 +273,8 @@ class Fetcher:
                 raise InputError(
                     chain[0], f"more than {self.limits.max_redirects} redirects (last: {target})"
                 )
+            if redirect_check is not None:
+                redirect_check(target)
             chain.append(target)
 
     def _read(self, response: httpx.Response, deadline: float) -> Document:

@@ -40,7 +40,9 @@ fetched only from *public* internet addresses:
 
 :func:`fetch_public` does all of this for one document. Code that needs
 other requests (HEAD, its own redirect handling) uses :func:`public_client`
-and :func:`send_checked`, which do points 2–5 for one request.
+and :func:`send_checked`, which do points 2–5 for one request;
+:func:`check_public` does point 2 alone (harvests, for links they follow to
+another host the operator allowed).
 
 Tests run every server on 127.0.0.1, so the policy takes an explicit
 allow-list (:class:`AddressPolicy`); the default allows nothing non-public.
@@ -182,6 +184,16 @@ def fetch_public(
                 raise InputError(url, f"more than {limits.max_redirects} redirects (last: {following})")
             chain.append(str(following))
             target = following
+
+
+def check_public(url: str, policy: AddressPolicy = PUBLIC_ONLY, resolver: Resolver = resolve) -> None:
+    """Refuse (RefusedURL) an http(s) URL whose host has any non-public address, as fetch_public would.
+
+    For callers that connect by themselves (a harvest following a link to
+    another host): unlike fetch_public, the connection is not pinned to the
+    checked address.
+    """
+    _checked_addresses(_http_url(url), policy, resolver)
 
 
 def _http_url(url: str, via: str | None = None) -> httpx.URL:
