@@ -7,7 +7,11 @@ source, while the records published by an earlier harvest stay as they were.
 from __future__ import annotations
 
 import gzip
+import time
+import tracemalloc
+import zlib
 from collections.abc import Callable, Iterator
+from ipaddress import ip_network
 from pathlib import Path
 
 import httpx
@@ -19,9 +23,12 @@ from catalogue.cli import run_harvests
 from catalogue.config import Limits, Settings, Source
 from catalogue.harvest import harvest_source
 from catalogue.index import SearchQuery
+from catalogue.namespaces import HYDRA
+from catalogue.public_fetch import AddressPolicy
 from catalogue.records import MAX_DEPTH
 from catalogue.tokens import create_token
 from catalogue.web import create_app
+from catalogue.web.validate import ServiceOptions
 
 HEAD = """@prefix dcat: <http://www.w3.org/ns/dcat#> .
 @prefix dct: <http://purl.org/dc/terms/> .
@@ -135,6 +142,109 @@ def test_a_redirect_loop_is_refused(node) -> None:
     server.respond("/elsewhere", 302, b"", {"Location": "/node"})
     harvest_source(source, backends)
     assert_failed_cleanly(backends, source, "redirect loop")
+
+
+def nested_gzip(size: int) -> bytes:
+    """``size`` zero bytes gzipped twice: a few kilobytes."""
+    inner = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1_000_000)
+    return gzip.compress(
+        b"".join([inner.compress(block) for _ in range(size // len(block))] + [inner.flush()])
+    )
+
+
+def test_a_nested_gzip_bomb_is_refused_without_inflating_it(node) -> None:
+    server, source, backends = node
+    bomb = nested_gzip(500_000_000)
+    assert len(bomb) < 5_000
+    server.respond("/node", 200, bomb, {"Content-Type": "text/turtle", "Content-Encoding": "gzip, gzip"})
+    tracemalloc.start()
+    try:
+        harvest_source(source, backends)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert_failed_cleanly(backends, source, "larger than the limit of 20,000,000 bytes")
+    assert peak < 100_000_000, f"{peak:,} bytes"
+
+
+def test_a_trickling_node_is_cut_off_at_the_timeout(node) -> None:
+    server, source, backends = node
+    server.trickles["/node"] = 0.05
+    started = time.monotonic()
+    harvest_source(source, backends)
+    assert time.monotonic() - started < 6
+    assert_failed_cleanly(backends, source, "/node: took longer than the limit of 2 s")
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "http://10.1.2.3/catalog?page=2",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://localhost:{port}/node",
+    ],
+)
+def test_a_next_link_off_the_nodes_origin_is_refused(link: str, node) -> None:
+    server, source, backends = node
+    link = link.format(port=server.httpd.server_address[1])
+    paging = f"<{server.url}/node> a <{HYDRA}PartialCollectionView> ; <{HYDRA}next> <{link}> .\n"
+    server.respond("/node", 200, (GOOD + paging).encode(), {"Content-Type": "text/turtle"})
+    harvest_source(source, backends)
+    assert_failed_cleanly(backends, source, f"page 1, {server.url}/node: refused to follow {link}")
+
+
+def test_a_tree_relation_to_an_internal_address_is_refused(feed_server: FeedServer, tmp_path: Path) -> None:
+    stream = (
+        HEAD + "@prefix tree: <https://w3id.org/tree#> .\nex:s tree:member ex:a .\n" + GOOD.split("\n", 3)[3]
+    )
+    relation = "ex:s tree:view [ tree:relation [ tree:node <http://192.168.1.1/admin> ] ] .\n"
+    source = Source(name="be", title="Belgium", url=f"{feed_server.url}/stream", kind="ldes")
+    backends = open_backends(Settings("T", "http://catalogue.test", tmp_path / "data", (source,), LIMITS))
+    try:
+        feed_server.respond("/stream", 200, stream.encode(), {"Content-Type": "text/turtle"})
+        assert harvest_source(source, backends).run.outcome == "ok"
+        feed_server.respond("/stream", 200, (stream + relation).encode(), {"Content-Type": "text/turtle"})
+        harvest_source(source, backends)
+        assert_failed_cleanly(backends, source, "refused to follow http://192.168.1.1/admin")
+    finally:
+        backends.close()
+
+
+# -- the validation service -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def service(open_catalogue, live_server) -> Iterator[httpx.Client]:
+    """The real app, whose validation service may fetch from 127.0.0.1 (and nothing else private)."""
+    app = create_app(open_catalogue())
+    app.state.validation = ServiceOptions(
+        Limits(timeout_seconds=2, max_bytes=1_000_000, retries=0),
+        AddressPolicy((ip_network("127.0.0.1/32"),)),
+    )
+    with httpx.Client(base_url=live_server(app).url, timeout=60) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    "case", ["nested entities after a 70 KB comment", "a flat entity repeated 4,000 times"]
+)
+def test_the_validation_service_refuses_entity_bombs_and_keeps_running(case: str, service) -> None:
+    body, content_type, expected = DOCUMENTS[case]
+    response = service.post("/api/validate", content=body, headers={"Content-Type": content_type})
+    assert response.status_code == 400, response.text
+    assert expected in response.json()["detail"]
+    assert service.get("/api/sources").status_code == 200
+
+
+def test_the_validation_service_refuses_a_nested_gzip_bomb_by_url(service, feed_server: FeedServer) -> None:
+    bomb = nested_gzip(500_000_000)
+    feed_server.respond(
+        "/bomb.ttl", 200, bomb, {"Content-Type": "text/turtle", "Content-Encoding": "gzip, gzip"}
+    )
+    response = service.post("/api/validate", params={"url": f"{feed_server.url}/bomb.ttl"})
+    assert response.status_code == 400, response.text
+    assert "larger than the limit of 1,000,000 bytes" in response.json()["detail"]
 
 
 # -- the command line and pushes ----------------------------------------------------------------
