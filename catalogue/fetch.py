@@ -387,7 +387,7 @@ def read_body(
         if cutoff is not None:  # first: when the harvest's deadline cut the request short, say so
             cutoff.check(location)
         if time.monotonic() > deadline:
-            raise InputError(location, _took_longer(limits.timeout_seconds))
+            raise InputError(location, took_longer(limits.timeout_seconds))
         body.append(piece)
     return b"".join(body)
 
@@ -457,5 +457,6 @@ def _too_large(limits: Limits) -> str:
     return f"larger than the limit of {limits.max_bytes:,} bytes"
 
 
-def _took_longer(seconds: float) -> str:
+def took_longer(seconds: float) -> str:
+    """How every fetch (harvests and the validation service) words a request that ran out of time."""
     return f"took longer than the limit of {seconds:g} s"

@@ -67,6 +67,7 @@ from catalogue.fetch import (
     InputError,
     gunzipped,
     read_body,
+    took_longer,
 )
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -279,11 +280,11 @@ def send_checked(
         except httpx.ConnectError as error:  # try the name's next address
             failure = f"cannot connect to {address}: {error or type(error).__name__}"
         except httpx.TimeoutException:
-            raise InputError(str(target), _took_longer(timeout)) from None
+            raise InputError(str(target), took_longer(timeout)) from None
         except httpx.HTTPError as error:
             raise InputError(str(target), f"cannot fetch: {error or type(error).__name__}") from None
     if deadline is not None and deadline - time.monotonic() <= 0:
-        raise InputError(str(target), _took_longer(timeout))
+        raise InputError(str(target), took_longer(timeout))
     raise InputError(str(target), failure)
 
 
@@ -295,16 +296,8 @@ def _read(response: httpx.Response, location: str, limits: Limits, deadline: flo
     try:
         body = read_body(response, location, limits, deadline)
     except httpx.TimeoutException:
-        raise InputError(location, _too_slow(limits)) from None
+        raise InputError(location, took_longer(limits.timeout_seconds)) from None
     except httpx.HTTPError as error:
         raise InputError(location, f"cannot fetch: {error or type(error).__name__}") from None
     content_type = (response.headers.get("content-type") or "").split(";")[0].strip().lower() or None
     return Document(location, gunzipped(body, location, limits), content_type)
-
-
-def _too_slow(limits: Limits) -> str:
-    return _took_longer(limits.timeout_seconds)
-
-
-def _took_longer(seconds: float) -> str:
-    return f"took longer than the limit of {seconds:g} s"
