@@ -115,7 +115,11 @@ def harvest_source(
             return _Harvest(source, backends, progress, force, stop).run()
     except SourceBusy as busy:
         return failed_run(backends.store, source, started, str(busy), {}, 0)
-    except Exception as error:  # a bug, or a failure nobody foresaw: the other sources still get harvested
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except (
+        BaseException
+    ) as error:  # a bug, a failure nobody foresaw, a Rust panic: the other sources still get harvested
         log.exception("harvest of %s crashed", source.name)
         return failed_run(backends.store, source, started, f"the harvest crashed: {_described(error)}", {}, 0)
 
