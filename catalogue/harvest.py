@@ -117,9 +117,7 @@ def harvest_source(
         return failed_run(backends.store, source, started, str(busy), {}, 0)
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
-    except (
-        BaseException
-    ) as error:  # a bug, a failure nobody foresaw, a Rust panic: the other sources still get harvested
+    except BaseException as error:  # a bug, a surprise, a Rust panic: the other sources still get harvested
         log.exception("harvest of %s crashed", source.name)
         return failed_run(backends.store, source, started, f"the harvest crashed: {_described(error)}", {}, 0)
 
