@@ -47,6 +47,8 @@ class Source:
     max_withdraw_share: float = 0.5
     #: IRI prefixes of the datasets this node owns besides its url's host (see catalogue/claims.py)
     namespaces: tuple[str, ...] = ()
+    #: hosts besides the url's own whose links (next pages, tree nodes) may be followed, on public addresses
+    follow_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Limits:
     #: pages (documents) one harvest of a source may fetch
     max_pages: int = 10_000
     max_redirects: int = 10
+    #: one harvest of a source, from its first request to its last validation
+    harvest_timeout_seconds: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -223,6 +227,9 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
         ),
         max_pages=int(_number(limits_raw, "max_pages", path, Limits.max_pages)),
         max_redirects=int(_number(limits_raw, "max_redirects", path, Limits.max_redirects, zero=True)),
+        harvest_timeout_seconds=float(
+            _number(limits_raw, "harvest_timeout_seconds", path, Limits.harvest_timeout_seconds)
+        ),
     )
     sparql_raw = raw.get("sparql", {})
     _only_keys(sparql_raw, {"timeout_seconds", "max_rows", "max_triples", "max_concurrent"}, path, "sparql.")
@@ -357,6 +364,7 @@ def _source(
         "interval",
         "max_withdraw_share",
         "namespaces",
+        "follow_hosts",
     }
     _only_keys(item, allowed, path, prefix)
     name = _string(item, "name", path, prefix)
@@ -394,6 +402,13 @@ def _source(
         prefix + "namespaces",
         'must be a list of http(s) IRI prefixes, like ["https://data.example.org/"]',
     )
+    hosts = item.get("follow_hosts", [])
+    _expect(
+        isinstance(hosts, list) and all(isinstance(h, str) and h and "/" not in h for h in hosts),
+        path,
+        prefix + "follow_hosts",
+        'must be a list of host names, like ["cdn.example.org"]',
+    )
     return Source(
         name=name,
         title=_string(item, "title", path, prefix, default=name),
@@ -405,6 +420,7 @@ def _source(
         interval=interval,
         max_withdraw_share=share,
         namespaces=tuple(namespaces),
+        follow_hosts=tuple(h.strip().lower() for h in hosts),
     )
 
 

@@ -7,6 +7,15 @@ decompression, and — given a cache folder — conditional requests, so an
 unchanged document costs the publisher a 304 instead of the whole body.
 :func:`fetch` is the one-shot form.
 
+Bodies are read by :func:`read_body` (public_fetch uses it too): we undo the
+Content-Encoding ourselves, layer by layer, in bounded pieces, because httpx
+inflates each chunk in one call — ``Content-Encoding: gzip, gzip`` turns 3.5 KB
+into gigabytes before any count could stop it. Every layer's output counts
+against ``max_bytes``. A request must be done ``timeout_seconds`` after it
+started (httpx's timeout is per read, so a server trickling a byte a second
+would never end); a :class:`Cutoff` ends a whole harvest at its own deadline
+or when the server shuts down.
+
 Every failure becomes an :class:`InputError` whose message names the source,
 the URL and what went wrong, so an operator knows where to look.
 """
@@ -19,8 +28,10 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import time
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +44,10 @@ from catalogue.config import Limits
 
 USER_AGENT = f"catalogue/{__version__} (DCAT-AP harvester)"
 GZIP_MAGIC = b"\x1f\x8b"
+#: the Content-Encodings read_body undoes; asked for explicitly, so httpx adds none of its own
+ACCEPT_ENCODING = "gzip, deflate"
+#: the most one inflating step produces at once
+PIECE = 64 * 1024
 RDF_ACCEPT = (
     "text/turtle, application/ld+json;q=0.9, application/rdf+xml;q=0.9, "
     "application/n-triples;q=0.8, application/n-quads;q=0.8, application/trig;q=0.8, */*;q=0.1"
@@ -67,6 +82,23 @@ class HTTPStatusError(InputError):
 
 
 @dataclass(frozen=True)
+class Cutoff:
+    """When a whole harvest must stop: at ``deadline`` (a ``time.monotonic()`` value) or once ``stop`` is set."""
+
+    deadline: float | None = None
+    seconds: float = 0.0  # the limit the deadline came from, for the message
+    stop: threading.Event | None = None
+
+    def check(self, location: str) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise InputError(location, "stopped: the catalogue is shutting down")
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise InputError(
+                location, f"the harvest took longer than limits.harvest_timeout_seconds ({self.seconds:g} s)"
+            )
+
+
+@dataclass(frozen=True)
 class Document:
     location: str  # the URL or path it came from (after redirects)
     data: bytes  # decompressed content
@@ -90,12 +122,17 @@ class _Retryable(Exception):
 class Fetcher:
     """Fetch the documents of one harvest; use as a context manager or call :meth:`close`."""
 
-    def __init__(self, limits: Limits, source: str = "", cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, limits: Limits, source: str = "", cache_dir: Path | None = None, cutoff: Cutoff | None = None
+    ) -> None:
         self.limits, self.source = limits, source
         self.cache = _Cache(cache_dir) if cache_dir is not None else None
+        self.cutoff = cutoff or Cutoff()
         # redirects are followed by hand: to tell a loop from a long chain, and to count them
         self._client = httpx.Client(
-            timeout=limits.timeout_seconds, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+            timeout=limits.timeout_seconds,
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         )
 
     def __enter__(self) -> Fetcher:
@@ -113,19 +150,27 @@ class Fetcher:
         """Forget cached pages this fetcher did not ask for (call after a walk of the whole source)."""
         return self.cache.prune() if self.cache else 0
 
-    def get(self, url: str, accept: str | None = None) -> Document:
-        """The document at an http(s) URL, a file:// URL or a plain path."""
+    def get(
+        self, url: str, accept: str | None = None, redirect_check: Callable[[str], None] | None = None
+    ) -> Document:
+        """The document at an http(s) URL, a file:// URL or a plain path.
+
+        ``redirect_check`` is called with every redirect's target before it is
+        requested, and refuses it by raising an InputError.
+        """
         scheme = urlparse(url).scheme.lower()
         try:
             if scheme in ("http", "https"):
-                document = self._http("GET", url, accept or RDF_ACCEPT)
+                document = self._http("GET", url, accept or RDF_ACCEPT, redirect_check=redirect_check)
             elif scheme == "file":
                 document = self._file(Path(unquote(urlparse(url).path)), url)
             elif scheme and len(scheme) > 1:  # one letter is a Windows drive
                 raise InputError(url, f"unsupported URL scheme {scheme!r} (use http, https, file or a path)")
             else:
                 document = self._file(Path(url), url)
-            return _decompressed(document, self.limits)
+            return dataclasses.replace(
+                document, data=gunzipped(document.data, document.location, self.limits)
+            )
         except InputError as error:
             error.source = error.source or self.source
             raise
@@ -133,14 +178,24 @@ class Fetcher:
     def post(self, url: str, data: dict[str, str], accept: str) -> Document:
         """POST a form (a SPARQL query) and read the answer; never cached."""
         try:
-            return _decompressed(self._http("POST", url, accept, data), self.limits)
+            document = self._http("POST", url, accept, data)
+            return dataclasses.replace(
+                document, data=gunzipped(document.data, document.location, self.limits)
+            )
         except InputError as error:
             error.source = error.source or self.source
             raise
 
     # -- http -------------------------------------------------------------------------
 
-    def _http(self, method: str, url: str, accept: str, data: dict[str, str] | None = None) -> Document:
+    def _http(
+        self,
+        method: str,
+        url: str,
+        accept: str,
+        data: dict[str, str] | None = None,
+        redirect_check: Callable[[str], None] | None = None,
+    ) -> Document:
         headers = {"Accept": accept}
         cached = self.cache.load(url, accept) if self.cache and method == "GET" else None
         if cached:
@@ -150,14 +205,15 @@ class Fetcher:
                 headers["If-Modified-Since"] = cached.last_modified
         attempts = 1 + self.limits.retries
         for attempt in range(attempts):
+            self.cutoff.check(url)
             try:
-                document = self._exchange(self._request(method, url, headers, data))
+                document = self._exchange(self._request(method, url, headers, data), redirect_check)
                 break
             except _Retryable as problem:
                 if attempt + 1 == attempts:
                     tried = f" (tried {attempts} times)" if attempts > 1 else ""
                     raise InputError(url, f"{problem}{tried}") from None
-                time.sleep(self.limits.backoff_seconds * 2**attempt)
+                self._pause(self.limits.backoff_seconds * 2**attempt)
         if document.not_modified:
             if cached is None:
                 raise InputError(url, "HTTP 304 Not Modified to a request that was not conditional")
@@ -174,15 +230,33 @@ class Fetcher:
         except httpx.InvalidURL as error:
             raise InputError(url, f"not a valid URL: {error}") from None
 
-    def _exchange(self, request: httpx.Request) -> Document:
+    def _pause(self, seconds: float) -> None:
+        """Wait before a retry, unless the harvest is being stopped."""
+        if self.cutoff.stop is not None:
+            self.cutoff.stop.wait(seconds)
+        else:
+            time.sleep(seconds)
+
+    def _deadline(self) -> float:
+        """When a request starting now must be done: timeout_seconds, or sooner if the harvest must end."""
+        deadline = time.monotonic() + self.limits.timeout_seconds
+        return min(deadline, self.cutoff.deadline) if self.cutoff.deadline is not None else deadline
+
+    def _exchange(self, request: httpx.Request, redirect_check: Callable[[str], None] | None) -> Document:
         """One attempt: send, follow redirects, read the body; a 304 comes back as an empty document."""
         chain = [str(request.url)]
+        deadline = self._deadline()
         while True:
+            self.cutoff.check(str(request.url))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Retryable(f"timed out after {self.limits.timeout_seconds:g} s")
+            request.extensions["timeout"] = httpx.Timeout(remaining).as_dict()
             try:
                 response = self._client.send(request, stream=True)
                 try:
                     if response.next_request is None:
-                        return self._read(response)
+                        return self._read(response, deadline)
                 finally:
                     response.close()
             except httpx.TimeoutException:
@@ -199,9 +273,11 @@ class Fetcher:
                 raise InputError(
                     chain[0], f"more than {self.limits.max_redirects} redirects (last: {target})"
                 )
+            if redirect_check is not None:
+                redirect_check(target)
             chain.append(target)
 
-    def _read(self, response: httpx.Response) -> Document:
+    def _read(self, response: httpx.Response, deadline: float) -> Document:
         url = str(response.url)
         if response.status_code == 304:
             return Document(url, b"", not_modified=True)
@@ -209,20 +285,10 @@ class Fetcher:
             raise _Retryable(f"HTTP {response.status_code} {response.reason_phrase}")
         if response.status_code >= 400:
             raise HTTPStatusError(url, response.status_code, response.reason_phrase)
-        declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.limits.max_bytes:
-            raise InputError(url, _too_large(self.limits))
-        chunks, size = [], 0
-        # iter_bytes undoes Content-Encoding (gzip, deflate) chunk by chunk: counting what
-        # it yields caps the size after decompression without holding a bomb in memory
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > self.limits.max_bytes:
-                raise InputError(url, _too_large(self.limits))
-            chunks.append(chunk)
+        body = read_body(response, url, self.limits, deadline, self.cutoff)
         return Document(
             url,
-            b"".join(chunks),
+            body,
             _media_type(response.headers.get("content-type")),
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
@@ -298,18 +364,87 @@ class _Cache:
             raise
 
 
-def _decompressed(document: Document, limits: Limits) -> Document:
-    """Gzip is recognised by its magic bytes, whatever the name or headers say."""
-    if not document.data.startswith(GZIP_MAGIC):
-        return document
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(document.data, limits.max_bytes + 1)
-    except zlib.error as error:
-        raise InputError(document.location, f"broken gzip data: {error}") from error
-    if len(data) > limits.max_bytes or inflater.unconsumed_tail:
-        raise InputError(document.location, _too_large(limits) + " once decompressed")
-    return dataclasses.replace(document, data=data)
+def read_body(
+    response: httpx.Response, location: str, limits: Limits, deadline: float, cutoff: Cutoff | None = None
+) -> bytes:
+    """The body with its Content-Encoding undone, within ``max_bytes`` at every layer, done by ``deadline``.
+
+    Going past the deadline is an InputError; httpx's own errors (a read
+    timeout, a connection reset) are left to the caller, which may retry.
+    """
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.max_bytes:
+        raise InputError(location, _too_large(limits))
+    pieces: Iterable[bytes] = response.iter_raw()
+    encodings = [e.strip().lower() for e in response.headers.get("content-encoding", "").split(",")]
+    for encoding in reversed([e for e in encodings if e and e != "identity"]):  # the last applied first
+        pieces = _Inflater(encoding, location, limits).inflate(pieces)
+    body, size = [], 0
+    for piece in pieces:
+        size += len(piece)
+        if size > limits.max_bytes:
+            raise InputError(location, _too_large(limits))
+        if cutoff is not None:  # first: when the harvest's deadline cut the request short, say so
+            cutoff.check(location)
+        if time.monotonic() > deadline:
+            raise InputError(location, took_longer(limits.timeout_seconds))
+        body.append(piece)
+    return b"".join(body)
+
+
+def gunzipped(data: bytes, location: str, limits: Limits) -> bytes:
+    """Gzip data (recognised by its magic bytes, whatever the name or headers say) inflated within
+    ``max_bytes``; other data as it is. For a .gz file served as such, uploaded or posted."""
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    return b"".join(_Inflater("gzip", location, limits, " once decompressed").inflate([data]))
+
+
+class _Inflater:
+    """One layer of Content-Encoding undone in pieces of at most PIECE bytes, stopping past ``max_bytes``."""
+
+    def __init__(self, encoding: str, location: str, limits: Limits, said: str = "") -> None:
+        if encoding not in ("gzip", "x-gzip", "deflate"):
+            raise InputError(
+                location, f"unsupported Content-Encoding {encoding!r} (we ask for {ACCEPT_ENCODING})"
+            )
+        self.encoding, self.location, self.limits, self.said = encoding, location, limits, said
+        self.produced = 0
+        self.inflater: zlib._Decompress | None = None
+
+    def inflate(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            yield from self._pieces(chunk)
+        if self.inflater is not None and not self.inflater.eof:
+            yield self._counted(self.inflater.flush())
+
+    def _pieces(self, data: bytes) -> Iterator[bytes]:
+        while data:
+            if self.inflater is None or self.inflater.eof:  # the first, or a further gzip member
+                if self.inflater is not None and (
+                    self.encoding == "deflate" or not data.startswith(GZIP_MAGIC)
+                ):
+                    return  # bytes after the end of the stream: ignored, as zlib and browsers do
+                self.inflater = zlib.decompressobj(self._wbits(data))
+            try:
+                piece = self.inflater.decompress(data, PIECE)
+            except zlib.error as error:
+                raise InputError(self.location, f"broken {self.encoding} data: {error}") from None
+            yield self._counted(piece)
+            data = self.inflater.unconsumed_tail or self.inflater.unused_data
+
+    def _wbits(self, data: bytes) -> int:
+        if self.encoding != "deflate":
+            return 16 + zlib.MAX_WBITS
+        # "deflate" should be zlib-wrapped, but some servers send a raw deflate stream
+        zlib_header = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+        return zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS
+
+    def _counted(self, piece: bytes) -> bytes:
+        self.produced += len(piece)
+        if self.produced > self.limits.max_bytes:
+            raise InputError(self.location, _too_large(self.limits) + self.said)
+        return piece
 
 
 def _media_type(header: str | None) -> str | None:
@@ -320,3 +455,8 @@ def _media_type(header: str | None) -> str | None:
 
 def _too_large(limits: Limits) -> str:
     return f"larger than the limit of {limits.max_bytes:,} bytes"
+
+
+def took_longer(seconds: float) -> str:
+    """How every fetch (harvests and the validation service) words a request that ran out of time."""
+    return f"took longer than the limit of {seconds:g} s"

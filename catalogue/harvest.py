@@ -22,6 +22,7 @@ finds nothing changed.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -37,7 +38,7 @@ from catalogue.backends import Backends
 from catalogue.claims import ownership
 from catalogue.config import Source
 from catalogue.consistency import catch_up
-from catalogue.fetch import Fetcher, InputError
+from catalogue.fetch import Cutoff, Fetcher, InputError
 from catalogue.index import SearchIndex
 from catalogue.index.documents import search_document
 from catalogue.namespaces import DCAT, RDF_TYPE
@@ -83,6 +84,7 @@ class SourceBusy(HarvestError):
     """Another harvest or push of the same source is running."""
 
 
+log = logging.getLogger("catalogue.harvest")
 _running: dict[str, threading.Lock] = {}
 _running_guard = threading.Lock()
 
@@ -100,25 +102,80 @@ def source_lock(source: Source) -> Iterator[None]:
         lock.release()
 
 
+class ValidationFailed(HarvestError):
+    """The validator itself failed on some records (out of memory, too deep, an engine crash)."""
+
+
 def harvest_source(
-    source: Source, backends: Backends, progress: Progress | None = None, force: bool = False
+    source: Source,
+    backends: Backends,
+    progress: Progress | None = None,
+    force: bool = False,
+    stop: threading.Event | None = None,
 ) -> HarvestResult:
-    """Harvest one source completely (a push-only source cannot be: its harvest would withdraw everything)."""
+    """Harvest one source completely; whatever goes wrong ends as a failed run in the history.
+
+    The harvest gives up after ``limits.harvest_timeout_seconds``, or soon after ``stop`` is set. A
+    push-only source cannot be harvested (its harvest would withdraw everything): that is an error.
+    """
     if source.kind == "push":
         raise HarvestError(
             source.name, f'source {source.name!r} is push-only (kind = "push"): its node pushes its records'
         )
+    started = datetime.now(UTC)
     try:
         with source_lock(source):
-            return _Harvest(source, backends, progress, force).run()
+            return _Harvest(source, backends, progress, force, stop).run()
     except SourceBusy as busy:
-        return failed_run(backends.store, source, datetime.now(UTC), str(busy), {}, 0)
+        return failed_run(backends.store, source, started, str(busy), {}, 0)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as error:  # a bug, a surprise, a Rust panic: the other sources still get harvested
+        log.exception("harvest of %s crashed", source.name)
+        return failed_run(backends.store, source, started, f"the harvest crashed: {_described(error)}", {}, 0)
+
+
+def validate_guarded(
+    validator: Validator,
+    source: Source,
+    records: list[Record],
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, ValidationReport]:
+    """Validate, turning the validator's own failures into a ValidationFailed that names the records.
+
+    pyrudof raises a pyo3 ``PanicException``, which is not an ``Exception``;
+    only interruptions are let through.
+    """
+    try:
+        return validator.validate(records, progress)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as error:
+        shown = ", ".join(f"<{r.uri}>" for r in records[:3]) + (" …" if len(records) > 3 else "")
+        raise ValidationFailed(
+            source.url,
+            f"source {source.name!r}: validation could not run on {len(records):,} record(s) ({shown}): "
+            + _described(error),
+        ) from error
+
+
+def _described(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 class _Harvest:
-    def __init__(self, source: Source, backends: Backends, progress: Progress | None, force: bool) -> None:
+    def __init__(
+        self,
+        source: Source,
+        backends: Backends,
+        progress: Progress | None,
+        force: bool,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.source, self.backends, self.force = source, backends, force
         self.store = backends.store
+        seconds = backends.settings.limits.harvest_timeout_seconds
+        self.cutoff = Cutoff(time.monotonic() + seconds, seconds, stop)
         self.report = progress or (lambda stage, done, total: None)
         self.started = datetime.now(UTC)
         self.timings: Counter[str] = Counter()
@@ -147,7 +204,7 @@ class _Harvest:
                 self.seen.update(r.id for r in catalogs)
                 self._validate([r for r in catalogs if not self._unchanged(r)])
             withdrawn = self._withdrawals()
-        except (InputError, ShapesError, FileNotFoundError, RuntimeError, OSError) as error:
+        except (InputError, ShapesError, FileNotFoundError, RuntimeError, OSError, MemoryError) as error:
             self.store.discard(self.source.name)
             message = str(error) if isinstance(error, InputError) else f"validation could not run: {error}"
             return failed_run(
@@ -174,7 +231,7 @@ class _Harvest:
     def _read_source(self) -> None:
         settings = self.backends.settings
         cache = settings.data_dir / "http-cache" / self.source.name  # one folder per source: pruned alone
-        with Fetcher(settings.limits, self.source.name, cache) as fetcher:
+        with Fetcher(settings.limits, self.source.name, cache, self.cutoff) as fetcher:
             pages = walk(self.source, fetcher)
             while True:
                 clock = time.perf_counter()
@@ -205,9 +262,13 @@ class _Harvest:
             for rid, (uri, text) in memory.catalogs.items():
                 self._gather_catalog(rid, uri, ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
         else:
-            records = split_records(
-                _without_paging(page.quads), self.source.name, self.backends.settings.base_url
-            )
+            try:
+                records = split_records(
+                    _without_paging(page.quads), self.source.name, self.backends.settings.base_url
+                )
+            except InputError as error:  # a record refused while splitting: say on which page
+                error.source, error.page = self.source.name, self.pages
+                raise
             self._take(records)
             datasets = [r.id for r in records if r.kind == "dataset"]
             catalogs = {
@@ -267,9 +328,12 @@ class _Harvest:
     def _validate(self, records: list[Record]) -> None:
         if not records:
             return
+        self.cutoff.check(self.source.url)  # a batch takes a while: not past the deadline or at shutdown
         clock = time.perf_counter()
         progress = lambda done, total: self.report("validate", done, total)  # noqa: E731
-        reports = self.validator.validate([_for_validation(r) for r in records], progress)
+        reports = validate_guarded(
+            self.validator, self.source, [_for_validation(r) for r in records], progress
+        )
         self.timings["validate"] += time.perf_counter() - clock
         clock = time.perf_counter()
         writes = []

@@ -2,8 +2,17 @@
 
 The syntax is taken from the Content-Type, then the file extension, then a
 look at the content. Parsing uses pyoxigraph (fast, and it never fetches
-anything). JSON-LD remote contexts are swapped for the project's local copies;
-RDF/XML with external or nested entities is refused before parsing.
+anything). JSON-LD remote contexts are swapped for the project's local copies.
+
+RDF/XML entity declarations are checked before parsing, wherever they are in
+the document (pyoxigraph honours a DOCTYPE even after the root element):
+external and parameter entities are refused (they can read local files),
+nested ones too (they multiply), and plain ones only pass while what their
+references expand to stays within the size of the document (or MAX_EXPANSION
+for a small one) — a flat entity repeated thousands of times is a bomb too.
+A literal longer than MAX_LITERAL is refused: validation writes records as
+N-Triples, where escaping can make it six times longer, and both pyoxigraph
+and pyrudof give up on a single term over 16 MiB.
 """
 
 from __future__ import annotations
@@ -45,8 +54,16 @@ EXTENSIONS: dict[str, ox.RdfFormat] = {
     ".trig": ox.RdfFormat.TRIG,
 }
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*\[(.*?)\]\s*>", re.DOTALL)
-_ENTITY = re.compile(rb"<!ENTITY\s+%?\s*[\w.-]+\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')", re.DOTALL)
+#: any entity declaration, however it is spelled after ``<!ENTITY``
+_ANY_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+#: the one form we accept: a general entity with a quoted value
+_PLAIN_ENTITY = re.compile(rb"<!ENTITY\s+([\w.:-]+)\s+(\"[^\"]*\"|'[^']*')\s*>")
+#: what the references to plain entities may add to a small document, in bytes
+MAX_EXPANSION = 1024 * 1024
+#: declarations checked one by one (each is counted over the whole document)
+MAX_ENTITIES = 64
+#: characters in one literal; real metadata stays far below
+MAX_LITERAL = 1024 * 1024
 
 
 class ParseError(InputError):
@@ -97,13 +114,21 @@ def parse_document(document: Document) -> list[ox.Quad]:
     rdf_format = detect_format(document)
     data: bytes | str = document.data
     if rdf_format == ox.RdfFormat.JSON_LD:
-        data = _jsonld_with_local_contexts(document)
+        try:
+            data = _jsonld_with_local_contexts(document)
+        except RecursionError:  # Python's json reads (and writes) nested values recursively
+            raise ParseError(
+                document.location, "not readable JSON-LD: objects and arrays nested too deeply"
+            ) from None
     elif rdf_format == ox.RdfFormat.RDF_XML:
         _refuse_entities(document)
     # relative IRIs resolve against where the document came from, as a browser would
     base = document.location if "://" in document.location else Path(document.location).resolve().as_uri()
     try:
-        return list(ox.parse(data, format=rdf_format, base_iri=base))
+        quads = list(ox.parse(data, format=rdf_format, base_iri=base))
+    except MemoryError as error:  # pyoxigraph's buffer for one token is 16 MiB
+        message = f"not readable {rdf_format.name}: a single term is too long ({error})"
+        raise ParseError(document.location, message) from None
     except SyntaxError as error:
         line, column = _position(error)
         message = str(error.msg if hasattr(error, "msg") else error)
@@ -111,6 +136,19 @@ def parse_document(document: Document) -> list[ox.Quad]:
         raise ParseError(document.location, f"not valid {rdf_format.name}: {message}", line, column) from None
     except ValueError as error:
         raise ParseError(document.location, f"not valid {rdf_format.name}: {error}") from None
+    if len(document.data) > MAX_LITERAL:  # a smaller document cannot hold a longer literal
+        _refuse_long_literals(quads, document.location)
+    return quads
+
+
+def _refuse_long_literals(quads: list[ox.Quad], location: str) -> None:
+    for quad in quads:
+        if isinstance(quad.object, ox.Literal) and len(quad.object.value) > MAX_LITERAL:
+            raise ParseError(
+                location,
+                f"the literal of <{quad.subject.value}> <{quad.predicate.value}> has "
+                f"{len(quad.object.value):,} characters, more than the limit of {MAX_LITERAL:,}",
+            )
 
 
 def _position(error: SyntaxError) -> tuple[int | None, int | None]:
@@ -138,13 +176,32 @@ def _jsonld_with_local_contexts(document: Document) -> str:
 
 
 def _refuse_entities(document: Document) -> None:
-    """External entities can read local files; nested ones can blow up memory."""
-    doctype = _DOCTYPE.search(document.data[:65536])
-    if not doctype:
-        return
-    for match in _ENTITY.finditer(doctype.group(1)):
-        kind = match.group(1)
-        if kind in (b"SYSTEM", b"PUBLIC"):
-            raise ParseError(document.location, "RDF/XML declares an external entity; refused for safety")
-        if b"&" in kind:
-            raise ParseError(document.location, "RDF/XML declares nested entities; refused for safety")
+    """External entities can read local files; nested or much-repeated ones can blow up memory."""
+    data = document.data
+    declarations = list(_ANY_ENTITY.finditer(data))
+    if len(declarations) > MAX_ENTITIES:
+        raise _entity_error(
+            document, declarations[MAX_ENTITIES].start(), f"more than {MAX_ENTITIES} entities"
+        )
+    expansion = 0
+    for declaration in declarations:
+        plain = _PLAIN_ENTITY.match(data, declaration.start())
+        if plain is None:
+            raise _entity_error(document, declaration.start(), "an external entity or a parameter entity")
+        name, value = plain.group(1), plain.group(2)[1:-1]
+        if b"&" in value or b"%" in value:
+            raise _entity_error(document, declaration.start(), f"nested entities (in {name.decode()!r})")
+        expansion += len(value) * data.count(b"&" + name + b";")
+    budget = max(MAX_EXPANSION, len(data))
+    if expansion > budget:
+        raise _entity_error(
+            document,
+            declarations[0].start(),
+            f"entities that expand to {expansion:,} bytes, more than the limit of {budget:,}",
+        )
+
+
+def _entity_error(document: Document, offset: int, what: str) -> ParseError:
+    line = document.data.count(b"\n", 0, offset) + 1
+    column = offset - (document.data.rfind(b"\n", 0, offset) + 1) + 1
+    return ParseError(document.location, f"RDF/XML declares {what}; refused for safety", line, column)

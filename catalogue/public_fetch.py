@@ -32,14 +32,17 @@ fetched only from *public* internet addresses:
 6. Redirects are followed by hand, and every target is checked exactly like
    the first URL before anything is sent to it; their number is capped.
 7. Limits come from :class:`catalogue.config.Limits`: ``max_bytes`` is checked
-   against Content-Length, counted while reading (after Content-Encoding) and
-   again after gunzipping a gzip body; ``timeout_seconds`` bounds each network
-   operation and the whole fetch, redirects included. Name resolution uses the
+   against Content-Length and against what every layer of Content-Encoding
+   produces (:func:`catalogue.fetch.read_body`), and again after gunzipping a
+   gzip body; ``timeout_seconds`` bounds each network operation and the whole
+   fetch, redirects included. Name resolution uses the
    system resolver, which has its own timeouts.
 
 :func:`fetch_public` does all of this for one document. Code that needs
 other requests (HEAD, its own redirect handling) uses :func:`public_client`
-and :func:`send_checked`, which do points 2–5 for one request.
+and :func:`send_checked`, which do points 2–5 for one request;
+:func:`check_public` does point 2 alone (harvests, for links they follow to
+another host the operator allowed).
 
 Tests run every server on 127.0.0.1, so the policy takes an explicit
 allow-list (:class:`AddressPolicy`); the default allows nothing non-public.
@@ -50,21 +53,28 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 
 from catalogue.config import Limits
-from catalogue.fetch import RDF_ACCEPT, USER_AGENT, Document, InputError
+from catalogue.fetch import (
+    ACCEPT_ENCODING,
+    RDF_ACCEPT,
+    USER_AGENT,
+    Document,
+    InputError,
+    gunzipped,
+    read_body,
+    took_longer,
+)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], list[IPAddress]]
 
 REDIRECTS = (301, 302, 303, 307, 308)
-GZIP_MAGIC = b"\x1f\x8b"
 #: NAT64's well-known prefix: the last 32 bits are the IPv4 address a gateway would reach
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
@@ -177,6 +187,16 @@ def fetch_public(
             target = following
 
 
+def check_public(url: str, policy: AddressPolicy = PUBLIC_ONLY, resolver: Resolver = resolve) -> None:
+    """Refuse (RefusedURL) an http(s) URL whose host has any non-public address, as fetch_public would.
+
+    For callers that connect by themselves (a harvest following a link to
+    another host): unlike fetch_public, the connection is not pinned to the
+    checked address.
+    """
+    _checked_addresses(_http_url(url), policy, resolver)
+
+
 def _http_url(url: str, via: str | None = None) -> httpx.URL:
     """The URL parsed, if it is an absolute http(s) URL with a host."""
     where = f" (redirected to from {via})" if via else ""
@@ -219,7 +239,7 @@ def public_client(headers: dict[str, str] | None = None) -> httpx.Client:
         follow_redirects=False,
         trust_env=False,
         limits=httpx.Limits(max_keepalive_connections=0),
-        headers={"User-Agent": USER_AGENT, **(headers or {})},
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING, **(headers or {})},
     )
 
 
@@ -260,11 +280,11 @@ def send_checked(
         except httpx.ConnectError as error:  # try the name's next address
             failure = f"cannot connect to {address}: {error or type(error).__name__}"
         except httpx.TimeoutException:
-            raise InputError(str(target), _took_longer(timeout)) from None
+            raise InputError(str(target), took_longer(timeout)) from None
         except httpx.HTTPError as error:
             raise InputError(str(target), f"cannot fetch: {error or type(error).__name__}") from None
     if deadline is not None and deadline - time.monotonic() <= 0:
-        raise InputError(str(target), _took_longer(timeout))
+        raise InputError(str(target), took_longer(timeout))
     raise InputError(str(target), failure)
 
 
@@ -273,50 +293,11 @@ def _read(response: httpx.Response, location: str, limits: Limits, deadline: flo
         raise InputError(location, f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
     if response.status_code in REDIRECTS:  # without a Location header
         raise InputError(location, f"HTTP {response.status_code} redirect without a Location header")
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limits.max_bytes:
-        raise InputError(location, _too_large(limits))
-    chunks, size = [], 0
     try:
-        for chunk in response.iter_bytes():  # undoes Content-Encoding chunk by chunk
-            size += len(chunk)
-            if size > limits.max_bytes:
-                raise InputError(location, _too_large(limits))
-            if time.monotonic() > deadline:
-                raise InputError(location, _too_slow(limits))
-            chunks.append(chunk)
+        body = read_body(response, location, limits, deadline)
     except httpx.TimeoutException:
-        raise InputError(location, _too_slow(limits)) from None
+        raise InputError(location, took_longer(limits.timeout_seconds)) from None
     except httpx.HTTPError as error:
         raise InputError(location, f"cannot fetch: {error or type(error).__name__}") from None
     content_type = (response.headers.get("content-type") or "").split(";")[0].strip().lower() or None
-    return Document(location, gunzipped(b"".join(chunks), location, limits), content_type)
-
-
-def gunzipped(data: bytes, location: str, limits: Limits) -> bytes:
-    """Gzip data (recognised by its magic bytes) inflated within the size limit; other data as it is.
-
-    For a .gz file served as such (not as Content-Encoding), uploaded or posted.
-    """
-    if not data.startswith(GZIP_MAGIC):
-        return data
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        inflated = inflater.decompress(data, limits.max_bytes + 1)
-    except zlib.error as error:
-        raise InputError(location, f"broken gzip data: {error}") from None
-    if len(inflated) > limits.max_bytes or inflater.unconsumed_tail:
-        raise InputError(location, _too_large(limits) + " once decompressed")
-    return inflated
-
-
-def _too_large(limits: Limits) -> str:
-    return f"larger than the limit of {limits.max_bytes:,} bytes"
-
-
-def _too_slow(limits: Limits) -> str:
-    return _took_longer(limits.timeout_seconds)
-
-
-def _took_longer(seconds: float) -> str:
-    return f"took longer than the limit of {seconds:g} s"
+    return Document(location, gunzipped(body, location, limits), content_type)

@@ -20,7 +20,16 @@ from catalogue.backends import Backends
 from catalogue.claims import ownership
 from catalogue.config import Source
 from catalogue.fetch import Document, InputError
-from catalogue.harvest import HarvestError, assess, failed_run, index_records, source_lock, status_for
+from catalogue.harvest import (
+    HarvestError,
+    ValidationFailed,
+    assess,
+    failed_run,
+    index_records,
+    source_lock,
+    status_for,
+    validate_guarded,
+)
 from catalogue.parse import parse_document
 from catalogue.records import Record, record_id, split_records
 from catalogue.store import ADDED, CHANGED, FLAGGED, PUBLISHED, REJECTED, WITHDRAWN, HarvestRun, RecordWrite
@@ -78,7 +87,11 @@ def push_records(source: Source, backends: Backends, document: Document) -> Push
                     pushed.append(PushedRecord(record, before.status, UNCHANGED, report))  # type: ignore[union-attr]
                 else:
                     changed.append(record)
-            reports = validator.validate(changed)
+            try:
+                reports = validate_guarded(validator, source, changed)
+            except ValidationFailed as error:
+                failed_run(store, source, started, str(error), {}, 1, kind=PUSH)
+                raise
         for record in changed:
             report = reports[record.id]
             status = status_for(report, source.policy)

@@ -12,15 +12,19 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from catalogue.fetch import InputError
 from catalogue.namespaces import DCAT, DCT, RDF_TYPE
 
 TYPE = ox.NamedNode(RDF_TYPE)
 DATASET_TYPES = {ox.NamedNode(DCAT + "Dataset"), ox.NamedNode(DCAT + "DatasetSeries")}
 CATALOG_TYPES = {ox.NamedNode(DCAT + "Catalog")}
+#: blank nodes nested deeper under one record are refused: no metadata needs it, and every step
+#: (hashing here, SHACL paths later) costs time; an rdf:List of that many items is one too
+MAX_DEPTH = 2000
 TITLES = {ox.NamedNode(DCT + "title"), ox.NamedNode("http://purl.org/dc/elements/1.1/title")}
 
 Node = ox.NamedNode | ox.BlankNode
@@ -96,7 +100,10 @@ def _reachable(start: list[Node], edges: Edges, stop: set[Node]) -> set[Node]:
 def _record(
     source: str, kind: str, root: Node | None, members: set[Node], edges: Edges, base_url: str
 ) -> Record:
-    hashes = _BlankNodeHashes(edges)
+    hashes = _BlankNodeHashes(edges, root.value if isinstance(root, ox.NamedNode) else f"a {kind}")
+    for _, obj in edges.get(root, ()) if root is not None else ():
+        if isinstance(obj, ox.BlankNode):  # from the top, so the depth limit counts from the root
+            hashes.of(obj)
     if root is None:
         anchor = f"{base_url}/sources/{source}#catalog"
     elif isinstance(root, ox.BlankNode):
@@ -141,22 +148,52 @@ class _BlankNodeHashes:
 
     Parsers name blank nodes arbitrarily; hashing what they say instead makes
     the skolem IRIs independent of parse order and of the document's syntax.
+    The walk keeps its own stack instead of recursing: a publisher can nest
+    blank nodes deeper than Python's recursion limit in a few kilobytes.
     """
 
-    def __init__(self, edges: Edges) -> None:
-        self.edges = edges
+    def __init__(self, edges: Edges, record: str) -> None:
+        self.edges, self.record = edges, record
         self.memo: dict[ox.BlankNode, str] = {}
 
-    def of(self, node: ox.BlankNode, path: frozenset = frozenset()) -> str:
+    def of(self, node: ox.BlankNode) -> str:
         if node in self.memo:
             return self.memo[node]
-        if node in path:  # a cycle of blank nodes: cut it
-            return "cycle"
-        inner = path | {node}
-        parts = sorted(
-            f"{p} {self.of(o, inner) if isinstance(o, ox.BlankNode) else o}"
-            for p, o in self.edges.get(node, ())
-        )
-        digest = hashlib.sha1("\n".join(parts).encode()).hexdigest()
-        self.memo[node] = digest
-        return digest
+        stack = [_Frame(node, self.edges.get(node, []))]
+        on_path = {node}
+        while stack:
+            frame = stack[-1]
+            if frame.next < len(frame.pairs):
+                predicate, obj = frame.pairs[frame.next]
+                frame.next += 1
+                if not isinstance(obj, ox.BlankNode):
+                    frame.parts.append(f"{predicate} {obj}")
+                elif obj in self.memo:
+                    frame.parts.append(f"{predicate} {self.memo[obj]}")
+                elif obj in on_path:  # a cycle of blank nodes: cut it
+                    frame.parts.append(f"{predicate} cycle")
+                elif len(stack) >= MAX_DEPTH:
+                    message = f"blank nodes nested more than {MAX_DEPTH:,} levels deep; refused"
+                    raise InputError(self.record, message)
+                else:
+                    on_path.add(obj)
+                    stack.append(_Frame(obj, self.edges.get(obj, []), predicate))
+                continue
+            digest = hashlib.sha1("\n".join(sorted(frame.parts)).encode()).hexdigest()
+            self.memo[frame.node] = digest
+            on_path.discard(frame.node)
+            stack.pop()
+            if stack:
+                stack[-1].parts.append(f"{frame.link} {digest}")
+        return self.memo[node]
+
+
+@dataclass
+class _Frame:
+    """One blank node being hashed: its pairs, how far through them, what they hashed to."""
+
+    node: ox.BlankNode
+    pairs: list[tuple[ox.NamedNode, Term]]
+    link: ox.NamedNode | None = None  # the predicate its parent reached it by
+    next: int = 0
+    parts: list[str] = field(default_factory=list)

@@ -33,6 +33,8 @@ class FeedServer:
         self.root = root
         self.overrides: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.delays: dict[str, float] = {}  # path → seconds to wait before answering
+        #: path → seconds between the bytes of an answer that trickles in (for at most a minute)
+        self.trickles: dict[str, float] = {}
         handler = functools.partial(_Handler, self, directory=str(root))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -67,6 +69,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         time.sleep(self.state.delays.get(self.path, 0))
+        if self.path in self.state.trickles:
+            self._trickle(self.state.trickles[self.path])
+            return
         if self.path in self.state.overrides:
             status, headers, body = self.state.overrides[self.path]
             self.send_response(status)
@@ -77,6 +82,19 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
             return
         super().do_GET()
+
+    def _trickle(self, interval: float) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/turtle")
+        self.end_headers()
+        deadline = time.monotonic() + 60
+        try:
+            while time.monotonic() < deadline:
+                self.wfile.write(b"#")
+                self.wfile.flush()
+                time.sleep(interval)
+        except OSError:  # the client gave up
+            pass
 
     def log_message(self, *args) -> None:
         pass

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import os
+import threading
 import time
+import tracemalloc
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -17,7 +19,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from catalogue.config import Limits
-from catalogue.fetch import Fetcher, HTTPStatusError, InputError, fetch
+from catalogue.fetch import Cutoff, Fetcher, HTTPStatusError, InputError, fetch
 
 TURTLE = b'<http://x/a> <http://purl.org/dc/terms/title> "A" .\n'
 #: retries on, but waiting milliseconds
@@ -58,12 +60,33 @@ class Scripted:
         if name == "bomb":  # 10 kB on the wire, 2 MB once decoded
             body = gzip.compress(b"#" * 2_000_000)
             return Response(body, 200, {**turtle, "content-encoding": "gzip"})
+        if name == "nested-bomb":  # 1 kB on the wire, 200 MB after two layers of gzip
+            return Response(NESTED_BOMB, 200, {**turtle, "content-encoding": "gzip, gzip"})
+        if name == "trickle":  # a byte every 0.1 s, for ever: every read is quick, the whole never ends
+            return StreamingResponse(_trickle(), 200, turtle)
         if name == "endless":  # no Content-Length: the cap must apply while reading
             return StreamingResponse((b"#" * 1000 + b"\n" for _ in range(1000)), 200, turtle)
         if name == "form":
             form = await request.form()
             return Response(f'<http://x/q> <http://x/said> "{form["query"]}" .\n'.encode(), 200, turtle)
         return Response(b"?", 404)
+
+
+def nested_gzip(size: int) -> bytes:
+    """``size`` zero bytes gzipped, and gzipped again: a few kilobytes."""
+    inner = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1_000_000)
+    layer = b"".join([inner.compress(block) for _ in range(size // len(block))] + [inner.flush()])
+    return gzip.compress(layer, 9)
+
+
+NESTED_BOMB = nested_gzip(200_000_000)
+
+
+async def _trickle():
+    while True:
+        yield b"#"
+        await asyncio.sleep(0.1)
 
 
 def _redirect(to: str) -> Response:
@@ -225,3 +248,45 @@ def test_an_unreadable_cache_entry_is_ignored(scripted, tmp_path: Path) -> None:
             entry.write_bytes(b"not gzip")
         again = fetcher.get(f"{url}/tagged")
     assert (again.data, again.not_modified) == (TURTLE, False)
+
+
+def test_nested_content_encoding_is_bounded_at_every_layer(scripted) -> None:
+    server, url = scripted
+    assert len(NESTED_BOMB) < 2_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="larger than the limit of 1,000,000 bytes"):
+            fetch(f"{url}/nested-bomb", Limits(max_bytes=1_000_000, retries=0))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000, f"{peak:,} bytes allocated to refuse it"
+
+
+def test_unknown_content_encodings_are_refused(feed_server) -> None:
+    feed_server.respond("/br", 200, b"??", {"Content-Type": "text/turtle", "Content-Encoding": "br"})
+    with pytest.raises(InputError, match="unsupported Content-Encoding 'br'"):
+        fetch(f"{feed_server.url}/br", QUICK)
+
+
+def test_a_trickling_server_is_cut_off_at_the_timeout(scripted) -> None:
+    server, url = scripted
+    started = time.monotonic()
+    with pytest.raises(InputError, match=r"/trickle: took longer than the limit of 0.5 s"):
+        fetch(f"{url}/trickle", Limits(timeout_seconds=0.5, retries=1, backoff_seconds=0.01))
+    assert time.monotonic() - started < 2
+    assert server.hits["trickle"] == 1  # too slow is not retried
+
+
+def test_a_harvest_cutoff_ends_requests_and_retries(scripted) -> None:
+    server, url = scripted
+    stop = threading.Event()
+    cutoff = Cutoff(time.monotonic() + 0.5, 0.5, stop)
+    with Fetcher(Limits(timeout_seconds=10, retries=5, backoff_seconds=1), "be", cutoff=cutoff) as fetcher:
+        started = time.monotonic()
+        with pytest.raises(InputError, match="longer than limits.harvest_timeout_seconds"):
+            fetcher.get(f"{url}/trickle")
+        assert time.monotonic() - started < 2
+        stop.set()
+        with pytest.raises(InputError, match="shutting down"):
+            fetcher.get(f"{url}/flaky")

@@ -313,3 +313,55 @@ def test_a_page_identical_to_last_time_is_not_split_again(feed_server, open_cata
     assert (changed.unchanged, changed.changed) == (2, 1)
     assert store.page_memory("be", f"{feed_server.url}/page-2.ttl").digest != memories[1].digest
     assert next(m for m in store.metas("be") if m.kind == "catalog") == catalog
+
+
+def test_a_harvest_that_crashes_is_a_failed_run_not_an_exception(feed_server, open_catalogue) -> None:
+    source = Source(name="be", title="Belgium", url=serve(feed_server, dataset("a", "Alpha")), kind="bogus")
+    backends = open_catalogue(source)
+    run = harvest_source(source, backends).run
+    assert run.outcome == "failed"
+    assert run.error.startswith("source 'be': the harvest crashed: ValueError") and "bogus" in run.error
+    assert [r.outcome for r in backends.store.runs("be")] == ["failed"]
+
+
+def test_nesting_beyond_the_limit_fails_the_harvest_naming_page_and_record(
+    feed_server, open_catalogue
+) -> None:
+    from catalogue.records import MAX_DEPTH
+
+    url = serve(feed_server, dataset("a", "Alpha"))
+    source = Source(name="be", title="Belgium", url=url)
+    backends = open_catalogue(source)
+    assert harvest_source(source, backends).run.outcome == "ok"
+    before = backends.store.metas("be")
+    deep = "ex:a ex:p " + "[ ex:p " * (MAX_DEPTH + 1) + "1" + " ]" * (MAX_DEPTH + 1) + " .\n"
+    serve(feed_server, dataset("a", "Alpha") + deep)
+    run = harvest_source(source, backends).run
+    assert run.outcome == "failed"
+    assert run.error.startswith("source 'be': page 1, https://node.example/a: blank nodes nested"), run.error
+    assert backends.store.metas("be") == before
+
+
+def test_a_harvest_longer_than_its_time_limit_fails_and_keeps_what_was_published(
+    feed_server, tmp_path
+) -> None:
+    url = serve_pages(feed_server, [dataset("a", "Alpha"), dataset("b", "Beta"), dataset("c", "Gamma")])
+    source = Source(name="be", title="Belgium", url=url)
+
+    def harvest(limits: Limits):
+        backends = open_backends(Settings("T", "http://catalogue.test", tmp_path / "data", (source,), limits))
+        try:
+            return harvest_source(source, backends).run, backends.store.metas("be")
+        finally:
+            backends.close()
+
+    first, before = harvest(Limits(timeout_seconds=5, retries=0))
+    assert first.outcome == "ok"
+    serve_pages(feed_server, [dataset("a", "Alpha 2"), dataset("b", "Beta 2"), dataset("c", "Gamma 2")])
+    feed_server.trickles["/page-2.ttl"] = 0.05
+    started = time.monotonic()
+    run, after = harvest(Limits(timeout_seconds=5, retries=0, harvest_timeout_seconds=2))
+    assert time.monotonic() - started < 5
+    assert run.outcome == "failed"
+    assert "page-2.ttl: the harvest took longer than limits.harvest_timeout_seconds (2 s)" in run.error
+    assert after == before

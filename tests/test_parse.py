@@ -95,3 +95,58 @@ def test_an_html_page_is_named_as_such() -> None:
     )
     with pytest.raises(ParseError, match=r"HTML page \(served as text/html\), not an RDF document"):
         parse_document(page)
+
+
+BOMB_ENTITIES = '<!ENTITY a "aaaaaaaaaa">\n<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+
+
+def test_rdfxml_entities_declared_after_a_long_comment_are_refused_with_their_line() -> None:
+    comment = "<!--" + "x" * 70_000 + "-->\n"
+    head = '<?xml version="1.0"?>\n' + comment + RDFXML_HEAD.removeprefix('<?xml version="1.0"?>\n')
+    data = (head.format(entities=BOMB_ENTITIES) + RDFXML_BODY.format(value="&b;")).encode()
+    with pytest.raises(ParseError, match="nested entities") as caught:
+        parse_document(Document("late.rdf", data))
+    assert caught.value.line == 5 and "late.rdf" in str(caught.value)
+
+
+def test_rdfxml_doctype_inside_the_root_element_is_checked_too() -> None:
+    body = RDFXML_BODY.format(value="&x;").replace(
+        "<rdf:Description", '<!DOCTYPE y [<!ENTITY x SYSTEM "file:///etc/passwd">]><rdf:Description', 1
+    )
+    with pytest.raises(ParseError, match="external entity"):
+        parse_document(Document("inside.rdf", body.encode()))
+
+
+def test_rdfxml_flat_entity_repeated_thousands_of_times_is_refused() -> None:
+    entities = f'<!ENTITY a "{"a" * 16_000}">'
+    data = (RDFXML_HEAD.format(entities=entities) + RDFXML_BODY.format(value="&a;" * 4000)).encode()
+    assert len(data) < 72_000
+    with pytest.raises(ParseError, match=r"expand to 64,000,000 bytes"):
+        parse_document(Document("flat.rdf", data))
+
+
+def test_rdfxml_plain_doctype_without_entities_parses() -> None:
+    data = ('<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF>\n' + RDFXML_BODY.format(value="Plain")).encode()
+    assert [q.object.value for q in parse_document(Document("plain.rdf", data))] == ["Plain"]
+
+
+def test_a_literal_over_the_limit_is_refused_naming_its_triple() -> None:
+    from catalogue.parse import MAX_LITERAL
+
+    text = f'<http://x/a> <http://x/p> "{"x" * (MAX_LITERAL + 1)}" .\n'
+    with pytest.raises(ParseError, match=r"<http://x/a> <http://x/p> has 1,048,577 characters"):
+        parse_document(Document("long.nt", text.encode()))
+
+
+def test_a_term_longer_than_the_parser_buffer_is_a_parse_error() -> None:
+    text = '<http://x/a> <http://x/p> """' + "\\n" * (9 * 1024 * 1024) + '""" .\n'
+    with pytest.raises(ParseError, match="a single term is too long") as caught:
+        parse_document(Document("huge.ttl", text.encode()))
+    assert "huge.ttl" in str(caught.value)
+
+
+def test_deeply_nested_json_ld_is_a_parse_error() -> None:
+    nested = '{"@id": "http://x/a", "http://x/p": ' + "[" * 5000 + "1" + "]" * 5000 + "}"
+    with pytest.raises(ParseError, match="nested too deeply") as caught:
+        parse_document(Document("deep.jsonld", nested.encode()))
+    assert "deep.jsonld" in str(caught.value)

@@ -13,6 +13,7 @@ import http.server
 import ipaddress
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 
 import pytest
@@ -249,3 +250,18 @@ def test_http_errors_and_unknown_hosts_are_input_errors(server: Recorder) -> Non
         fetch_public(f"{server.url}/missing.ttl", LIMITS, LOCAL_ONLY)
     with pytest.raises(InputError, match="cannot resolve"):
         fetch_public("http://no-such-host.invalid/catalog.ttl", LIMITS)
+
+
+def test_nested_content_encoding_is_bounded_at_every_layer(server: Recorder) -> None:
+    inner = gzip.compress(b"#" * 50_000_000)
+    server.route(
+        "/nested.ttl", body=gzip.compress(inner), content_type="text/turtle", content_encoding="gzip, gzip"
+    )
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="larger than the limit of 10,000 bytes"):
+            fetch_public(f"{server.url}/nested.ttl", LIMITS, LOCAL_ONLY)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000, f"{peak:,} bytes allocated to refuse it"

@@ -1,4 +1,5 @@
 import pyoxigraph as ox
+import pytest
 import rdflib
 
 from catalogue.fetch import Document
@@ -94,3 +95,30 @@ def test_blank_node_dataset_gets_a_stable_identity() -> None:
     first, second = split(doc), split(doc)
     assert first[0].uri == second[0].uri and first[0].uri.startswith(BASE)
     assert first[0].id == second[0].id and first[0].id.startswith("be-")
+
+
+def _nested(depth: int) -> str:
+    return (
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix ex: <http://x/> .\n"
+        + "ex:deep a dcat:Dataset ; ex:p "
+        + "[ ex:p " * depth
+        + "1"
+        + " ]" * depth
+        + " .\n"
+    )
+
+
+def test_blank_nodes_nested_deeper_than_python_recurses_are_split() -> None:
+    quads = parse_document(Document("deep.ttl", _nested(1500).encode()))
+    (record,) = split_records(quads, "be", "http://catalogue.test")
+    assert len(record.triples) == 1502
+
+
+def test_blank_nodes_nested_beyond_the_limit_are_refused_naming_the_record() -> None:
+    from catalogue.fetch import InputError
+    from catalogue.records import MAX_DEPTH
+
+    quads = parse_document(Document("deep.ttl", _nested(MAX_DEPTH + 1).encode()))
+    with pytest.raises(InputError, match="nested more than 2,000 levels") as caught:
+        split_records(quads, "be", "http://catalogue.test")
+    assert caught.value.location == "http://x/deep"

@@ -49,3 +49,33 @@ def test_serve_harvests_in_the_background_and_keeps_answering(tmp_path, open_cat
         else:
             raise AssertionError("the scheduled harvest did not happen")
     assert backends.store.runs("be")[0].outcome == "ok"
+
+
+def test_a_source_whose_harvest_crashes_waits_its_interval(tmp_path, open_catalogue) -> None:
+    # a kind no walker knows makes the harvest raise; it must be a failed run, not a retry every tick
+    source = Source(
+        name="be", title="BE", url=str(tmp_path / "be.ttl"), kind="bogus", interval=timedelta(hours=1)
+    )
+    backends = open_catalogue(source)
+    scheduler = Scheduler(backends, tick_seconds=0.05)
+    scheduler.start()
+    time.sleep(1.0)
+    scheduler.stop()
+    runs = backends.store.runs("be")
+    assert [r.outcome for r in runs] == ["failed"]
+    assert "'be'" in runs[0].error and "bogus" in runs[0].error
+    assert scheduler.due() == []
+
+
+def test_stopping_does_not_wait_for_a_trickling_harvest(feed_server, open_catalogue) -> None:
+    feed_server.trickles["/slow.ttl"] = 0.1
+    source = Source(name="be", title="BE", url=f"{feed_server.url}/slow.ttl", interval=timedelta(hours=1))
+    backends = open_catalogue(source)
+    scheduler = Scheduler(backends, tick_seconds=0.05)
+    scheduler.start()
+    time.sleep(1.0)  # the harvest is reading by now
+    started = time.monotonic()
+    scheduler.stop()
+    assert time.monotonic() - started < 2
+    (run,) = backends.store.runs("be")
+    assert run.outcome == "failed" and "shutting down" in run.error

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 
 from catalogue.config import KINDS, Source
 from catalogue.fetch import Fetcher, InputError
+from catalogue.public_fetch import PUBLIC_ONLY, AddressPolicy
 from catalogue.sources import fdp, ldes, rdf, sparql
 from catalogue.sources.pages import Page, Reader
 
@@ -36,11 +37,15 @@ WALKERS: dict[str, Callable[[str, Reader], Iterator[Page]]] = {
 }
 
 
-def walk(source: Source, fetcher: Fetcher) -> Iterator[Page]:
-    """Every page of the source, in order, lazily (one page in memory at a time where the kind allows)."""
+def walk(source: Source, fetcher: Fetcher, policy: AddressPolicy = PUBLIC_ONLY) -> Iterator[Page]:
+    """Every page of the source, in order, lazily (one page in memory at a time where the kind allows).
+
+    Links are followed only on the source's origin, or to public addresses of its follow_hosts
+    (``policy`` can allow more, for tests).
+    """
     if source.kind not in WALKERS:
         raise ValueError(f"source {source.name}: unknown kind {source.kind!r} (one of {', '.join(KINDS)})")
-    reader = Reader(source, fetcher)
+    reader = Reader(source, fetcher, policy)
     try:
         yield from WALKERS[source.kind](source.url, reader)
     except InputError as error:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag
 
 import pyoxigraph as ox
 
@@ -93,7 +93,6 @@ class _Walk:
 
     def __init__(self, root: str, reader: Reader) -> None:
         self.root, self.reader = root, reader
-        self.origins = {_origin(root)}
         self.seen: set[str] = set()
         self.skipped: set[ox.NamedNode] = set()  # drafts: links to them are dropped from pages
 
@@ -113,8 +112,6 @@ class _Walk:
             self.skipped.add(ox.NamedNode(url))
             return None
         self.seen.add(urldefrag(document.location).url)
-        if root:  # an FDP that redirects http to https lives on both
-            self.origins.add(_origin(document.location))
         quads = fresh_blank_nodes(quads) + _membership(quads)
         node = _subject(quads, [url, document.location, url.rstrip("/"), url + "/"])
         if _is_draft(quads, node):
@@ -126,11 +123,7 @@ class _Walk:
                 resource.types.add(quad.object)
             elif quad.predicate in LINKS and isinstance(quad.object, ox.NamedNode):
                 child = urldefrag(quad.object.value).url
-                if (
-                    child not in self.seen
-                    and _origin(child) in self.origins
-                    and child not in resource.children
-                ):
+                if child not in self.seen and self.reader.on_origin(child) and child not in resource.children:
                     resource.children.append(child)
         return resource
 
@@ -214,8 +207,3 @@ def _is_draft(quads: list[ox.Quad], node: ox.NamedNode) -> bool:
         and re.split(r"[#/]", q.object.value)[-1].upper() == "DRAFT"
         for q in quads
     )
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()

@@ -3,7 +3,8 @@
 The walk starts at source.url — the event stream, one of its views, or any
 node — and follows ``tree:view`` and every ``tree:relation``'s ``tree:node``
 (breadth first, each node once; relations may point back, which is fine;
-a web page's link to a local file is not followed).
+a web page's link to a local file is not followed, and a link off the
+source's origin is an error, see :class:`.pages.Reader`).
 Each ``tree:member`` is one version of one entity. Members come in three
 shapes, and this is how a member maps to the entity it is a version of:
 
@@ -44,7 +45,7 @@ from urllib.parse import urldefrag
 import pyoxigraph as ox
 
 from catalogue.namespaces import DCT, PROV
-from catalogue.sources.pages import Page, Reader, fresh_blank_nodes, may_follow
+from catalogue.sources.pages import Page, Reader, fresh_blank_nodes
 
 TREE = "https://w3id.org/tree#"
 LDES = "https://w3id.org/ldes#"
@@ -106,7 +107,7 @@ def walk(url: str, reader: Reader) -> Iterator[Page]:
             if kept is None or _newer(version, kept):
                 latest[entity] = version
         for link in _links(quads):
-            if link not in seen and may_follow(link, document.location):
+            if link not in seen and reader.follows(link, document.location):
                 seen.add(link)
                 queue.append(link)
     yield Page(url, [q for version in latest.values() for q in version.quads], all_not_modified)

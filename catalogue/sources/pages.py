@@ -1,15 +1,17 @@
-"""What every source walker shares: the Page it yields and the Reader it fetches pages with."""
+"""What every source walker shares: the Page it yields and the Reader it fetches pages with
+(which also decides which links a walk may follow)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 import pyoxigraph as ox
 
 from catalogue.config import Source
 from catalogue.fetch import Document, Fetcher, InputError
 from catalogue.parse import parse_document
+from catalogue.public_fetch import PUBLIC_ONLY, AddressPolicy, check_public
 
 
 @dataclass
@@ -30,22 +32,73 @@ class Page:
 
 
 class Reader:
-    """Fetch and parse the documents of one walk, counting them against limits.max_pages."""
+    """Fetch and parse the documents of one walk, counting them against limits.max_pages.
 
-    def __init__(self, source: Source, fetcher: Fetcher) -> None:
-        self.source, self.fetcher = source, fetcher
+    The source's ``url`` is fetched as configured (the operator chose it, and
+    tests serve it from 127.0.0.1). Every other URL was *reached by following*
+    a link or a redirect a publisher wrote, so it must stay on the origin
+    (scheme, host and port) of ``url`` — or of where ``url`` redirected to —
+    or be on one of the source's ``follow_hosts``, and then only on public
+    addresses (:func:`catalogue.public_fetch.check_public`; ``policy`` exists
+    for tests). Otherwise a node could make us read, and publish under its
+    name, an internal address or the cloud metadata service.
+    """
+
+    def __init__(self, source: Source, fetcher: Fetcher, policy: AddressPolicy = PUBLIC_ONLY) -> None:
+        self.source, self.fetcher, self.policy = source, fetcher, policy
         self.pages = 0  # documents fetched so far: the number of the current page
+        self.origins = {_origin(source.url)} if _remote(source.url) else set()
 
     def read(self, url: str, accept: str | None = None) -> tuple[Document, list[ox.Quad]]:
         """Fetch (GET) and parse one page."""
         self._count(url)
-        document = self.fetcher.get(url, accept)
+        if url == self.source.url:
+            document = self.fetcher.get(url, accept)
+            if _remote(document.location):  # a node that moved to https lives on both
+                self.origins.add(_origin(document.location))
+        else:
+            self.check(url)
+            document = self.fetcher.get(url, accept, self.check)
         return document, parse_document(document)
 
     def query(self, url: str, data: dict[str, str], accept: str) -> Document:
         """POST a form (a SPARQL query) as one page; the answer comes back unparsed."""
         self._count(url)
         return self.fetcher.post(url, data, accept)
+
+    def follows(self, link: str, page_url: str) -> bool:
+        """Whether to follow a link found on a page (raises InputError for a link we refuse).
+
+        Between the web and local files nothing is followed, silently: a remote
+        page must never make us read a local file, and a local copy of a paged
+        feed points at its publisher's next page, not at a file beside it.
+        """
+        if _remote(link) != _remote(page_url):
+            return False
+        self.check(link, page_url)
+        return True
+
+    def on_origin(self, url: str) -> bool:
+        """On the source's origin: a web URL on the same scheme, host and port; a path beside a local source."""
+        return _origin(url) in self.origins if _remote(url) else not self.origins
+
+    def check(self, url: str, page_url: str | None = None) -> None:
+        """Refuse a web URL reached by following, unless on the origin or a public follow_hosts address."""
+        if not _remote(url) or _origin(url) in self.origins:
+            return
+        where = page_url or url
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in self.source.follow_hosts:
+            origins = ", ".join(sorted(f"{scheme}://{name}:{port}" for scheme, name, port in self.origins))
+            raise InputError(
+                where,
+                f"refused to follow {url}: it leaves the source's origin ({origins}); "
+                "list its host in the source's follow_hosts to allow it",
+            )
+        try:
+            check_public(url, self.policy)
+        except InputError as refused:
+            raise InputError(where, f"refused to follow {url}: {refused.message}") from None
 
     def name(self, error: InputError) -> None:
         """Say in the error which source and which page it happened on (unless it already does)."""
@@ -59,17 +112,19 @@ class Reader:
             raise InputError(url, f"more than {limit:,} pages (limits.max_pages); stopped")
 
 
-def may_follow(link: str, page_url: str) -> bool:
-    """Whether a link found on a page may be fetched: only from remote to remote, or local to local.
-
-    A remote page must never make us read a local file, and a local copy of a
-    paged feed points at its publisher's next page, not at a file beside it.
-    """
-    return _remote(link) == _remote(page_url)
-
-
 def _remote(url: str) -> bool:
     return urlparse(url).scheme.lower() in ("http", "https")
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    """Scheme, host and port (the default port spelled out), as browsers compare origins."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: an origin nothing else shares
+        return scheme, parts.netloc.lower(), -1
+    return scheme, (parts.hostname or "").lower(), port or (443 if scheme == "https" else 80)
 
 
 def fresh_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:

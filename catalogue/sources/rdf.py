@@ -16,7 +16,8 @@ document gets when it binds the ``hydra`` prefix to the context's URL instead
 of to the vocabulary.
 
 Each page is yielded as soon as it is read, so one page is in memory at a time.
-A next link to a page already read is an error (the feed would never end).
+A next link to a page already read is an error (the feed would never end),
+and so is one that leaves the source's origin (see :class:`.pages.Reader`).
 A local file's next link to a web page ends the feed (a downloaded page of a
 feed still names its publisher's next page), and so does a web page's link
 to a local file (a publisher must not make us read our own files).
@@ -32,7 +33,7 @@ import pyoxigraph as ox
 
 from catalogue.fetch import InputError
 from catalogue.namespaces import HYDRA, RDF_TYPE
-from catalogue.sources.pages import Page, Reader, may_follow
+from catalogue.sources.pages import Page, Reader
 
 #: where publishers put the Hydra vocabulary: the real namespace, then the context-URL mistake
 HYDRA_NAMESPACES = (
@@ -61,7 +62,7 @@ def walk(url: str, reader: Reader) -> Iterator[Page]:
         seen.add(urldefrag(document.location).url)
         digest = hashlib.sha256(document.data).hexdigest()
         yield Page(document.location, quads, document.not_modified, digest)
-        if following is None or not may_follow(following, document.location):
+        if following is None or not reader.follows(following, document.location):
             return
         if urldefrag(following).url in seen:
             raise InputError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request
@@ -15,6 +16,7 @@ from catalogue.tokens import token_allows
 from catalogue.web.api import as_json
 from catalogue.web.errors import errors, unreadable_media
 
+log = logging.getLogger("catalogue.web.push")
 router = APIRouter(prefix="/api/sources", tags=["push"])
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="catalogue"'}
 
@@ -43,6 +45,11 @@ async def put_records(
         raise HTTPException(409, busy.message) from None
     except InputError as error:
         raise HTTPException(400, str(error)) from None
+    except Exception as error:  # a failure nobody foresaw: still a JSON answer that says what happened
+        log.exception("push to %s crashed", name)
+        raise HTTPException(
+            500, f"The push could not be processed: {type(error).__name__}: {error}"
+        ) from None
     return {
         "run": as_json(result.run),
         "records": [

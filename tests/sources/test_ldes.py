@@ -161,3 +161,17 @@ def test_the_corpus_stream_harvests_into_1200_datasets(corpus: Path, live_server
     assert run.published + run.flagged == 1200
     again = harvest_source(source, backends).run
     assert (again.found, again.unchanged, again.changed) == (1200, 1200, 0)
+
+
+def test_a_tree_node_off_the_streams_origin_is_refused(site, walked) -> None:
+    pages = {path: (200, PREFIXES + body) for path, body in VERSIONED.items()}
+    pages["/page-1"] = (
+        200,
+        pages["/page-1"][1].replace("tree:node <page-2>", "tree:node <http://10.0.0.7/page-2>"),
+    )
+    stream = site(pages)
+    with pytest.raises(
+        InputError, match=r"^source 'node': page 2, .*/page-1: refused to follow http://10.0.0.7/page-2"
+    ):
+        walked("ldes", f"{stream.url}/stream")
+    assert "/page-2" not in stream.hits

@@ -237,3 +237,64 @@ def test_our_own_catalog_feed_can_be_harvested(tmp_path: Path, live_server, walk
     assert len(pages) == 3
     found = {q.subject.value for p in pages for q in p.quads if q.object == DATASET}
     assert found == {f"https://node.example/d{n}" for n in range(5)}
+
+
+def _walk(source: Source, policy=None) -> list:
+    from catalogue.fetch import Fetcher
+    from catalogue.public_fetch import PUBLIC_ONLY
+    from catalogue.sources import walk
+
+    with Fetcher(QUICK, source.name) as fetcher:
+        return list(walk(source, fetcher, policy or PUBLIC_ONLY))
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://localhost:{port}/page-2.ttl",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://127.0.0.1:{port}/x",
+    ],
+)
+def test_a_next_link_off_the_sources_origin_is_refused(target: str, feed_server, walked) -> None:
+    link = target.format(port=feed_server.httpd.server_address[1])
+    (feed_server.root / "page-1.ttl").write_text(page(1, f"<{link}>"))
+    with pytest.raises(InputError) as caught:
+        walked("rdf", f"{feed_server.url}/page-1.ttl")
+    assert str(caught.value) == (
+        f"source 'node': page 1, {feed_server.url}/page-1.ttl: refused to follow {link}: it leaves the source's "
+        f"origin (http://127.0.0.1:{feed_server.httpd.server_address[1]}); "
+        "list its host in the source's follow_hosts to allow it"
+    )
+
+
+def test_follow_hosts_are_followed_on_public_addresses_only(feed_server) -> None:
+    import ipaddress
+
+    from catalogue.public_fetch import AddressPolicy
+
+    port = feed_server.httpd.server_address[1]
+    (feed_server.root / "page-1.ttl").write_text(page(1, f"<http://localhost:{port}/page-2.ttl>"))
+    (feed_server.root / "page-2.ttl").write_text(page(2, None))
+    source = Source("node", "Node", f"{feed_server.url}/page-1.ttl", follow_hosts=("localhost",))
+    with pytest.raises(
+        InputError, match=r"page 1, .*: refused to follow http://localhost:\d+/page-2.ttl: .*loopback"
+    ):
+        _walk(source)
+    local = AddressPolicy((ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128")))
+    assert titles(_walk(source, local)) == ["Dataset 1", "Dataset 2"]
+
+
+def test_a_followed_page_cannot_redirect_off_the_origin(feed_server, walked) -> None:
+    url = serve_feed(feed_server, 2)
+    port = feed_server.httpd.server_address[1]
+    feed_server.respond("/page-2.ttl", 302, b"", {"Location": f"http://localhost:{port}/page-2.ttl"})
+    with pytest.raises(InputError, match=r"page 2, .*/page-2.ttl: refused to follow http://localhost:"):
+        walked("rdf", url)
+
+
+def test_the_configured_url_may_redirect_and_its_new_origin_is_followed(feed_server, walked) -> None:
+    serve_feed(feed_server, 2)
+    port = feed_server.httpd.server_address[1]
+    feed_server.respond("/start", 302, b"", {"Location": f"http://localhost:{port}/page-1.ttl"})
+    assert titles(walked("rdf", f"{feed_server.url}/start")) == ["Dataset 1", "Dataset 2"]

@@ -17,3 +17,15 @@ def test_an_unknown_kind_is_named() -> None:
     source = Source(name="odd", title="Odd", url="http://127.0.0.1:9/", kind="gopher")
     with Fetcher(Limits()) as fetcher, pytest.raises(ValueError, match="source odd: unknown kind 'gopher'"):
         next(walk(source, fetcher))
+
+
+def test_follow_hosts_are_read_from_the_configuration(tmp_path) -> None:
+    from catalogue.config import ConfigError, load_settings
+
+    config = tmp_path / "catalogue.toml"
+    source = '[[sources]]\nname = "be"\nurl = "https://node.example/feed"\n'
+    config.write_text(source + 'follow_hosts = ["CDN.example.org"]\n')
+    assert load_settings(config).sources[0].follow_hosts == ("cdn.example.org",)
+    config.write_text(source + 'follow_hosts = "cdn.example.org"\n')
+    with pytest.raises(ConfigError, match="follow_hosts"):
+        load_settings(config)
