@@ -75,6 +75,9 @@ class SparqlLimits:
     max_rows: int = 10_000
     max_triples: int = 100_000
     max_concurrent: int = 4
+    max_queue: int = 16
+    max_memory_mb: int = 2048
+    max_query_bytes: int = 262_144
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,9 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
         ),
     )
     sparql_raw = raw.get("sparql", {})
-    _only_keys(sparql_raw, {"timeout_seconds", "max_rows", "max_triples", "max_concurrent"}, path, "sparql.")
+    sparql_keys = {"timeout_seconds", "max_rows", "max_triples", "max_concurrent"}
+    sparql_keys |= {"max_queue", "max_memory_mb", "max_query_bytes"}
+    _only_keys(sparql_raw, sparql_keys, path, "sparql.")
     defaults = SparqlLimits()
     sparql = SparqlLimits(
         timeout_seconds=float(
@@ -241,6 +246,11 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
         max_rows=int(_number(sparql_raw, "max_rows", path, defaults.max_rows, "sparql.")),
         max_triples=int(_number(sparql_raw, "max_triples", path, defaults.max_triples, "sparql.")),
         max_concurrent=int(_number(sparql_raw, "max_concurrent", path, defaults.max_concurrent, "sparql.")),
+        max_queue=int(_number(sparql_raw, "max_queue", path, defaults.max_queue, "sparql.", zero=True)),
+        max_memory_mb=int(_number(sparql_raw, "max_memory_mb", path, defaults.max_memory_mb, "sparql.")),
+        max_query_bytes=int(
+            _number(sparql_raw, "max_query_bytes", path, defaults.max_query_bytes, "sparql.")
+        ),
     )
     return Settings(
         title=title,

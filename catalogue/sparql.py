@@ -5,17 +5,10 @@
 are the named graphs. Two strategies give it, after where the store keeps
 its triples:
 
-*Embedded store* (:class:`VisibleDataset`). pyoxigraph can restrict a query to a list of graphs
-(``default_graph=[…]``), but it then looks every triple pattern up once per
-graph: with ~10,000 record graphs a two-pattern join took 17 s instead of
-7 ms. So :class:`VisibleDataset` keeps an in-memory pyoxigraph store holding
-exactly the public dataset (the union materialised as its default graph, the
-visible record graphs and the provenance graph as named graphs) and queries it
-with no dataset options. It is rebuilt when the store changes: every harvest
-writes one ``cat:HarvestRun`` into the provenance graph, so their number is a
-generation counter checked (in about a millisecond) before each query. The
-rebuild runs in the background; until it is done (2 s at most), queries are
-answered from the previous copy.
+*Embedded store* (``sparql_snapshot.py``). A snapshot on disk holds exactly
+the public dataset — the union materialised as its default graph, the visible
+record graphs and the provenance graph as named graphs — rebuilt in the
+background after each harvest; worker processes query it read-only.
 
 *A store on a SPARQL server* (:class:`ForwardedDataset`). The server keeps the
 union materialised as a graph of its own (``{base}/graphs/published``, see
@@ -36,19 +29,20 @@ and a dataset — the query's FROM / FROM NAMED, or the protocol's
 (the provenance graph and the visible record graphs); the protocol's are
 replaced by an empty graph, a query's own are refused.
 
-**Limits.** Queries run in worker threads (pyoxigraph releases the GIL while it
-evaluates), at most ``max_concurrent`` at a time; more are refused at once
-(:class:`Busy`). The caller waits at most ``timeout`` seconds (:class:`Timeout`);
-the worker also checks the clock between solutions and stops there. pyoxigraph
-0.5 has no way to cancel a query from Python, so a query whose first solution
-takes long (ORDER BY, GROUP BY, COUNT over a cross join) keeps its thread busy
-until pyoxigraph returns it; its answer is then dropped. That CPU time and
-memory are not bounded, only the number of such threads is. Results over
-``max_rows`` solutions or ``max_triples`` triples are refused
-(:class:`TooLarge`) rather than silently truncated. A forwarded query is
-abandoned at the time limit (the connection closed); give the server a
-timeout of its own too (``oxigraph serve --timeout-s``, Virtuoso's
-``MaxQueryExecutionTime``).
+**Limits.** On the embedded store the whole query — the read-only guard,
+parsing, evaluation and serialization — runs in a worker process
+(``sparql_worker.py``): at most ``max_concurrent`` at a time, up to
+``max_queue`` more waiting for one (beyond that: :class:`Busy`), each worker
+under an address-space cap of ``max_memory_mb`` (past it the worker dies and
+the query gets :class:`OutOfMemory`). At the deadline (``timeout`` seconds
+after the request came in) the worker is killed: the work, its CPU and its
+memory are gone, and a fresh worker starts in the background (about 50 ms).
+Nothing of a query is parsed or checked on the web server's event loop.
+Results over ``max_rows`` solutions or ``max_triples`` triples are refused
+(:class:`TooLarge`) rather than silently truncated. A forwarded query runs
+on the SPARQL server, from a thread here; our side stops reading at the
+deadline and closes the connection (give the server a timeout of its own
+too: ``oxigraph serve --timeout-s``, Virtuoso's ``MaxQueryExecutionTime``).
 """
 
 from __future__ import annotations
@@ -58,13 +52,15 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from catalogue import negotiation
+from catalogue.sparql_snapshot import Snapshots, open_snapshot
 from catalogue.sparql_syntax import (
     dataset_clauses,
     mentioned_iris,
@@ -72,6 +68,7 @@ from catalogue.sparql_syntax import (
     uses_graph_variable,
     uses_keyword,
 )
+from catalogue.sparql_worker import PoolFull, WorkerDied, WorkerPool, WorkerTimeout
 from catalogue.store import RemoteStoreError, RemoteTimeout, SparqlServer, Store
 
 log = logging.getLogger(__name__)
@@ -80,10 +77,9 @@ DEFAULT_TIMEOUT = 10.0  # seconds per query
 DEFAULT_MAX_ROWS = 10_000  # SELECT solutions
 DEFAULT_MAX_TRIPLES = 100_000  # CONSTRUCT / DESCRIBE triples
 DEFAULT_MAX_CONCURRENT = 4  # queries evaluated at the same time
-#: seconds a query waits for the endpoint's copy of a newer harvest before it is answered from the last one
-REFRESH_WAIT = 2.0
-#: seconds closing waits for a copy being built to notice and stop
-CLOSE_WAIT = 10.0
+DEFAULT_MAX_QUEUE = 16  # queries waiting for a worker
+DEFAULT_MAX_MEMORY_MB = 2048  # address space of a worker process (at rest about 450 MB)
+DEFAULT_MAX_QUERY_BYTES = 262_144  # a GET query string or a POST body
 
 RESULTS_FORMATS = {  # name: (media type, pyoxigraph format)
     "json": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
@@ -190,6 +186,9 @@ class Limits:
     max_rows: int = DEFAULT_MAX_ROWS
     max_triples: int = DEFAULT_MAX_TRIPLES
     max_concurrent: int = DEFAULT_MAX_CONCURRENT
+    max_queue: int = DEFAULT_MAX_QUEUE
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB
+    max_query_bytes: int = DEFAULT_MAX_QUERY_BYTES
 
 
 @dataclass
@@ -239,144 +238,18 @@ class PublicGraphs:
                 self._generation = generation
 
     def refuse_hidden(self, query: str) -> None:
-        """A query's own FROM / FROM NAMED may name public graphs only."""
-        try:
-            clauses = dataset_clauses(query)
-        except ValueError:
-            return  # not readable: the parser says why
-        for _, iri in clauses:
-            if iri not in self:
-                raise SparqlError(f"FROM may only name this catalogue's public graphs, not <{iri}>")
+        refuse_hidden(query, self)
 
 
-class VisibleDataset:
-    """An in-memory copy of what the public may query, rebuilt when the store changes.
-
-    The rebuild runs in a thread of its own. A query that finds the copy out of
-    date waits for the new one at most :data:`REFRESH_WAIT` seconds, then is
-    answered from the previous copy — a consistent snapshot of the last
-    harvest but one — rather than waiting: at 100,000 datasets a rebuild takes
-    about two minutes, longer than any query may run. Only the very first copy
-    is waited for (built by the first query, not at start-up, so a catalogue
-    nobody queries by SPARQL does not pay for it); a first query that runs out
-    of time while it is built gets a Timeout, and the next ones the copy.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.public = PublicGraphs(store)
-        self._lock = threading.Lock()
-        self._view: ox.Store | None = None
-        self._generation: int | None = None
-        #: the rebuild under way: (the generation it builds, set when it is done)
-        self._building: tuple[int, threading.Event] | None = None
-        self._thread: threading.Thread | None = None
-        self._closed = threading.Event()
-        self.build_seconds = 0.0
-
-    def generation(self) -> int:
-        return self.store.generation()
-
-    def current(self, deadline: float | None = None) -> ox.Store:
-        """The copy of the current generation, or the previous one while that is being built."""
-        generation = self.generation()
-        view = self._view
-        if view is not None and self._generation == generation:
-            return view
-        done = self._refresh(generation)
-        if view is None:  # nothing to answer from yet
-            done.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
-        else:
-            wait = REFRESH_WAIT if deadline is None else min(REFRESH_WAIT, deadline - time.monotonic())
-            done.wait(max(0.0, wait))
-        if self._view is None:
-            raise Timeout("the SPARQL endpoint is still loading the catalogue; try again in a minute")
-        return self._view
-
-    def _refresh(self, generation: int) -> threading.Event:
-        """Start a rebuild for this generation unless one is under way; its done-event."""
-        with self._lock:
-            if self._building is not None:
-                return self._building[1]
-            done = threading.Event()
-            if self._closed.is_set():
-                done.set()
-                return done
-            self._building = (generation, done)
-            self._thread = threading.Thread(
-                target=self._rebuild, args=(generation, done), name="sparql-view", daemon=True
-            )
-            self._thread.start()
-        return done
-
-    def close(self) -> None:
-        """Stop a rebuild under way (it reads the store, which is about to close) and wait for it."""
-        self._closed.set()
-        with self._lock:
-            thread = self._thread
-        if thread is not None:
-            thread.join(CLOSE_WAIT)
-
-    def _rebuild(self, generation: int, done: threading.Event) -> None:
-        started = time.perf_counter()
-        try:
-            view = self._build()
-            with self._lock:
-                self._view, self._generation = view, generation
-            self.build_seconds = time.perf_counter() - started
-        except _Closed:
-            pass
-        except Exception:  # the next query starts another attempt
-            log.exception("building the SPARQL endpoint's copy of the catalogue failed")
-        finally:
-            with self._lock:
-                self._building = None
-            done.set()
-
-    def _build(self) -> ox.Store:
-        provenance = self.store.provenance_graph()
-        graphs = [*self.store.visible_graphs(), provenance]
-        default = ox.DefaultGraph()
-
-        def quads() -> Iterator[ox.Quad]:
-            solutions = self.store.query(
-                "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=graphs
-            )
-            for solution in solutions:  # type: ignore[attr-defined]
-                if self._closed.is_set():
-                    raise _Closed
-                graph, s, p, o = solution[0], solution[1], solution[2], solution[3]
-                yield ox.Quad(s, p, o, graph)
-                if graph != provenance:
-                    yield ox.Quad(s, p, o, default)
-
-        view = ox.Store()
-        view.bulk_extend(quads())
-        return view
-
-    def evaluate(
-        self, query: str, default_graph_uris: list[str], named_graph_uris: list[str], deadline: float
-    ) -> tuple[object, Callable[[], None]]:
-        """(pyoxigraph result, what to call when done with it)."""
-        options: dict[str, object] = {}
-        if default_graph_uris or named_graph_uris:  # the protocol's dataset replaces ours
-            options["default_graph"] = _iris(default_graph_uris, "default-graph-uri")
-            options["named_graphs"] = _iris(named_graph_uris, "named-graph-uri")
-        view = self.current(deadline)
-        try:
-            result = view.query(query, **options)  # type: ignore[arg-type]
-        except SyntaxError as syntax:
-            raise QuerySyntaxError(str(syntax)) from syntax
-        try:
-            self.public.refuse_hidden(query)
-        except SparqlError as error:
-            del result
-            raise error.with_traceback(None) from None
-        return result, _nothing
-
-
-class _Closed(Exception):
-    """The service closed while a copy was being built."""
+def refuse_hidden(query: str, public: Container[str]) -> None:
+    """A query's own FROM / FROM NAMED may name public graphs only."""
+    try:
+        clauses = dataset_clauses(query)
+    except ValueError:
+        return  # not readable: the parser says why
+    for _, iri in clauses:
+        if iri not in public:
+            raise SparqlError(f"FROM may only name this catalogue's public graphs, not <{iri}>")
 
 
 #: a graph no server holds: what a client-named dataset gets instead of graphs that are not public
@@ -451,10 +324,6 @@ class ForwardedDataset:
     def _only_public(self, uris: list[str], what: str) -> list[str]:
         wanted = [node.value for node in _iris(uris, what)]
         return [uri for uri in wanted if uri in self.public] or [EMPTY_GRAPH]
-
-
-def _nothing() -> None:
-    pass
 
 
 def _remote_error(error: RemoteStoreError) -> SparqlError:
@@ -540,17 +409,131 @@ def results_json(variables: list[str], rows: list[dict]) -> bytes:
     return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}).encode()
 
 
-class SparqlService:
-    """Answers SPARQL queries over the public dataset of a store, within limits."""
+class OutOfMemory(SparqlError):
+    status = 503
 
-    def __init__(self, store: Store, limits: Limits | None = None) -> None:
+
+@dataclass(frozen=True)
+class WorkerRequest:
+    """One query for a worker process (``deadline`` on the monotonic clock, which processes share)."""
+
+    snapshot: str
+    query: str
+    results_format: str | None
+    graph_format: str | None
+    default_graph_uris: list[str]
+    named_graph_uris: list[str]
+    deadline: float
+    max_rows: int
+    max_triples: int
+
+
+#: the snapshot a worker process has open: (folder, store, public graphs)
+_opened: tuple[str, ox.Store, frozenset[str]] | None = None
+
+
+def answer_in_worker(request: WorkerRequest) -> Answer | SparqlError:
+    """Runs in a worker process: the whole query, from the read-only guard to the serialized answer.
+
+    Errors are returned, not raised, so that the worker lives on to answer the next query.
+    """
+    try:
+        return _answer_from_snapshot(request)
+    except SparqlError as error:
+        return error.with_traceback(None)
+    except MemoryError:
+        return OutOfMemory("the query needed more memory than this endpoint allows; narrow it down")
+
+
+def _answer_from_snapshot(request: WorkerRequest) -> Answer:
+    global _opened
+    check_query(request.query)
+    if _opened is None or _opened[0] != request.snapshot:
+        _opened = None  # close the previous snapshot before opening the next
+        _opened = (request.snapshot, *open_snapshot(request.snapshot))
+    _, view, public = _opened
+    options: dict[str, object] = {}
+    if request.default_graph_uris or request.named_graph_uris:  # the protocol's dataset replaces ours
+        options["default_graph"] = _iris(request.default_graph_uris, "default-graph-uri")
+        options["named_graphs"] = _iris(request.named_graph_uris, "named-graph-uri")
+    try:
+        result = view.query(request.query, **options)  # type: ignore[arg-type]
+    except SyntaxError as syntax:
+        raise QuerySyntaxError(str(syntax)) from None
+    refuse_hidden(request.query, public)
+    return serialize(
+        result,
+        request.results_format,
+        request.graph_format,
+        request.deadline,
+        request.max_rows,
+        request.max_triples,
+    )
+
+
+def serialize(
+    result: object,
+    results_format: str | None,
+    graph_format: str | None,
+    deadline: float,
+    max_rows: int,
+    max_triples: int,
+) -> Answer:
+    """The pyoxigraph result as an Answer in the format asked for, within the size caps."""
+    _check_clock(deadline)
+    if isinstance(result, ox.QueryBoolean):
+        name = _need(results_format, "an ASK result")
+        media, fmt = RESULTS_FORMATS[name]
+        return Answer("boolean", name, media, result.serialize(format=fmt))
+    if isinstance(result, ox.QuerySolutions):
+        name = _need(results_format, "SELECT results")
+        variables = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            _check_clock(deadline)
+            if len(rows) >= max_rows:
+                raise TooLarge(
+                    f"the result has more than {max_rows:,} rows; add LIMIT (and OFFSET to page through it)"
+                )
+            rows.append({v: solution[v] for v in variables if solution[v] is not None})
+        body = results_json(variables, rows)
+        media, fmt = RESULTS_FORMATS[name]
+        if name != "json":
+            body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+        return Answer("bindings", name, media, body, rows=rows, variables=variables)
+    name = _need(graph_format, "a graph (CONSTRUCT/DESCRIBE) result")
+    triples = []
+    for triple in result:  # type: ignore[attr-defined]
+        _check_clock(deadline)
+        if len(triples) >= max_triples:
+            raise TooLarge(f"the result has more than {max_triples:,} triples; add LIMIT to the query")
+        triples.append(triple)
+    media, fmt = RDF_FORMATS[name]
+    return Answer("graph", name, media, ox.serialize(triples, format=fmt))
+
+
+class SparqlService:
+    """Answers SPARQL queries over the public dataset of a store, within limits.
+
+    ``workdir`` holds the embedded store's snapshots (a temporary folder by default).
+    """
+
+    def __init__(self, store: Store, limits: Limits | None = None, workdir: Path | None = None) -> None:
         self.store = store
         self.limits = limits or Limits()
         server = store.sparql_server()
-        self.dataset: VisibleDataset | ForwardedDataset = (
-            VisibleDataset(store) if server is None else ForwardedDataset(store, server)
+        self.snapshots = Snapshots(store, workdir) if server is None else None
+        self.forwarded = ForwardedDataset(store, server) if server is not None else None
+        self.workers = WorkerPool(
+            answer_in_worker,
+            self.limits.max_concurrent,
+            self.limits.max_queue,
+            self.limits.max_memory_mb * 2**20,
         )
-        self._pool = ThreadPoolExecutor(self.limits.max_concurrent, thread_name_prefix="sparql")
+        self._forwarding = threading.BoundedSemaphore(self.limits.max_concurrent)
+        self._threads = ThreadPoolExecutor(
+            self.limits.max_concurrent + self.limits.max_queue, thread_name_prefix="sparql"
+        )
         self._running = 0
         self._count_lock = threading.Lock()
 
@@ -563,73 +546,103 @@ class SparqlService:
         named_graph_uris: Iterable[str] = (),
         deadline: float | None = None,
     ) -> Answer:
-        """Run one query in this thread and serialize its result."""
-        check_query(query)
+        """Answer one query (in a worker process, or forwarded to the SPARQL server); this thread waits."""
         deadline = deadline if deadline is not None else time.monotonic() + self.limits.timeout
-        result, release = self.dataset.evaluate(
-            query, list(default_graph_uris), list(named_graph_uris), deadline
+        if self.forwarded is not None:
+            return self._forward(
+                query,
+                results_format,
+                graph_format,
+                list(default_graph_uris),
+                list(named_graph_uris),
+                deadline,
+            )
+        assert self.snapshots is not None
+        snapshot = self.snapshots.acquire(deadline)
+        if snapshot is None:
+            raise Timeout("the SPARQL endpoint is still loading the catalogue; try again in a minute")
+        request = WorkerRequest(
+            str(snapshot),
+            query,
+            results_format,
+            graph_format,
+            list(default_graph_uris),
+            list(named_graph_uris),
+            deadline,
+            self.limits.max_rows,
+            self.limits.max_triples,
         )
-        # pyoxigraph's result iterators must be dropped in the thread that made them:
-        # keep them out of any traceback that travels to the caller's thread
-        error: SparqlError | None = None
         try:
-            answer = self._serialize(result, results_format, graph_format, deadline)
-        except SparqlError as raised:
-            error = raised.with_traceback(None)
-        except RemoteStoreError as raised:  # the answer stopped coming from the SPARQL server
-            error = _remote_error(raised)
-        except SyntaxError as raised:  # the SPARQL server's answer was not what it said
-            error = Upstream(f"the SPARQL store's answer could not be read: {raised}")
+            reply = self.workers.call(request, deadline)
+        except PoolFull:
+            raise Busy("too many queries are running or waiting; try again shortly") from None
+        except WorkerTimeout as stopped:
+            if not stopped.started:
+                raise Busy("too many queries are running; none finished in time, try again shortly") from None
+            raise Timeout("the query took longer than the time limit; narrow it down or add LIMIT") from None
+        except WorkerDied:
+            raise OutOfMemory(
+                f"the query needed more memory than this endpoint allows ({self.limits.max_memory_mb:,} MB) "
+                "and was stopped; narrow it down or add LIMIT"
+            ) from None
         finally:
-            release()
-        del result
+            self.snapshots.release(snapshot)
+        if isinstance(reply, SparqlError):
+            raise reply
+        assert isinstance(reply, Answer)
+        return reply
+
+    def _forward(
+        self,
+        query: str,
+        results_format: str | None,
+        graph_format: str | None,
+        default_graph_uris: list[str],
+        named_graph_uris: list[str],
+        deadline: float,
+    ) -> Answer:
+        """The query to the SPARQL server, at most ``max_concurrent`` at a time; the work runs there."""
+        assert self.forwarded is not None
+        check_query(query)
+        if not self._forwarding.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise Busy("too many queries are running; none finished in time, try again shortly")
+        try:
+            result, release = self.forwarded.evaluate(query, default_graph_uris, named_graph_uris, deadline)
+            # pyoxigraph's result iterators must be dropped in the thread that made them:
+            # keep them out of any traceback that travels to the caller's thread
+            error: SparqlError | None = None
+            try:
+                answer = serialize(
+                    result,
+                    results_format,
+                    graph_format,
+                    deadline,
+                    self.limits.max_rows,
+                    self.limits.max_triples,
+                )
+            except SparqlError as raised:
+                error = raised.with_traceback(None)
+            except RemoteStoreError as raised:  # the answer stopped coming from the SPARQL server
+                error = _remote_error(raised)
+            except SyntaxError as raised:  # the SPARQL server's answer was not what it said
+                error = Upstream(f"the SPARQL store's answer could not be read: {raised}")
+            finally:
+                release()
+            del result
+        finally:
+            self._forwarding.release()
         if error is not None:
             raise error
         return answer
 
-    def _serialize(
-        self, result: object, results_format: str | None, graph_format: str | None, deadline: float
-    ) -> Answer:
-        _check_clock(deadline)
-        if isinstance(result, ox.QueryBoolean):
-            name = _need(results_format, "an ASK result")
-            media, fmt = RESULTS_FORMATS[name]
-            return Answer("boolean", name, media, result.serialize(format=fmt))
-        if isinstance(result, ox.QuerySolutions):
-            name = _need(results_format, "SELECT results")
-            variables = [v.value for v in result.variables]
-            rows = []
-            for solution in result:
-                _check_clock(deadline)
-                if len(rows) >= self.limits.max_rows:
-                    raise TooLarge(
-                        f"the result has more than {self.limits.max_rows:,} rows; "
-                        "add LIMIT (and OFFSET to page through it)"
-                    )
-                rows.append({v: solution[v] for v in variables if solution[v] is not None})
-            body = results_json(variables, rows)
-            media, fmt = RESULTS_FORMATS[name]
-            if name != "json":
-                body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
-            return Answer("bindings", name, media, body, rows=rows, variables=variables)
-        name = _need(graph_format, "a graph (CONSTRUCT/DESCRIBE) result")
-        triples = []
-        for triple in result:  # type: ignore[attr-defined]
-            _check_clock(deadline)
-            if len(triples) >= self.limits.max_triples:
-                raise TooLarge(
-                    f"the result has more than {self.limits.max_triples:,} triples; add LIMIT to the query"
-                )
-            triples.append(triple)
-        media, fmt = RDF_FORMATS[name]
-        return Answer("graph", name, media, ox.serialize(triples, format=fmt))
-
     def submit(self, query: str, **kwargs: object) -> Future[Answer]:
-        """Run a query in a worker thread; refuse at once when all workers are busy."""
-        check_query(query)
+        """Run a query from a thread of our own (checks included: none on the caller's event loop).
+
+        Refused at once when as many queries as may run and wait are under way.
+        """
         with self._count_lock:
-            if self._running >= self.limits.max_concurrent:
-                raise Busy("too many queries are running; try again shortly")
+            if self._running >= self.limits.max_concurrent + self.limits.max_queue:
+                raise Busy("too many queries are running or waiting; try again shortly")
             self._running += 1
         deadline = time.monotonic() + self.limits.timeout
 
@@ -640,11 +653,13 @@ class SparqlService:
                 with self._count_lock:
                     self._running -= 1
 
-        return self._pool.submit(work)
+        return self._threads.submit(work)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self.dataset.close()
+        self._threads.shutdown(wait=False, cancel_futures=True)
+        self.workers.close()
+        if self.snapshots is not None:
+            self.snapshots.close()
 
 
 def _check_clock(deadline: float) -> None:

@@ -1,19 +1,22 @@
-"""The embedded endpoint's copy of the public dataset: rebuilt in the background after a harvest, while
-queries are answered from the previous copy — never blocked for the whole rebuild."""
+"""The embedded endpoint's snapshot of the public dataset: rebuilt in the background after a harvest, while
+queries are answered from the previous one — never blocked for the whole rebuild."""
 
 from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-import catalogue.sparql as sparql
+import catalogue.sparql_snapshot as sparql_snapshot
 from catalogue.records import Record
-from catalogue.sparql import Limits, SparqlService, Timeout, VisibleDataset
+from catalogue.sparql import Limits, SparqlService, Timeout
+from catalogue.sparql_snapshot import Snapshots
+from catalogue.sparql_worker import PoolFull, WorkerDied, WorkerPool, WorkerTimeout
 from catalogue.store import HarvestRun, RecordWrite, Store, open_store
 from catalogue.validate import ValidationReport
 
@@ -29,6 +32,16 @@ def add(store: Store, name: str) -> None:
     store.apply([write], [], HarvestRun("be", NOW, NOW, "ok", found=1))
 
 
+def workers_up(service: SparqlService) -> SparqlService:
+    """The service once its worker processes run (tests with tight limits time the query, not the start)."""
+    service.workers.start()
+    for _ in range(300):
+        if len(service.workers.pids()) == service.limits.max_concurrent:
+            return service
+        time.sleep(0.05)
+    raise AssertionError("the worker processes did not start within 15 s")
+
+
 def titles(service: SparqlService) -> list[str]:
     return [row["t"].value for row in service.execute(TITLES).rows or []]
 
@@ -36,16 +49,16 @@ def titles(service: SparqlService) -> list[str]:
 @pytest.fixture
 def slow_builds(monkeypatch):
     """Every rebuild of the copy takes (at least) this long, as for a big catalogue."""
-    real = VisibleDataset._build
+    real = Snapshots._build
 
     def set_delay(seconds: float) -> None:
-        def slow(self):
+        def slow(self, folder):
             time.sleep(seconds)
-            return real(self)
+            return real(self, folder)
 
-        monkeypatch.setattr(VisibleDataset, "_build", slow)
+        monkeypatch.setattr(Snapshots, "_build", slow)
 
-    monkeypatch.setattr(sparql, "REFRESH_WAIT", 0.2)
+    monkeypatch.setattr(sparql_snapshot, "REFRESH_WAIT", 0.2)
     return set_delay
 
 
@@ -76,7 +89,7 @@ def test_a_first_copy_that_takes_longer_than_a_query_may_run_is_a_timeout_then_a
     store = open_store(tmp_path / "store", "http://catalogue.test")
     add(store, "alpha")
     slow_builds(1.0)
-    service = SparqlService(store, Limits(timeout=0.3))
+    service = workers_up(SparqlService(store, Limits(timeout=0.3)))
     try:
         with pytest.raises(Timeout):
             titles(service)
@@ -97,3 +110,106 @@ def test_closing_stops_a_copy_being_built(tmp_path: Path, slow_builds) -> None:
     service.close()  # waits for the build to notice and stop, before the store closes
     assert not any(thread.name == "sparql-view" for thread in threading.enumerate())
     store.close()
+
+
+def test_a_snapshot_is_deleted_once_a_newer_one_is_ready_and_nobody_reads_it(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store", "http://catalogue.test")
+    snapshots = Snapshots(store, tmp_path / "sparql")
+    try:
+        add(store, "alpha")
+        first = snapshots.acquire()
+        assert first is not None and (first / "oxigraph").is_dir()
+        add(store, "beta")
+        second = snapshots.acquire()
+        assert second is not None and second != first
+        assert first.exists()  # still read by the first query
+        snapshots.release(first)
+        assert not first.exists() and second.exists()
+        snapshots.release(second)
+        assert second.exists()  # the current one stays
+    finally:
+        snapshots.close()
+        store.close()
+    assert list((tmp_path / "sparql").iterdir()) == []
+
+
+def test_the_service_answers_from_the_snapshot_exactly_what_is_public(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store", "http://catalogue.test")
+    add(store, "alpha")
+    service = SparqlService(store, Limits(timeout=30))
+    try:
+        assert titles(service) == ["alpha"]
+        graphs = service.execute("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g").rows
+        assert [row["g"].value for row in graphs or []] == [
+            "http://catalogue.test/graphs/provenance",
+            "http://catalogue.test/graphs/records/be-alpha",
+        ]
+    finally:
+        service.close()
+        store.close()
+
+
+# -- the worker pool ----------------------------------------------------------------------
+
+
+def spin(request: object) -> object:
+    """A worker's handler for these tests: sleep, burn memory, or echo."""
+    kind, amount = request  # type: ignore[misc]
+    if kind == "sleep":
+        time.sleep(amount)
+    elif kind == "allocate":
+        return len(bytearray(amount * 2**20))
+    return request
+
+
+@pytest.fixture
+def pool():
+    pools: list[WorkerPool] = []
+
+    def make(size: int = 1, waiting: int = 0, memory_mb: int | None = None) -> WorkerPool:
+        pools.append(WorkerPool(spin, size, waiting, memory_mb and memory_mb * 2**20))
+        return pools[-1]
+
+    yield make
+    for made in pools:
+        made.close()
+
+
+def test_a_worker_past_its_deadline_is_killed_and_replaced(pool) -> None:
+    workers = pool(size=1)
+    assert workers.call(("echo", 1), time.monotonic() + 30) == ("echo", 1)
+    (first,) = workers.pids()
+    started = time.monotonic()
+    with pytest.raises(WorkerTimeout) as stopped:
+        workers.call(("sleep", 60), time.monotonic() + 0.5)
+    assert stopped.value.started and time.monotonic() - started < 1.5
+    assert not Path(f"/proc/{first}").exists()
+    assert workers.call(("echo", 2), time.monotonic() + 30) == ("echo", 2)
+    assert workers.pids() != [first]
+
+
+def test_a_worker_past_its_memory_cap_dies_and_is_replaced(pool) -> None:
+    workers = pool(size=1, memory_mb=600)
+    assert workers.call(("allocate", 50), time.monotonic() + 30) == 50 * 2**20
+    with pytest.raises(WorkerDied):
+        workers.call(("allocate", 1000), time.monotonic() + 30)
+    assert workers.call(("echo", 3), time.monotonic() + 30) == ("echo", 3)
+
+
+def test_requests_beyond_the_workers_wait_in_a_bounded_line(pool) -> None:
+    workers = pool(size=1, waiting=1)
+    with ThreadPoolExecutor(3) as threads:
+        busy = threads.submit(workers.call, ("sleep", 1.0), time.monotonic() + 30)
+        time.sleep(0.3)
+        waiting = threads.submit(workers.call, ("echo", 4), time.monotonic() + 30)
+        time.sleep(0.1)
+        with pytest.raises(PoolFull):
+            workers.call(("echo", 5), time.monotonic() + 30)
+        assert waiting.result() == ("echo", 4) and busy.result() == ("sleep", 1.0)
+    with ThreadPoolExecutor(1) as threads:
+        busy = threads.submit(workers.call, ("sleep", 1.0), time.monotonic() + 30)
+        time.sleep(0.3)
+        with pytest.raises(WorkerTimeout) as late:
+            workers.call(("echo", 6), time.monotonic() + 0.2)
+        assert not late.value.started
+        busy.result()

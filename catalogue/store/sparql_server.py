@@ -48,9 +48,12 @@ folder), as with the embedded store.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import io
 import os
+import socket
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
@@ -312,7 +315,7 @@ class SparqlServerTriples:
             raise RemoteStoreError(_refusal(self.query_url, response.status_code, text), response.status_code)
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         truncated = "x-sparql-maxrows" in response.headers  # Virtuoso's ResultSetMaxRows cut it short
-        return RemoteAnswer(media_type, _Body(response, self.query_url), truncated)
+        return RemoteAnswer(media_type, _Body(response, self.query_url, timeout), truncated)
 
     def sparql_server(self) -> SparqlServer | None:
         return self
@@ -349,12 +352,28 @@ class SparqlServerStore(MirroredStore):
 
 
 class _Body(io.RawIOBase):
-    """A streamed response body for pyoxigraph's parsers; network failures surface as RemoteStoreError."""
+    """A streamed response body for pyoxigraph's parsers; network failures surface as RemoteStoreError.
 
-    def __init__(self, response: httpx.Response, url: str) -> None:
+    ``timeout`` seconds after it opened, the connection is shut down: httpx's
+    timeout holds per read, so a server trickling its answer could otherwise
+    keep us reading long past the query's deadline. Closing the socket from
+    another thread does not wake a read blocked on it; shutting it down does.
+    """
+
+    def __init__(self, response: httpx.Response, url: str, timeout: float) -> None:
         self.response, self.url = response, url
         self.chunks: Iterator[bytes] = response.iter_bytes()
         self.pending = b""
+        self.cut_off = threading.Timer(timeout, self._shut_down)
+        self.cut_off.daemon = True
+        self.cut_off.start()
+
+    def _shut_down(self) -> None:
+        stream = self.response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):  # already closed
+                sock.shutdown(socket.SHUT_RDWR)
 
     def readable(self) -> bool:
         return True
@@ -376,6 +395,7 @@ class _Body(io.RawIOBase):
 
     def close(self) -> None:
         if not self.closed:
+            self.cut_off.cancel()
             self.response.close()
         super().close()
 

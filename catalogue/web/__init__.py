@@ -36,9 +36,9 @@ def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The SPARQL endpoint's in-memory view of the public records is built by the
-        # first query (seconds, and ~55 MB per 1,000 datasets), not at start-up, so a
-        # catalogue nobody queries by SPARQL does not pay for it.
+        # The SPARQL endpoint's snapshot of the public records is built by the first
+        # query (seconds), not at start-up, so a catalogue nobody queries by SPARQL
+        # does not pay for it.
         scheduler, checker = Scheduler(backends), UrlChecker(backends)
         if schedule:
             scheduler.start()
@@ -68,7 +68,16 @@ def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | 
     limits = backends.settings.sparql
     app.state.sparql = SparqlService(
         backends.store,
-        Limits(limits.timeout_seconds, limits.max_rows, limits.max_triples, limits.max_concurrent),
+        Limits(
+            limits.timeout_seconds,
+            limits.max_rows,
+            limits.max_triples,
+            limits.max_concurrent,
+            limits.max_queue,
+            limits.max_memory_mb,
+            limits.max_query_bytes,
+        ),
+        workdir=backends.settings.data_dir / "sparql",
     )
     environment = Environment(loader=FileSystemLoader(templates_dir()), autoescape=True)
     environment.tests["linkable"] = linkable

@@ -14,6 +14,9 @@ from catalogue.web.pages import render
 
 router = APIRouter(tags=["sparql"])
 
+#: seconds past the time limit the request waits for the query's own answer (a 503 saying why)
+GRACE = 1.0
+
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Content-Type",
@@ -99,6 +102,9 @@ def preflight() -> Response:
 @router.get("/sparql")
 async def sparql_get(request: Request) -> Response:
     """SPARQL 1.1 Protocol query by GET (`query=`); without a query: the query page or a service description."""
+    limit = service(request).limits.max_query_bytes
+    if len(request.url.query) > limit:
+        return _too_big(limit, "query string")
     params = request.query_params
     return await _answer(
         request,
@@ -117,7 +123,13 @@ async def sparql_post(request: Request) -> Response:
     params = request.query_params
     default, named = params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
     fmt = params.get("format")
-    body = (await request.body()).decode("utf-8", errors="replace")
+    limit = service(request).limits.max_query_bytes
+    if len(request.url.query) > limit:
+        return _too_big(limit, "query string")
+    raw = await _read_body(request, limit)
+    if raw is None:
+        return _too_big(limit, "request body")
+    body = raw.decode("utf-8", errors="replace")
     if content_type == "application/sparql-update":
         return _text(403, "this endpoint is read-only: SPARQL Update is not accepted")
     if content_type == "application/sparql-query":
@@ -133,6 +145,28 @@ async def sparql_post(request: Request) -> Response:
             (form.get("format") or [fmt])[0],
         )
     return _text(415, "send the query as application/x-www-form-urlencoded or application/sparql-query")
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to be longer than ``limit`` bytes (read no further)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_big(limit: int, what: str) -> Response:
+    return _text(
+        413,
+        f"the {what} is longer than this endpoint accepts ({limit:,} bytes); "
+        "shorten the query (large VALUES blocks: split them over several queries)",
+    )
 
 
 async def _answer(
@@ -174,7 +208,8 @@ async def _answer(
             named_graph_uris=named,
         )
         try:
-            answer = await asyncio.wait_for(asyncio.wrap_future(future), endpoint.limits.timeout)
+            # the query stops itself at its deadline (with the reason); this wait is the safety net
+            answer = await asyncio.wait_for(asyncio.wrap_future(future), endpoint.limits.timeout + GRACE)
         except TimeoutError as error:
             raise sparql.Timeout(
                 f"the query did not finish within the time limit ({endpoint.limits.timeout:g} s); "

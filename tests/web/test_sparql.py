@@ -57,6 +57,11 @@ def server(catalogue, live_server):
     backends = catalogue[0]
     app = create_app(backends)
     app.state.sparql = SparqlService(backends.store, LIMITS)
+    # the first query builds the snapshot and starts a worker: not within the tests' 1 s limit
+    app.state.sparql.execute("ASK {}", deadline=time.monotonic() + 30)
+    app.state.sparql.workers.start()
+    while len(app.state.sparql.workers.pids()) < LIMITS.max_concurrent:
+        time.sleep(0.05)
     yield live_server(app)
     app.state.sparql.close()
 
