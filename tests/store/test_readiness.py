@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,10 @@ def test_readyz_says_which_backend_is_down(tmp_path: Path) -> None:
         try:
             harvest_source(source, backends)
             with TestClient(create_app(backends)) as client:
-                assert client.get("/readyz").status_code == 200
+                deadline = time.monotonic() + 60  # ready once the SPARQL endpoint has loaded the catalogue
+                while client.get("/readyz").status_code != 200:
+                    assert time.monotonic() < deadline, "never ready"
+                    time.sleep(0.5)
                 server.stop()
                 ready = client.get("/readyz")
         finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -35,7 +37,12 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 def test_healthz_and_readyz_answer_when_search_and_sparql_do(catalogue) -> None:
     with TestClient(create_app(catalogue)) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
-        ready = client.get("/readyz")
+        ready = client.get("/readyz")  # not ready while the SPARQL endpoint loads the catalogue
+        for _ in range(60):
+            if ready.status_code == 200:
+                break
+            time.sleep(1)
+            ready = client.get("/readyz")
         assert ready.status_code == 200
         assert ready.json() == {"status": "ready", "checks": {"search": "ok", "sparql": "ok"}}
 
