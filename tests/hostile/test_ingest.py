@@ -19,7 +19,7 @@ import pytest
 from conftest import FeedServer
 
 from catalogue.backends import Backends, open_backends
-from catalogue.cli import run_harvests
+from catalogue.cli.harvesting import run_harvests
 from catalogue.config import Limits, Settings, Source
 from catalogue.harvest import harvest_source
 from catalogue.index import SearchQuery
