@@ -48,7 +48,6 @@ too: ``oxigraph serve --timeout-s``, Virtuoso's ``MaxQueryExecutionTime``).
 from __future__ import annotations
 
 import json
-import logging
 import re
 import threading
 import time
@@ -70,8 +69,6 @@ from catalogue.sparql_syntax import (
 )
 from catalogue.sparql_worker import PoolFull, WorkerDied, WorkerPool, WorkerTimeout
 from catalogue.store import RemoteStoreError, RemoteTimeout, SparqlServer, Store
-
-log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0  # seconds per query
 DEFAULT_MAX_ROWS = 10_000  # SELECT solutions
