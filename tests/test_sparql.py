@@ -14,7 +14,7 @@ import pytest
 
 import catalogue.sparql_snapshot as sparql_snapshot
 from catalogue.records import Record
-from catalogue.sparql import Limits, SparqlService, Timeout
+from catalogue.sparql import Limits, SparqlService, Timeout, UpdateRefused, check_query
 from catalogue.sparql_snapshot import Snapshots
 from catalogue.sparql_worker import PoolFull, WorkerDied, WorkerPool, WorkerTimeout
 from catalogue.store import HarvestRun, RecordWrite, Store, open_store
@@ -213,3 +213,13 @@ def test_requests_beyond_the_workers_wait_in_a_bounded_line(pool) -> None:
             workers.call(("echo", 6), time.monotonic() + 0.2)
         assert not late.value.started
         busy.result()
+
+
+def test_the_read_only_guard_takes_linear_time() -> None:
+    """Nested loops of whitespace made it cubic: 4,000 spaces before SELECT took 9 s."""
+    started = time.monotonic()
+    for filler in (" " * 100_000, "# comment\n" * 20_000, "PREFIX ex: <http://x.example/>\n" * 5_000):
+        check_query(filler + "SELECT * WHERE { ?s ?p ?o }")
+        with pytest.raises(UpdateRefused):
+            check_query(filler + "INSERT DATA { <http://x.example/a> <http://x.example/b> 'c' }")
+    assert time.monotonic() - started < 2

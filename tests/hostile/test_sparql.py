@@ -188,35 +188,34 @@ def test_big_bodies_are_refused_with_413(served) -> None:
     assert ask(url).json()["boolean"] is True
 
 
-def test_a_slow_parse_does_not_stall_other_requests(served) -> None:
-    url, _ = served(Limits(timeout=10, max_concurrent=2, max_query_bytes=4_000_000))
-    # 150,000 triple patterns, skeleton regexes and all: seconds of parsing and checking
-    patterns = " ".join(f"?s <http://x.example/p{i}> ?o{i} ." for i in range(60_000))
-    heavy = f"SELECT ?s WHERE {{ {patterns} }}"
+def test_a_query_slow_to_check_stalls_nothing(served) -> None:
+    """6,000 spaces before SELECT: the read-only guard's regex took cubic time (4,000: 9 s, holding the
+    GIL), on the event loop — every other request waited. Now it is linear, and runs in the worker."""
+    url, _ = served(Limits(timeout=10, max_concurrent=2))
     search = url + "/api/search"
-    baseline = []
-    for _ in range(5):
-        started = time.monotonic()
-        assert httpx.get(search, params={"q": "genome"}, timeout=30).status_code == 200
-        baseline.append(time.monotonic() - started)
     with ThreadPoolExecutor(1) as pool:
-        slow = pool.submit(
-            httpx.post,
-            url + "/sparql",
-            content=heavy.encode(),
-            headers={"Content-Type": "application/sparql-query"},
-            timeout=60,
-        )
-        time.sleep(0.3)
-        latencies = []
-        while not slow.done():
-            started = time.monotonic()
-            assert httpx.get(search, params={"q": "genome"}, timeout=30).status_code == 200
-            latencies.append(time.monotonic() - started)
-            time.sleep(0.05)
-        assert slow.result().status_code in (200, 503)
-    # on the event loop the checks held every request for seconds; here only the machine's load counts
-    assert latencies and max(latencies) < 2 * max(baseline) + 0.3, (baseline, latencies)
+        started = time.monotonic()
+        spaced = pool.submit(httpx.get, url + "/sparql", params={"query": " " * 6_000 + "ASK {}"}, timeout=60)
+        assert httpx.get(search, params={"q": "genome"}, timeout=60).status_code == 200
+        searched = time.monotonic() - started
+        answer = spaced.result()
+    assert answer.status_code == 200 and answer.json()["boolean"] is True
+    assert time.monotonic() - started < 3 and searched < 3
+
+
+def test_a_query_that_crashes_pyoxigraph_takes_down_only_its_worker(served) -> None:
+    """60,000 triple patterns overflow the stack of pyoxigraph's parser: a segmentation fault. In the web
+    server's own process that ended the server; in a worker, the query gets a 503."""
+    url, service = served(Limits(timeout=30, max_concurrent=1, max_query_bytes=4_000_000))
+    patterns = " ".join(f"?s <http://x.example/p{i}> ?o{i} ." for i in range(60_000))
+    response = httpx.post(
+        url + "/sparql",
+        content=f"SELECT ?s WHERE {{ {patterns} }}".encode(),
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=60,
+    )
+    assert response.status_code == 503 and "crashed its worker" in response.text
+    assert ask(url).json()["boolean"] is True
 
 
 # -- the guards that held before --------------------------------------------------------
