@@ -311,3 +311,11 @@ def test_the_shacl_engine_is_loaded_before_validation_threads_race_to_import_it(
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert loaded.stdout.strip() == "True", loaded.stderr
+
+
+def test_pasted_rdf_and_urls_are_echoed_escaped(client: TestClient) -> None:
+    pasted = f'</textarea>{SCRIPT}<textarea>\n<https://a.example/x> <https://a.example/p> "{SCRIPT}" .'
+    page = client.post("/validate", data={"data": pasted})
+    assert page.status_code == 400 and SCRIPT not in page.text and "&lt;/textarea&gt;" in page.text
+    refused = client.post("/validate", data={"url": 'javascript:"><script>alert(1)</script>'})
+    assert refused.status_code in (400, 422) and SCRIPT not in refused.text
