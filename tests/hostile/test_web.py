@@ -276,7 +276,7 @@ CHROMIUM = shutil.which("chromium")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs chromium")
-def test_a_browser_finds_nothing_the_policy_blocks(harvested, live_server) -> None:
+def test_a_browser_finds_nothing_the_policy_blocks(harvested, live_server, tmp_path) -> None:
     """Chromium loads each kind of page and reports no Content-Security-Policy violation.
 
     (Chromium logs each violation to the console, e.g. an inline <style> under ``style-src 'self'``.)
@@ -296,8 +296,9 @@ def test_a_browser_finds_nothing_the_policy_blocks(harvested, live_server) -> No
         "/nowhere",
     ):
         run = subprocess.run(
-            [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-             "--dump-dom", server.url + path],
+            [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'chromium'}",
+             "--enable-logging=stderr", "--v=0", "--dump-dom", server.url + path],
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert "</html>" in run.stdout, path
