@@ -201,17 +201,21 @@ class Cluster:
 
     def __init__(self, size: int = 1, name: str = "catalogue-test") -> None:
         self.folder = Path(tempfile.mkdtemp(prefix=f"{MARKER}-"))
-        self.home = unpack(self.folder / "dist")
         names = [f"node-{number}" for number in range(size)]
         if size == 1:
             common = {"cluster.name": name, "discovery.type": "single-node"}
         else:
             common = {"cluster.name": name, "cluster.initial_master_nodes": ",".join(names)}
-        self.nodes = [Node(self.home, self.folder / node, node, common) for node in names]
-        for node in self.nodes:
-            node.folder.mkdir()
-            node.prepare()
-        _hand_over(self.folder)
+        try:
+            self.home = unpack(self.folder / "dist")
+            self.nodes = [Node(self.home, self.folder / node, node, common) for node in names]
+            for node in self.nodes:
+                node.folder.mkdir()
+                node.prepare()
+            _hand_over(self.folder)
+        except BaseException:  # e.g. Maven offline, or interrupted: no folder left behind
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
 
     @property
     def url(self) -> str:
