@@ -96,6 +96,17 @@ def index_name(prefix: str, now: datetime | None = None) -> str:
 # -- template and mappings ----------------------------------------------------------
 
 
+#: Lucene's name of the snowball stemmer that stems as tantivy's does, where it is not the capitalised name:
+#: tantivy's "dutch" is Kraaij-Pohlmann ("genomen" → "noom"; Lucene's "Dutch" is the older Porter-style
+#: one) and its "german" folds ä/ö/ü spelled ae/oe/ue as Lucene's "German2" does
+SNOWBALL_NAMES = {"dutch": "Kp", "german": "German2"}
+
+
+def snowball_language(stemmer: str) -> str:
+    """The ``language`` of Elasticsearch's ``snowball`` filter for one of tantivy's stemmers."""
+    return SNOWBALL_NAMES.get(stemmer, stemmer.capitalize())
+
+
 def analysis() -> dict[str, Any]:
     """The embedded backend's analyzers (:func:`catalogue.index.analysis.analyzers`), built from Elasticsearch parts.
 
@@ -115,7 +126,7 @@ def analysis() -> dict[str, Any]:
     for lang in ANALYSED_LANGUAGES:
         if lang in STEMMERS:
             stem = f"catalogue_stem_{STEMMERS[lang]}"
-            filters[stem] = {"type": "snowball", "language": STEMMERS[lang].capitalize()}
+            filters[stem] = {"type": "snowball", "language": snowball_language(STEMMERS[lang])}
             # stem first: the snowball stemmers expect the accents; fold what is left
             analyzers[analyzer_name(lang)] = {
                 "type": "custom",

@@ -84,7 +84,7 @@ def test_one_text_field_per_language_stemmed_as_the_embedded_backend_stems_it() 
         if lang in STEMMERS:
             assert name == f"catalogue_{STEMMERS[lang]}"
             stem = analysis["filter"][chain[2]]
-            assert stem == {"type": "snowball", "language": STEMMERS[lang].capitalize()}
+            assert stem == {"type": "snowball", "language": req.snowball_language(STEMMERS[lang])}
             assert chain == ["catalogue_not_long", "lowercase", chain[2], "asciifolding"]  # stem, then fold
         else:
             assert name == req.FOLDED
@@ -204,6 +204,12 @@ def test_every_field_a_document_may_have_is_mapped() -> None:
         sort_title="t",
     )
     assert set(req.document_source(everything)) <= set(req.mappings()["properties"])
+
+
+def test_snowball_stemmers_are_those_tantivy_stems_with() -> None:
+    assert req.snowball_language("english") == "English"
+    assert req.snowball_language("dutch") == "Kp"  # Kraaij-Pohlmann, as tantivy's "dutch"
+    assert req.snowball_language("german") == "German2"
 
 
 def test_bulk_actions() -> None:
