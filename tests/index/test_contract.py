@@ -695,6 +695,19 @@ def test_highlights_change_no_hit_total_or_count(catalogue: SearchIndex, query: 
 # -- Elasticsearch only: the alias switch itself --------------------------------------
 
 
+def test_the_client_speaks_the_clusters_major_version(es_url: str) -> None:
+    from elasticsearch import __versionstr__
+
+    from catalogue.index.elasticsearch import connect
+
+    client = connect(es_settings(es_url, "catalogue-test-version"))
+    try:
+        server = client.info()["version"]["number"]
+    finally:
+        client.close()
+    assert server.split(".")[0] == __versionstr__.split(".")[0], (server, __versionstr__)
+
+
 def test_elasticsearch_rebuild_switches_the_alias_and_deletes_the_old_index(es_url: str) -> None:
     from catalogue.index import es_requests
     from catalogue.index.elasticsearch import ElasticsearchIndex, connect
