@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
+import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import uvicorn
@@ -17,6 +21,68 @@ from catalogue.backends import Backends, open_backends
 from catalogue.config import Limits, Settings, Source
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def es_launcher() -> ModuleType:
+    """tests/es/launcher.py (pytest does not put tests/ on sys.path; bench/search.py loads it too)."""
+    if "catalogue_test_es" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "catalogue_test_es", Path(__file__).parent / "es" / "launcher.py"
+        )
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules["catalogue_test_es"] = module
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return sys.modules["catalogue_test_es"]
+
+
+def no_search_cluster(why: str) -> None:
+    """Skip, or fail when ``CATALOGUE_REQUIRE_SEARCH`` is set (by .ci/run): CI must run these tests."""
+    if os.environ.get("CATALOGUE_REQUIRE_SEARCH"):
+        pytest.fail(f"{why}, and CATALOGUE_REQUIRE_SEARCH is set")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def es_url(es_launcher: ModuleType) -> Iterator[str]:
+    """An Elasticsearch 8 cluster for the session: ``$CATALOGUE_TEST_ES_URL``, else one started here.
+
+    Started from Maven Central with Java when both are installed (see
+    tests/es/launcher.py), on a free port of 127.0.0.1, and stopped at the end.
+    """
+    given = os.environ.get("CATALOGUE_TEST_ES_URL", "").strip()
+    if given:
+        yield given
+        return
+    cluster = start_es_cluster(es_launcher, 1)
+    yield cluster.url
+    cluster.stop()
+
+
+def start_es_cluster(launcher: ModuleType, size: int):
+    """A started ``launcher.Cluster`` of ``size`` nodes; a skip (or failure) when it cannot start."""
+    missing = launcher.missing()
+    if missing:
+        no_search_cluster(f"no CATALOGUE_TEST_ES_URL, and no {missing} to start Elasticsearch")
+    cluster = launcher.Cluster(size)
+    try:
+        return cluster.start()
+    except Exception as error:
+        no_search_cluster(f"Elasticsearch {launcher.VERSION} did not start: {error}")
+
+
+@pytest.fixture
+def es_cluster(es_launcher: ModuleType) -> Iterator:
+    """``es_cluster(size)``: a cluster of its own for one test (always started here), stopped after it."""
+    started: list = []
+
+    def start(size: int):
+        started.append(start_es_cluster(es_launcher, size))
+        return started[-1]
+
+    yield start
+    for cluster in started:
+        cluster.stop()
 
 
 @pytest.fixture

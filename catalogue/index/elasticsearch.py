@@ -25,6 +25,8 @@ functions, unit-tested); this module sends them with the official client.
   (every sort ends with ``id``); its cost grows with the depth.
 * **Entries.** :meth:`~ElasticsearchIndex.entries` scrolls the alias in
   index order (``helpers.scan``), reading only the fields of an entry.
+  :meth:`~ElasticsearchIndex.delete_source` scrolls the source's ids the same
+  way and deletes them by id in the bulk stream.
 * **Highlights.** A query asking for them reads the page's hits'
   ``highlight_text`` from ``_source`` (a deep page: one more request by id)
   and marks it in Python (:mod:`catalogue.index.highlight`), as the embedded
@@ -201,18 +203,12 @@ class ElasticsearchIndex:
     def delete_source(self, source: str) -> None:
         with self._lock:
             target = self._target()
-            # _delete_by_query sees only what was refreshed; records upserted since are deleted by id
-            self._client.delete_by_query(
-                index=target,
-                query=req.delete_source_query(source),
-                conflicts="proceed",
-                refresh=False,
-                wait_for_completion=True,
-            )
+            # the scroll sees only what was refreshed; records upserted since are known from _pending
+            listed = [hit["_id"] for hit in self._scan(req.source_ids_body(source), target)]
             pending = [record_id for record_id, of in self._pending.items() if of == source]
             for record_id in pending:
                 del self._pending[record_id]
-            self._bulk(req.delete_action(target, record_id) for record_id in pending)
+            self._bulk(req.delete_action(target, record_id) for record_id in dict.fromkeys(listed + pending))
 
     def clear(self) -> None:
         with self._lock:
@@ -322,24 +318,24 @@ class ElasticsearchIndex:
         return hits
 
     def entries(self) -> Iterator[IndexEntry]:
+        for hit in self._scan(req.entries_body(), self.alias):
+            yield req.parse_entry(hit)
+
+    def _scan(self, body: dict[str, Any], index: str) -> Iterator[dict[str, Any]]:
+        """Every hit of ``body`` in ``index``, scrolled in pages of :data:`SCAN_SIZE`."""
         try:
-            for hit in scan(
+            yield from scan(
                 self._client,
-                query=req.entries_body(),
-                index=self.alias,
+                query=body,
+                index=index,
                 size=SCAN_SIZE,
                 scroll=SCAN_KEEP_ALIVE,
                 preserve_order=False,
-            ):
-                yield req.parse_entry(hit)
+            )
         except (ApiError, TransportError, ScanError) as error:
             raise SearchBackendError(
-                f"Elasticsearch could not list the documents of {self.alias}: {error}"
+                f"Elasticsearch could not list the documents of {index}: {error}"
             ) from error
-
-    def suggest(self, text: str, size: int = 10) -> list[SearchHit]:
-        """Records whose titles have words starting as typed, best first (not part of SearchIndex)."""
-        return req.parse_hits(self._search(req.suggest_body(text, size)))
 
     def _search(self, body: dict[str, Any]) -> dict[str, Any]:
         """One search request through the alias; the answer as plain JSON."""

@@ -11,13 +11,12 @@ from the composable template ``{prefix}-records`` (pattern
 ``{prefix}-records``, which points at exactly one of them.
 
 Fields (see :func:`mappings`): ``text_<lang>`` per analysed language with that
-language's built-in analyzer; ``text_any`` (all text, every language),
+language's snowball stemmer, as the embedded backend (see :func:`analysis`); ``text_any`` (all text, every language),
 ``title_any`` (titles, boosted) and ``labels`` (linked concepts' and agents'
 labels), unstemmed with :data:`FOLDED` — the embedded backend's
 "simple | remove_long(40) | lowercase | ascii_fold" chain —; one ``keyword``
 per facet (the ``source`` facet is the ``source`` field), ``status``,
 ``modified`` (date), ``quality`` (integer), ``sort_title`` (keyword),
-``title_suggest`` (``search_as_you_type``, for title suggestions),
 ``content_hash`` (kept in ``_source`` only, for :func:`entries_body`) and
 ``highlight_text`` (titles and descriptions with their languages, kept in
 ``_source`` only, for highlights).
@@ -54,31 +53,12 @@ from catalogue.index import (
     SearchQuery,
     SearchResults,
 )
-from catalogue.index.analysis import MIN_PREFIX, Part, query_parts
+from catalogue.index.analysis import MIN_PREFIX, STEMMERS, Part, analyzer_name, query_parts
 from catalogue.index.highlight import Marker, highlight_source, marker_for
 
 #: Bump when the meaning of a field changes without the template changing.
 SCHEMA_VERSION = 1
 
-#: Elasticsearch's built-in language analyzers, by base language code.
-LANGUAGE_ANALYZERS: dict[str, str] = {
-    "en": "english",
-    "nl": "dutch",
-    "fr": "french",
-    "de": "german",
-    "fi": "finnish",
-    "sv": "swedish",
-    "es": "spanish",
-    "pt": "portuguese",
-    "it": "italian",
-    "da": "danish",
-    "no": "norwegian",
-    "el": "greek",
-    "ro": "romanian",
-    "hu": "hungarian",
-}
-#: the analyzer of an analysed language without a built-in one
-DEFAULT_ANALYZER = "standard"
 TEXT_FIELDS: dict[str, str] = {lang: f"text_{lang}" for lang in ANALYSED_LANGUAGES}
 FACET_FIELDS: dict[str, str] = {name: name for name in FACETS}  # the source facet is the `source` field
 
@@ -116,24 +96,50 @@ def index_name(prefix: str, now: datetime | None = None) -> str:
 # -- template and mappings ----------------------------------------------------------
 
 
+#: Lucene's name of the snowball stemmer that stems as tantivy's does, where it is not the capitalised name:
+#: tantivy's "dutch" is Kraaij-Pohlmann ("genomen" → "noom"; Lucene's "Dutch" is the older Porter-style
+#: one) and its "german" folds ä/ö/ü spelled ae/oe/ue as Lucene's "German2" does
+SNOWBALL_NAMES = {"dutch": "Kp", "german": "German2"}
+
+
+def snowball_language(stemmer: str) -> str:
+    """The ``language`` of Elasticsearch's ``snowball`` filter for one of tantivy's stemmers."""
+    return SNOWBALL_NAMES.get(stemmer, stemmer.capitalize())
+
+
 def analysis() -> dict[str, Any]:
-    """The folded analyzer: the embedded backend's unstemmed chain, built from Elasticsearch parts."""
+    """The embedded backend's analyzers (:func:`catalogue.index.analysis.analyzers`), built from Elasticsearch parts.
+
+    One chain for every field: words, not long, lowercase, the language's
+    snowball stemmer (``text_<lang>`` only), ASCII folding; the same stemmers
+    as tantivy's, so a word matches the same records on both backends (the
+    built-in language analyzers stem differently and drop stop words).
+    """
+    start = ["catalogue_not_long", "lowercase"]
+    analyzers = {
+        FOLDED: {"type": "custom", "tokenizer": "catalogue_words", "filter": [*start, "asciifolding"]}
+    }
+    filters: dict[str, Any] = {
+        # tantivy's remove_long(40) drops tokens of 40 bytes and more
+        "catalogue_not_long": {"type": "length", "max": 39}
+    }
+    for lang in ANALYSED_LANGUAGES:
+        if lang in STEMMERS:
+            stem = f"catalogue_stem_{STEMMERS[lang]}"
+            filters[stem] = {"type": "snowball", "language": snowball_language(STEMMERS[lang])}
+            # stem first: the snowball stemmers expect the accents; fold what is left
+            analyzers[analyzer_name(lang)] = {
+                "type": "custom",
+                "tokenizer": "catalogue_words",
+                "filter": [*start, stem, "asciifolding"],
+            }
     return {
         "tokenizer": {
             # tantivy's simple tokenizer: runs of letters and digits
             "catalogue_words": {"type": "pattern", "pattern": "[^\\p{L}\\p{N}]+"}
         },
-        "filter": {
-            # tantivy's remove_long(40) drops tokens of 40 bytes and more
-            "catalogue_not_long": {"type": "length", "max": 39}
-        },
-        "analyzer": {
-            FOLDED: {
-                "type": "custom",
-                "tokenizer": "catalogue_words",
-                "filter": ["catalogue_not_long", "lowercase", "asciifolding"],
-            }
-        },
+        "filter": filters,
+        "analyzer": analyzers,
     }
 
 
@@ -166,12 +172,11 @@ def mappings() -> dict[str, Any]:
         HIGHLIGHT_SOURCE: {"type": "object", "enabled": False},
     }
     for lang, field in TEXT_FIELDS.items():
-        properties[field] = {"type": "text", "analyzer": LANGUAGE_ANALYZERS.get(lang, DEFAULT_ANALYZER)}
+        properties[field] = {"type": "text", "analyzer": analyzer_name(lang)}
     for field in ("text_any", "title_any", "labels"):
         properties[field] = {"type": "text", "analyzer": FOLDED}
     for field in FACET_FIELDS.values():
         properties.setdefault(field, dict(keyword))
-    properties["title_suggest"] = {"type": "search_as_you_type", "analyzer": FOLDED}
     return {"dynamic": "strict", "properties": properties}
 
 
@@ -220,7 +225,6 @@ def document_source(doc: SearchDocument) -> dict[str, Any]:
     titles = [text for texts in doc.title.values() for text in texts]
     if titles:
         source["title_any"] = titles
-        source["title_suggest"] = titles
     if doc.labels:
         source["labels"] = list(doc.labels)
     for name, values in doc.facets.items():
@@ -251,9 +255,13 @@ def delete_action(index: str, record_id: str) -> dict[str, Any]:
     return {"_op_type": "delete", "_index": index, "_id": record_id}
 
 
-def delete_source_query(source: str) -> dict[str, Any]:
-    """The query of the ``_delete_by_query`` that removes one source's records."""
-    return {"term": {"source": source}}
+def source_ids_body(source: str) -> dict[str, Any]:
+    """The scroll request listing one source's record ids (for ``helpers.scan``), to delete them by id.
+
+    By id in the bulk stream rather than ``_delete_by_query``: it needs no
+    reindex module and no task, and shares the bulk stream's error handling.
+    """
+    return {"query": {"term": {"source": source}}, "_source": False, "sort": ["_doc"]}
 
 
 def alias_switch_actions(alias: str, new_index: str, old_indices: Iterable[str]) -> list[dict[str, Any]]:
@@ -466,22 +474,6 @@ def entries_body() -> dict[str, Any]:
     an entry, so the text of the records is never sent.
     """
     return {"query": {"match_all": {}}, "_source": list(ENTRY_FIELDS), "sort": ["_doc"]}
-
-
-def suggest_body(text: str, size: int = 10) -> dict[str, Any]:
-    """Records whose titles have words starting as typed (``search_as_you_type``)."""
-    return {
-        "query": {
-            "multi_match": {
-                "query": text,
-                "type": "bool_prefix",
-                "operator": "and",
-                "fields": ["title_suggest", "title_suggest._2gram", "title_suggest._3gram"],
-            }
-        },
-        "size": max(0, size),
-        "_source": False,
-    }
 
 
 # -- answers ----------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """One contract for every SearchIndex backend: the same documents, queries and answers.
 
-Runs against the embedded (tantivy) backend always, and against Elasticsearch
-when ``CATALOGUE_TEST_ES_URL`` names a cluster (e.g. ``http://127.0.0.1:9200``;
+Runs against the embedded (tantivy) backend always, and against Elasticsearch:
+the cluster ``CATALOGUE_TEST_ES_URL`` names (e.g. ``http://127.0.0.1:9200``;
 credentials in the URL, or ``CATALOGUE_ES_API_KEY``; a CA certificate in
-``CATALOGUE_TEST_ES_CA_CERTS``). Each Elasticsearch test works under its own
+``CATALOGUE_TEST_ES_CA_CERTS``), else one the session starts (the ``es_url``
+fixture, tests/conftest.py). Each Elasticsearch test works under its own
 index prefix and deletes its indexes and template afterwards.
 
 Only what both backends promise is tested here; stemming details of one
@@ -41,28 +42,25 @@ TECH = "http://publications.europa.eu/resource/authority/data-theme/TECH"
 CSV = "http://publications.europa.eu/resource/authority/file-type/CSV"
 PDF = "http://publications.europa.eu/resource/authority/file-type/PDF"
 
-ES_URL = os.environ.get("CATALOGUE_TEST_ES_URL", "").strip()
-NO_ES = "CATALOGUE_TEST_ES_URL is not set: no Elasticsearch cluster to run the contract against"
 
-
-def es_settings(prefix: str) -> SearchSettings:
+def es_settings(url: str, prefix: str) -> SearchSettings:
     ca_certs = os.environ.get("CATALOGUE_TEST_ES_CA_CERTS")
     return SearchSettings(
         backend="elasticsearch",
-        url=ES_URL,
+        url=url,
         api_key=os.environ.get("CATALOGUE_ES_API_KEY") or None,
         ca_certs=Path(ca_certs) if ca_certs else None,
         index_prefix=prefix,
     )
 
 
-def drop_es_prefix(prefix: str) -> None:
+def drop_es_prefix(url: str, prefix: str) -> None:
     """Delete every index and the template of a test prefix (names, not wildcards: see
     ``action.destructive_requires_name``)."""
     from catalogue.index import es_requests
     from catalogue.index.elasticsearch import connect
 
-    client = connect(es_settings(prefix))
+    client = connect(es_settings(url, prefix))
     try:
         found = client.indices.get(index=f"{prefix}-records-*", expand_wildcards="all")
         for name in found:
@@ -79,11 +77,11 @@ Opener = Callable[[], SearchIndex]
 def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
     """Opens (again) one backend's index; every index opened is closed afterwards."""
     opened: list[SearchIndex] = []
+    url = ""
     if request.param == "elasticsearch":
-        if not ES_URL:
-            pytest.skip(NO_ES)
+        url = request.getfixturevalue("es_url")
         prefix = f"catalogue-test-{uuid.uuid4().hex[:12]}"
-        settings = es_settings(prefix)
+        settings = es_settings(url, prefix)
     else:
         prefix = ""
         settings = SearchSettings()
@@ -97,7 +95,7 @@ def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
     for index in opened:
         index.close()
     if prefix:
-        drop_es_prefix(prefix)
+        drop_es_prefix(url, prefix)
 
 
 @pytest.fixture
@@ -697,14 +695,25 @@ def test_highlights_change_no_hit_total_or_count(catalogue: SearchIndex, query: 
 # -- Elasticsearch only: the alias switch itself --------------------------------------
 
 
-def test_elasticsearch_rebuild_switches_the_alias_and_deletes_the_old_index() -> None:
-    if not ES_URL:
-        pytest.skip(NO_ES)
+def test_the_client_speaks_the_clusters_major_version(es_url: str) -> None:
+    from elasticsearch import __versionstr__
+
+    from catalogue.index.elasticsearch import connect
+
+    client = connect(es_settings(es_url, "catalogue-test-version"))
+    try:
+        server = client.info()["version"]["number"]
+    finally:
+        client.close()
+    assert server.split(".")[0] == __versionstr__.split(".")[0], (server, __versionstr__)
+
+
+def test_elasticsearch_rebuild_switches_the_alias_and_deletes_the_old_index(es_url: str) -> None:
     from catalogue.index import es_requests
     from catalogue.index.elasticsearch import ElasticsearchIndex, connect
 
     prefix = f"catalogue-test-{uuid.uuid4().hex[:12]}"
-    settings = es_settings(prefix)
+    settings = es_settings(es_url, prefix)
     alias = es_requests.alias_name(prefix)
     client = connect(settings)
     index = ElasticsearchIndex(settings)
@@ -725,4 +734,4 @@ def test_elasticsearch_rebuild_switches_the_alias_and_deletes_the_old_index() ->
     finally:
         index.close()
         client.close()
-        drop_es_prefix(prefix)
+        drop_es_prefix(es_url, prefix)

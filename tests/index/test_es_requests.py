@@ -27,7 +27,7 @@ from catalogue.index import (
     open_index,
 )
 from catalogue.index import es_requests as req
-from catalogue.index.analysis import MAX_WORDS
+from catalogue.index.analysis import MAX_WORDS, STEMMERS
 from catalogue.index.elasticsearch import SearchBackendError, client_options
 from catalogue.index.embedded import EmbeddedIndex
 
@@ -74,26 +74,20 @@ def test_settings_one_shard_no_automatic_refresh() -> None:
     assert settings["max_result_window"] == req.MAX_RESULT_WINDOW
 
 
-def test_one_text_field_per_language_with_its_built_in_analyzer() -> None:
-    properties = req.mappings()["properties"]
-    expected = {
-        "en": "english",
-        "nl": "dutch",
-        "fr": "french",
-        "de": "german",
-        "fi": "finnish",
-        "sv": "swedish",
-        "es": "spanish",
-        "pt": "portuguese",
-        "it": "italian",
-        "da": "danish",
-        "no": "norwegian",
-        "el": "greek",
-        "ro": "romanian",
-        "hu": "hungarian",
-    }
+def test_one_text_field_per_language_stemmed_as_the_embedded_backend_stems_it() -> None:
+    template = req.index_template("c")["template"]
+    properties = template["mappings"]["properties"]
+    analysis = template["settings"]["analysis"]
     for lang in ANALYSED_LANGUAGES:
-        assert properties[f"text_{lang}"] == {"type": "text", "analyzer": expected.get(lang, "standard")}
+        name = properties[f"text_{lang}"]["analyzer"]
+        chain = analysis["analyzer"][name]["filter"]
+        if lang in STEMMERS:
+            assert name == f"catalogue_{STEMMERS[lang]}"
+            stem = analysis["filter"][chain[2]]
+            assert stem == {"type": "snowball", "language": req.snowball_language(STEMMERS[lang])}
+            assert chain == ["catalogue_not_long", "lowercase", chain[2], "asciifolding"]  # stem, then fold
+        else:
+            assert name == req.FOLDED
 
 
 def test_unstemmed_fields_use_the_folded_analyzer() -> None:
@@ -104,7 +98,6 @@ def test_unstemmed_fields_use_the_folded_analyzer() -> None:
     folded = template["settings"]["analysis"]["analyzer"][req.FOLDED]
     assert folded["filter"][-2:] == ["lowercase", "asciifolding"]
     assert folded["tokenizer"] in template["settings"]["analysis"]["tokenizer"]
-    assert properties["title_suggest"]["type"] == "search_as_you_type"
 
 
 def test_facets_dates_and_numbers() -> None:
@@ -177,16 +170,12 @@ def test_document_source() -> None:
         "kanker",
     ]
     assert "text_lb" not in source and "text_" not in source
-    assert (
-        source["title_any"]
-        == source["title_suggest"]
-        == [
-            "Cancer registry",
-            "Kankerregister",
-            "Untagged",
-            "Kriibs",
-        ]
-    )
+    assert source["title_any"] == [
+        "Cancer registry",
+        "Kankerregister",
+        "Untagged",
+        "Kriibs",
+    ]
     assert source["labels"] == ["Health", "Gesundheit"]
     assert source["theme"] == [HEAL]
     assert source["format"] == [CSV, PDF]
@@ -201,7 +190,7 @@ def test_document_source_defaults() -> None:
     source = req.document_source(doc(modified=datetime(2020, 1, 2)))
     assert source["modified"] == "2020-01-02T00:00:00+00:00"  # a naive date is taken as UTC
     assert source["quality"] == 0
-    assert "sort_title" not in source and "text_any" not in source and "title_suggest" not in source
+    assert "sort_title" not in source and "text_any" not in source
 
 
 def test_every_field_a_document_may_have_is_mapped() -> None:
@@ -217,13 +206,20 @@ def test_every_field_a_document_may_have_is_mapped() -> None:
     assert set(req.document_source(everything)) <= set(req.mappings()["properties"])
 
 
+def test_snowball_stemmers_are_those_tantivy_stems_with() -> None:
+    assert req.snowball_language("english") == "English"
+    assert req.snowball_language("dutch") == "Kp"  # Kraaij-Pohlmann, as tantivy's "dutch"
+    assert req.snowball_language("german") == "German2"
+
+
 def test_bulk_actions() -> None:
     action = req.index_action("c-records-1", doc("r9", title={"en": ["T"]}))
     assert action["_op_type"] == "index"
     assert action["_index"] == "c-records-1" and action["_id"] == "r9"
     assert action["_source"] == req.document_source(doc("r9", title={"en": ["T"]}))
     assert req.delete_action("c-records", "r9") == {"_op_type": "delete", "_index": "c-records", "_id": "r9"}
-    assert req.delete_source_query("beta") == {"term": {"source": "beta"}}
+    listing = req.source_ids_body("beta")
+    assert listing["query"] == {"term": {"source": "beta"}} and listing["_source"] is False
 
 
 def test_alias_switch_is_one_request_adding_the_new_index_and_deleting_the_old() -> None:
@@ -445,7 +441,7 @@ def test_request_bodies_are_valid_dsl_for_the_client() -> None:
         req.search_body(SearchQuery(text="cancer", highlight=True)),
         req.highlight_texts_body(["r1", "r2"]),
         req.after_body(query, [1.5, "r1"], 10),
-        req.suggest_body("canc"),
+        req.source_ids_body("beta"),
         req.entries_body(),
     ):
         assert dsl.Search.from_dict(body).to_dict() == body  # raises for an unknown query or aggregation
@@ -454,14 +450,6 @@ def test_request_bodies_are_valid_dsl_for_the_client() -> None:
 def test_unknown_facet_is_refused_before_any_request() -> None:
     with pytest.raises(QueryError):
         req.search_body(SearchQuery(filters={"colour": ["red"]}))
-
-
-def test_suggest_body() -> None:
-    body = req.suggest_body("canc reg", size=5)
-    match = body["query"]["multi_match"]
-    assert match["type"] == "bool_prefix" and match["query"] == "canc reg"
-    assert match["fields"] == ["title_suggest", "title_suggest._2gram", "title_suggest._3gram"]
-    assert body["size"] == 5
 
 
 def test_entries_body_scrolls_everything_reading_only_the_entry_fields() -> None:
