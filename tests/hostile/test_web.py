@@ -7,8 +7,8 @@ the app (TestClient, or uvicorn on 127.0.0.1 where concurrency matters).
 from __future__ import annotations
 
 import ipaddress
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
