@@ -53,10 +53,9 @@ class Snapshots:
     """Snapshots of the public dataset under ``workdir``, one per generation, rebuilt in the background."""
 
     def __init__(self, store: Store, workdir: Path | None = None) -> None:
-        self.store = store
-        if workdir is not None:
-            workdir.mkdir(parents=True, exist_ok=True)
-        self.root = Path(tempfile.mkdtemp(prefix="sparql-", dir=workdir))
+        self.store, self.workdir = store, workdir
+        #: our folder under workdir, made by the first build (an app nobody queries leaves nothing behind)
+        self.root: Path | None = None
         self._lock = threading.Lock()
         self._current: Path | None = None
         self._generation: int | None = None
@@ -122,10 +121,15 @@ class Snapshots:
             thread = self._thread
         if thread is not None:
             thread.join(CLOSE_WAIT)
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def _rebuild(self, generation: int, done: threading.Event) -> None:
         started = time.perf_counter()
+        if self.root is None:
+            if self.workdir is not None:
+                self.workdir.mkdir(parents=True, exist_ok=True)
+            self.root = Path(tempfile.mkdtemp(prefix="sparql-", dir=self.workdir))
         folder = self.root / f"gen-{generation}-{next(self._numbers)}"
         try:
             self._build(folder)
