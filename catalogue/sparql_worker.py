@@ -45,6 +45,8 @@ from multiprocessing.connection import Connection
 
 log = logging.getLogger(__name__)
 
+#: how much lower than the web server's the workers' CPU priority is (see nice(2))
+WORKER_NICENESS = 10
 #: what a worker runs for each request: a picklable module-level function
 Handler = Callable[[object], object]
 
@@ -252,6 +254,9 @@ def zygote_main(control_fd: str, module: str, name: str, path: str) -> None:
     """The zygote's life: import the handler once, then fork a worker per request until the parent goes."""
     sys.path[:] = json.loads(path)
     handler = getattr(importlib.import_module(module), name)
+    # a query may keep a core busy for its whole time limit: workers (forked from here) yield the CPU
+    # to the web server, so pages and search stay quick while the endpoint is loaded
+    os.nice(WORKER_NICENESS)
     control = socket.socket(fileno=int(control_fd))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps our children: no zombies
     while request := control.recv(8):
