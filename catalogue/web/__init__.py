@@ -6,6 +6,7 @@ Read-only, but for one door: nodes push their own records to
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -107,9 +108,15 @@ def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | 
 
 
 def body_limit(settings: Settings) -> Callable[[str], int]:
-    """The largest body each path takes: RDF to validate or push, else ``[web] max_body_bytes``."""
+    """The largest body each path takes: RDF to validate or push, else ``[web] max_body_bytes``.
+
+    ``/sparql`` reads its body itself, streaming, and refuses it past ``[sparql] max_query_bytes``
+    with a message about queries: a second, larger cap here would only answer first with a vaguer one.
+    """
 
     def limit(path: str) -> int:
+        if path == "/sparql":
+            return sys.maxsize
         if path in ("/validate", "/api/validate"):
             return validate.MAX_BYTES + validate.FORM_OVERHEAD
         if path.startswith("/api/sources/") and path.endswith("/records"):
