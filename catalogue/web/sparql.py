@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import unquote_to_bytes, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -159,9 +159,12 @@ def _utf8(raw: bytes, what: str) -> str:
 def _parameters(raw: bytes, where: str) -> dict[str, list[str]]:
     """URL-encoded parameters, each name and value checked to be UTF-8 once percent-decoded."""
     parameters: dict[str, list[str]] = {}
-    for name, values in parse_qs(raw, keep_blank_values=True).items():
+    for pair in raw.split(b"&"):
+        if not pair:
+            continue
+        name, _, value = (unquote_to_bytes(part.replace(b"+", b" ")) for part in pair.partition(b"="))
         key = _utf8(name, f"name of a parameter in the {where}")
-        parameters[key] = [_utf8(value, f"{key} parameter in the {where}") for value in values]
+        parameters.setdefault(key, []).append(_utf8(value, f"{key} parameter in the {where}"))
     return parameters
 
 
