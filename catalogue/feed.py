@@ -74,23 +74,12 @@ RDFXML = Format("rdf/xml", "application/rdf+xml", "rdf")
 JSONLD = Format("json-ld", "application/ld+json", "jsonld")
 FORMATS = (TURTLE, NTRIPLES, RDFXML, JSONLD)
 BY_SUFFIX = {f.suffix: f for f in FORMATS}
-#: media types a client may ask for, and what we answer with
-MEDIA_TYPES = {
-    "text/turtle": TURTLE,
-    "application/x-turtle": TURTLE,
-    "application/n-triples": NTRIPLES,
-    "text/plain": NTRIPLES,
-    "application/rdf+xml": RDFXML,
-    "application/xml": RDFXML,
-    "application/ld+json": JSONLD,
-    "application/json": JSONLD,
-}
 
 
 def negotiate(accept: str | None) -> Format | None:
-    """The format an Accept header prefers (q-values; ties by our order, Turtle first); None if none fits."""
-    chosen = negotiation.negotiate(accept, list(MEDIA_TYPES))
-    return MEDIA_TYPES[chosen] if chosen else None
+    """The format an Accept header prefers (negotiation.choose_rdf: the one negotiation of RDF routes)."""
+    chosen = negotiation.choose_rdf(accept, html=False)
+    return BY_SUFFIX[chosen.suffix] if isinstance(chosen, negotiation.RdfSyntax) else None
 
 
 # -- selecting a page -----------------------------------------------------------

@@ -9,8 +9,9 @@ type and by URL suffix, and :func:`serialize` writes triples in one of them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -32,6 +33,7 @@ from catalogue.namespaces import (
 )
 
 HTML = "text/html"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,36 @@ def negotiate(accept: str | None, offers: Sequence[str]) -> str | None:
     return best
 
 
+def choose(accept: str | None, choices: Mapping[T, Sequence[str]]) -> T | None:
+    """The choice the client prefers, each known by several media types (its own and aliases), or None.
+
+    The first media type of a choice is its own, the others are aliases: names
+    clients send for it, which count only when named (a wildcard reaches a choice
+    through its own type, so ``application/*`` is not Turtle by way of
+    ``application/x-turtle``). A choice's q-value is that of the most specific range
+    reaching it, so ``text/turtle;q=0, */*`` refuses Turtle; among equally specific
+    ranges the highest q counts. Ties go to the first choice (the server's
+    preference); a missing or wholly malformed header gets the first choice.
+    """
+    if not choices:
+        return None
+    ranges = parse_accept(accept)
+    if not ranges:
+        return next(iter(choices))
+    best, best_q = None, 0.0
+    for choice, media_types in choices.items():
+        matches = [
+            (r.specificity, r.q)
+            for position, media in enumerate(media_types)
+            for r in ranges
+            if r.matches(media) and (position == 0 or r.specificity >= 2)
+        ]
+        q = max(matches)[1] if matches else 0.0
+        if q > best_q:
+            best, best_q = choice, q
+    return best
+
+
 @dataclass(frozen=True)
 class RdfSyntax:
     suffix: str  # in URLs: /datasets/{id}.ttl
@@ -133,31 +165,25 @@ class RdfSyntax:
     aliases: tuple[str, ...] = ()  # other media types clients use for it
 
 
+#: JSON-LD is JSON: ``application/json`` gets it on every RDF route (the feed, pages, the SPARQL endpoint)
 RDF_FORMATS: tuple[RdfSyntax, ...] = (
     RdfSyntax("ttl", "text/turtle", ox.RdfFormat.TURTLE, ("application/x-turtle",)),
-    RdfSyntax("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD),
-    RdfSyntax("rdf", "application/rdf+xml", ox.RdfFormat.RDF_XML),
-    RdfSyntax("nt", "application/n-triples", ox.RdfFormat.N_TRIPLES),
+    RdfSyntax("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD, ("application/json",)),
+    RdfSyntax("rdf", "application/rdf+xml", ox.RdfFormat.RDF_XML, ("application/xml", "text/xml")),
+    RdfSyntax("nt", "application/n-triples", ox.RdfFormat.N_TRIPLES, ("text/plain",)),
 )
 BY_SUFFIX = {f.suffix: f for f in RDF_FORMATS}
 BY_MEDIA_TYPE = {media: f for f in RDF_FORMATS for media in (f.media_type, *f.aliases)}
 
-#: what a resource with an HTML page and RDF versions offers, in our order of preference:
-#: HTML first, so browsers and ``*/*`` get the page
-#: (aliases last, so ``application/*`` gets JSON-LD, not application/x-turtle)
-RDF_ONLY: tuple[str, ...] = (
-    *(f.media_type for f in RDF_FORMATS),
-    *(alias for f in RDF_FORMATS for alias in f.aliases),
-)
-HTML_AND_RDF: tuple[str, ...] = (HTML, *RDF_ONLY)
 
+def choose_rdf(accept: str | None, html: bool = True) -> RdfSyntax | str | None:
+    """:data:`HTML` (if the resource has a page), an :class:`RdfSyntax`, or None when none is acceptable.
 
-def choose_rdf(accept: str | None, offers: Sequence[str] = HTML_AND_RDF) -> RdfSyntax | str | None:
-    """:data:`HTML`, an :class:`RdfSyntax`, or None when nothing offered is acceptable."""
-    chosen = negotiate(accept, offers)
-    if chosen is None or chosen == HTML:
-        return chosen
-    return BY_MEDIA_TYPE[chosen]
+    The one negotiation of every RDF route: aliases answer for their syntax, q=0 refuses it.
+    """
+    choices: dict[RdfSyntax | str, tuple[str, ...]] = {HTML: (HTML,)} if html else {}
+    choices.update({f: (f.media_type, *f.aliases) for f in RDF_FORMATS})
+    return choose(accept, choices)
 
 
 def split_suffix(name: str) -> tuple[str, RdfSyntax | None]:

@@ -26,8 +26,10 @@ asked — so the same limits apply.
 **Guard.** Both strategies refuse SPARQL Update, federated queries (SERVICE),
 and a dataset — the query's FROM / FROM NAMED, or the protocol's
 ``default-graph-uri`` / ``named-graph-uri`` — naming graphs that are not public
-(the provenance graph and the visible record graphs); the protocol's are
-replaced by an empty graph, a query's own are refused.
+(the provenance graph and the visible record graphs), with the same 400. The
+protocol's dataset, when given, replaces the query's own (SPARQL 1.1 Protocol
+§2.1.4), so only it is checked. Relative IRIs in a query are resolved against
+the endpoint's IRI (``{base_url}/sparql``).
 
 **Limits.** On the embedded store the whole query — the read-only guard,
 parsing, evaluation and serialization — runs in a worker process
@@ -39,7 +41,8 @@ after the request came in) the worker is killed: the work, its CPU and its
 memory are gone, and a fresh worker starts in the background (about 50 ms).
 Nothing of a query is parsed or checked on the web server's event loop.
 Results over ``max_rows`` solutions or ``max_triples`` triples are refused
-(:class:`TooLarge`) rather than silently truncated. A forwarded query runs
+(:class:`TooLarge`, 422: the query is understood but this endpoint will not
+carry it out whole; page with LIMIT/OFFSET) rather than silently truncated. A forwarded query runs
 on the SPARQL server, from a thread here; our side stops reading at the
 deadline and closes the connection (give the server a timeout of its own
 too: ``oxigraph serve --timeout-s``, Virtuoso's ``MaxQueryExecutionTime``).
@@ -166,7 +169,9 @@ class Busy(SparqlError):
 
 
 class TooLarge(SparqlError):
-    status = 413
+    """The result has more rows or triples than one answer may carry (413 would blame the request's size)."""
+
+    status = 422
 
 
 class NotAcceptable(SparqlError):
@@ -251,8 +256,22 @@ def refuse_hidden(query: str, public: Container[str]) -> None:
             raise SparqlError(f"FROM may only name this catalogue's public graphs, not <{iri}>")
 
 
-#: a graph no server holds: what a client-named dataset gets instead of graphs that are not public
+#: a graph no server holds: the protocol's dataset sent as only default or only named graphs gets it for the other
 EMPTY_GRAPH = "urn:x-catalogue:empty-graph"
+
+
+def protocol_dataset(
+    default_graph_uris: Iterable[str], named_graph_uris: Iterable[str], public: Container[str]
+) -> tuple[list[ox.NamedNode], list[ox.NamedNode]]:
+    """The protocol's ``default-graph-uri`` / ``named-graph-uri``: IRIs of public graphs, else a 400 (as FROM)."""
+    dataset = []
+    for uris, what in ((default_graph_uris, "default-graph-uri"), (named_graph_uris, "named-graph-uri")):
+        nodes = _iris(uris, what)
+        for node in nodes:
+            if node.value not in public:
+                raise SparqlError(f"{what} may only name this catalogue's public graphs, not <{node.value}>")
+        dataset.append(nodes)
+    return dataset[0], dataset[1]
 
 
 class ForwardedDataset:
@@ -269,17 +288,25 @@ class ForwardedDataset:
         """Nothing runs in the background here."""
 
     def evaluate(
-        self, query: str, default_graph_uris: list[str], named_graph_uris: list[str], deadline: float
+        self,
+        query: str,
+        default_graph_uris: list[str],
+        named_graph_uris: list[str],
+        deadline: float,
+        base_iri: str | None = None,
     ) -> tuple[object, Callable[[], None]]:
         try:
-            form = query_form(query)  # pyoxigraph's parser: the same syntax errors as embedded
+            form = query_form(query, base_iri)  # pyoxigraph's parser: the same syntax errors as embedded
         except SyntaxError as syntax:
             raise QuerySyntaxError(str(syntax)) from syntax
-        self.public.refuse_hidden(query)
-        if default_graph_uris or named_graph_uris:  # the protocol's dataset replaces ours: public graphs only
-            default = self._only_public(default_graph_uris, "default-graph-uri")
-            named = self._only_public(named_graph_uris, "named-graph-uri")
-        elif dataset_clauses(query):  # the query's own FROM / FROM NAMED (public graphs, checked above)
+        if base_iri is not None:  # a BASE first: the query's own BASE, if any, still wins
+            query = f"BASE <{base_iri}>\n{query}"
+        if default_graph_uris or named_graph_uris:  # the protocol's dataset replaces the query's
+            default_nodes, named_nodes = protocol_dataset(default_graph_uris, named_graph_uris, self.public)
+            default = [node.value for node in default_nodes] or [EMPTY_GRAPH]
+            named = [node.value for node in named_nodes] or [EMPTY_GRAPH]
+        elif dataset_clauses(query):  # the query's own FROM / FROM NAMED: public graphs only
+            self.public.refuse_hidden(query)
             default, named = [], []
         else:
             default = [self.server.published.value]
@@ -320,10 +347,6 @@ class ForwardedDataset:
             raise
         return result, answer.close
 
-    def _only_public(self, uris: list[str], what: str) -> list[str]:
-        wanted = [node.value for node in _iris(uris, what)]
-        return [uri for uri in wanted if uri in self.public] or [EMPTY_GRAPH]
-
 
 def _remote_error(error: RemoteStoreError) -> SparqlError:
     """What the client is told when the SPARQL server fails (a new exception: no traceback travels)."""
@@ -338,25 +361,35 @@ def _remote_error(error: RemoteStoreError) -> SparqlError:
 
 
 def negotiate(accept_header: str | None, offers: dict[str, str], preferred: str) -> str | None:
-    """The format name of the best acceptable media type (ties: ``preferred``, then our order), or None."""
-    ordered = sorted(offers, key=lambda media: offers[media] != preferred)
-    chosen = negotiation.negotiate(accept_header, ordered)
-    return offers[chosen] if chosen else None
+    """The best acceptable format name (ties: ``preferred``, then our order), or None.
+
+    Through :func:`negotiation.choose`: a format's aliases answer for it, and q=0 on one of its
+    media types refuses it even where ``*/*`` reaches another.
+    """
+    names = sorted(dict.fromkeys(offers.values()), key=lambda name: name != preferred)
+    return negotiation.choose(accept_header, {n: [m for m, o in offers.items() if o == n] for n in names})
 
 
-def choose_format(format_param: str | None, accept_header: str | None) -> tuple[str | None, str | None]:
-    """(results format, graph format) for this request; None where nothing is acceptable."""
-    if format_param:
-        name = FORMAT_ALIASES.get(format_param.strip().lower())
-        if name is None:
-            raise SparqlError(f"unknown format {format_param!r}; use one of {', '.join(FORMAT_NAMES)}")
+def format_name(value: str) -> str | None:
+    """The format a ``format`` parameter names (by name or media type, as SPARQLWrapper sends both), or None."""
+    value = value.strip().lower()
+    return FORMAT_ALIASES.get(value) or RESULTS_MEDIA.get(value) or RDF_MEDIA.get(value)
+
+
+def choose_format(format_params: Iterable[str], accept_header: str | None) -> tuple[str | None, str | None]:
+    """(results format, graph format) for this request; None where nothing is acceptable.
+
+    ``format`` is not part of the SPARQL Protocol: the first value this endpoint knows wins
+    (the query page's download links use it); values it does not know are ignored, so a
+    client's valid Accept header still decides.
+    """
+    for value in format_params:
+        name = format_name(value)
         if name in RESULTS_FORMATS:
             return name, GRAPH_EQUIVALENT.get(name)
-        return SELECT_EQUIVALENT.get(name), name
+        if name in RDF_FORMATS:
+            return SELECT_EQUIVALENT.get(name), name
     return negotiate(accept_header, RESULTS_MEDIA, "json"), negotiate(accept_header, RDF_MEDIA, "turtle")
-
-
-FORMAT_NAMES = [*RESULTS_FORMATS, *RDF_FORMATS]
 
 
 # -- execution ------------------------------------------------------------------
@@ -425,6 +458,7 @@ class WorkerRequest:
     deadline: float
     max_rows: int
     max_triples: int
+    base_iri: str | None = None
 
 
 #: the snapshot a worker process has open: (folder, store, public graphs)
@@ -452,14 +486,16 @@ def _answer_from_snapshot(request: WorkerRequest) -> Answer:
         _opened = (request.snapshot, *open_snapshot(request.snapshot))
     _, view, public = _opened
     options: dict[str, object] = {}
-    if request.default_graph_uris or request.named_graph_uris:  # the protocol's dataset replaces ours
-        options["default_graph"] = _iris(request.default_graph_uris, "default-graph-uri")
-        options["named_graphs"] = _iris(request.named_graph_uris, "named-graph-uri")
+    protocol = bool(request.default_graph_uris or request.named_graph_uris)
+    if protocol:  # the protocol's dataset replaces the query's FROM / FROM NAMED (§2.1.4)
+        default, named = protocol_dataset(request.default_graph_uris, request.named_graph_uris, public)
+        options = {"default_graph": default, "named_graphs": named}
     try:
-        result = view.query(request.query, **options)  # type: ignore[arg-type]
+        result = view.query(request.query, base_iri=request.base_iri, **options)  # type: ignore[arg-type]
     except SyntaxError as syntax:
         raise QuerySyntaxError(str(syntax)) from None
-    refuse_hidden(request.query, public)
+    if not protocol:
+        refuse_hidden(request.query, public)
     return serialize(
         result,
         request.results_format,
@@ -544,8 +580,12 @@ class SparqlService:
         default_graph_uris: Iterable[str] = (),
         named_graph_uris: Iterable[str] = (),
         deadline: float | None = None,
+        base_iri: str | None = None,
     ) -> Answer:
-        """Answer one query (in a worker process, or forwarded to the SPARQL server); this thread waits."""
+        """Answer one query (in a worker process, or forwarded to the SPARQL server); this thread waits.
+
+        ``base_iri``: what relative IRIs in the query are resolved against (the endpoint's IRI).
+        """
         deadline = deadline if deadline is not None else time.monotonic() + self.limits.timeout
         if self.forwarded is not None:
             return self._forward(
@@ -555,6 +595,7 @@ class SparqlService:
                 list(default_graph_uris),
                 list(named_graph_uris),
                 deadline,
+                base_iri,
             )
         assert self.snapshots is not None
         snapshot = self.snapshots.acquire(deadline)
@@ -570,6 +611,7 @@ class SparqlService:
             deadline,
             self.limits.max_rows,
             self.limits.max_triples,
+            base_iri,
         )
         try:
             reply = self.workers.call(request, deadline)
@@ -599,6 +641,7 @@ class SparqlService:
         default_graph_uris: list[str],
         named_graph_uris: list[str],
         deadline: float,
+        base_iri: str | None,
     ) -> Answer:
         """The query to the SPARQL server, at most ``max_concurrent`` at a time; the work runs there."""
         assert self.forwarded is not None
@@ -606,7 +649,9 @@ class SparqlService:
         if not self._forwarding.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise Busy("too many queries are running; none finished in time, try again shortly")
         try:
-            result, release = self.forwarded.evaluate(query, default_graph_uris, named_graph_uris, deadline)
+            result, release = self.forwarded.evaluate(
+                query, default_graph_uris, named_graph_uris, deadline, base_iri
+            )
             # pyoxigraph's result iterators must be dropped in the thread that made them:
             # keep them out of any traceback that travels to the caller's thread
             error: SparqlError | None = None

@@ -91,16 +91,17 @@ def with_values(query: str, values: dict[str, str]) -> str:
 _EMPTY: ox.Store | None = None
 
 
-def query_form(query: str) -> str:
+def query_form(query: str, base_iri: str | None = None) -> str:
     """ "select", "ask" or "graph" (CONSTRUCT, DESCRIBE); raises SyntaxError for a query that is not SPARQL 1.1.
 
     pyoxigraph parses the query and evaluates it lazily on an empty store — which
     costs next to nothing and tells the form by the kind of result it returns.
+    ``base_iri`` resolves relative IRIs (without one, a query that has them is an error).
     """
     global _EMPTY
     if _EMPTY is None:
         _EMPTY = ox.Store()
-    result = _EMPTY.query(query)
+    result = _EMPTY.query(query, base_iri=base_iri)
     if isinstance(result, ox.QuerySolutions):
         return "select"
     if isinstance(result, ox.QueryBoolean):

@@ -9,9 +9,9 @@ import rdflib
 from catalogue.negotiation import (
     BY_SUFFIX,
     HTML,
-    HTML_AND_RDF,
     RDF_FORMATS,
     MediaRange,
+    choose,
     choose_rdf,
     negotiate,
     parse_accept,
@@ -71,7 +71,12 @@ def test_quality_uses_the_most_specific_matching_range() -> None:
         (FIREFOX, HTML),
         (CHROME, HTML),
         ("text/turtle", "text/turtle"),
-        ("application/x-turtle", "application/x-turtle"),
+        ("application/x-turtle", "text/turtle"),
+        ("application/json", "application/ld+json"),  # JSON-LD is JSON, on every RDF route
+        ("text/turtle;q=0, */*", HTML),
+        ("text/turtle;q=0, text/html;q=0, */*", "application/ld+json"),  # q=0 refuses Turtle, alias too
+        ("application/x-turtle;q=0, text/turtle", "text/turtle"),
+        ("text/turtle;q=0, application/*", "application/ld+json"),
         ("application/ld+json", "application/ld+json"),
         ("application/rdf+xml", "application/rdf+xml"),
         ("application/n-triples", "application/n-triples"),
@@ -85,8 +90,17 @@ def test_quality_uses_the_most_specific_matching_range() -> None:
         ("garbage", HTML),  # nothing valid: as if no header was sent
     ],
 )
-def test_negotiate(accept: str | None, expected: str | None) -> None:
-    assert negotiate(accept, HTML_AND_RDF) == expected
+def test_choose_rdf(accept: str | None, expected: str | None) -> None:
+    chosen = choose_rdf(accept)
+    assert (chosen if chosen is None or chosen == HTML else chosen.media_type) == expected
+
+
+def test_choose_rdf_without_a_page() -> None:
+    """The feed has no HTML page: browsers and ``*/*`` get Turtle, ``text/turtle;q=0`` refuses it."""
+    assert choose_rdf(FIREFOX, html=False) is BY_SUFFIX["rdf"]  # application/xml;q=0.9
+    assert choose_rdf("*/*", html=False) is BY_SUFFIX["ttl"]
+    assert choose_rdf("text/turtle;q=0, */*", html=False) is BY_SUFFIX["jsonld"]
+    assert choose_rdf("text/html", html=False) is None
 
 
 def test_ties_go_to_the_servers_order() -> None:
@@ -94,6 +108,11 @@ def test_ties_go_to_the_servers_order() -> None:
         "application/ld+json"
     )
     assert negotiate("*/*", []) is None
+    assert (
+        choose("text/turtle, application/ld+json", {"b": ["application/ld+json"], "a": ["text/turtle"]})
+        == "b"
+    )
+    assert choose(None, {"a": ["text/turtle"]}) == "a" and choose("*/*", {}) is None
 
 
 def test_choose_rdf_and_suffixes() -> None:

@@ -14,8 +14,19 @@ import pytest
 
 import catalogue.sparql_snapshot as sparql_snapshot
 from catalogue.records import Record
-from catalogue.sparql import Limits, SparqlService, Timeout, UpdateRefused, check_query
+from catalogue.sparql import (
+    Limits,
+    SparqlError,
+    SparqlService,
+    Timeout,
+    TooLarge,
+    UpdateRefused,
+    check_query,
+    choose_format,
+    protocol_dataset,
+)
 from catalogue.sparql_snapshot import Snapshots
+from catalogue.sparql_syntax import query_form
 from catalogue.sparql_worker import PoolFull, WorkerDied, WorkerPool, WorkerTimeout
 from catalogue.store import HarvestRun, RecordWrite, Store, open_store
 from catalogue.validate import ValidationReport
@@ -224,3 +235,45 @@ def test_the_read_only_guard_takes_linear_time() -> None:
         with pytest.raises(UpdateRefused):
             check_query(filler + "INSERT DATA { <http://x.example/a> <http://x.example/b> 'c' }")
     assert time.monotonic() - started < 2
+
+
+# -- the protocol's parameters, without a server ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("formats", "accept", "expected"),
+    [
+        ([], None, ("json", "turtle")),
+        (["tsv", "text/tab-separated-values"], "application/sparql-results+json", ("tsv", None)),
+        (["text/csv"], None, ("csv", None)),
+        (["pdf", "xml"], None, ("xml", "rdfxml")),  # the first value we know
+        (["pdf"], "text/csv", ("csv", None)),  # unknown values do not override Accept
+        (["html"], "text/csv", ("csv", None)),  # the page is the web layer's business
+        ([], "application/sparql-results+json;q=0, */*", ("xml", "turtle")),  # q=0 refuses the alias too
+        ([], "application/json", ("json", "jsonld")),
+    ],
+)
+def test_choose_format(formats: list[str], accept: str | None, expected: tuple) -> None:
+    assert choose_format(formats, accept) == expected
+
+
+def test_protocol_dataset_names_public_graphs_only() -> None:
+    public = {"https://x.example/g1", "https://x.example/g2"}
+    default, named = protocol_dataset(["https://x.example/g1"], ["https://x.example/g2"], public)
+    assert [n.value for n in default] == ["https://x.example/g1"] and [n.value for n in named] == [
+        "https://x.example/g2"
+    ]
+    with pytest.raises(SparqlError, match="named-graph-uri may only name .*hidden"):
+        protocol_dataset([], ["https://x.example/hidden"], public)
+    with pytest.raises(SparqlError, match="is not an IRI"):
+        protocol_dataset(["not an iri"], [], public)
+
+
+def test_query_form_resolves_relative_iris_against_a_base() -> None:
+    with pytest.raises(SyntaxError):
+        query_form("CONSTRUCT { <s> <p> 1 } WHERE {}")
+    assert query_form("CONSTRUCT { <s> <p> 1 } WHERE {}", "http://catalogue.test/sparql") == "graph"
+
+
+def test_too_large_is_not_a_request_size_status() -> None:
+    assert TooLarge.status == 422

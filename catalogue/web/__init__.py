@@ -25,6 +25,7 @@ from catalogue.schedule import Scheduler
 from catalogue.search import Labeller
 from catalogue.sparql import Limits, SparqlService
 from catalogue.web import api, errors, feed, linked_data, operations, pages, push, quality, sparql, validate
+from catalogue.web.head import HeadAsGet
 from catalogue.web.limits import BodyLimit
 from catalogue.web.safety import SecurityHeaders, docs_page, linkable
 
@@ -85,6 +86,7 @@ def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | 
     app.state.templates = Jinja2Templates(env=environment)
     app.state.metrics = operations.Metrics(backends)
     app.add_middleware(operations.LatencyMiddleware, metrics=app.state.metrics)
+    app.add_middleware(HeadAsGet)  # outermost: HEAD is a GET all the way through
     app.include_router(operations.router)
     app.include_router(api.router)
     app.include_router(push.router)

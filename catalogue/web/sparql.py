@@ -1,10 +1,19 @@
-"""The SPARQL 1.1 Protocol endpoint at /sparql: a thin layer over catalogue.sparql."""
+"""The SPARQL 1.1 Protocol endpoint at /sparql: a thin layer over catalogue.sparql.
+
+It reads the protocol's parameters the same way from a query string and a form
+body, and refuses what the protocol does not allow (two queries, an update, a
+body that is not UTF-8 or not of a query media type) before any query runs.
+HEAD answers as GET does, without the body. The non-standard ``format``
+parameter (the page's download links, SPARQLWrapper) is a hint: a value we
+know wins over Accept, one we do not know is ignored.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from urllib.parse import parse_qs, urlencode
+from dataclasses import dataclass, field
+from urllib.parse import unquote_to_bytes, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -17,13 +26,15 @@ router = APIRouter(tags=["sparql"])
 #: seconds past the time limit the request waits for the query's own answer (a 503 saying why)
 GRACE = 1.0
 
+#: every answer of /sparql: readable from other sites, and negotiated on Accept (so caches keep them apart)
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Content-Type",
+    "Vary": "Accept",
 }
 PREFLIGHT = {
     **CORS,
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Content-Type",
     "Access-Control-Max-Age": "86400",
 }
@@ -78,6 +89,11 @@ def service(request: Request) -> sparql.SparqlService:
     return request.app.state.sparql
 
 
+def endpoint_iri(request: Request) -> str:
+    """The endpoint's own IRI, from ``[catalogue] base_url`` (never the request's Host header)."""
+    return request.app.state.backends.settings.base_url.rstrip("/") + "/sparql"
+
+
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     return Response(
         message + "\n", status_code=status, media_type="text/plain", headers={**CORS, **(headers or {})}
@@ -94,6 +110,64 @@ def _wants_html(accept: str | None) -> bool:
     return named and negotiation.negotiate(accept, offers) == negotiation.HTML
 
 
+class ProtocolError(Exception):
+    """A request the SPARQL 1.1 Protocol does not allow; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Operation:
+    """The protocol's parameters of one request, from its query string and its form body alike."""
+
+    queries: list[str] = field(default_factory=list)
+    updates: list[str] = field(default_factory=list)
+    default: list[str] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+
+    def add(self, params: dict[str, list[str]]) -> None:
+        self.queries += params.get("query", [])
+        self.updates += params.get("update", [])
+        self.default += params.get("default-graph-uri", [])
+        self.named += params.get("named-graph-uri", [])
+        self.formats += params.get("format", [])
+
+    def query(self) -> str | None:
+        """The one query; a request with more than one is refused (W3C test bad_multiple_queries)."""
+        if self.updates:
+            raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+        if len(self.queries) > 1:
+            raise ProtocolError(
+                400, f"the request has {len(self.queries)} query parameters; send exactly one query"
+            )
+        return self.queries[0] if self.queries else None
+
+
+def _utf8(raw: bytes, what: str) -> str:
+    """The text of ``raw``, which the protocol requires to be UTF-8: no U+FFFD stands in for bad bytes."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProtocolError(
+            400, f"the {what} is not UTF-8 (byte {error.start}: {raw[error.start : error.start + 1]!r})"
+        ) from None
+
+
+def _parameters(raw: bytes, where: str) -> dict[str, list[str]]:
+    """URL-encoded parameters, each name and value checked to be UTF-8 once percent-decoded."""
+    parameters: dict[str, list[str]] = {}
+    for pair in raw.split(b"&"):
+        if not pair:
+            continue
+        name, _, value = (unquote_to_bytes(part.replace(b"+", b" ")) for part in pair.partition(b"="))
+        key = _utf8(name, f"name of a parameter in the {where}")
+        parameters.setdefault(key, []).append(_utf8(value, f"{key} parameter in the {where}"))
+    return parameters
+
+
 @router.options("/sparql", include_in_schema=False)
 def preflight() -> Response:
     return Response(status_code=204, headers=PREFLIGHT)
@@ -103,48 +177,55 @@ def preflight() -> Response:
 async def sparql_get(request: Request) -> Response:
     """SPARQL 1.1 Protocol query by GET (`query=`); without a query: the query page or a service description."""
     limit = service(request).limits.max_query_bytes
-    if len(request.url.query) > limit:
+    raw = request.scope["query_string"]
+    if len(raw) > limit:
         return _too_big(limit, "query string")
-    params = request.query_params
-    return await _answer(
-        request,
-        params.get("query"),
-        params.getlist("update"),
-        params.getlist("default-graph-uri"),
-        params.getlist("named-graph-uri"),
-        params.get("format"),
-    )
+    operation = Operation()
+    try:
+        operation.add(_parameters(raw, "query string"))
+    except ProtocolError as error:
+        return _text(error.status, str(error))
+    return await _answer(request, operation)
 
 
 @router.post("/sparql")
 async def sparql_post(request: Request) -> Response:
     """SPARQL 1.1 Protocol query by POST: a form (`query=`) or an `application/sparql-query` body."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    params = request.query_params
-    default, named = params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
-    fmt = params.get("format")
+    media, _, parameters = request.headers.get("content-type", "").partition(";")
+    content_type = media.strip().lower()
+    charset = _charset(parameters)
     limit = service(request).limits.max_query_bytes
-    if len(request.url.query) > limit:
+    raw_query = request.scope["query_string"]
+    if len(raw_query) > limit:
         return _too_big(limit, "query string")
     raw = await _read_body(request, limit)
     if raw is None:
         return _too_big(limit, "request body")
-    body = raw.decode("utf-8", errors="replace")
     if content_type == "application/sparql-update":
         return _text(403, "this endpoint is read-only: SPARQL Update is not accepted")
-    if content_type == "application/sparql-query":
-        return await _answer(request, body, params.getlist("update"), default, named, fmt)
-    if content_type == "application/x-www-form-urlencoded":
-        form = parse_qs(body, keep_blank_values=True)
-        return await _answer(
-            request,
-            (form.get("query") or [None])[0],
-            form.get("update", []) + params.getlist("update"),
-            form.get("default-graph-uri", []) + default,
-            form.get("named-graph-uri", []) + named,
-            (form.get("format") or [fmt])[0],
-        )
-    return _text(415, "send the query as application/x-www-form-urlencoded or application/sparql-query")
+    if content_type not in ("application/sparql-query", "application/x-www-form-urlencoded"):
+        return _text(415, "send the query as application/x-www-form-urlencoded or application/sparql-query")
+    if charset not in ("utf-8", "utf8"):
+        return _text(415, f"the query must be sent in UTF-8, not {charset}")
+    operation = Operation()
+    try:
+        operation.add(_parameters(raw_query, "query string"))
+        if content_type == "application/sparql-query":
+            operation.queries.insert(0, _utf8(raw, "request body"))
+        else:
+            operation.add(_parameters(raw, "request body"))
+    except ProtocolError as error:
+        return _text(error.status, str(error))
+    return await _answer(request, operation)
+
+
+def _charset(parameters: str) -> str:
+    """The ``charset`` of a Content-Type's parameters (``;charset=UTF-16``), lower case; UTF-8 if none."""
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return "utf-8"
 
 
 async def _read_body(request: Request, limit: int) -> bytes | None:
@@ -169,43 +250,38 @@ def _too_big(limit: int, what: str) -> Response:
     )
 
 
-async def _answer(
-    request: Request,
-    query: str | None,
-    updates: list[str],
-    default: list[str],
-    named: list[str],
-    format_param: str | None,
-) -> Response:
+async def _answer(request: Request, operation: Operation) -> Response:
     accept = request.headers.get("accept")
-    if updates:
-        return _text(403, "this endpoint is read-only: SPARQL Update is not accepted")
-    html = format_param in (None, "", "html") and _wants_html(accept) or format_param == "html"
+    try:
+        query = operation.query()
+    except ProtocolError as error:
+        return _text(error.status, str(error))
+    results_format, graph_format = sparql.choose_format(operation.formats, accept)
+    named_format = any(sparql.format_name(value) not in (None, "html") for value in operation.formats)
+    html = "html" in operation.formats or (not named_format and _wants_html(accept))
     if query is None:
         if html:
             return _page(request, "", None, None)
-        _, graph_format = sparql.choose_format(None, accept)
         if graph_format is None:
             return _text(406, "the service description is available as Turtle, N-Triples, RDF/XML or JSON-LD")
-        media, body = sparql.service_description(str(request.url.replace(query="")), graph_format)
+        media, body = sparql.service_description(endpoint_iri(request), graph_format)
         return Response(body, media_type=media, headers=CORS)
     try:
         if html:
             results_format, graph_format = "json", "turtle"
-        else:
-            results_format, graph_format = sparql.choose_format(format_param, accept)
-            if results_format is None and graph_format is None:
-                raise sparql.NotAcceptable(
-                    "none of the accepted media types is a SPARQL result format we offer "
-                    "(SPARQL JSON/XML/CSV/TSV, Turtle, N-Triples, RDF/XML, JSON-LD)"
-                )
+        elif results_format is None and graph_format is None:
+            raise sparql.NotAcceptable(
+                "none of the accepted media types is a SPARQL result format we offer "
+                "(SPARQL JSON/XML/CSV/TSV, Turtle, N-Triples, RDF/XML, JSON-LD)"
+            )
         endpoint = service(request)
         future = endpoint.submit(
             query,
             results_format=results_format,
             graph_format=graph_format,
-            default_graph_uris=default,
-            named_graph_uris=named,
+            default_graph_uris=operation.default,
+            named_graph_uris=operation.named,
+            base_iri=endpoint_iri(request),
         )
         try:
             # the query stops itself at its deadline (with the reason); this wait is the safety net

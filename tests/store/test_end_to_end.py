@@ -135,3 +135,33 @@ def test_an_unreachable_sparql_server_is_reported_not_raised(tmp_path: Path) -> 
     result = CliRunner().invoke(app, ["--config", str(tmp_path / "catalogue.toml"), "harvest"])
     assert result.exit_code == 2, result.output
     assert "The SPARQL store cannot be used" in result.output and "127.0.0.1:9" in result.output
+
+
+def test_the_protocol_on_a_forwarded_store(tmp_path: Path, oxigraph_server, live_server) -> None:
+    """Relative IRIs, the protocol's dataset over FROM and hidden graphs: as on the embedded store."""
+    oxigraph_server.clear(BASE)
+    settings = load_settings(config(tmp_path, oxigraph_server))
+    backends = open_backends(settings)
+    try:
+        harvest_source(settings.source("be"), backends)
+        endpoint = live_server(create_app(backends)).url + "/sparql"
+        relative = httpx.get(endpoint, params={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"})
+        assert relative.status_code == 200, relative.text
+        graph = rdflib.Graph().parse(data=relative.content, format="turtle")
+        assert (rdflib.URIRef(BASE + "/s"), rdflib.URIRef(BASE + "/p"), rdflib.Literal(1)) in graph
+        status = {m.uri: (m.status, backends.store.record_graph(m.id).value) for m in backends.store.metas()}
+        hidden, wgs = status["https://node.example/broken"][1], status["https://node.example/wgs"][1]
+        from_hidden = PREFIXES + f"SELECT ?title FROM <{hidden}> WHERE {{ ?d dct:title ?title }}"
+        assert httpx.get(endpoint, params={"query": from_hidden}).status_code == 400
+        overridden = httpx.get(
+            endpoint,
+            params={"query": from_hidden, "default-graph-uri": wgs},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        assert overridden.status_code == 200, overridden.text
+        found = [row["title"]["value"] for row in overridden.json()["results"]["bindings"]]
+        assert found == ["Whole-genome sequencing"]
+        refused = httpx.get(endpoint, params={"query": DATASETS, "default-graph-uri": hidden})
+        assert refused.status_code == 400 and hidden in refused.text
+    finally:
+        backends.close()

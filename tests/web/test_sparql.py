@@ -13,7 +13,7 @@ import httpx
 import pytest
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, TSV, TURTLE, SPARQLWrapper
 
 from catalogue.harvest import harvest_source
 from catalogue.sparql import Limits, SparqlService
@@ -168,7 +168,49 @@ def test_unsatisfiable_accept_is_406(endpoint: str) -> None:
     construct = PREFIXES + "CONSTRUCT WHERE { ?d dct:title ?t }"
     response = httpx.get(endpoint, params={"query": construct}, headers={"Accept": "text/csv"})
     assert response.status_code == 406
-    assert httpx.get(endpoint, params={"query": DATASETS, "format": "pdf"}).status_code == 400
+    # format= is a hint: a value we do not know does not override a valid Accept
+    pdf = httpx.get(endpoint, params={"query": DATASETS, "format": "pdf"}, headers={"Accept": "text/csv"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"].startswith("text/csv")
+
+
+def test_format_parameter_read_alike_from_query_string_and_form(endpoint: str) -> None:
+    """SPARQLWrapper sends ``format=tsv&format=text/tab-separated-values``: the first known value wins."""
+    twice = [("query", DATASETS), ("format", "tsv"), ("format", "text/tab-separated-values")]
+    by_get = httpx.get(endpoint, params=twice, headers={"Accept": "application/sparql-results+json"})
+    by_form = httpx.post(endpoint, data={"query": DATASETS, "format": ["tsv", "text/tab-separated-values"]})
+    by_url = httpx.post(endpoint, params={"format": "nonsense"}, data={"query": DATASETS, "format": "tsv"})
+    for response in (by_get, by_form, by_url):
+        assert response.status_code == 200 and response.text.startswith("?d\t?title"), response.text
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_sparqlwrapper_tsv_and_csv(endpoint: str, method: str) -> None:
+    client = SPARQLWrapper(endpoint)
+    client.setMethod(method)
+    client.setQuery(DATASETS)
+    client.setReturnFormat(TSV)
+    assert client.query().convert().decode().splitlines()[0] == "?d\t?title"
+    client.setReturnFormat(CSV)
+    assert client.query().convert().decode().splitlines()[0] == "d,title"
+
+
+def test_sparqlwrapper_relative_iris_resolve_against_the_endpoint(endpoint: str) -> None:
+    client = SPARQLWrapper(endpoint)
+    client.setQuery("CONSTRUCT { <s> <p> <o> } WHERE {}")
+    client.setReturnFormat(TURTLE)
+    graph = rdflib.Graph().parse(data=client.query().convert(), format="turtle")
+    base = "http://catalogue.test/"  # [catalogue] base_url, not the Host the client used
+    assert set(graph) == {(rdflib.URIRef(base + "s"), rdflib.URIRef(base + "p"), rdflib.URIRef(base + "o"))}
+
+
+def test_vary_accept_on_every_answer(endpoint: str) -> None:
+    for response in (
+        httpx.get(endpoint, params={"query": DATASETS}),
+        httpx.get(endpoint),
+        httpx.get(endpoint, params={"query": "nonsense"}),
+        httpx.post(endpoint, data={"query": DATASETS}),
+    ):
+        assert "Accept" in response.headers["vary"], response.status_code
 
 
 def test_default_graph_is_the_union_of_visible_records(catalogue, endpoint: str) -> None:
@@ -224,6 +266,28 @@ def test_protocol_dataset_replaces_the_default(endpoint: str) -> None:
     )
 
 
+def test_hidden_graphs_are_refused_alike_in_from_and_in_the_protocol(catalogue, endpoint: str) -> None:
+    backends = catalogue[0]
+    hidden = next(
+        backends.store.record_graph(m.id).value for m in backends.store.metas() if m.status == "rejected"
+    )
+    from_clause = httpx.get(endpoint, params={"query": f"SELECT * FROM <{hidden}> {{ ?s ?p ?o }}"})
+    as_default = httpx.get(endpoint, params={"query": DATASETS, "default-graph-uri": hidden})
+    as_named = httpx.post(endpoint, data={"query": DATASETS, "named-graph-uri": hidden})
+    for response in (from_clause, as_default, as_named):
+        assert response.status_code == 400 and hidden in response.text, response.text
+
+
+def test_protocol_dataset_wins_over_from_with_rdflib(endpoint: str) -> None:
+    """rdflib's SPARQLStore sends a Graph's identifier as default-graph-uri (§2.1.4: it wins over FROM)."""
+    graphs = f"SELECT ?g WHERE {{ GRAPH ?g {{ <{WGS}> a ?type }} }}"
+    wgs_graph = bindings(httpx.get(endpoint, params={"query": graphs}))[0]["g"]
+    store = SPARQLStore(endpoint, returnFormat="json")
+    graph = rdflib.Graph(store=store, identifier=rdflib.URIRef(wgs_graph))
+    query = f"SELECT ?d FROM <{PROVENANCE}> WHERE {{ ?d a <http://www.w3.org/ns/dcat#Dataset> }}"
+    assert [str(row.d) for row in graph.query(query)] == [WGS]
+
+
 UPDATES = [
     "INSERT DATA { <https://x.example/a> <https://x.example/b> 'c' }",
     "PREFIX ex: <https://x.example/>\nDELETE WHERE { ?s ?p ?o }",
@@ -264,7 +328,8 @@ def test_syntax_error_is_400_with_the_parsers_message(endpoint: str) -> None:
 
 def test_result_size_caps(endpoint: str) -> None:
     response = httpx.get(endpoint, params={"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"})
-    assert response.status_code == 413 and "more than 40 rows" in response.text
+    # 422: understood, but more than one answer may carry (413 would blame the request's size)
+    assert response.status_code == 422 and "more than 40 rows" in response.text
     limited = bindings(
         httpx.get(endpoint, params={"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 40"})
     )
@@ -272,7 +337,7 @@ def test_result_size_caps(endpoint: str) -> None:
     construct = httpx.get(
         endpoint, params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"}
     )
-    assert construct.status_code == 413 and "more than 60 triples" in construct.text
+    assert construct.status_code == 422 and "more than 60 triples" in construct.text
 
 
 def test_slow_query_times_out_and_fast_queries_still_answer(endpoint: str) -> None:
@@ -364,7 +429,10 @@ def test_service_description(endpoint: str, accept: str | None, rdflib_format: s
     graph = rdflib.Graph().parse(data=response.content, format=rdflib_format)
     sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
     service = graph.value(None, rdflib.RDF.type, sd.Service)
-    assert graph.value(service, sd.endpoint) == rdflib.URIRef(endpoint)
+    # minted from [catalogue] base_url like every other IRI, not from the request's Host header
+    assert graph.value(service, sd.endpoint) == rdflib.URIRef("http://catalogue.test/sparql")
+    spoofed = httpx.get(endpoint, headers={"Host": "evil.example", "Accept": "text/turtle"})
+    assert b"evil.example" not in spoofed.content
     assert (service, sd.supportedLanguage, sd.SPARQL11Query) in graph
     formats = set(graph.objects(service, sd.resultFormat))
     assert rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON") in formats
