@@ -25,7 +25,9 @@ router = APIRouter(tags=["feed"])
 PAST_DAY_SECONDS = 86400
 
 
-@router.get("/ldes", summary="Linked Data Event Stream of every dataset change")
+@router.api_route(
+    "/ldes", methods=["GET", "HEAD"], summary="Linked Data Event Stream of every dataset change"
+)
 def root(request: Request) -> Response:
     backends = request.app.state.backends
     members = ldes.members(backends.store)
@@ -33,7 +35,7 @@ def root(request: Request) -> Response:
     return _answer(request, quads, cacheable=False)
 
 
-@router.get("/ldes/{day}", summary="One page of one day of the event stream")
+@router.api_route("/ldes/{day}", methods=["GET", "HEAD"], summary="One page of one day of the event stream")
 def day_page(request: Request, day: str, after: str | None = None) -> Response:
     try:
         when = date.fromisoformat(day)

@@ -136,6 +136,8 @@ def test_the_stream_is_paged_by_day_with_tombstones(pair) -> None:
     assert again.status_code == 304
     assert httpx.get(f"{url}/ldes", headers={"Accept": "text/html"}).status_code == 406
     assert httpx.get(f"{url}/ldes", headers={"Accept": "application/n-quads"}).status_code == 200
+    head = httpx.head(f"{url}/ldes")
+    assert head.status_code == 200 and head.headers["etag"] == root.headers["etag"] and not head.content
 
 
 def test_members_come_from_the_registry(pair) -> None:
