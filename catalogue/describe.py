@@ -206,7 +206,7 @@ def _sub_catalogue(
         descriptions = [t.object for t in known if t.subject == root and t.predicate == DESCRIPTION]
         descriptions = [d for d in descriptions if isinstance(d, ox.Literal)]
         publisher = _borrowed_publisher(sub, root, known)
-        borrowed = _borrowed(sub, root, known)
+        borrowed = borrowed_from(sub, root, known)
         triples += borrowed
         if not any(t[1] == LEGISLATION for t in borrowed):
             triples += legislation(sub)
@@ -235,7 +235,7 @@ BORROWED_IRIS = {
 SINGLE = {DCT + "license", FOAF + "homepage", DCT + "issued"}
 
 
-def _borrowed(sub: ox.NamedNode, root: ox.NamedNode, known: list[ox.Triple]) -> list[tuple]:
+def borrowed_from(sub: ox.NamedNode, root: ox.NamedNode, known: list[ox.Triple]) -> list[tuple]:
     """The node catalogue's language, licence, spatial coverage, themes, homepage, legislation,
     issue date and titles in languages we have none in, restated on our sub-catalogue."""
     triples: list[tuple] = []
