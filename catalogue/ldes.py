@@ -179,16 +179,17 @@ def day_quads(
             node, "GreaterThanOrEqualToRelation", following.timestamp, node_url(base, day, following.key)
         )
     quads = stream_quads(base) + [ox.Quad(*t) for t in triples]
+    named: dict[str, ox.NamedNode] = {}
     for member in chosen:
         iri = _n(f"{base}/ldes/members/{quote(member.record_id, safe='')}/{_stamp(member.timestamp)}")
+        named[member.record_id] = iri
         quads += [
             ox.Quad(stream, MEMBER, iri),
             ox.Quad(iri, TYPE, _n(AS + member.activity)),
             ox.Quad(iri, OBJECT, _n(member.uri)),
             ox.Quad(iri, PUBLISHED, _datetime(member.timestamp)),
         ]
-        if member.activity != "Delete":
-            quads += [
-                ox.Quad(t.subject, t.predicate, t.object, iri) for t in store.record_triples(member.record_id)
-            ]
+    described = [m.record_id for m in chosen if m.activity != "Delete"]
+    for meta, record in store.triples_of(described):  # read in slices, not one query per member
+        quads += [ox.Quad(t.subject, t.predicate, t.object, named[meta.id]) for t in record]
     return quads
