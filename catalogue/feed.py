@@ -9,22 +9,11 @@ each record's triples are read, serialized and dropped one record at a time.
 The feed (``/catalog``) is our own ``dcat:Catalog`` with one sub-catalogue per
 source (``dct:hasPart``), each dataset with its full harvested description
 (original IRIs kept) and a ``dcat:CatalogRecord`` per dataset, paged with a
-Hydra ``PartialCollectionView``. What we add conforms to DCAT-AP 3.0.0:
-
-* the catalogue and the sub-catalogues have a title, a description and one
-  publisher, an agent we describe (``foaf:Agent`` + ``foaf:name``);
-* a catalogue record has ``foaf:primaryTopic`` (the dataset), exactly one
-  ``dct:modified`` (when this content was stored: the time the record's
-  content hash last changed) and, only when it passed validation without
-  violations, ``dct:conformsTo`` the profile (typed ``dct:Standard``). It has
-  no ``dct:source``: in DCAT-AP 3 that is "source metadata", a link to *another
-  catalogue record* (``sh:class dcat:CatalogRecord``), the one at the source,
-  which we do not have; and no ``adms:status``: it is the ADMS *change type*
-  (created / updated / deleted) of the editorial flow, not our publication
-  status, and we do not know whether a content change was a creation or an update;
-* ``dcat:Dataset rdfs:subClassOf dcat:Resource`` (an axiom of DCAT itself) is
-  stated once per page, because the official shapes require the primary topic
-  of a record to be a ``dcat:Resource`` and validate without inference.
+Hydra ``PartialCollectionView`` whose IRI is the URL fetched (a Hydra client
+reading ``/catalog`` finds ``hydra:next`` on it). What we mint is described
+in :mod:`catalogue.describe`. The dumps hold every visible record in its
+named graph, and our catalogue, sub-catalogues and catalogue records in
+``{base}/catalog``.
 """
 
 from __future__ import annotations
@@ -33,32 +22,41 @@ import math
 import threading
 import weakref
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from catalogue import negotiation, shapes
+from catalogue import negotiation
 from catalogue.backends import Backends
-from catalogue.config import Settings, Source
-from catalogue.index import FACETS, SearchQuery
-from catalogue.namespaces import (
-    DCAT,
-    DCT,
-    FOAF,
-    HYDRA,
-    RDF_TYPE,
-    RDFS,
-    XSD,
+from catalogue.config import Settings
+from catalogue.describe import (
+    AXIOMS,
+    DATASET,
+    DUMPS,
+    MODIFIED,
+    TYPE,
+    VOID,
+    _datetime,
+    _n,
+    catalog_record,
+    catalogue_core,
+    conforms_to,
+    standards,
+    sub_catalogues,
 )
-from catalogue.store import PUBLISHED, VISIBLE, RecordMeta, Store
+from catalogue.index import FACETS, SearchQuery
+from catalogue.namespaces import DCAT, HYDRA, XSD
+from catalogue.store import VISIBLE, RecordMeta, Store
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
-PREFIXES = {**negotiation.PREFIXES, "hydra": HYDRA}
+PREFIXES = {**negotiation.PREFIXES, "hydra": HYDRA, "void": VOID}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -93,6 +91,9 @@ class FeedQuery:
     text: str = ""
     #: facet name (one of catalogue.index.FACETS) -> accepted values
     filters: dict[str, list[str]] = field(default_factory=dict)
+    #: the IRI the client fetched this page as (``/catalog`` for the entry point): Hydra clients
+    #: look for ``hydra:next`` on the document they read, so the view must be that IRI
+    fetched: str | None = None
 
     def link(self, base_url: str, page: int) -> str:
         """The IRI of one page of this selection."""
@@ -109,7 +110,23 @@ class FeedQuery:
 
 _cache_lock = threading.Lock()
 # keyed by the store object itself: an id() could be reused by a later store with the same generation
-_cache: weakref.WeakKeyDictionary[Store, tuple[int, list[RecordMeta]]] = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[Store, tuple[int, dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
+def per_generation(store: Store, key: str, read: Callable[[], T]) -> T:
+    """``read()``, kept until the next harvest run changes the store's generation."""
+    generation = store.generation()
+    with _cache_lock:
+        cached = _cache.get(store)
+        if cached is not None and cached[0] == generation and key in cached[1]:
+            return cached[1][key]
+    value = read()
+    with _cache_lock:
+        cached = _cache.get(store)
+        if cached is None or cached[0] != generation:
+            cached = _cache[store] = (generation, {})
+        cached[1][key] = value
+    return value
 
 
 def visible_entries(store: Store) -> list[RecordMeta]:
@@ -118,15 +135,12 @@ def visible_entries(store: Store) -> list[RecordMeta]:
     A harvester walks every page of the feed: reading the registry once per
     walk rather than once per page keeps the whole walk linear.
     """
-    generation = store.generation()
-    with _cache_lock:
-        cached = _cache.get(store)
-        if cached is not None and cached[0] == generation:
-            return cached[1]
-    entries = store.metas(statuses=VISIBLE)
-    with _cache_lock:
-        _cache[store] = (generation, entries)
-    return entries
+    return per_generation(store, "visible", lambda: store.metas(statuses=VISIBLE))
+
+
+def first_listed(store: Store) -> dict[str, datetime]:
+    """When each record was first added (a catalogue record's ``dct:issued``); cached like the entries."""
+    return per_generation(store, "first_listed", store.first_listed)
 
 
 @dataclass
@@ -155,7 +169,13 @@ def parse_datetime(text: str) -> datetime:
 
 def select_page(backends: Backends, query: FeedQuery) -> FeedPage:
     """Which datasets are on a page, and the totals (raises index.QueryError on a bad ``q``)."""
-    visible = visible_entries(backends.store)
+    wanted = matching_ids(backends, query) if query.text or query.filters else None
+    return page_of(backends.store, query, wanted)
+
+
+def page_of(store: Store, query: FeedQuery, wanted: set[str] | None = None) -> FeedPage:
+    """A page of the visible datasets (only those ``wanted``, when given), and the totals."""
+    visible = visible_entries(store)
     modified: datetime | None = None
     source_modified: dict[str, datetime] = {}
     source_records: dict[str, RecordMeta] = {}
@@ -171,8 +191,7 @@ def select_page(backends: Backends, query: FeedQuery) -> FeedPage:
     del visible
     if query.modified_since is not None:
         datasets = [m for m in datasets if m.harvested >= query.modified_since]
-    if query.text or query.filters:
-        wanted = matching_ids(backends, query)
+    if wanted is not None:
         datasets = [m for m in datasets if m.id in wanted]
     start = (query.page - 1) * query.page_size
     return FeedPage(
@@ -198,66 +217,12 @@ def matching_ids(backends: Backends, query: FeedQuery) -> set[str]:
 # -- the feed's triples ---------------------------------------------------------
 
 
-def _n(iri: str) -> ox.NamedNode:
-    return ox.NamedNode(iri)
-
-
-TYPE = _n(RDF_TYPE)
-A_CATALOG, A_RECORD, A_AGENT = _n(DCAT + "Catalog"), _n(DCAT + "CatalogRecord"), _n(FOAF + "Agent")
-TITLE, DESCRIPTION, PUBLISHER = _n(DCT + "title"), _n(DCT + "description"), _n(DCT + "publisher")
-MODIFIED, NAME = _n(DCT + "modified"), _n(FOAF + "name")
-
-
-def _datetime(value: datetime) -> ox.Literal:
-    return ox.Literal(value.astimezone(UTC).isoformat(), datatype=_n(XSD + "dateTime"))
-
-
-def catalogue_core(settings: Settings) -> list[tuple]:
-    """Our dcat:Catalog (``{base}/catalog``) and its publisher, as every endpoint describes them."""
-    catalog, agent = _n(f"{settings.base_url}/catalog"), _n(f"{settings.base_url}/catalog#publisher")
-    description = (
-        f"{settings.title}: the dataset descriptions harvested from "
-        f"{len(settings.sources)} sources and published after DCAT-AP validation."
-    )
-    return [
-        (catalog, TYPE, A_CATALOG),
-        (catalog, TITLE, ox.Literal(settings.title)),
-        (catalog, DESCRIPTION, ox.Literal(description)),
-        (catalog, PUBLISHER, agent),
-        (catalog, _n(FOAF + "homepage"), _n(f"{settings.base_url}/")),
-        (_n(f"{settings.base_url}/"), TYPE, _n(FOAF + "Document")),  # the official shapes want the class
-        (agent, TYPE, A_AGENT),
-        (agent, NAME, ox.Literal(settings.title)),
-    ]
-
-
-def catalog_record(
-    base_url: str, record_id: str, uri: str, harvested: datetime, conforms: str | None
-) -> list[tuple]:
-    """Our dcat:CatalogRecord for a harvested record: ``{base}/records/{id}``."""
-    record, dataset = _n(f"{base_url}/records/{record_id}"), _n(uri)
-    triples = [
-        (record, TYPE, A_RECORD),
-        (record, _n(FOAF + "primaryTopic"), dataset),
-        (record, MODIFIED, _datetime(harvested)),
-    ]
-    if conforms is not None:
-        triples.append((record, _n(DCT + "conformsTo"), _n(conforms)))
-    return triples
-
-
-def conforms_to(status: str, profile: str, settings: Settings | None = None) -> str | None:
-    """The standard a record may claim: only published records passed validation."""
-    claimed = shapes.standard(profile, settings) if status == PUBLISHED else None
-    return claimed.spec if claimed else None
-
-
 def header_triples(backends: Backends, page: FeedPage) -> list[ox.Triple]:
     """Our catalogue, its publisher, the sub-catalogues and the Hydra paging of one page."""
     settings, query = backends.settings, page.query
     base = settings.base_url
     catalog = _n(f"{base}/catalog")
-    view = _n(query.link(base, query.page))
+    view = _n(query.fetched or query.link(base, query.page))
     triples: list[tuple] = [
         *catalogue_core(settings),
         (catalog, TYPE, _n(HYDRA + "Collection")),
@@ -266,9 +231,7 @@ def header_triples(backends: Backends, page: FeedPage) -> list[ox.Triple]:
         (view, TYPE, _n(HYDRA + "PartialCollectionView")),
         (view, _n(HYDRA + "first"), _n(query.link(base, 1))),
         (view, _n(HYDRA + "last"), _n(query.link(base, page.last))),
-        # DCAT's own axioms, which the official shapes need (no inference) for foaf:primaryTopic
-        (_n(DCAT + "Dataset"), _n(RDFS + "subClassOf"), _n(DCAT + "Resource")),
-        (_n(DCAT + "DatasetSeries"), _n(RDFS + "subClassOf"), _n(DCAT + "Resource")),
+        *AXIOMS,
     ]
     if page.modified is not None:
         triples.append((catalog, MODIFIED, _datetime(page.modified)))
@@ -276,98 +239,29 @@ def header_triples(backends: Backends, page: FeedPage) -> list[ox.Triple]:
         triples.append((view, _n(HYDRA + "previous"), _n(query.link(base, min(query.page - 1, page.last)))))
     if query.page < page.last:
         triples.append((view, _n(HYDRA + "next"), _n(query.link(base, query.page + 1))))
-    published = {m.profile for m in page.entries if m.status == PUBLISHED}
-    standards = {claimed for name in published if (claimed := shapes.standard(name, settings))}
-    for standard in sorted(standards, key=lambda p: p.spec):
-        iri = _n(standard.spec)
-        triples += [(iri, TYPE, _n(DCT + "Standard")), (iri, TITLE, ox.Literal(standard.title))]
+    triples += standards(settings, page.entries)
     names = sorted(
         {s.name for s in settings.sources} | set(page.source_modified) | {m.source for m in page.entries}
     )
-    return [ox.Triple(*t) for t in triples] + sub_catalogues(backends, page, names)
-
-
-def sub_catalogues(backends: Backends, page: FeedPage, names: Iterable[str]) -> list[ox.Triple]:
-    """Our sub-catalogue ``{base}/sources/{name}`` for each source, and its link from our catalogue."""
-    base = backends.settings.base_url
-    catalog, agent = _n(f"{base}/catalog"), _n(f"{base}/catalog#publisher")
-    sources = {s.name: s for s in backends.settings.sources}
-    triples: list[tuple] = []
-    for name in names:
-        source = sources.get(name) or Source(name=name, title=name, url="")
-        triples += _sub_catalogue(backends, page, catalog, agent, source)
-    return [ox.Triple(*t) for t in triples]
+    return [ox.Triple(*t) for t in triples] + sub_catalogues(
+        settings, backends.store, page.source_modified, page.source_records, names
+    )
 
 
 def catalogue_description(backends: Backends) -> list[ox.Triple]:
     """Our catalogue and its sub-catalogues, without datasets or paging: what ``/`` serves as RDF."""
-    page = select_page(backends, FeedQuery(page_size=1))
-    triples = [ox.Triple(*t) for t in catalogue_core(backends.settings)]
+    return describe_catalogue(backends.settings, backends.store)
+
+
+def describe_catalogue(settings: Settings, store: Store) -> list[ox.Triple]:
+    """:func:`catalogue_description` from the settings and the store alone (the dumps have no index)."""
+    page = page_of(store, FeedQuery(page_size=1))
+    triples = [ox.Triple(*t) for t in catalogue_core(settings)]
     if page.modified is not None:
-        triples.append(
-            ox.Triple(_n(f"{backends.settings.base_url}/catalog"), MODIFIED, _datetime(page.modified))
-        )
-    return triples + sub_catalogues(backends, page, [s.name for s in backends.settings.sources])
-
-
-def _sub_catalogue(
-    backends: Backends, page: FeedPage, catalog: ox.NamedNode, agent: ox.NamedNode, source: Source
-) -> list[tuple]:
-    sub = _n(f"{backends.settings.base_url}/sources/{source.name}")
-    triples: list[tuple] = [
-        (catalog, _n(DCT + "hasPart"), sub),
-        (catalog, _n(DCAT + "catalog"), sub),
-        (sub, TYPE, A_CATALOG),
-        (sub, TITLE, ox.Literal(source.title)),
-    ]
-    if source.name in page.source_modified:
-        triples.append((sub, MODIFIED, _datetime(page.source_modified[source.name])))
-    descriptions: list[ox.Literal] = []
-    publisher: list[tuple] = []
-    record = page.source_records.get(source.name)
-    if record is not None:
-        # From the source's own catalogue description, only what conforms as we
-        # use it: its descriptions (literals), and its publisher when it is one
-        # IRI described as a foaf:Agent with a foaf:name.
-        root = _n(record.uri)
-        known = _catalogue_summary(backends.store, record.id, root)
-        descriptions = [t.object for t in known if t.subject == root and t.predicate == DESCRIPTION]
-        descriptions = [d for d in descriptions if isinstance(d, ox.Literal)]
-        publishers = {t.object for t in known if t.subject == root and t.predicate == PUBLISHER}
-        if len(publishers) == 1 and isinstance(next(iter(publishers)), ox.NamedNode):
-            who = next(iter(publishers))
-            names = [
-                t.object
-                for t in known
-                if t.subject == who and t.predicate == NAME and isinstance(t.object, ox.Literal)
-            ]
-            typed = any(t.subject == who and t.predicate == TYPE and t.object == A_AGENT for t in known)
-            if typed and names:
-                publisher = [(sub, PUBLISHER, who), (who, TYPE, A_AGENT)] + [(who, NAME, n) for n in names]
-    if not descriptions:
-        where = f" ({source.url})" if source.url.startswith(("http://", "https://")) else ""
-        descriptions = [ox.Literal(f"Datasets harvested from {source.title}{where}.")]
-    triples += [(sub, DESCRIPTION, d) for d in descriptions]
-    triples += publisher or [(sub, PUBLISHER, agent)]
-    return triples
-
-
-SUMMARY_QUERY = """
-CONSTRUCT { ?root ?p ?o . ?agent ?q ?v }
-WHERE { GRAPH ?g {
-  { ?root ?p ?o FILTER(?p IN (<http://purl.org/dc/terms/description>, <http://purl.org/dc/terms/publisher>)) }
-  UNION
-  { ?root <http://purl.org/dc/terms/publisher> ?agent . ?agent ?q ?v
-    FILTER(?q IN (<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>, <http://xmlns.com/foaf/0.1/name>)) }
-} }
-"""
-
-
-def _catalogue_summary(store: Store, record_id: str, root: ox.NamedNode) -> list[ox.Triple]:
-    """What a sub-catalogue borrows from a source's catalogue record, without reading all of it
-    (a source's catalogue record lists every dataset: thousands of triples)."""
-    bindings = {ox.Variable("g"): store.record_graph(record_id), ox.Variable("root"): root}
-    return list(store.query(SUMMARY_QUERY, substitutions=bindings))  # type: ignore[call-overload]
+        triples.append(ox.Triple(_n(f"{settings.base_url}/catalog"), MODIFIED, _datetime(page.modified)))
+    return triples + sub_catalogues(
+        settings, store, page.source_modified, page.source_records, [s.name for s in settings.sources]
+    )
 
 
 def entry_triples(backends: Backends, meta: RecordMeta) -> list[ox.Triple] | None:
@@ -376,12 +270,15 @@ def entry_triples(backends: Backends, meta: RecordMeta) -> list[ox.Triple] | Non
     if not triples:  # withdrawn while the feed was being written
         return None
     base = backends.settings.base_url
+    sub = _n(f"{base}/sources/{meta.source}")
+    issued = first_listed(backends.store).get(meta.id)
+    claimed = conforms_to(meta.status, meta.profile, backends.settings)
     extra = [
         (_n(f"{base}/catalog"), _n(DCAT + "dataset"), _n(meta.uri)),
-        (_n(f"{base}/sources/{meta.source}"), _n(DCAT + "record"), _n(f"{base}/records/{meta.id}")),
-        *catalog_record(
-            base, meta.id, meta.uri, meta.harvested, conforms_to(meta.status, meta.profile, backends.settings)
-        ),
+        (sub, _n(DCAT + "dataset"), _n(meta.uri)),  # listed where its record is
+        (sub, _n(DCAT + "record"), _n(f"{base}/records/{meta.id}")),
+        (_n(f"{base}/sparql"), _n(DCAT + "servesDataset"), _n(meta.uri)),
+        *catalog_record(base, meta.id, meta.uri, meta.harvested, claimed, issued),
     ]
     return triples + [ox.Triple(*t) for t in extra]
 
@@ -482,28 +379,63 @@ def catalog_feed(backends: Backends, query: FeedQuery, fmt: Format = TURTLE) -> 
 
 # -- dumps ------------------------------------------------------------------------
 
-DUMPS = {"nq": "application/n-quads", "ttl": "text/turtle"}
 
+def dump_chunks(store: Store, fmt: str, settings: Settings) -> Iterator[bytes]:
+    """Every visible record, uncompressed: N-Quads in its record graph, or Turtle merged.
 
-def dump_chunks(store: Store, fmt: str) -> Iterator[bytes]:
-    """Every visible record, uncompressed: N-Quads in its record graph, or Turtle merged."""
+    Our own catalogue, its sub-catalogues, services and catalogue records come
+    too (in the graph ``{base}/catalog``); a node catalogue's ``dcat:dataset``
+    links to datasets we do not publish (rejected, withdrawn) are left out, as
+    the dump does not describe them.
+    """
     if fmt not in DUMPS:
         raise ValueError(f"dump format must be one of {', '.join(DUMPS)}")
     writer = ChunkWriter(TURTLE) if fmt == "ttl" else None
+    ours = _n(f"{settings.base_url}/catalog")
+
+    def write(triples: list[ox.Triple], graph: ox.NamedNode) -> bytes:
+        if writer is not None:
+            return writer.chunk(triples)
+        quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+
     if writer is not None:
         yield writer.start()
-    for meta in visible_entries(store):
+    entries = visible_entries(store)
+    head = [*AXIOMS, *standards(settings, entries)]
+    yield write(describe_catalogue(settings, store) + [ox.Triple(*t) for t in head], ours)
+    published = {_n(m.uri) for m in entries if m.kind == "dataset"}
+    issued = first_listed(store)
+    for meta in entries:
         triples = record_triples(store, meta.id)
         if not triples:
             continue
-        if writer is not None:
-            yield writer.chunk(triples)
-        else:
-            graph = store.record_graph(meta.id)
-            yield ox.serialize(
-                (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples),
-                format=ox.RdfFormat.N_QUADS,
-            )
+        if meta.kind != "dataset":
+            triples = [t for t in triples if t.predicate != DATASET or t.object in published]
+        yield write(triples, store.record_graph(meta.id))
+        yield write(_listing(settings, meta, issued.get(meta.id)), ours)
+    if writer is not None:
+        yield writer.end()
+
+
+def _listing(settings: Settings, meta: RecordMeta, issued: datetime | None) -> list[ox.Triple]:
+    """A record's place in our catalogue: its catalogue record, and a dataset's links from the
+    catalogue, its sub-catalogue and the SPARQL service (as the feed states them)."""
+    base = settings.base_url
+    sub = _n(f"{base}/sources/{meta.source}")
+    triples = [
+        (sub, _n(DCAT + "record"), _n(f"{base}/records/{meta.id}")),
+        *catalog_record(
+            base, meta.id, meta.uri, meta.harvested, conforms_to(meta.status, meta.profile, settings), issued
+        ),
+    ]
+    if meta.kind == "dataset":
+        triples += [
+            (_n(f"{base}/catalog"), DATASET, _n(meta.uri)),
+            (sub, DATASET, _n(meta.uri)),
+            (_n(f"{base}/sparql"), _n(DCAT + "servesDataset"), _n(meta.uri)),
+        ]
+    return [ox.Triple(*t) for t in triples]
 
 
 def gzipped(chunks: Iterable[bytes], level: int = 6) -> Iterator[bytes]:
@@ -516,8 +448,8 @@ def gzipped(chunks: Iterable[bytes], level: int = 6) -> Iterator[bytes]:
     yield compressor.flush()
 
 
-def dump(store: Store, fmt: str) -> Iterator[bytes]:
+def dump(store: Store, fmt: str, settings: Settings) -> Iterator[bytes]:
     """The gzip-compressed dump, as ``/dump.{fmt}.gz`` serves it and ``catalogue export`` writes it."""
     if fmt not in DUMPS:
         raise ValueError(f"dump format must be one of {', '.join(DUMPS)}")
-    return gzipped(dump_chunks(store, fmt))
+    return gzipped(dump_chunks(store, fmt, settings))

@@ -14,6 +14,9 @@ from catalogue.profiles import Agent, DatasetView, LangText, pick_language
 
 CONTEXT = "https://schema.org"
 IANA_MEDIA_TYPES = "iana.org/assignments/media-types/"
+ACCESS_RIGHT = "http://publications.europa.eu/resource/authority/access-right/"
+#: EU access-right concept -> schema.org isAccessibleForFree (restricted and non-public data are not free to read)
+FREE = {"PUBLIC": True, "RESTRICTED": False, "NON_PUBLIC": False}
 
 
 def dataset_jsonld(
@@ -27,6 +30,10 @@ def dataset_jsonld(
 ) -> dict[str, Any]:
     """A schema.org Dataset: texts in ``lang`` (else English, else any), IRIs kept as given.
 
+    ``name`` and ``description`` come in one language, stated as ``inLanguage``
+    (see :func:`text_language`); ``isAccessibleForFree`` follows the EU access
+    right (public: true; restricted, non-public: false; otherwise left out).
+
     ``url`` is the dataset's page here; ``label`` names linked concepts (places, formats).
     """
 
@@ -37,8 +44,14 @@ def dataset_jsonld(
         return (label(iri) if label else "") or iri
 
     data: dict[str, Any] = {"@context": CONTEXT, "@type": "Dataset", "@id": view.uri}
-    data["name"] = text(view.title) or view.uri
-    _put(data, "description", text(view.description))
+    chosen = text_language(view.title, view.description, lang)
+    if chosen is not None:
+        data["name"] = view.title[chosen][0]
+        _put(data, "description", (view.description.get(chosen) or [None])[0])
+        _put(data, "inLanguage", chosen)
+    else:
+        data["name"] = text(view.title) or view.uri
+        _put(data, "description", text(view.description))
     data["url"] = url
     data["identifier"] = view.identifier or [view.uri]
     keywords = _in_language(view.keywords, lang)
@@ -64,7 +77,25 @@ def dataset_jsonld(
     _put(data, "dateModified", view.modified)
     _put(data, "version", view.version)
     _put(data, "sameAs", _one_or_list(view.landing_pages))
+    free = FREE.get((view.access_rights or "").removeprefix(ACCESS_RIGHT)) if view.access_rights else None
+    if free is not None:
+        data["isAccessibleForFree"] = free
     return data
+
+
+def text_language(title: LangText, description: LangText, lang: str) -> str | None:
+    """One tagged language for the name and the description together, so they never disagree.
+
+    The visitor's, else English, else any language that has both; else the
+    visitor's or English title alone. None when no tagged title fits (then
+    each text is picked on its own and no ``inLanguage`` is claimed).
+    """
+    tagged = [tag for tag in title if tag and title[tag]]
+    order = [lang, "en", *sorted(tagged)]
+    for candidate in order:
+        if candidate in tagged and description.get(candidate):
+            return candidate
+    return next((candidate for candidate in (lang, "en") if candidate in tagged), None)
 
 
 def script_json(data: Any) -> str:

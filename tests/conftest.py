@@ -20,7 +20,10 @@ import uvicorn
 from catalogue.backends import Backends, open_backends
 from catalogue.config import Limits, Settings, Source
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+#: ../shared/corpus beside the clone; CATALOGUE_CORPUS names it for a clone elsewhere (a git worktree)
+CORPUS = Path(
+    os.environ.get("CATALOGUE_CORPUS") or Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+)
 
 
 @pytest.fixture(scope="session")

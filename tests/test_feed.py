@@ -81,3 +81,42 @@ def test_empty_document_is_valid() -> None:
 def test_gzipped_round_trip() -> None:
     parts = [b"a" * 1000, b"", b"b" * 70_000]
     assert gzip.decompress(b"".join(gzipped(iter(parts)))) == b"".join(parts)
+
+
+def test_a_sub_catalogue_borrows_what_dcat_ap_allows_a_catalogue() -> None:
+    """One licence and one issue date (DCAT-AP's maxCount 1), resources only where it wants
+    resources (each typed with the class it gives them), tagged titles only, dates only."""
+    from catalogue.describe import borrowed_from
+
+    dct, root, sub = (
+        "http://purl.org/dc/terms/",
+        ox.NamedNode("https://node.example/catalog"),
+        ox.NamedNode("http://x/sources/be"),
+    )
+    said = [
+        (dct + "license", ox.NamedNode("https://licence.example/b")),
+        (dct + "license", ox.NamedNode("https://licence.example/a")),
+        (dct + "issued", ox.Literal("yesterday")),
+        (
+            dct + "issued",
+            ox.Literal("2020-01-01", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")),
+        ),
+        (dct + "language", ox.Literal("English")),
+        (dct + "spatial", ox.BlankNode()),
+        (dct + "title", ox.Literal("Untagged")),
+        (dct + "title", ox.Literal("Knooppunt", language="nl")),
+        ("http://xmlns.com/foaf/0.1/homepage", ox.NamedNode("https://node.example/")),
+    ]
+    known = [ox.Triple(root, ox.NamedNode(p), o) for p, o in said]
+    got = {(str(s), str(p), str(o)) for s, p, o in borrowed_from(sub, root, known)}
+    assert got == {
+        (str(sub), f"<{dct}license>", "<https://licence.example/a>"),
+        ("<https://licence.example/a>", f"<{RDF_TYPE}>", f"<{dct}LicenseDocument>"),
+        (str(sub), f"<{dct}issued>", '"2020-01-01"^^<http://www.w3.org/2001/XMLSchema#date>'),
+        (str(sub), f"<{dct}title>", '"Knooppunt"@nl'),
+        (str(sub), "<http://xmlns.com/foaf/0.1/homepage>", "<https://node.example/>"),
+        ("<https://node.example/>", f"<{RDF_TYPE}>", "<http://xmlns.com/foaf/0.1/Document>"),
+    }
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

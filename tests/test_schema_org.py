@@ -93,9 +93,55 @@ def test_dataset_fields() -> None:
 
 def test_texts_follow_the_visitors_language() -> None:
     data = build("nl")
-    assert data["name"] == "Genomen" and data["keywords"] == ["erfelijkheid"]
+    assert data["keywords"] == ["erfelijkheid"]
     assert data["publisher"]["name"] == "Ziekenhuis"
-    assert data["description"] == "Many genomes."  # English when Dutch is missing
+    # no Dutch description: name and description both in English, said so
+    assert (data["name"], data["description"], data["inLanguage"]) == ("Genomes", "Many genomes.", "en")
+
+
+def _jsonld(doc: str, lang: str) -> dict:
+    triples = [q.triple for q in ox.parse((DOC_PREFIXES + doc).encode(), format=ox.RdfFormat.TURTLE)]
+    return dataset_jsonld(
+        dataset_view(triples, "https://node.example/ds"),
+        url="http://catalogue.test/datasets/be-1",
+        catalogue_name="Test catalogue",
+        catalogue_url="http://catalogue.test/",
+        lang=lang,
+    )
+
+
+DOC_PREFIXES = """@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix ex: <https://node.example/> .
+@prefix ar: <http://publications.europa.eu/resource/authority/access-right/> .
+"""
+
+
+def test_name_and_description_share_one_language_which_is_stated() -> None:
+    """Issue point 8: both texts exist in French and Dutch; a French visitor gets both in French."""
+    doc = """ex:ds a dcat:Dataset ; dct:title "Génomes"@fr, "Genomen"@nl-BE, "Genomes"@en ;
+        dct:description "Beaucoup de génomes."@fr, "Veel genomen."@nl, "Many genomes."@en ."""
+    for lang, expected in (("fr", "fr"), ("nl", "nl"), ("de", "en")):
+        data = _jsonld(doc, lang)
+        assert data["inLanguage"] == expected
+        titles = {"fr": "Génomes", "nl": "Genomen", "en": "Genomes"}
+        descriptions = {"fr": "Beaucoup de génomes.", "nl": "Veel genomen.", "en": "Many genomes."}
+        assert (data["name"], data["description"]) == (titles[expected], descriptions[expected])
+    # only Dutch has both: a visitor in English gets the Dutch pair, not an English name on a Dutch text
+    data = _jsonld('ex:ds dct:title "Genomes"@en, "Genomen"@nl ; dct:description "Veel genomen."@nl .', "en")
+    assert (data["name"], data["description"], data["inLanguage"]) == ("Genomen", "Veel genomen.", "nl")
+    untagged = _jsonld('ex:ds dct:title "Genomes" ; dct:description "Many."@en .', "en")
+    assert untagged["name"] == "Genomes" and "inLanguage" not in untagged
+
+
+def test_free_access_follows_the_access_rights() -> None:
+    """Issue point 8: isAccessibleForFree from dct:accessRights (EU access-right authority)."""
+    base = 'ex:ds dct:title "T"@en ; dct:description "D"@en '
+    assert _jsonld(base + "; dct:accessRights ar:PUBLIC .", "en")["isAccessibleForFree"] is True
+    assert _jsonld(base + "; dct:accessRights ar:RESTRICTED .", "en")["isAccessibleForFree"] is False
+    assert _jsonld(base + "; dct:accessRights ar:NON_PUBLIC .", "en")["isAccessibleForFree"] is False
+    assert "isAccessibleForFree" not in _jsonld(base + ".", "en")
+    assert "isAccessibleForFree" not in _jsonld(base + "; dct:accessRights <https://other.example/x> .", "en")
 
 
 def test_it_is_json_ld_with_schema_org_types() -> None:

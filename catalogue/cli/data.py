@@ -39,7 +39,7 @@ def export(
     written = 0
     try:
         with open(target, "wb") as out:
-            for chunk in dump(store, format):
+            for chunk in dump(store, format, current):
                 out.write(chunk)
                 written += len(chunk)
     finally:

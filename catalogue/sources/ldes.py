@@ -142,11 +142,13 @@ def _versions(quads: list[ox.Quad], paths: _Paths) -> Iterator[tuple[Term, _Vers
         timestamp = _timestamp(about, paths)
         version_of = _value(about, [paths.version_of or IS_VERSION_OF])
         activity = _value(about, [OBJECT])
-        if version_of is not None:
+        tombstone = any(q.predicate == TYPE and q.object in TOMBSTONES for q in about)
+        if version_of is not None and tombstone:  # as:Delete with ldes:versionOfPath as:object
+            yield version_of, _Version(timestamp, [])
+        elif version_of is not None:
             description = graphs.get(member) or _reachable(member, edges, others)
             yield version_of, _Version(timestamp, _renamed(description, member, version_of))
         elif activity is not None:
-            tombstone = any(q.predicate == TYPE and q.object in TOMBSTONES for q in about)
             description = [] if tombstone else graphs.get(member) or _reachable(activity, edges, others)
             yield activity, _Version(timestamp, description)
         else:

@@ -394,6 +394,14 @@ class Store(Protocol):
         """Per source, its datasets per status (counted by the registry, not by reading records)."""
         ...
 
+    def latest_changes(self) -> dict[str, tuple[str, datetime]]:
+        """Each record's last change in a run (added, changed, withdrawn) and when that run ended."""
+        ...
+
+    def first_listed(self) -> dict[str, datetime]:
+        """When each record was first added (the start of that run), by record id."""
+        ...
+
     def run_changes_page(self, run_id: int, per_kind: int) -> tuple[dict[str, int], list[RunChange]]:
         """(changes per kind, the first ``per_kind`` of each kind, by title) of a run."""
         ...

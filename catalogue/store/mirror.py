@@ -425,6 +425,12 @@ class MirroredStore:
     def dataset_counts(self) -> dict[str, dict[str, int]]:
         return self.registry.dataset_counts()
 
+    def latest_changes(self) -> dict[str, tuple[str, datetime]]:
+        return self.registry.latest_changes()
+
+    def first_listed(self) -> dict[str, datetime]:
+        return self.registry.first_listed()
+
     def run_changes_page(self, run_id: int, per_kind: int) -> tuple[dict[str, int], list[RunChange]]:
         return self.registry.run_changes_page(run_id, per_kind)
 

@@ -429,6 +429,22 @@ class Registry:
             ).fetchall()
         return totals, [RunChange(*row) for row in first]
 
+    def first_listed(self) -> dict[str, datetime]:
+        """When each record was first added: the start of the run that added it (a record's dct:issued)."""
+        rows = self._db().execute(
+            "SELECT c.record_id, min(r.started) FROM run_changes c JOIN runs r ON r.id = c.run "
+            "WHERE c.change = 'added' GROUP BY c.record_id"
+        )
+        return {record_id: datetime.fromisoformat(started) for record_id, started in rows}
+
+    def latest_changes(self) -> dict[str, tuple[str, datetime]]:
+        """Each record's last change (added, changed, withdrawn) and when its run ended: the LDES's members."""
+        db = self._db()
+        ended = {run: datetime.fromisoformat(when) for run, when in db.execute("SELECT id, ended FROM runs")}
+        # SQLite takes a bare column (change) from the row that holds the max()
+        rows = db.execute("SELECT record_id, change, max(run) FROM run_changes GROUP BY record_id")
+        return {record_id: (change, ended[run]) for record_id, change, run in rows if run in ended}
+
     def dataset_counts(self) -> dict[str, dict[str, int]]:
         """Per source, its datasets per status: counted in SQL, never by reading the records."""
         counts: dict[str, dict[str, int]] = {}

@@ -26,6 +26,7 @@ from catalogue.search import Labeller
 from catalogue.sparql import Limits, SparqlService
 from catalogue.web import api, errors, feed, linked_data, operations, pages, push, quality, sparql, validate
 from catalogue.web.head import HeadAsGet
+from catalogue.web.ldes import router as ldes_router
 from catalogue.web.limits import BodyLimit
 from catalogue.web.safety import SecurityHeaders, docs_page, linkable
 
@@ -94,6 +95,7 @@ def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | 
     app.include_router(sparql.router)
     app.include_router(validate.router)
     app.include_router(feed.router)
+    app.include_router(ldes_router)
     app.include_router(linked_data.router)  # before pages: /datasets/{id}.ttl etc.
     app.include_router(pages.router)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC
 from email.utils import format_datetime
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
@@ -59,7 +60,20 @@ def feed_query(request: Request) -> FeedQuery:
         modified_since=modified_since,
         text=(params.get("q") or "").strip()[:500],
         filters={name: params.getlist(name) for name in FACETS if params.getlist(name)},
+        fetched=fetched_iri(request),
     )
+
+
+def fetched_iri(request: Request) -> str:
+    """The IRI of the document as the client asked for it, under our base URL.
+
+    The query is encoded again from its parsed pairs (order kept), so whatever
+    the client sent, the IRI is valid; a client that sent it encoded as we
+    link it gets back its own URL byte for byte.
+    """
+    base = request.app.state.backends.settings.base_url
+    query = urlencode(request.query_params.multi_items())
+    return f"{base}{request.url.path}" + (f"?{query}" if query else "")
 
 
 def _whole(raw: str | None, name: str, default: int, maximum: int) -> int:
@@ -118,7 +132,7 @@ def _dump_route(fmt: str):
     def route(request: Request) -> StreamingResponse:
         filename = f"catalogue.{fmt}.gz"
         return StreamingResponse(
-            dump(request.app.state.backends.store, fmt),
+            dump(request.app.state.backends.store, fmt, request.app.state.backends.settings),
             media_type="application/gzip",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )

@@ -25,16 +25,16 @@ from xml.etree import ElementTree as ET
 
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from catalogue import __version__
 from catalogue.backends import Backends
-from catalogue.config import Settings
 from catalogue.feed import (
     FeedQuery,
     catalog_record,
     catalogue_description,
     conforms_to,
+    first_listed,
     select_page,
     sub_catalogues,
 )
@@ -47,6 +47,7 @@ from catalogue.web.params import language
 
 router = APIRouter(include_in_schema=False)
 METHODS = ["GET", "HEAD"]
+SKOLEM = "/.well-known/genid/"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
@@ -112,7 +113,7 @@ def dataset(request: Request, name: str) -> Response:
         path=path,
         suffix_path=path,
         html=lambda: pages.dataset_page(request, stored),
-        triples=lambda: record_triples(backends.settings, stored),
+        triples=lambda: record_triples(backends, stored),
         tag=f"{meta.content_hash[:32]}-{meta.status}",
         html_tag=f"{meta.content_hash[:32]}-{meta.status}-{language(request)}-{__version__}",
         modified=meta.harvested,
@@ -138,6 +139,94 @@ def source(request: Request, name: str) -> Response:
         modified=max((c.meta.harvested for c in catalogues), default=None),
     )
     return respond(request, resource, syntax)
+
+
+@router.api_route("/records/{name}", methods=METHODS)
+def catalogue_record(request: Request, name: str) -> Response:
+    """Our catalogue record of a visible record (the IRI the feed mints); its page is the dataset's."""
+    backends = request.app.state.backends
+    record_id, syntax = split_suffix(name)
+    stored = backends.store.get(record_id)
+    if stored is None or stored.meta.status not in VISIBLE:
+        raise HTTPException(404, f"There is no catalogue record with id {record_id!r}.")
+    meta = stored.meta
+    path = f"/records/{quote(record_id, safe='')}"
+    page = (
+        f"/datasets/{quote(record_id, safe='')}"
+        if meta.kind == "dataset"
+        else f"/sources/{quote(meta.source, safe='')}"
+    )
+    resource = Resource(
+        path=path,
+        suffix_path=path,
+        html=lambda: RedirectResponse(page, status_code=303),
+        triples=lambda: catalogue_record_triples(backends, stored),
+        tag=f"{meta.content_hash[:32]}-{meta.status}-record",
+        modified=meta.harvested,
+    )
+    return respond(request, resource, syntax)
+
+
+@router.api_route("/.well-known/genid/{name}", methods=METHODS)
+def skolem(request: Request, name: str) -> Response:
+    """A blank node we named when storing a record: the part of the visible record it stands for.
+
+    As RDF, what the record says about it (and about the blank nodes inside
+    it); as a page, the record's page it is part of (303).
+    """
+    backends = request.app.state.backends
+    digest, syntax = split_suffix(name)
+    iri = f"{backends.settings.base_url}/.well-known/genid/{digest}"
+    stored = _holder(backends, iri) if digest.isalnum() else None
+    if stored is None:
+        raise HTTPException(404, f"No published record has a part named {iri}.")
+    meta = stored.meta
+    page = (
+        f"/datasets/{quote(meta.id, safe='')}"
+        if meta.kind == "dataset"
+        else f"/sources/{quote(meta.source, safe='')}"
+    )
+    path = f"/.well-known/genid/{digest}"
+    resource = Resource(
+        path=path,
+        suffix_path=path,
+        html=lambda: RedirectResponse(page, status_code=303),
+        triples=lambda: part_of(stored.triples, _n(iri)),
+        tag=f"{meta.content_hash[:32]}-{meta.status}-{digest}",
+        modified=meta.harvested,
+    )
+    return respond(request, resource, syntax)
+
+
+def _holder(backends: Backends, iri: str) -> StoredRecord | None:
+    """The visible record whose triples describe ``iri`` (one: skolem IRIs are scoped by record)."""
+    prefix = f"{backends.settings.base_url}/graphs/records/"
+    # inlined: the IRI is our base URL and a digest of letters and digits (checked by the route)
+    found = backends.store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}")
+    for solution in found:  # type: ignore[attr-defined]
+        graph = solution["g"].value
+        if graph.startswith(prefix):
+            stored = backends.store.get(graph.removeprefix(prefix))
+            if stored is not None and stored.meta.status in VISIBLE:
+                return stored
+    return None
+
+
+def part_of(triples: list[ox.Triple] | tuple[ox.Triple, ...], root: ox.NamedNode) -> list[ox.Triple]:
+    """What ``triples`` say about ``root`` and, recursively, about the skolemised nodes it links to."""
+    by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = {}
+    for triple in triples:
+        by_subject.setdefault(triple.subject, []).append(triple)  # type: ignore[arg-type]
+    found: list[ox.Triple] = []
+    todo, seen = [root], {root}
+    while todo:
+        for triple in by_subject.get(todo.pop(), []):
+            found.append(triple)
+            target = triple.object
+            if isinstance(target, ox.NamedNode) and SKOLEM in target.value and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return found
 
 
 @router.get("/robots.txt", response_class=PlainTextResponse)
@@ -257,12 +346,18 @@ def _w3c_datetime(value: datetime) -> str:
 # -- the RDF we serve --------------------------------------------------------------
 
 
-def record_triples(settings: Settings, stored: StoredRecord) -> list[ox.Triple]:
+def record_triples(backends: Backends, stored: StoredRecord) -> list[ox.Triple]:
     """A record's triples as harvested (original IRIs) and its catalogue record, as in the feed."""
-    meta = stored.meta
+    return [*stored.triples, *catalogue_record_triples(backends, stored)]
+
+
+def catalogue_record_triples(backends: Backends, stored: StoredRecord) -> list[ox.Triple]:
+    """Our dcat:CatalogRecord of a record, as the feed states it."""
+    meta, settings = stored.meta, backends.settings
     claimed = conforms_to(meta.status, meta.profile, settings)
-    record = catalog_record(settings.base_url, meta.id, meta.uri, meta.harvested, claimed)
-    return [*stored.triples, *(ox.Triple(*t) for t in record)]
+    issued = first_listed(backends.store).get(meta.id)
+    record = catalog_record(settings.base_url, meta.id, meta.uri, meta.harvested, claimed, issued)
+    return [ox.Triple(*t) for t in record]
 
 
 def source_catalogues(store: Store, name: str) -> list[StoredRecord]:
@@ -278,8 +373,12 @@ def source_triples(backends: Backends, name: str, catalogues: list[StoredRecord]
     """Our sub-catalogue for the source (as in the feed) and the source's own catalogue as harvested."""
     page = select_page(backends, FeedQuery(page_size=1))
     ours = _n(f"{backends.settings.base_url}/sources/{name}")
-    triples = [t for t in sub_catalogues(backends, page, [name]) if t.subject == ours]
+    catalog = _n(f"{backends.settings.base_url}/catalog")
+    mine = sub_catalogues(
+        backends.settings, backends.store, page.source_modified, page.source_records, [name]
+    )
+    triples = [t for t in mine if t.subject != catalog]  # the sub-catalogue and what it borrows
     for stored in catalogues:
         triples.append(ox.Triple(ours, _n(DCT + "source"), _n(stored.meta.uri)))
-        triples += record_triples(backends.settings, stored)
+        triples += record_triples(backends, stored)
     return triples

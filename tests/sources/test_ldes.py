@@ -142,6 +142,26 @@ def test_activities_carry_their_dataset_in_a_graph_and_a_removal_drops_it(site, 
     assert all(q.graph_name == ox.DefaultGraph() for q in page.quads)
 
 
+VERSIONED_ACTIVITIES = """
+<> a ldes:EventStream ; ldes:versionOfPath as:object ; ldes:timestampPath as:published ;
+    tree:member <#1>, <#2>, <#3> .
+<#1> a as:Create ; as:object ex:c ; as:published "2024-01-01T00:00:00Z"^^xsd:dateTime .
+<#1> { ex:c a dcat:Dataset ; dct:title "C" . }
+<#2> a as:Update ; as:object ex:d ; as:published "2024-01-02T00:00:00Z"^^xsd:dateTime .
+<#2> { ex:d a dcat:Dataset ; dct:title "D" . }
+<#3> a as:Delete ; as:object ex:c ; as:published "2024-01-03T00:00:00Z"^^xsd:dateTime .
+"""
+
+
+def test_a_deletion_is_a_tombstone_when_as_object_is_the_version_of_path(site, walked) -> None:
+    """Our own /ldes names as:object as ldes:versionOfPath: its as:Delete members still drop datasets
+    (they were read as a version describing the dataset as an as:Delete)."""
+    stream = site({"/stream": (200, PREFIXES + VERSIONED_ACTIVITIES)}, media_type="application/trig")
+    (page,) = walked("ldes", f"{stream.url}/stream")
+    assert datasets(page) == {"https://node.example/d"}
+    assert not any(q.subject.value == "https://node.example/c" for q in page.quads)
+
+
 def test_a_missing_node_is_an_error_not_a_shorter_stream(site, walked) -> None:
     pages = {path: (200, PREFIXES + body) for path, body in VERSIONED.items() if path != "/page-2"}
     stream = site(pages)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 import pytest
 
-from catalogue.feed import SUMMARY_QUERY
+from catalogue.describe import SUMMARY_QUERY
 from catalogue.quality import DIMENSIONS, Check, QualityScore
 from catalogue.records import Record
 from catalogue.sparql import Limits, QuerySyntaxError, SparqlError, SparqlService, TooLarge, UpdateRefused
@@ -196,7 +196,11 @@ def test_catalogue_summary_query_with_substitutions(open_test_store) -> None:
     root = ox.NamedNode("https://node.example/a")
     bindings = {ox.Variable("g"): store.record_graph("be-a"), ox.Variable("root"): root}
     triples = set(store.query(SUMMARY_QUERY, substitutions=bindings))  # type: ignore[call-overload]
-    assert triples == {ox.Triple(root, PUBLISHER, AGENT), ox.Triple(AGENT, NAME, ox.Literal("Hospital"))}
+    assert triples == {
+        ox.Triple(root, PUBLISHER, AGENT),
+        ox.Triple(AGENT, NAME, ox.Literal("Hospital")),
+        ox.Triple(root, TITLE, ox.Literal("Title", language="en")),  # titles are borrowed too
+    }
     other = {ox.Variable("g"): store.record_graph("be-zzz"), ox.Variable("root"): root}
     assert list(store.query(SUMMARY_QUERY, substitutions=other)) == []  # type: ignore[call-overload]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from conftest import CORPUS, free_port
 from fastapi.testclient import TestClient
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 from typer.testing import CliRunner
@@ -21,15 +22,7 @@ BASE = "http://catalogue.test"
 HYDRA = rdflib.Namespace("http://www.w3.org/ns/hydra/core#")
 EX = rdflib.Namespace("https://node.example/")
 NL = rdflib.Namespace("https://nl.example/")
-OFFICIAL_SHAPES = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "corpus"
-    / "shapes"
-    / "dcat-ap-3.0.0"
-    / "shacl"
-    / "dcat-ap-SHACL.ttl"
-)
+OFFICIAL_SHAPES = CORPUS / "shapes" / "dcat-ap-3.0.0" / "shacl" / "dcat-ap-SHACL.ttl"
 OWN_SHAPES = Path(__file__).resolve().parents[2] / "shapes" / "dcat-ap-3.ttl"
 
 PREFIXES = """
@@ -293,7 +286,7 @@ def test_dumps(client: TestClient, harvested) -> None:
     dataset = rdflib.Dataset()
     dataset.parse(data=gzip.decompress(nq.content), format="nquads")
     visible = [m for m in harvested.store.metas(statuses=("published", "flagged"))]
-    expected = {harvested.store.record_graph(m.id).value for m in visible}
+    expected = {harvested.store.record_graph(m.id).value for m in visible} | {f"{BASE}/catalog"}
     names = {str(g.identifier) for g in dataset.graphs() if len(g)}
     assert names == expected
     wgs = next(m for m in visible if m.uri == str(EX.wgs))
@@ -308,6 +301,13 @@ def test_dumps(client: TestClient, harvested) -> None:
     assert {EX.wgs, EX.cohort, NL.biobank, EX.catalog} <= set(merged.subjects())
     assert (EX.broken, RDF.type, DCAT.Dataset) not in merged
     assert len(merged) == len({quad[:3] for quad in dataset.quads()})
+    # our catalogue, its sub-catalogues and the catalogue records come along, in {base}/catalog
+    ours = dataset.graph(rdflib.URIRef(f"{BASE}/catalog"))
+    assert (rdflib.URIRef(f"{BASE}/catalog"), RDF.type, DCAT.Catalog) in ours
+    assert len(set(ours.subjects(RDF.type, DCAT.CatalogRecord))) == len(visible)
+    # the node catalogue lists ex:broken, which was rejected: the dump does not link it
+    assert (EX.catalog, DCAT.dataset, EX.wgs) in merged
+    assert (None, DCAT.dataset, EX.broken) not in merged
 
 
 def test_export_command(tmp_path: Path, harvested) -> None:
@@ -350,3 +350,193 @@ def test_feed_pages_answer_conditional_requests(client) -> None:
         "/catalog.ttl", params={"page_size": 1}, headers={"If-Modified-Since": first.headers["last-modified"]}
     )
     assert since.status_code == 304
+
+
+# -- conformance pass: what a protocol client or a validator sees --------------------------------
+
+VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+DCATAP = rdflib.Namespace("http://data.europa.eu/r5r/")
+BE_RICH = BE.replace(
+    'ex:catalog a dcat:Catalog ; dct:title "Node"@en ;',
+    'ex:catalog a dcat:Catalog ; dct:title "Node"@en, "Knooppunt"@nl ; dct:issued "2021-03-01"^^xsd:date ;\n'
+    "    dct:language <http://publications.europa.eu/resource/authority/language/NLD> ;\n"
+    "    dct:license <https://creativecommons.org/licenses/by/4.0/> ;\n"
+    "    dct:spatial <http://publications.europa.eu/resource/authority/country/BEL> ;\n"
+    "    dcat:themeTaxonomy <http://publications.europa.eu/resource/authority/data-theme> ;\n"
+    "    foaf:homepage <https://node.example/> ;\n"
+    "    <http://data.europa.eu/r5r/applicableLegislation> <http://data.europa.eu/eli/reg/2025/327/oj> ;",
+)
+
+
+@pytest.fixture
+def live(tmp_path: Path, live_server):
+    """The two nodes harvested by a catalogue whose base URL is a real server on 127.0.0.1."""
+    from conftest import make_settings
+
+    from catalogue.backends import open_backends
+
+    (tmp_path / "be.ttl").write_text(BE_RICH)
+    (tmp_path / "nl.ttl").write_text(NL_DOC)
+    be = Source(name="be", title="Belgian node", url=str(tmp_path / "be.ttl"), country="BE")
+    nl = Source(name="nl", title="Dutch node", url=str(tmp_path / "nl.ttl"), country="NL")
+    port = free_port()
+    settings = make_settings(tmp_path / "upstream", be, nl)
+    settings = type(settings)(**{**settings.__dict__, "base_url": f"http://127.0.0.1:{port}"})
+    backends = open_backends(settings)
+    for source in (be, nl):
+        harvest_source(source, backends)
+    server = live_server(create_app(backends), port)
+    yield backends, server.url
+    backends.close()
+
+
+def _hydra_walk(url: str) -> tuple[list[str], set]:
+    """A generic Hydra client: hydra:next is read on the IRI of the document fetched, nowhere else."""
+    import httpx
+
+    fetched, found = [], set()
+    while url:
+        response = httpx.get(url, headers={"Accept": "text/turtle"}, timeout=30)
+        g = rdflib.Graph().parse(data=response.content, format="turtle")
+        fetched.append(url)
+        found |= set(g.subjects(RDF.type, DCAT.Dataset))
+        following = g.value(rdflib.URIRef(url), HYDRA.next)
+        url = str(following) if following is not None else ""
+        assert len(fetched) <= 10
+    return fetched, found
+
+
+def test_hydra_paging_is_followed_from_the_url_fetched(live) -> None:
+    """Issue point 2: a client starting at /catalog (or any page) finds hydra:next on what it read."""
+    backends, url = live
+    pages, found = _hydra_walk(f"{url}/catalog?page_size=1")
+    assert found == {EX.wgs, EX.cohort, NL.biobank} and len(pages) == 3
+    pages, found = _hydra_walk(f"{url}/catalog")  # the entry point: one page of 100
+    assert found == {EX.wgs, EX.cohort, NL.biobank} and pages == [f"{url}/catalog"]
+    g = rdflib.Graph().parse(
+        data=__import__("httpx").get(f"{url}/catalog?page_size=2").content, format="turtle"
+    )
+    entry = rdflib.URIRef(f"{url}/catalog?page_size=2")
+    assert (rdflib.URIRef(f"{url}/catalog"), HYDRA.view, entry) in g
+    assert str(g.value(entry, HYDRA.next)) == f"{url}/catalog?page=2&page_size=2"
+
+
+def test_our_rdf_kind_harvests_the_whole_feed_from_the_entry_point(live, tmp_path: Path) -> None:
+    """Issue point 2, with our own harvester: every page, every dataset, as published upstream."""
+    from conftest import make_settings
+
+    from catalogue.backends import open_backends
+
+    upstream, url = live
+    mirror = Source(name="up", title="Upstream", url=f"{url}/catalog?page_size=1")
+    downstream = open_backends(make_settings(tmp_path / "downstream", mirror))
+    try:
+        harvest_source(mirror, downstream)
+        got = {m.uri for m in downstream.store.metas(kind="dataset", statuses=("published", "flagged"))}
+        assert got == {str(EX.wgs), str(EX.cohort), str(NL.biobank)}
+        runs = downstream.store.runs("up")
+        assert runs[0].pages == 3
+    finally:
+        downstream.close()
+
+
+def test_sub_catalogues_keep_the_node_catalogue_and_list_their_datasets(live) -> None:
+    """Issue point 5: the node catalogue's own properties, dcat:dataset beside dcat:record, dct:issued."""
+    import httpx
+
+    backends, url = live
+    g = rdflib.Graph().parse(data=httpx.get(f"{url}/catalog").content, format="turtle")
+    be = rdflib.URIRef(f"{url}/sources/be")
+    assert g.value(be, DCTERMS.language) == rdflib.URIRef(
+        "http://publications.europa.eu/resource/authority/language/NLD"
+    )
+    assert g.value(be, DCTERMS.license) == rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")
+    assert g.value(be, DCTERMS.spatial) is not None and g.value(be, DCAT.themeTaxonomy) is not None
+    assert g.value(be, FOAF.homepage) == rdflib.URIRef("https://node.example/")
+    assert g.value(be, DCATAP.applicableLegislation) is not None
+    assert str(g.value(be, DCTERMS.issued)) == "2021-03-01"
+    assert rdflib.Literal("Knooppunt", lang="nl") in set(g.objects(be, DCTERMS.title))
+    assert g.value(be, DCTERMS.source) == EX.catalog
+    assert set(g.objects(be, DCAT.dataset)) == {EX.wgs, EX.cohort}
+    for record in g.objects(be, DCAT.record):
+        issued, modified = g.value(record, DCTERMS.issued), g.value(record, DCTERMS.modified)
+        assert issued is not None and issued.toPython() <= modified.toPython()
+        # the record's IRI answers, with the same description
+        answer = httpx.get(str(record), headers={"Accept": "text/turtle"})
+        assert answer.status_code == 200, answer.text
+        alone = rdflib.Graph().parse(data=answer.content, format="turtle")
+        assert set(alone.triples((record, None, None))) == set(g.triples((record, None, None)))
+
+
+def test_the_catalogue_describes_its_services_and_dumps(live) -> None:
+    """Issue point 6: dcat:service / dcat:DataService for /sparql, VoID with the endpoint and the dumps."""
+    import httpx
+
+    backends, url = live
+    for path in ("/catalog", "/index.ttl"):
+        g = rdflib.Graph().parse(
+            data=httpx.get(url + path, headers={"Accept": "text/turtle"}).content, format="turtle"
+        )
+        endpoint = g.value(rdflib.URIRef(f"{url}/catalog"), DCAT.service)
+        assert endpoint == rdflib.URIRef(f"{url}/sparql")
+        assert (endpoint, RDF.type, DCAT.DataService) in g
+        assert g.value(endpoint, DCAT.endpointURL) == endpoint
+        assert g.value(endpoint, DCAT.endpointDescription) is not None
+        void = g.value(predicate=VOID.sparqlEndpoint, object=endpoint)
+        dumps = {str(d) for d in g.objects(void, VOID.dataDump)}
+        assert dumps == {f"{url}/dump.nq.gz", f"{url}/dump.ttl.gz"}
+        for dump_url in dumps:  # what the description links answers
+            assert httpx.get(dump_url).status_code == 200
+    g = rdflib.Graph().parse(data=httpx.get(f"{url}/catalog").content, format="turtle")
+    assert set(g.objects(rdflib.URIRef(f"{url}/sparql"), DCAT.servesDataset)) == {
+        EX.wgs,
+        EX.cohort,
+        NL.biobank,
+    }
+    answer = httpx.get(f"{url}/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    assert answer.status_code == 200  # the endpoint the description names is there
+
+
+def _official_shapes() -> list[Path]:
+    """The official DCAT-AP 3.0.0 and 3.0.1 shapes and HealthDCAT-AP's, where ../shared has them."""
+    found = [
+        CORPUS / "shapes" / "dcat-ap-3.0.0" / "shacl" / "dcat-ap-SHACL.ttl",
+        CORPUS / "shapes" / "dcat-ap-3.0.1" / "shacl" / "dcat-ap-SHACL.ttl",
+        CORPUS / "shapes" / "healthdcat-ap-r5" / "healthdcatap-shacl.ttl",
+    ]
+    return [path for path in found if path.is_file()]
+
+
+def _ours(base: str, violation: str) -> bool:
+    """A violation on a node we mint: our catalogue, sub-catalogues, records, services."""
+    return violation.startswith(base) and "/.well-known/genid/" not in violation.split(" ")[0]
+
+
+def test_what_we_mint_conforms_in_the_feed_the_dumps_and_at_home(live) -> None:
+    """Issue points 5–7: 0 violations on our own nodes, with every official shape set there is."""
+    import httpx
+
+    shape_files = _official_shapes()
+    if not shape_files:
+        pytest.skip("../shared/corpus is not present")
+    backends, url = live
+    documents = {
+        "feed": rdflib.Graph().parse(data=httpx.get(f"{url}/catalog").content, format="turtle"),
+        "home": rdflib.Graph().parse(data=httpx.get(f"{url}/index.ttl").content, format="turtle"),
+        "dump": rdflib.Graph().parse(
+            data=gzip.decompress(httpx.get(f"{url}/dump.ttl.gz").content), format="turtle"
+        ),
+    }
+    from pyshacl.errors import ReportableRuntimeError
+
+    checked = 0
+    for shapes in shape_files:
+        for name, data in documents.items():
+            try:
+                found = _violations(data, shapes)
+            except ReportableRuntimeError:  # 3.0.1's shapes have a malformed property shape pyshacl refuses
+                continue
+            checked += 1
+            ours = [v for v in found if _ours(url, v)]
+            assert ours == [], f"{name} against {shapes.parent.parent.name}: {ours}"
+    assert checked >= 3

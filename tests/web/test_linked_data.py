@@ -313,3 +313,39 @@ def test_over_real_http_with_each_accept_header(harvested, live_server) -> None:
         assert again.status_code == 304
     assert httpx.get(url, headers={"Accept": FIREFOX}).headers["content-type"].startswith("text/html")
     assert httpx.get(url, headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_blank_node_iris_we_mint_resolve_to_the_part_they_name(client: TestClient) -> None:
+    """Issue point 9: every /.well-known/genid/… a page links answers with the part of its record."""
+    record = client.get(f"/datasets/{rid(client, 'Whole-genome')}.ttl")
+    graph = parse(record)
+    minted = {o for o in graph.objects(WGS, None) if "/.well-known/genid/" in str(o)}
+    assert len(minted) == 2  # the temporal coverage and the distribution
+    for iri in minted:
+        path = str(iri).removeprefix(BASE)
+        answer = client.get(path, headers={"Accept": "text/turtle"})
+        assert answer.status_code == 200, answer.text
+        part = parse(answer)
+        assert set(part.triples((iri, None, None))) == set(graph.triples((iri, None, None)))
+        assert len(part) == len(set(graph.triples((iri, None, None))))
+        page = client.get(path, headers={"Accept": FIREFOX}, follow_redirects=False)
+        assert page.status_code == 303
+        assert page.headers["location"] == f"/datasets/{rid(client, 'Whole-genome')}"
+        assert client.get(path + ".jsonld").status_code == 200
+    assert client.get("/.well-known/genid/0123456789abcdef01234567").status_code == 404
+
+
+def test_catalogue_record_iris_answer(client: TestClient) -> None:
+    """Issue point 5: /records/{id}, which the feed mints, answers (RDF, or the dataset's page)."""
+    record_id = rid(client, "Whole-genome")
+    answer = client.get(f"/records/{record_id}", headers={"Accept": "text/turtle"})
+    assert answer.status_code == 200
+    graph = parse(answer)
+    record = URIRef(f"{BASE}/records/{record_id}")
+    assert (record, RDF.type, DCAT.CatalogRecord) in graph
+    assert graph.value(record, FOAF.primaryTopic) == WGS
+    assert graph.value(record, DCTERMS.issued) is not None
+    page = client.get(f"/records/{record_id}", headers={"Accept": FIREFOX}, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == f"/datasets/{record_id}"
+    assert client.get(f"/records/{rid(client, 'Broken')}.ttl").status_code == 404  # rejected: no record
+    assert client.get("/records/be-000000000000").status_code == 404
