@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from worker_handlers import spin
 
 import catalogue.sparql_snapshot as sparql_snapshot
 from catalogue.records import Record
@@ -162,16 +163,6 @@ def test_the_service_answers_from_the_snapshot_exactly_what_is_public(tmp_path: 
 
 
 # -- the worker pool ----------------------------------------------------------------------
-
-
-def spin(request: object) -> object:
-    """A worker's handler for these tests: sleep, burn memory, or echo."""
-    kind, amount = request  # type: ignore[misc]
-    if kind == "sleep":
-        time.sleep(amount)
-    elif kind == "allocate":
-        return len(bytearray(amount * 2**20))
-    return request
 
 
 @pytest.fixture
