@@ -35,10 +35,12 @@ def bar_chart(title: str, bars: Sequence[tuple[str, float]], maximum: float | No
     return _svg(title, described, "".join(parts))
 
 
-def line_chart(title: str, points: Sequence[tuple[datetime, float]], maximum: float) -> Markup:
-    """A line through the points in time order, from 0 to ``maximum`` on the vertical axis."""
+def line_chart(
+    title: str, points: Sequence[tuple[datetime, float]], maximum: float, empty: str = "no data yet"
+) -> Markup:
+    """A line through the points in time order, from 0 to ``maximum`` on the vertical axis; ``empty`` says there are none."""
     if not points:
-        return _svg(title, "no data yet", "")
+        return _svg(title, empty, "")
     ordered = sorted(points)
     first, last = ordered[0][0].timestamp(), ordered[-1][0].timestamp()
     span = (last - first) or 1.0

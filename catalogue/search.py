@@ -52,6 +52,10 @@ class ResultItem:
     quality: int | None = None  # quality points, of 405
     #: "title" / "description" -> the query's words marked (plain text and ranges, never HTML)
     highlights: dict[str, Highlight] = field(default_factory=dict)
+    #: what a researcher weighs before opening a result: who publishes it, on what terms, in which formats
+    publisher: str = ""  # the publisher's name in the shown language, else its IRI
+    access_rights: str | None = None  # IRI
+    formats: list[str] = field(default_factory=list)  # IRIs, each once
 
     @property
     def rating(self) -> str | None:
@@ -156,4 +160,9 @@ def _item(meta: RecordMeta, triples: list[ox.Triple], lang: str, hit: SearchHit)
         title_lang=title_lang,
         description_lang=description_lang,
         highlights=highlights,
+        publisher=(pick_language(view.publisher.name, lang) or view.publisher.iri or "")
+        if view.publisher
+        else "",
+        access_rights=view.access_rights,
+        formats=list(dict.fromkeys(d.format for d in view.distributions if d.format)),
     )

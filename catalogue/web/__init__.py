@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
@@ -24,11 +23,24 @@ from catalogue.resources import templates_dir
 from catalogue.schedule import Scheduler
 from catalogue.search import Labeller
 from catalogue.sparql import Limits, SparqlService
-from catalogue.web import api, errors, feed, linked_data, operations, pages, push, quality, sparql, validate
+from catalogue.web import (
+    api,
+    errors,
+    feed,
+    i18n,
+    linked_data,
+    operations,
+    pages,
+    push,
+    quality,
+    sparql,
+    validate,
+)
 from catalogue.web.head import HeadAsGet
 from catalogue.web.ldes import router as ldes_router
 from catalogue.web.limits import BodyLimit
-from catalogue.web.safety import SecurityHeaders, docs_page, linkable
+from catalogue.web.safety import SecurityHeaders, linkable
+from catalogue.web.static import router as static_router
 
 
 def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | None = None) -> FastAPI:
@@ -66,6 +78,7 @@ def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | 
     )
     app.add_middleware(BodyLimit, limit=body_limit(backends.settings))
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(i18n.VaryLanguage)
     app.state.backends = backends
     app.state.labeller = Labeller(backends)
     limits = backends.settings.sparql
@@ -84,6 +97,7 @@ def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | 
     )
     environment = Environment(loader=FileSystemLoader(templates_dir()), autoescape=True)
     environment.tests["linkable"] = linkable
+    i18n.install(environment)
     app.state.templates = Jinja2Templates(env=environment)
     app.state.metrics = operations.Metrics(backends)
     app.add_middleware(operations.LatencyMiddleware, metrics=app.state.metrics)
@@ -98,15 +112,7 @@ def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | 
     app.include_router(ldes_router)
     app.include_router(linked_data.router)  # before pages: /datasets/{id}.ttl etc.
     app.include_router(pages.router)
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return docs_page(app.title, "/openapi.json")
-
-    @app.get("/static/style.css", include_in_schema=False)
-    def stylesheet() -> FileResponse:
-        return FileResponse(templates_dir() / "style.css", media_type="text/css")
-
+    app.include_router(static_router)
     errors.install(app)
     return app
 

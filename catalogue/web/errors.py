@@ -87,7 +87,7 @@ async def _http_error(request: Request, error: HTTPException) -> Response:
         headers["Allow"] = allowed
     if request.url.path.startswith("/api/"):
         return JSONResponse({"detail": str(error.detail)}, status_code=error.status_code, headers=headers)
-    response = pages.error_page(request, error.status_code, str(error.detail))
+    response = pages.error_page(request, error.status_code, error.detail)  # a Message translates
     response.headers.update(headers)
     return response
 

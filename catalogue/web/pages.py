@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
 from catalogue.index import FACETS, Highlight, QueryError, SearchQuery
@@ -16,54 +16,137 @@ from catalogue.quality import DIMENSIONS
 from catalogue.schema_org import dataset_jsonld, script_json
 from catalogue.search import search
 from catalogue.store import REJECTED, VISIBLE, RunChange, Store, StoredRecord
-from catalogue.web.params import language, page_params, search_query
+from catalogue.web import i18n, urls
+from catalogue.web.i18n import LANGUAGE, N_, Message
+from catalogue.web.params import page_params, search_query
 
 router = APIRouter(include_in_schema=False)
 
 FACET_TITLES = {
-    "source": "Node",
-    "publisher": "Publisher",
-    "theme": "Theme",
-    "keyword": "Keyword",
-    "format": "Format",
-    "license": "Licence",
-    "access_rights": "Access rights",
-    "language": "Language",
+    "source": N_("Node"),
+    "publisher": N_("Publisher"),
+    "theme": N_("Theme"),
+    "keyword": N_("Keyword"),
+    "format": N_("Format"),
+    "license": N_("Licence"),
+    "access_rights": N_("Access rights"),
+    "language": N_("Language"),
+    "health_category": N_("Health category"),
 }
+SORT_NAMES = {
+    "relevance": N_("relevance"),
+    "modified": N_("last modified"),
+    "title": N_("title"),
+    "quality": N_("quality"),
+}
+#: names the store and the quality module keep in English, shown translated (marked here for extraction)
+SEVERITIES = (N_("Violation"), N_("Warning"), N_("Info"))
+RATING_NAMES = (N_("excellent"), N_("good"), N_("sufficient"), N_("bad"))
+DIMENSION_NAMES = {
+    "findability": N_("Findability"),
+    "accessibility": N_("Accessibility"),
+    "interoperability": N_("Interoperability"),
+    "reusability": N_("Reusability"),
+    "contextuality": N_("Contextuality"),
+}
+#: a harvest's changes, by kind ("%(num)s" is how many)
+CHANGE_NAMES = {
+    "added": N_("%(num)s added"),
+    "changed": N_("%(num)s changed"),
+    "withdrawn": N_("%(num)s withdrawn"),
+}
+#: facets the home page offers as ways in, when the index has them
+BROWSE_FACETS = {"theme": N_("Browse by theme"), "health_category": N_("Browse by health category")}
+NEWEST = 6
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page in the visitor's interface language, its record texts picked in their content language."""
     backends = request.app.state.backends
-    lang = language(request)
+    lang, ui_lang = i18n.content_language(request), i18n.interface_language(request)
     labeller = request.app.state.labeller
-    return request.app.state.templates.TemplateResponse(
-        request,
-        template,
-        {
-            "title": backends.settings.title,
-            "lang": lang,
-            "label": lambda iri: labeller.label(iri, lang) if iri else "",
-            "pick": lambda text: pick_language(text, lang) or "",
-            # the language of the text pick() shows, for a lang attribute where it differs
-            "lang_of": lambda text: choose_language(text, lang)[1] or None,
-            **context,
-        },
-        status_code=status_code,
-    )
+    with i18n.speaking(ui_lang):
+        return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+            request,
+            template,
+            {
+                "title": backends.settings.title,
+                "lang": lang,
+                "ui_lang": ui_lang,
+                "languages": i18n.CHOICES,
+                "url": urls.for_request(request),
+                "dimension_names": DIMENSION_NAMES,
+                "here": _here(request),
+                "label": lambda iri: labeller.label(iri, lang) if iri else "",
+                "pick": lambda text: pick_language(text, lang) or "",
+                # the language of the text pick() shows, for a lang attribute where it differs
+                "lang_of": lambda text: choose_language(text, lang)[1] or None,
+                **context,
+            },
+            status_code=status_code,
+        )
 
 
-def error_page(request: Request, status_code: int, message: str) -> Response:
+def _here(request: Request) -> str:
+    """This page's path and query without ``lang``: where the language switch comes back to."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return urls.build(request.url.path, **_grouped(query))
+
+
+def _grouped(pairs: list[tuple[str, str]]) -> dict[str, urls.Value]:
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs:
+        grouped.setdefault(key, []).append(value)
+    return dict(grouped)
+
+
+def error_page(request: Request, status_code: int, message: object) -> Response:
     return render(request, "error.html", status_code=status_code, status=status_code, message=message)
 
 
+@router.get("/language")
+def choose_language_page(request: Request, lang: str = "", next: str = "/") -> Response:
+    """The language switch: remembers the choice in a cookie and returns to the page, in that language.
+
+    ``next`` must be a path on this site (``/…``, not ``//host``): the switch redirects nowhere else.
+    """
+    lang = lang.lower()
+    if not LANGUAGE.match(lang):
+        raise HTTPException(400, Message("Choose a language by its two- or three-letter code."))
+    parts = urlsplit(next)
+    if not next.startswith("/") or next.startswith(("//", "/\\")) or parts.scheme or parts.netloc:
+        next = "/"
+        parts = urlsplit(next)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    response = RedirectResponse(urls.build(parts.path, lang=lang, **_grouped(query)), status_code=303)
+    response.set_cookie(i18n.COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
 def home(request: Request) -> HTMLResponse:
-    backends = request.app.state.backends
+    """Ways in for researchers: search, themes and health categories with counts, the newest, the nodes."""
+    backends, labeller = request.app.state.backends, request.app.state.labeller
+    lang = i18n.content_language(request)
     counts = backends.store.dataset_counts()
     nodes = [
         (s, sum(counts.get(s.name, {}).get(status, 0) for status in VISIBLE))
         for s in backends.settings.sources
     ]
-    return render(request, "home.html", nodes=nodes, total=sum(count for _, count in nodes))
+    overview = search(backends, labeller, SearchQuery(facet_size=12), lang)
+    newest = search(backends, labeller, SearchQuery(sort="modified", size=NEWEST, facet_size=1), lang)
+    browse = [
+        (name, heading, overview.facets[name])
+        for name, heading in BROWSE_FACETS.items()
+        if overview.facets.get(name)
+    ]
+    return render(
+        request,
+        "home.html",
+        nodes=nodes,
+        total=overview.total,
+        browse=browse,
+        newest=newest.results,
+    )
 
 
 @router.get("/datasets", response_class=HTMLResponse)
@@ -71,15 +154,16 @@ def datasets(request: Request) -> HTMLResponse:
     backends, labeller = request.app.state.backends, request.app.state.labeller
     query = search_query(request)
     try:
-        page = search(backends, labeller, query, language(request))
+        page = search(backends, labeller, query, i18n.content_language(request))
     except QueryError as error:
         raise HTTPException(400, str(error)) from error
-    lang = request.query_params.get("lang")  # kept in links only when the visitor chose it
+    lang = urls.chosen_language(request)  # kept in links only when the visitor chose it
     return render(
         request,
         "datasets.html",
         page=page,
         facet_titles=FACET_TITLES,
+        sort_names=SORT_NAMES,
         facet_order=FACETS,
         url_for_page=lambda n: _search_url(query, lang, page=n),
         url_toggle=lambda name, value: _search_url(query, lang, toggle=(name, value)),
@@ -120,20 +204,15 @@ def _search_url(
             values.remove(value)
         else:
             values.append(value)
-    params: list[tuple[str, str]] = [("q", query.text)] if query.text else []
-    if lang:
-        params.append(("lang", lang))
-    params += [(name, value) for name in FACETS for value in filters.get(name, [])]
+    params: dict[str, urls.Value] = {"q": query.text or None}
+    params |= {name: filters[name] for name in FACETS if filters.get(name)}
     minimum = query.quality_min if quality_min is KEEP else quality_min
-    if minimum is not None:
-        params.append(("quality_min", str(minimum)))
-    if (sort or query.sort) != "relevance":
-        params.append(("sort", sort or query.sort))
-    if page > 1:
-        params.append(("page", str(page)))
-    if query.size != 20:
-        params.append(("size", str(query.size)))
-    return "/datasets?" + urlencode(params)
+    params["quality_min"] = None if minimum is None else str(minimum)
+    chosen = sort or query.sort
+    params["sort"] = chosen if chosen != "relevance" else None
+    params["page"] = str(page) if page > 1 else None
+    params["size"] = str(query.size) if query.size != 20 else None
+    return urls.build("/datasets", lang=lang, **params)
 
 
 def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:
@@ -148,7 +227,7 @@ def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:
         source = backends.settings.source(stored.meta.source)
     except KeyError:
         source = None
-    lang = language(request)
+    lang = i18n.content_language(request)
     labeller = request.app.state.labeller
     base = backends.settings.base_url
     schema = dataset_jsonld(
@@ -197,7 +276,7 @@ def source_page(request: Request, name: str) -> HTMLResponse:
     try:
         source = backends.settings.source(name)
     except KeyError:
-        raise HTTPException(404, f"There is no node called {name!r}.") from None
+        raise HTTPException(404, Message("There is no node called %(name)r.", name=name)) from None
     store = backends.store
     number, size = page_params(request, REJECTED_PAGE, MAX_PAGE_SIZE)
     counts = store.dataset_counts().get(name, {})
@@ -214,6 +293,7 @@ def source_page(request: Request, name: str) -> HTMLResponse:
         page=number,
         size=size,
         counts=counts,
+        change_names=CHANGE_NAMES,
     )
 
 

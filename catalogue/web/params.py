@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import HTTPException, Request
 
 from catalogue.index import FACETS, SearchQuery
 from catalogue.quality import MAXIMUM
 from catalogue.search import MAX_SIZE
+from catalogue.web.i18n import LANGUAGE, Message, accepted_languages
 
 SORTS = ("relevance", "modified", "title", "quality")
-LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
 def search_query(request: Request) -> SearchQuery:
     params = request.query_params
     sort = params.get("sort") or "relevance"
     if sort not in SORTS:
-        raise HTTPException(400, f"sort must be one of {', '.join(SORTS)}")
+        raise HTTPException(400, Message("sort must be one of %(sorts)s", sorts=", ".join(SORTS)))
     return SearchQuery(
         text=(params.get("q") or "").strip()[:500],
         filters={name: params.getlist(name) for name in FACETS if params.getlist(name)},
@@ -42,7 +40,7 @@ def _quality(raw: str | None) -> int | None:
     if raw in (None, ""):
         return None
     if not raw.isdigit() or int(raw) > MAXIMUM:
-        raise HTTPException(400, f"quality_min must be a whole number from 0 to {MAXIMUM}")
+        raise HTTPException(400, Message("quality_min must be a whole number from 0 to %(max)d", max=MAXIMUM))
     return int(raw)
 
 
@@ -50,24 +48,15 @@ def _positive(raw: str | None, name: str, default: int, maximum: int) -> int:
     if raw in (None, ""):
         return default
     if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise HTTPException(400, f"{name} must be a whole number from 1 to {maximum}")
+        raise HTTPException(
+            400, Message("%(name)s must be a whole number from 1 to %(max)d", name=name, max=maximum)
+        )
     return int(raw)
 
 
 def language(request: Request) -> str:
-    """``?lang=`` first, then the browser's Accept-Language, then English."""
+    """``?lang=`` first, then the browser's Accept-Language, then English (pages also read a cookie: web/i18n.py)."""
     explicit = (request.query_params.get("lang") or "").lower()
     if LANGUAGE.match(explicit):
         return explicit
-    ranked = []
-    for part in request.headers.get("accept-language", "").split(","):
-        tag, _, q = part.strip().partition(";q=")
-        base = tag.split("-")[0].lower()
-        if LANGUAGE.match(base):
-            try:
-                weight = float(q) if q else 1.0
-            except ValueError:
-                weight = 0.0
-            ranked.append((weight, base))
-    ranked.sort(key=lambda pair: -pair[0])
-    return ranked[0][1] if ranked and ranked[0][0] > 0 else "en"
+    return next(iter(accepted_languages(request.headers.get("accept-language", ""))), "en")

@@ -17,10 +17,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from catalogue.charts import bar_chart, line_chart
 from catalogue.quality import BIN, DIMENSION_MAXIMA, DIMENSIONS, MAXIMUM, RATINGS
-from catalogue.store import QualityStats
+from catalogue.store import REJECTED, VISIBLE, QualityStats
+from catalogue.web import i18n
 from catalogue.web.errors import errors
+from catalogue.web.i18n import Message, gettext
 from catalogue.web.limits import GenerationCache
-from catalogue.web.pages import render
+from catalogue.web.pages import DIMENSION_NAMES, render
 
 router = APIRouter()
 
@@ -35,18 +37,26 @@ def _stats(request: Request, source: str | None = None) -> QualityStats:
 
 @router.get("/quality", response_class=HTMLResponse, include_in_schema=False)
 def quality_page(request: Request) -> HTMLResponse:
+    """Every node's scores. "Datasets" means published ones, as everywhere; rejected ones are counted apart."""
     nodes = [(source, _stats(request, source.name)) for source in _sources(request)]
     overall = _stats(request)
+    counts = request.app.state.backends.store.dataset_counts()
+    published = {s.name: sum(counts.get(s.name, {}).get(v, 0) for v in VISIBLE) for s, _ in nodes}
+    rejected = {s.name: counts.get(s.name, {}).get(REJECTED, 0) for s, _ in nodes}
+    with i18n.speaking(i18n.interface_language(request)):
+        charts = _charts(overall, gettext("all nodes"))
     return render(
         request,
         "quality.html",
         overall=overall,
         nodes=nodes,
-        charts=_charts(overall, "all nodes"),
+        published=published,
+        rejected=rejected,
+        charts=charts,
         dimensions=DIMENSIONS,
         maximum=MAXIMUM,
         ratings=RATINGS,
-        trends={s.name: _trend(request, s.name) for s, _ in nodes},
+        trends={s.name: _change(request, s.name) for s, _ in nodes},
     )
 
 
@@ -56,12 +66,17 @@ def quality_source_page(request: Request, name: str) -> Response:
         return quality_csv(request, name.removesuffix(".csv"))
     source = _source(request, name)
     stats = _stats(request, name)
+    counts = request.app.state.backends.store.dataset_counts().get(name, {})
+    with i18n.speaking(i18n.interface_language(request)):
+        charts = _charts(stats, source.title) | {"trend": _trend(request, source.title)}
     return render(
         request,
         "quality_source.html",
         source=source,
         stats=stats,
-        charts=_charts(stats, source.title) | {"trend": _trend(request, name)},
+        published=sum(counts.get(v, 0) for v in VISIBLE),
+        rejected=counts.get(REJECTED, 0),
+        charts=charts,
         dimensions=DIMENSIONS,
         maximum=MAXIMUM,
     )
@@ -133,21 +148,36 @@ def _stats_json(stats: QualityStats) -> dict[str, Any]:
 
 
 def _charts(stats: QualityStats, who: str) -> dict[str, Any]:
+    """The charts, titled in the current interface language."""
     bands = [(f"{i * BIN}–{min(MAXIMUM, (i + 1) * BIN - 1)}", n) for i, n in enumerate(stats.histogram)]
+    shares = [
+        (gettext(DIMENSION_NAMES[d]), round(100 * (stats.dimensions[d] or 0) / DIMENSION_MAXIMA[d]))
+        for d in DIMENSIONS
+    ]
     return {
-        "histogram": bar_chart(f"Datasets by quality points, {who}", bands),
+        "histogram": bar_chart(gettext("Datasets by quality points, %(who)s") % {"who": who}, bands),
         "dimensions": bar_chart(
-            f"Mean points per dimension, {who} (share of each dimension's maximum, %)",
-            [(d, round(100 * (stats.dimensions[d] or 0) / DIMENSION_MAXIMA[d])) for d in DIMENSIONS],
+            gettext("Mean points per dimension, %(who)s (share of each dimension's maximum, %%)")
+            % {"who": who},
+            shares,
             maximum=100,
         ),
     }
 
 
-def _trend(request: Request, name: str):
+def _trend(request: Request, name: str) -> Any:
     runs = request.app.state.backends.store.runs(name, limit=50)
     points = [(run.ended, run.quality_mean) for run in runs if run.quality_mean is not None]
-    return line_chart(f"Mean quality points of {name} after each harvest", points, MAXIMUM)
+    title = gettext("Mean quality points of %(node)s after each harvest") % {"node": name}
+    return line_chart(title, points, MAXIMUM, empty=gettext("no data yet"))
+
+
+def _change(request: Request, name: str) -> float | None:
+    """How the node's mean moved at its last harvest: a number a table can hold (a sparkline there was unreadable)."""
+    means = [run.quality_mean for run in request.app.state.backends.store.runs(name, limit=2)]
+    if len(means) < 2 or means[0] is None or means[1] is None:
+        return None
+    return round(means[0] - means[1], 1)
 
 
 def _sources(request: Request):
@@ -158,7 +188,7 @@ def _source(request: Request, name: str):
     try:
         return request.app.state.backends.settings.source(name)
     except KeyError:
-        raise HTTPException(404, f"There is no node called {name!r}.") from None
+        raise HTTPException(404, Message("There is no node called %(name)r.", name=name)) from None
 
 
 def _csv(rows: list[list[Any]], filename: str) -> Response:

@@ -9,18 +9,14 @@ Everything else is shown as escaped text.
 
 The Content-Security-Policy is the second wall: pages run no inline script,
 load nothing from elsewhere and cannot be framed, so even an escaping
-mistake cannot run script. Swagger UI at ``/docs`` needs a CDN and one inline
-script; it gets its own policy that allows exactly those (by hash).
+mistake cannot run script. That holds for ``/docs`` too: its Swagger UI is
+served from here and started by a script file of ours (``web/static.py``).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: absolute http(s) URLs with a host, or mailto: addresses — matched on the whole value
@@ -32,7 +28,6 @@ POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
 HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
@@ -69,19 +64,3 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-def docs_page(title: str, openapi_url: str) -> HTMLResponse:
-    """Swagger UI, with a policy that allows its CDN and (by hash) its one inline script, nothing more."""
-    page = get_swagger_ui_html(openapi_url=openapi_url, title=f"{title} – API")
-    body = bytes(page.body).decode()
-    hashes = " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
-        for script in re.findall(r"<script>(.*?)</script>", body, re.DOTALL)
-    )
-    policy = (
-        f"default-src 'self'; script-src {SWAGGER_CDN} {hashes}; style-src {SWAGGER_CDN}; "
-        "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    )
-    return HTMLResponse(body, headers={"Content-Security-Policy": policy})

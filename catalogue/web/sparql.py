@@ -19,6 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from catalogue import negotiation, sparql
+from catalogue.web import urls
+from catalogue.web.i18n import N_
 from catalogue.web.pages import render
 
 router = APIRouter(tags=["sparql"])
@@ -40,14 +42,14 @@ PREFLIGHT = {
 }
 EXAMPLES = [
     (
-        "Datasets per theme",
+        N_("Datasets per theme"),
         """PREFIX dcat: <http://www.w3.org/ns/dcat#>
 SELECT ?theme (COUNT(DISTINCT ?dataset) AS ?datasets)
 WHERE { ?dataset a dcat:Dataset ; dcat:theme ?theme }
 GROUP BY ?theme ORDER BY DESC(?datasets)""",
     ),
     (
-        "Datasets of a publisher",
+        N_("Datasets of a publisher"),
         """PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
@@ -59,7 +61,7 @@ WHERE {
 ORDER BY ?publisher LIMIT 100""",
     ),
     (
-        "Distributions and their formats",
+        N_("Distributions and their formats"),
         """PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX dct: <http://purl.org/dc/terms/>
 SELECT ?dataset ?distribution ?format
@@ -67,7 +69,7 @@ WHERE { ?dataset dcat:distribution ?distribution . OPTIONAL { ?distribution dct:
 LIMIT 100""",
     ),
     (
-        "Latest modified datasets",
+        N_("Latest modified datasets"),
         """PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX dct: <http://purl.org/dc/terms/>
 SELECT ?dataset ?title ?modified
@@ -75,7 +77,7 @@ WHERE { ?dataset a dcat:Dataset ; dct:title ?title ; dct:modified ?modified }
 ORDER BY DESC(?modified) LIMIT 20""",
     ),
     (
-        "Harvest provenance of records",
+        N_("Harvest provenance of records"),
         """PREFIX cat: <https://w3id.org/catalogue/ns#>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 SELECT ?record ?dataset ?status
@@ -317,7 +319,9 @@ def _page(
         graph_text=answer.body.decode() if answer is not None and answer.kind == "graph" else None,
         boolean=json_boolean(answer) if answer is not None and answer.kind == "boolean" else None,
         error=error,
-        examples=[(title, "/sparql?" + urlencode({"query": text}), text) for title, text in EXAMPLES],
+        examples=[
+            (title, urls.for_request(request)("/sparql", query=text), text) for title, text in EXAMPLES
+        ],
         downloads=downloads,
     )
     response.headers.update(CORS)

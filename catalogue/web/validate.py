@@ -438,6 +438,6 @@ def _page(
         problem=problem,
         input_label=input_label,
         pasted=pasted,
-        url=url,
+        fetched_url=url,
         max_bytes=options.limits.max_bytes,
     )

@@ -138,7 +138,7 @@ def test_links_keep_the_chosen_language_and_name_nodes(client: TestClient) -> No
     body = client.get("/api/search").json()
     assert body["facets"]["source"] == [{"value": "be", "label": "Belgian node", "count": 2}]
     switcher = client.get("/datasets", params={"q": "genome", "theme": "x"}).text.split('class="lang"')[1]
-    assert 'name="q" value="genome"' in switcher and 'name="theme" value="x"' in switcher
+    assert 'name="next" value="/datasets?q=genome&amp;theme=x"' in switcher  # the switch comes back here
 
 
 def test_text_in_another_language_is_marked_for_screen_readers(client: TestClient) -> None:
@@ -150,3 +150,158 @@ def test_text_in_another_language_is_marked_for_screen_readers(client: TestClien
     assert "<h1>Volledige genoomsequentie van zeldzame ziekten</h1>" in dutch
     results = client.get("/datasets", params={"q": "genome", "lang": "de"}).text
     assert 'lang="en">Whole-<mark>genome</mark> sequencing of rare diseases</a>' in results
+
+
+# -- the interface in the visitor's language (issue 14) ------------------------------------
+
+
+def page_paths(client: TestClient) -> list[str]:
+    """One page of each kind the interface has."""
+    rid = record_id(client, "genome")
+    return [
+        "/", "/datasets?q=genome", f"/datasets?theme={HEAL}", f"/datasets/{rid}", "/sources", "/sources/be",
+        "/quality", "/quality/be", "/validate", "/sparql", "/docs", "/nowhere",
+    ]  # fmt: skip
+
+
+HEAL = "http://publications.europa.eu/resource/authority/data-theme/HEAL"
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "de"])
+def test_pages_in_another_language_carry_no_english_interface_string(client: TestClient, lang: str) -> None:
+    from leaks import leaks
+
+    for path in page_paths(client):
+        page = client.get(path, headers={"Accept-Language": lang, "Accept": "text/html"})
+        assert f'<html lang="{lang}">' in page.text, path
+        assert leaks(page.text, lang) == [], (lang, path)
+    document = DOC.replace(
+        'dct:title "Node"@en', 'dct:title "Knoop"@nl'
+    )  # a record's text, not the interface's
+    report = client.post(
+        "/validate", data={"data": document, "profile": "dcat-ap-3"}, headers={"Accept-Language": lang}
+    )
+    assert leaks(report.text, lang) == [], (lang, "validation report")
+
+
+def test_the_leak_finder_finds_english(client: TestClient) -> None:
+    from leaks import leaks
+
+    english = client.get("/datasets", params={"q": "genome"}).text
+    assert "Search datasets" in leaks(english, "de") and "Sort by" in leaks(english, "de")
+
+
+def test_language_is_chosen_by_parameter_then_cookie_then_accept_language(client: TestClient) -> None:
+    german = {"Accept-Language": "de"}
+    assert '<html lang="de">' in client.get("/sources", headers=german).text
+    client.cookies.set("lang", "nl")
+    assert '<html lang="nl">' in client.get("/sources", headers=german).text
+    assert '<html lang="fr">' in client.get("/sources", params={"lang": "fr"}, headers=german).text
+    client.cookies.clear()
+    # a record language without an interface catalogue: records in Finnish, the interface in English
+    assert '<html lang="en">' in client.get("/sources", headers={"Accept-Language": "fi"}).text
+    assert '<html lang="de">' in client.get("/sources", headers={"Accept-Language": "fi, de;q=0.8"}).text
+
+
+def test_the_language_switch_sets_a_cookie_and_returns_to_the_page(client: TestClient) -> None:
+    answer = client.get(
+        "/language", params={"lang": "fr", "next": "/datasets?q=genome&lang=de"}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/datasets?q=genome&lang=fr"
+    assert "lang=fr" in answer.headers["set-cookie"] and "SameSite=lax" in answer.headers["set-cookie"]
+    client.cookies.clear()
+    page = client.get("/language", params={"lang": "nl", "next": "/sources"})
+    assert page.status_code == 200 and '<html lang="nl">' in page.text
+    assert '<html lang="nl">' in client.get("/quality").text  # the cookie keeps it
+    client.cookies.clear()
+
+
+def test_every_link_keeps_a_language_chosen_in_the_url(client: TestClient) -> None:
+    import re
+
+    for path in page_paths(client):
+        text = client.get(
+            path + ("&" if "?" in path else "?") + "lang=de", headers={"Accept": "text/html"}
+        ).text
+        for href in re.findall(r'href="(/[^"#]*)', text):
+            if href.startswith(("/static/", "/api/", "/openapi.json", "/quality.csv")) or re.search(
+                r"\.\w+$", href
+            ):
+                continue  # files and programs' answers are not in a language
+            assert "lang=de" in href, (path, href)
+
+
+def test_negotiated_pages_vary_on_language(client: TestClient) -> None:
+    for path in page_paths(client):
+        vary = client.get(path, headers={"Accept": "text/html"}).headers.get("vary", "")
+        assert "Accept-Language" in vary and "Cookie" in vary, (path, vary)
+    assert "Accept-Language" not in client.get("/api/sources").headers.get("vary", "")
+    assert "Accept" in client.get("/").headers["vary"]  # the negotiation between HTML and RDF stays
+
+
+def test_numbers_sizes_and_dates_are_formatted_for_the_locale(harvested) -> None:
+    sized = DOC.replace(
+        'dct:title "Variant table"@en ]',
+        'dct:title "Variant table"@en ; dcat:byteSize "3870498500"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger> ]',
+    )
+    backends, _, _ = harvested(sized)
+    with TestClient(create_app(backends)) as client:
+        rid = record_id(client, "genome")
+        french = client.get(f"/datasets/{rid}", params={"lang": "fr"}).text
+        assert "3,9\u202fGo" in french or "3,9\xa0Go" in french
+        assert "1 mai 2024" in french and "3870498500 bytes" not in french
+        assert "May 1, 2024" in client.get(f"/datasets/{rid}").text
+
+
+def test_home_page_offers_ways_in(client: TestClient) -> None:
+    home = client.get("/").text
+    assert 'role="search"' in home
+    assert (
+        "Browse by theme" in home
+        and f"/datasets?theme={HEAL.replace(':', '%3A').replace('/', '%2F')}" in home
+    )
+    assert "Newest datasets" in home and home.index("Whole-genome sequencing") < home.index(
+        "Cardiovascular cohort"
+    )
+    published = client.get("/api/search").json()["total"]
+    assert f"{published} datasets from 1 national nodes" in home  # the same count as the search
+
+
+def test_result_entries_show_what_researchers_weigh(client: TestClient) -> None:
+    page = client.get("/datasets", params={"q": "genome"}).text
+    entry = page.split('<ol class="hits">')[1].split("</li>")[0]
+    assert "University Hospital" in entry and "CSV" in entry and "Belgian" not in entry.split("<h2")[0]
+    assert entry.index("<h2") < entry.index("result-facts")  # facts after the title, no badge before it
+    assert "conforms" not in entry
+
+
+def test_small_screens_get_results_first_and_filters_behind_a_disclosure(client: TestClient) -> None:
+    page = client.get("/datasets", params={"q": "genome"}).text
+    assert '<a class="skip" href="#results">' in page and 'id="results"' in page
+    assert '<details class="filters">' in page  # closed until opened, without JavaScript
+    chosen = client.get("/datasets", params={"theme": HEAL}).text
+    assert '<details class="filters" open>' in chosen  # a chosen filter stays in sight
+
+
+def test_pages_load_only_same_origin_resources(client: TestClient) -> None:
+    import re
+
+    for path in page_paths(client):
+        text = client.get(path, headers={"Accept": "text/html"}).text
+        for tag in re.findall(r"<(?:script|link|img|iframe|source)\b[^>]*>", text):
+            for url in re.findall(r'(?:src|href)="([^"]*)"', tag):
+                assert url.startswith("/") and not url.startswith("//"), (path, tag)
+        assert "cdn." not in text and "fastapi.tiangolo.com" not in text, path
+
+
+def test_api_docs_and_favicon_are_served_from_here(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/static/swagger/swagger-ui-bundle.js" in docs.text
+    bundle = client.get("/static/swagger/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and len(bundle.content) > 100_000
+    assert client.get("/static/swagger/swagger-ui.css").headers["content-type"].startswith("text/css")
+    assert client.get("/static/docs.js").status_code == 200
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert client.get("/static/swagger/index.html").status_code == 404  # only the files the page needs
