@@ -172,3 +172,42 @@ def test_validate_with_a_profile_from_the_configuration(runner: CliRunner, tmp_p
     assert result.exit_code == 1 and "Our node asks for keywords" in result.output
     unknown = runner.invoke(app, ["validate", str(good), "--profile", "ours"])  # no configuration: unknown
     assert unknown.exit_code == 2
+
+
+def test_demo_on_a_busy_port_stops_before_its_harvest(runner: CliRunner, tmp_path: Path) -> None:
+    import socket
+    import time
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        started = time.monotonic()
+        result = runner.invoke(
+            app, ["demo", "--dir", str(tmp_path / "demo"), "--port", str(port)], terminal_width=200
+        )
+    assert result.exit_code == 2 and time.monotonic() - started < 10
+    assert f"Cannot listen on 127.0.0.1:{port}" in result.output and f"--port {port + 1}" in result.output
+    assert "rejected" not in result.output and not (tmp_path / "demo" / "catalogue.toml").exists()
+
+
+def test_serve_on_a_busy_port_names_the_fix(runner: CliRunner, tmp_path: Path) -> None:
+    import socket
+
+    config = write_config(tmp_path, "unused.ttl")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(
+            app, ["--config", str(config), "serve", "--port", str(port)], terminal_width=200
+        )
+    assert result.exit_code == 2 and "--port" in result.output and "Traceback" not in result.output
+
+
+def test_demo_into_an_unwritable_folder_names_the_fix(runner: CliRunner, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(app, ["demo", "--dir", str(blocker / "demo"), "--no-serve"], terminal_width=200)
+    assert result.exit_code == 2
+    assert "Cannot write to" in result.output and "--dir" in result.output and "rejected" not in result.output

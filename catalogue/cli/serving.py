@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import socket
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -35,7 +37,38 @@ def serve(
     """Serve the website, the JSON API and the API docs."""
     if log_format not in ("text", "json"):
         fail("--log-format", f"must be text or json, not {log_format!r}")
+    check_port(host, port)
     run_server(backends_for(settings()), host, port, log_format)  # type: ignore[arg-type]
+
+
+def check_port(host: str, port: int) -> None:
+    """Stop with the fix named if the server could not listen there (uvicorn would say so only in its own words)."""
+    try:
+        for family, kind, proto, _, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+                probe.bind(address)
+            break
+    except OSError as error:
+        reason = error.strerror or str(error)
+        fail(
+            f"Cannot listen on {host}:{port}",
+            f"{reason}. Another program (perhaps another catalogue) uses it: "
+            f"stop it, or choose another port with --port {port + 1 if port < 65535 else 8080}.",
+        )
+
+
+def check_writable(directory: Path, option: str) -> None:
+    """Stop with the fix named if ``directory`` cannot hold the catalogue's data (before any long harvest)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        fail(
+            f"Cannot write to {directory}",
+            f"{error.strerror or error}. Choose a folder you can write to with {option}.",
+        )
 
 
 def run_server(backends: Backends, host: str, port: int, log_format: LogFormat = "text") -> None:
@@ -82,9 +115,14 @@ def demo(
         console.print(f"Wrote {len(nodes)} demo nodes to {directory / 'nodes'}/")
         return
 
+    check_writable(directory, "--dir")
+    if serve_after:
+        check_port(host, port)  # now, not after the whole harvest
     config_path = write_demo_config(directory, base_url=f"http://{host}:{port}")
     console.print(f"Demo nodes and config written to {directory}/ (config: {config_path})")
-    backends = backends_for(load_settings(config_path))
+    demo_settings = load_settings(config_path)
+    check_writable(demo_settings.data_dir, "--dir")
+    backends = backends_for(demo_settings)
     run_harvests(backends, [s.name for s in backends.settings.sources])
     if serve_after:
         run_server(backends, host, port)
