@@ -38,8 +38,20 @@ from catalogue.public_fetch import PUBLIC_ONLY, AddressPolicy, RefusedURL, fetch
 from catalogue.reports import Summary, to_json, to_turtle, validate_document
 from catalogue.validate import ShapesError
 from catalogue.web.errors import DESCRIPTIONS, unreadable_media
+from catalogue.web.i18n import N_
 from catalogue.web.limits import Admission, Busy
 from catalogue.web.pages import render
+
+#: the words catalogue/reports.py writes into a report that pages show translated (``|translate``)
+REPORT_WORDS = (
+    N_("missing"),
+    N_("a blank node"),
+    N_("the dataset"),
+    N_("the catalogue"),
+    N_("(untitled dataset)"),
+    N_("catalogue-level statements"),
+    N_("(the resource itself)"),
+)
 
 router = APIRouter()
 

@@ -270,7 +270,7 @@ def test_home_page_offers_ways_in(client: TestClient) -> None:
 
 def test_result_entries_show_what_researchers_weigh(client: TestClient) -> None:
     page = client.get("/datasets", params={"q": "genome"}).text
-    entry = page.split('<ol class="hits">')[1].split("</li>")[0]
+    entry = page.split('<ol class="hits"')[1].split("</li>")[0]
     assert "University Hospital" in entry and "CSV" in entry and "Belgian" not in entry.split("<h2")[0]
     assert entry.index("<h2") < entry.index("result-facts")  # facts after the title, no badge before it
     assert "conforms" not in entry
@@ -278,7 +278,7 @@ def test_result_entries_show_what_researchers_weigh(client: TestClient) -> None:
 
 def test_small_screens_get_results_first_and_filters_behind_a_disclosure(client: TestClient) -> None:
     page = client.get("/datasets", params={"q": "genome"}).text
-    assert '<a class="skip" href="#results">' in page and 'id="results"' in page
+    assert '<a class="skip" href="#hits">' in page and '<ol class="hits" id="hits" tabindex="-1">' in page
     assert '<details class="filters">' in page  # closed until opened, without JavaScript
     chosen = client.get("/datasets", params={"theme": HEAL}).text
     assert '<details class="filters" open>' in chosen  # a chosen filter stays in sight
