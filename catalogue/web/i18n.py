@@ -201,12 +201,13 @@ def date(value: dt.date | str | None) -> str:
     """A date (or the date part of an ISO string) in the locale's medium format."""
     if not value:
         return ""
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    return str(format_date(value, format="medium", locale=_locale()))
+    if not isinstance(value, str):
+        return str(format_date(value, format="medium", locale=_locale()))
+    try:
+        day = dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return value
+    return str(format_date(day, format="medium", locale=_locale()))
 
 
 def date_time(value: dt.datetime) -> str:

@@ -90,7 +90,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 def _here(request: Request) -> str:
     """This page's path and query without ``lang``: where the language switch comes back to."""
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return urls.build(request.url.path, **_grouped(query))
+    return urls.build(request.url.path, query=_grouped(query))
 
 
 def _grouped(pairs: list[tuple[str, str]]) -> dict[str, urls.Value]:
@@ -118,7 +118,7 @@ def choose_language_page(request: Request, lang: str = "", next: str = "/") -> R
         next = "/"
         parts = urlsplit(next)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
-    response = RedirectResponse(urls.build(parts.path, lang=lang, **_grouped(query)), status_code=303)
+    response = RedirectResponse(urls.build(parts.path, lang=lang, query=_grouped(query)), status_code=303)
     response.set_cookie(i18n.COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
 
@@ -212,7 +212,7 @@ def _search_url(
     params["sort"] = chosen if chosen != "relevance" else None
     params["page"] = str(page) if page > 1 else None
     params["size"] = str(query.size) if query.size != 20 else None
-    return urls.build("/datasets", lang=lang, **params)
+    return urls.build("/datasets", lang=lang, query=params)
 
 
 def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:

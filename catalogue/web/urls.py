@@ -9,7 +9,7 @@ percent-encoded, query values too, and ``None`` values are left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
@@ -19,11 +19,20 @@ from catalogue.web.i18n import LANGUAGE
 Value = str | int | Iterable[str] | None
 
 
-def build(base: str, *segments: str, lang: str | None = None, **params: Value) -> str:
-    """``base`` + quoted ``segments`` + the query: ``build("/sources", "b e", page=2)`` → ``/sources/b%20e?page=2``."""
+def build(
+    base: str,
+    *segments: str,
+    lang: str | None = None,
+    query: Mapping[str, Value] | None = None,
+    **params: Value,
+) -> str:
+    """``base`` + quoted ``segments`` + the query: ``build("/sources", "b e", page=2)`` → ``/sources/b%20e?page=2``.
+
+    ``query`` holds parameters whose names are not Python names (or are ``lang``/``query``).
+    """
     path = base.rstrip("/") + "".join("/" + quote(str(s), safe="") for s in segments) if segments else base
     pairs: list[tuple[str, str]] = []
-    for name, value in params.items():
+    for name, value in {**(query or {}), **params}.items():
         if value is None:
             continue
         if isinstance(value, str | int):
