@@ -75,13 +75,14 @@ from catalogue.index.analysis import (
     analyzers,
     query_parts,
 )
+from catalogue.index.compounds import with_parts
 from catalogue.index.highlight import Marker, highlight_source, marker_for
 
 log = logging.getLogger(__name__)
 
 #: Bump when the meaning of a field changes without its definition changing
 #: (what goes into it, how it is analysed); the fingerprint covers the rest.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MARKER = "catalogue-index.json"
 
 WRITER_HEAP = 128_000_000
@@ -294,7 +295,7 @@ class EmbeddedIndex:
         out.add_bytes("content_hash", doc.content_hash.encode())
         for lang, texts in itertools.chain(doc.title.items(), doc.description.items(), doc.keywords.items()):
             field = TEXT_FIELDS.get(lang)
-            for text in texts:
+            for text in with_parts(texts, lang):
                 if field:
                     out.add_text(field, text)
                 out.add_text("text_any", text)
@@ -436,7 +437,11 @@ class EmbeddedIndex:
         return Query.boolean_query(clauses)
 
     def _part(self, part: Part) -> Query:
-        clause = self._prefix(part.text) if part.kind == "prefix" else self._any_field(part.text)
+        if part.kind == "prefix":
+            clause = self._prefix(part.text)
+        else:  # the part as written or any of its alternatives
+            forms = (self._any_field(text) for text in (part.text, *part.alternatives))
+            clause = _dismax([query for query in forms if query is not None])
         # None: nothing indexable in it (every word longer than any indexed token), so nothing matches
         return clause if clause is not None else Query.empty_query()
 

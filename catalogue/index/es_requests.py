@@ -19,14 +19,17 @@ per facet (the ``source`` facet is the ``source`` field), ``status``,
 ``modified`` (date), ``quality`` (integer), ``sort_title`` (keyword),
 ``content_hash`` (kept in ``_source`` only, for :func:`entries_body`) and
 ``highlight_text`` (titles and descriptions with their languages, kept in
-``_source`` only, for highlights).
+``_source`` only, for highlights). The texts of ``text_<lang>`` and ``text_any``
+are followed by the parts of their compound words, split in Python
+(:mod:`catalogue.index.compounds`, which says why not by a token filter).
 
 Query text is split exactly as the embedded backend splits it
 (:func:`catalogue.index.analysis.query_parts`) and never handed to a query
 parser: every word must match in some text field (a dis-max over the fields,
 each analysing the word its own way), ``"a phrase"`` must match as a phrase,
 ``word*`` is a prefix in the unstemmed fields, and stop words only add to the
-score unless there is nothing else.
+score unless there is nothing else. A word's alternatives (other spellings,
+its concept's labels in other languages) match as the word does.
 
 Highlights are not Elasticsearch's: a search asking for them reads each hit's
 ``highlight_text`` and marks it with :mod:`catalogue.index.highlight`, as the
@@ -52,6 +55,7 @@ from catalogue.index import (
     SearchHit,
     SearchQuery,
     SearchResults,
+    compounds,
 )
 from catalogue.index.analysis import MIN_PREFIX, STEMMERS, Part, analyzer_name, query_parts
 from catalogue.index.highlight import Marker, highlight_source, marker_for
@@ -183,7 +187,12 @@ def mappings() -> dict[str, Any]:
 @functools.cache
 def fingerprint() -> str:
     """Changes whenever the index definition does; stored in each index's ``_meta``."""
-    described = {"version": SCHEMA_VERSION, "settings": index_settings(), "mappings": mappings()}
+    described = {
+        "version": SCHEMA_VERSION,
+        "settings": index_settings(),
+        "mappings": mappings(),
+        "compounds": compounds.describe(),  # the parts indexed beside the text are computed here
+    }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -215,7 +224,7 @@ def document_source(doc: SearchDocument) -> dict[str, Any]:
     for texts_by_lang in (doc.title, doc.description, doc.keywords):
         for lang, texts in texts_by_lang.items():
             field = TEXT_FIELDS.get(lang)
-            for text in texts:
+            for text in compounds.with_parts(texts, lang):
                 if field:
                     per_language.setdefault(field, []).append(text)
                 text_any.append(text)
@@ -325,7 +334,12 @@ def text_query(text: str) -> dict[str, Any] | None:
 def _part(part: Part) -> dict[str, Any]:
     if part.kind == "prefix":
         return prefix(part.text)
-    return any_field(part.text, phrase=part.kind == "phrase")
+    written = any_field(part.text, phrase=part.kind == "phrase")
+    if not part.alternatives:
+        return written
+    # any alternative will do; each as a phrase, as the embedded backend matches text of several words
+    queries = [written, *(any_field(text, phrase=True) for text in part.alternatives)]
+    return {"dis_max": {"queries": queries, "tie_breaker": DISMAX_TIE}}
 
 
 def facet_filters(filters: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -735,3 +735,72 @@ def test_elasticsearch_rebuild_switches_the_alias_and_deletes_the_old_index(es_u
         index.close()
         client.close()
         drop_es_prefix(es_url, prefix)
+
+
+# -- across languages and spellings ---------------------------------------------------
+
+
+@pytest.fixture
+def languages(index: SearchIndex) -> SearchIndex:
+    """Records in one language each, whose words are compounds, spelling variants or translations."""
+    index.upsert(
+        [
+            doc(
+                "nl-breast",
+                title={"nl": ["Borstkanker bij vrouwen"]},
+                description={"nl": ["Tumormateriaal."]},
+            ),
+            doc("nl-bowel", title={"nl": ["Darmkanker bevolkingsonderzoek"]}),
+            doc("de-bowel", title={"de": ["Darmkrebsregister"]}, description={"de": ["Fälle nach Region."]}),
+            doc("fi-breast", title={"fi": ["Rintasyöpärekisteri"]}),
+            doc("sv-breast", title={"sv": ["Bröstcancerstudie"]}),
+            doc("untagged", title={"": ["Genoomanalyse"]}),
+            doc(
+                "en-gb", title={"en": ["Childhood leukaemia cohort"]}, description={"en": ["Tumour samples."]}
+            ),
+            doc("en-us", title={"en": ["Leukemia in adults"]}, description={"en": ["Tumor samples."]}),
+            doc("nl-health", title={"nl": ["Gezondheid en leefstijl"]}),
+        ]
+    )
+    index.commit()
+    return index
+
+
+def found(index: SearchIndex, text: str) -> set[str]:
+    return {hit.id for hit in index.search(SearchQuery(text=text, size=50)).hits}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kanker", {"nl-breast", "nl-bowel"}),  # the head of borstkanker, darmkanker
+        ("borst", {"nl-breast"}),  # a modifier
+        ("Borstkanker", {"nl-breast"}),  # the compound itself
+        ("Krebs", {"de-bowel"}),  # a part of a part: Darmkrebs|register
+        ("register", {"de-bowel"}),
+        ("syöpä", {"fi-breast"}),
+        ("syopa", {"fi-breast"}),  # typed without the accents
+        ("cancer", {"sv-breast"}),  # bröst|cancer|studie
+        ("genoom", {"untagged"}),  # untagged text is split too
+        ("kanker darm", {"nl-bowel"}),  # every word must still match
+        ("anker", set()),  # inside kanker, but not one of its parts
+    ],
+)
+def test_compound_words_are_found_by_their_parts(
+    languages: SearchIndex, text: str, expected: set[str]
+) -> None:
+    assert found(languages, text) == expected
+
+
+def test_british_and_american_spellings_find_the_same_records(languages: SearchIndex) -> None:
+    assert found(languages, "leukaemia") == found(languages, "leukemia") == {"en-gb", "en-us"}
+    # and the Dutch Tumor|materiaal, split
+    assert found(languages, "tumour") == found(languages, "Tumor") == {"en-gb", "en-us", "nl-breast"}
+    assert found(languages, '"leukaemia cohort"') == {"en-gb"}
+    assert found(languages, "leukaemia adults") == {"en-us"}
+
+
+def test_a_concepts_label_finds_the_word_in_another_language(languages: SearchIndex) -> None:
+    # Gesundheit, Health and Gezondheid label one EU data theme: a word in the text is enough
+    assert found(languages, "Gesundheit") == found(languages, "health") == {"nl-health"}
+    assert found(languages, "gezondheid") == {"nl-health"}

@@ -159,11 +159,13 @@ def test_document_source() -> None:
     assert source["id"] == "r1" and source["source"] == "alpha" and source["status"] == "flagged"
     assert source["content_hash"] == "c0ffee"
     assert source["text_en"] == ["Cancer registry", "Counts."]
-    assert source["text_nl"] == ["Kankerregister", "kanker"]
+    # each text, then the parts of its compound words (catalogue.index.compounds)
+    assert source["text_nl"] == ["Kankerregister", "kanker register", "kanker"]
     # text without an analysed language only goes to the generic field
     assert source["text_any"] == [
         "Cancer registry",
         "Kankerregister",
+        "kanker register",
         "Untagged",
         "Kriibs",
         "Counts.",
@@ -276,16 +278,25 @@ def test_phrases() -> None:
         query = multi_match(req.text_query(text))
         assert query["type"] == "phrase" and query["query"] == "cancer registry", text
         assert "operator" not in query
-    mixed = req.text_query('"cancer registry" belgium')["bool"]["must"]
+    mixed = req.text_query('"cancer registry" biobank')["bool"]["must"]
     assert [(multi_match(c)["type"], multi_match(c)["query"]) for c in mixed] == [
         ("phrase", "cancer registry"),
-        ("best_fields", "belgium"),
+        ("best_fields", "biobank"),
     ]
     # a one-word phrase is a word; an unbalanced quote is ignored
     assert multi_match(req.text_query('"cancer"'))["type"] == "best_fields"
     assert [multi_match(c)["query"] for c in req.text_query('"cancer registry')["bool"]["must"]] == [
         "cancer",
         "registry",
+    ]
+
+
+def test_a_word_or_any_of_its_alternatives_each_alternative_as_a_phrase() -> None:
+    query = req.text_query("leukaemia")["dis_max"]
+    assert query["tie_breaker"] == req.DISMAX_TIE
+    assert [(multi_match(c)["type"], multi_match(c)["query"]) for c in query["queries"]] == [
+        ("best_fields", "leukaemia"),
+        ("phrase", "leukemia"),
     ]
 
 
