@@ -177,6 +177,11 @@ class SearchIndex(Protocol):
 
     def count(self) -> int: ...
 
+    def near(self, token: str, limit: int) -> list[str]:
+        """Titles and descriptions of the first ``limit`` records (by id) with a word within two edits
+        of the folded ``token`` (for "did you mean", :mod:`catalogue.index.suggest`)."""
+        ...
+
     def entries(self) -> Iterator[IndexEntry]:
         """Every committed document's entry, in no particular order."""
         ...

@@ -383,6 +383,16 @@ class EmbeddedIndex:
             facets.update(self._facets(searcher, others, query.facet_size, only={name}))
         return SearchResults(total=total, hits=hits, facets={name: facets.get(name, []) for name in FACETS})
 
+    def near(self, token: str, limit: int) -> list[str]:
+        query = Query.fuzzy_term_query(self.schema, "text_any", token, distance=2)
+        searcher = self._index.searcher()
+        result = searcher.search(query, limit=max(1, limit), order_by_field="id", order=Order.Asc)
+        texts = []
+        for _, address in result.hits[:limit]:
+            stored = json.loads(searcher.doc(address).get_first("highlight_text") or b"{}")
+            texts += [item["text"] for items in stored.values() for item in items]
+        return texts
+
     def _quality_at_least(self, points: int) -> Query:
         return Query.range_query(self.schema, "quality", FieldType.Integer, points, 10_000)
 

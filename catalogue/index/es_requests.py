@@ -481,6 +481,28 @@ def highlight_texts_body(ids: list[str]) -> dict[str, Any]:
 ENTRY_FIELDS = ["id", "source", "content_hash", "status", "quality"]
 
 
+def near_body(token: str, limit: int) -> dict[str, Any]:
+    """The first ``limit`` records by id with a word within two edits of ``token`` (folded), their
+    texts only: what the embedded backend's fuzzy term query on ``text_any`` finds (no expansion cap)."""
+    fuzzy = {"value": token, "fuzziness": 2, "transpositions": True, "max_expansions": 10_000}
+    return {
+        "query": {"fuzzy": {"text_any": fuzzy}},
+        "sort": [{"id": "asc"}],
+        "size": limit,
+        "_source": [HIGHLIGHT_SOURCE],
+        "track_total_hits": False,
+    }
+
+
+def parse_near(response: Mapping[str, Any]) -> list[str]:
+    """The texts of :func:`near_body`'s hits."""
+    texts: list[str] = []
+    for hit in response["hits"]["hits"]:
+        for items in (hit.get("_source", {}).get(HIGHLIGHT_SOURCE) or {}).values():
+            texts += [item["text"] for item in items]
+    return texts
+
+
 def entries_body() -> dict[str, Any]:
     """The scroll request reading every document's entry (for ``helpers.scan``).
 

@@ -804,3 +804,26 @@ def test_a_concepts_label_finds_the_word_in_another_language(languages: SearchIn
     # Gesundheit, Health and Gezondheid label one EU data theme: a word in the text is enough
     assert found(languages, "Gesundheit") == found(languages, "health") == {"nl-health"}
     assert found(languages, "gezondheid") == {"nl-health"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("leukemai", "leukemia"),  # two letters swapped
+        ("Leukaemai childhood", "leukaemia childhood"),  # only the word that finds nothing changes
+        ("Darmkanekr", "darmkanker"),
+        ("tumr", "tumor"),
+    ],
+)
+def test_did_you_mean_a_nearby_word_of_the_index(languages: SearchIndex, text: str, expected: str) -> None:
+    from catalogue.index.suggest import suggestion
+
+    assert languages.search(SearchQuery(text=text)).total == 0
+    assert suggestion(languages, text) == expected
+
+
+@pytest.mark.parametrize("text", ["leukemia", "zzzzzzzz", "qx", "", '"no such phrase"', "x" * 300])
+def test_no_suggestion_when_something_matches_or_nothing_is_near(languages: SearchIndex, text: str) -> None:
+    from catalogue.index.suggest import suggestion
+
+    assert suggestion(languages, text) is None

@@ -748,3 +748,26 @@ def test_open_index_chooses_the_backend(tmp_path: Path) -> None:
     settings = SearchSettings(backend="elasticsearch", url=f"http://127.0.0.1:{port}")
     with pytest.raises(SearchBackendError, match=f"127.0.0.1:{port}"):
         open_index(settings, tmp_path / "unused")
+
+
+def test_near_is_a_fuzzy_term_query_on_the_folded_field_in_id_order() -> None:
+    body = req.near_body("leukemai", 50)
+    assert body["query"] == {
+        "fuzzy": {
+            "text_any": {
+                "value": "leukemai",
+                "fuzziness": 2,
+                "transpositions": True,
+                "max_expansions": 10_000,
+            }
+        }
+    }
+    assert (
+        body["sort"] == [{"id": "asc"}] and body["size"] == 50 and body["_source"] == [req.HIGHLIGHT_SOURCE]
+    )
+    response = {
+        "hits": {
+            "hits": [{"_source": {req.HIGHLIGHT_SOURCE: {"title": [{"lang": "en", "text": "Leukemia"}]}}}, {}]
+        }
+    }
+    assert req.parse_near(response) == ["Leukemia"]
