@@ -20,10 +20,10 @@ import pyoxigraph as ox
 from catalogue.backends import Backends
 from catalogue.index import FACETS, Highlight, SearchHit, SearchQuery
 from catalogue.namespaces import DCT, FOAF, RDFS, SKOS, VCARD
-from catalogue.profiles import LangText, dataset_view, pick_language
-from catalogue.profiles.dcat_ap_3 import base_language, choose_language
 from catalogue.quality import rating
 from catalogue.store import RecordMeta
+from catalogue.views import LangText, dataset_view, pick_language
+from catalogue.views.dcat_ap_3 import base_language, choose_language
 
 MAX_SIZE = 100
 LABEL_PREDICATES = {SKOS + "prefLabel", FOAF + "name", RDFS + "label", DCT + "title", VCARD + "fn"}

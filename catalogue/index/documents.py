@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 
 from catalogue.index import SearchDocument
-from catalogue.profiles import DatasetView, dataset_view, pick_language
 from catalogue.store import RecordMeta
+from catalogue.views import DatasetView, dataset_view, pick_language
 from catalogue.vocabularies import Vocabularies
 
 

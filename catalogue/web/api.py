@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from catalogue.index import QueryError
-from catalogue.profiles import dataset_view, pick_language
 from catalogue.search import search
 from catalogue.store import HarvestRun, Store
+from catalogue.views import dataset_view, pick_language
 from catalogue.web.errors import errors
 from catalogue.web.params import language, search_query
 

@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
 from catalogue.index import FACETS, Highlight, QueryError, SearchQuery
-from catalogue.profiles import dataset_view, pick_language
-from catalogue.profiles.dcat_ap_3 import choose_language
 from catalogue.quality import DIMENSIONS
 from catalogue.schema_org import dataset_jsonld, script_json
 from catalogue.search import search
 from catalogue.store import REJECTED, VISIBLE, RunChange, Store, StoredRecord
+from catalogue.views import dataset_view, pick_language
+from catalogue.views.dcat_ap_3 import choose_language
 from catalogue.web.params import language, page_params, search_query
 
 router = APIRouter(include_in_schema=False)
