@@ -22,6 +22,7 @@ from catalogue.index import FACETS, Highlight, SearchHit, SearchQuery
 from catalogue.namespaces import DCT, FOAF, RDFS, SKOS, VCARD
 from catalogue.profiles import LangText, dataset_view, pick_language
 from catalogue.profiles.dcat_ap_3 import base_language, choose_language
+from catalogue.profiles.health import HealthFacts
 from catalogue.quality import rating
 from catalogue.store import RecordMeta
 
@@ -50,6 +51,8 @@ class ResultItem:
     description_lang: str = ""
     themes: list[str] = field(default_factory=list)
     quality: int | None = None  # quality points, of 405
+    #: the HealthDCAT-AP facts (counts, ages, categories, codes)
+    health: HealthFacts = field(default_factory=HealthFacts)
     #: "title" / "description" -> the query's words marked (plain text and ranges, never HTML)
     highlights: dict[str, Highlight] = field(default_factory=dict)
 
@@ -152,6 +155,7 @@ def _item(meta: RecordMeta, triples: list[ox.Triple], lang: str, hit: SearchHit)
         status=meta.status,
         modified=view.modified,
         themes=view.themes,
+        health=view.health,
         quality=meta.quality,
         title_lang=title_lang,
         description_lang=description_lang,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from catalogue.index import QueryError
 from catalogue.profiles import dataset_view, pick_language
+from catalogue.profiles.health import HealthFacts
 from catalogue.search import search
 from catalogue.store import HarvestRun, Store
 from catalogue.web.errors import errors
@@ -74,6 +76,7 @@ def api_search(
                 "status": item.status,
                 "modified": item.modified,
                 "themes": item.themes,
+                "health": health_json(item.health),
                 "quality": {"score": item.quality, "rating": item.rating}
                 if item.quality is not None
                 else None,
@@ -124,6 +127,11 @@ def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
         "issued": view.issued,
         "modified": view.modified,
         "landing_pages": view.landing_pages,
+        "health": {
+            **health_json(view.health),
+            "hdab": as_json(view.hdab),
+            "retention": as_json(view.retention),
+        },
         "properties": {p: [o.value for o in objs] for p, objs in view.properties.items()},
         "harvested": meta.harvested.isoformat(),
         "validation": {
@@ -208,6 +216,11 @@ def _run_json(store: Store, run: HarvestRun, limit: int) -> dict[str, Any]:
         kind: {"total": totals.get(kind, 0), "datasets": items} for kind, items in listed.items()
     }
     return out
+
+
+def health_json(facts: HealthFacts) -> dict[str, Any]:
+    """The HealthDCAT-AP facts; codes with the identifier they are filtered by (``code=``)."""
+    return asdict(facts)
 
 
 def as_json(value: Any) -> Any:
