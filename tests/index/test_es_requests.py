@@ -254,6 +254,7 @@ def test_one_word_in_any_text_field_title_boosted() -> None:
         "text_any",
         "title_any^3",
         "labels",
+        "concepts^0.3",  # the labels of coded concepts, after direct text matches
     }
 
 
@@ -307,7 +308,7 @@ def test_prefix_in_the_unstemmed_fields() -> None:
         next(iter(q["match_bool_prefix"])): next(iter(q["match_bool_prefix"].values()))
         for q in query["queries"]
     }
-    assert set(fields) == {"text_any", "title_any", "labels"}
+    assert set(fields) == {"text_any", "title_any", "labels", "concepts"}
     assert all(clause["query"] == "regis" for clause in fields.values())
     assert fields["title_any"]["boost"] == 3.0
     # a one-letter prefix is just the word, and never optional
