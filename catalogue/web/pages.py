@@ -2,36 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
-from catalogue.index import FACETS, Highlight, QueryError, SearchQuery
-from catalogue.profiles import dataset_view, pick_language
-from catalogue.profiles.dcat_ap_3 import choose_language
+from catalogue.backends import Backends
+from catalogue.index import FACETS, MAX_FACET_SIZE, Highlight, QueryError, SearchQuery
 from catalogue.quality import DIMENSIONS
 from catalogue.schema_org import dataset_jsonld, script_json
-from catalogue.search import search
+from catalogue.search import Labeller, search
 from catalogue.store import REJECTED, VISIBLE, RunChange, Store, StoredRecord
+from catalogue.views import dataset_view, pick_language
+from catalogue.views.dcat_ap_3 import choose_language
 from catalogue.web import i18n, urls
 from catalogue.web.i18n import LANGUAGE, N_, Message
-from catalogue.web.params import page_params, search_query
+from catalogue.web.params import SearchParams, get_backends, get_labeller, page_params, read_params
 
 router = APIRouter(include_in_schema=False)
 
 FACET_TITLES = {
     "source": N_("Node"),
+    "country": N_("Country"),
     "publisher": N_("Publisher"),
     "theme": N_("Theme"),
+    "health_category": N_("Health category"),
+    "health_theme": N_("Health theme"),
+    "type": N_("Dataset type"),
+    "coding_system": N_("Coding system"),
+    "code": N_("Code"),
     "keyword": N_("Keyword"),
     "format": N_("Format"),
     "license": N_("Licence"),
     "access_rights": N_("Access rights"),
     "language": N_("Language"),
-    "health_category": N_("Health category"),
 }
 SORT_NAMES = {
     "relevance": N_("relevance"),
@@ -90,7 +96,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 def _here(request: Request) -> str:
     """This page's path and query without ``lang``: where the language switch comes back to."""
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return urls.build(request.url.path, query=_grouped(query))
+    return urls.build(request.url.path, query_map=_grouped(query))
 
 
 def _grouped(pairs: list[tuple[str, str]]) -> dict[str, urls.Value]:
@@ -118,7 +124,7 @@ def choose_language_page(request: Request, lang: str = "", next: str = "/") -> R
         next = "/"
         parts = urlsplit(next)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
-    response = RedirectResponse(urls.build(parts.path, lang=lang, query=_grouped(query)), status_code=303)
+    response = RedirectResponse(urls.build(parts.path, lang=lang, query_map=_grouped(query)), status_code=303)
     response.set_cookie(i18n.COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
 
@@ -150,14 +156,16 @@ def home(request: Request) -> HTMLResponse:
 
 
 @router.get("/datasets", response_class=HTMLResponse)
-def datasets(request: Request) -> HTMLResponse:
-    backends, labeller = request.app.state.backends, request.app.state.labeller
-    query = search_query(request)
+def datasets(
+    request: Request,
+    backends: Annotated[Backends, Depends(get_backends)],
+    labeller: Annotated[Labeller, Depends(get_labeller)],
+) -> HTMLResponse:
+    params = read_params(SearchParams, request)
     try:
-        page = search(backends, labeller, query, i18n.content_language(request))
+        page = search(backends, labeller, params.query(), i18n.content_language(request))
     except QueryError as error:
         raise HTTPException(400, str(error)) from error
-    lang = urls.chosen_language(request)  # kept in links only when the visitor chose it
     return render(
         request,
         "datasets.html",
@@ -165,12 +173,13 @@ def datasets(request: Request) -> HTMLResponse:
         facet_titles=FACET_TITLES,
         sort_names=SORT_NAMES,
         facet_order=FACETS,
-        url_for_page=lambda n: _search_url(query, lang, page=n),
-        url_toggle=lambda name, value: _search_url(query, lang, toggle=(name, value)),
-        url_sort=lambda sort: _search_url(query, lang, sort=sort),
+        url_for_page=lambda n: _search_url(params, page=n),
+        url_toggle=lambda name, value: _search_url(params, toggle=(name, value)),
+        url_sort=lambda sort: _search_url(params, sort=sort),
         url_quality=lambda points: _search_url(
-            query, lang, quality_min=None if query.quality_min == points else points
+            params, quality_min=None if params.quality_min == points else points
         ),
+        url_all=lambda name: _search_url(params, facet_size=MAX_FACET_SIZE),
         marked=marked,
     )
 
@@ -189,30 +198,32 @@ KEEP = object()  # _search_url: keep the query's own quality filter
 
 
 def _search_url(
-    query: SearchQuery,
-    lang: str | None,
+    params: SearchParams,
     page: int = 1,
     toggle: tuple[str, str] | None = None,
     sort: str | None = None,
     quality_min: int | None | object = KEEP,
+    facet_size: int | None = None,
 ) -> str:
-    filters = {name: list(values) for name, values in query.filters.items()}
+    """A link to another page, order or selection of this search (the visitor's ``lang`` kept if chosen)."""
+    changes: dict[str, Any] = {}
     if toggle:
         name, value = toggle
-        values = filters.setdefault(name, [])
-        if value in values:
-            values.remove(value)
-        else:
-            values.append(value)
-    params: dict[str, urls.Value] = {"q": query.text or None}
-    params |= {name: filters[name] for name in FACETS if filters.get(name)}
-    minimum = query.quality_min if quality_min is KEEP else quality_min
-    params["quality_min"] = None if minimum is None else str(minimum)
-    chosen = sort or query.sort
-    params["sort"] = chosen if chosen != "relevance" else None
-    params["page"] = str(page) if page > 1 else None
-    params["size"] = str(query.size) if query.size != 20 else None
-    return urls.build("/datasets", lang=lang, query=params)
+        values = list(getattr(params, name))
+        changes[name] = [v for v in values if v != value] if value in values else [*values, value]
+    if quality_min is not KEEP:
+        changes["quality_min"] = quality_min
+    pairs = params.model_copy(update=changes).pairs()
+    if (sort or params.sort) != "relevance":
+        pairs.append(("sort", sort or params.sort))
+    if page > 1:
+        pairs.append(("page", str(page)))
+    if params.size != 20:
+        pairs.append(("size", str(params.size)))
+    if (facet_size or params.facet_size) != 20:
+        pairs.append(("facet_size", str(facet_size or params.facet_size)))
+    lang = (params.lang or "").lower()
+    return urls.build("/datasets", lang=lang if LANGUAGE.match(lang) else None, query_map=_grouped(pairs))
 
 
 def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:

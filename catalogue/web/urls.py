@@ -23,16 +23,16 @@ def build(
     base: str,
     *segments: str,
     lang: str | None = None,
-    query: Mapping[str, Value] | None = None,
+    query_map: Mapping[str, Value] | None = None,
     **params: Value,
 ) -> str:
     """``base`` + quoted ``segments`` + the query: ``build("/sources", "b e", page=2)`` → ``/sources/b%20e?page=2``.
 
-    ``query`` holds parameters whose names are not Python names (or are ``lang``/``query``).
+    ``query_map`` holds parameters whose names are not Python names (or are ``lang``).
     """
     path = base.rstrip("/") + "".join("/" + quote(str(s), safe="") for s in segments) if segments else base
     pairs: list[tuple[str, str]] = []
-    for name, value in {**(query or {}), **params}.items():
+    for name, value in {**(query_map or {}), **params}.items():
         if value is None:
             continue
         if isinstance(value, str | int):

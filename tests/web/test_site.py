@@ -305,3 +305,18 @@ def test_api_docs_and_favicon_are_served_from_here(client: TestClient) -> None:
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
     assert client.get("/static/swagger/index.html").status_code == 404  # only the files the page needs
+
+
+def test_result_entries_show_the_number_of_individuals(harvested) -> None:
+    counted = DOC.replace(
+        "dcat:theme theme:HEAL ;",
+        'dcat:theme theme:HEAL ; <http://healthdataportal.eu/ns/health#numberOfUniqueIndividuals> "2300"'
+        "^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger> ;",
+    )
+    backends, _, _ = harvested(counted)
+    with TestClient(create_app(backends)) as client:
+        entry = client.get("/datasets", params={"q": "genome", "lang": "de"}).text.split('<ol class="hits"')[
+            1
+        ]
+        facts = entry.split("</li>")[0]
+        assert "Personen" in facts and "2.300" in facts  # labelled and formatted in the interface language
