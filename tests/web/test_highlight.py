@@ -45,7 +45,7 @@ def client(harvested):
 def hits(client: TestClient, **params: str) -> str:
     page = client.get("/datasets", params=params)
     assert page.status_code == 200
-    return page.text.split('<ol class="hits">')[1].split("</ol>")[0]
+    return page.text.split('<ol class="hits"')[1].split(">", 1)[1].split("</ol>")[0]
 
 
 def test_the_query_words_are_marked_in_title_and_description_snippet(client: TestClient) -> None:
