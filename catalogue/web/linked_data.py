@@ -42,6 +42,7 @@ from catalogue.namespaces import DCT, RDF_TYPE
 from catalogue.negotiation import HTML, RDF_FORMATS, RdfSyntax, choose_rdf, serialize, split_suffix
 from catalogue.store import VISIBLE, WITHDRAWN, Store, StoredRecord
 from catalogue.web import pages
+from catalogue.web.i18n import Message
 from catalogue.web.limits import GenerationCache
 from catalogue.web.params import language
 
@@ -106,7 +107,7 @@ def dataset(request: Request, name: str) -> Response:
     record_id, syntax = split_suffix(name)
     stored = backends.store.get(record_id)
     if stored is None or stored.meta.kind != "dataset":
-        raise HTTPException(404, f"There is no dataset with id {record_id!r}.")
+        raise HTTPException(404, Message("There is no dataset with id %(id)r.", id=record_id))
     meta = stored.meta
     path = f"/datasets/{quote(record_id, safe='')}"
     resource = Resource(
@@ -128,7 +129,7 @@ def source(request: Request, name: str) -> Response:
     try:
         backends.settings.source(source_name)
     except KeyError:
-        raise HTTPException(404, f"There is no node called {source_name!r}.") from None
+        raise HTTPException(404, Message("There is no node called %(name)r.", name=source_name)) from None
     catalogues = source_catalogues(backends.store, source_name)
     path = f"/sources/{quote(source_name, safe='')}"
     resource = Resource(

@@ -107,7 +107,15 @@ def _grouped(pairs: list[tuple[str, str]]) -> dict[str, urls.Value]:
 
 
 def error_page(request: Request, status_code: int, message: object) -> Response:
-    return render(request, "error.html", status_code=status_code, status=status_code, message=message)
+    """An error page; a :class:`Message` is translated, any other text is marked as the English it is."""
+    return render(
+        request,
+        "error.html",
+        status_code=status_code,
+        status=status_code,
+        message=message,
+        translated=isinstance(message, Message),
+    )
 
 
 @router.get("/language")

@@ -320,3 +320,15 @@ def test_result_entries_show_the_number_of_individuals(harvested) -> None:
         ]
         facts = entry.split("</li>")[0]
         assert "Personen" in facts and "2.300" in facts  # labelled and formatted in the interface language
+
+
+def test_error_pages_speak_the_visitors_language_or_say_they_do_not(client: TestClient) -> None:
+    german = {"Accept-Language": "de", "Accept": "text/html"}
+    missing = client.get("/sources/zz", headers=german)
+    assert missing.status_code == 404 and "Es gibt keinen Knoten namens &#39;zz&#39;." in missing.text
+    assert "Es gibt keinen Datensatz" in client.get("/datasets/nope", headers=german).text
+    assert client.get("/api/datasets/nope").json()["detail"].startswith("no dataset")  # programs: English
+    invalid = client.get("/datasets", params={"page": "0"}, headers=german)
+    assert (
+        invalid.status_code == 400 and '<p lang="en">page:' in invalid.text
+    )  # a validator's English, marked
