@@ -13,14 +13,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from catalogue.demo import (
-    INVALID_KINDS,
-    NODES,
-    DemoNode,
-    generate_catalog,
-    write_demo_config,
-    write_demo_nodes,
-)
+from catalogue.demo.generated import generate_catalog
+from catalogue.demo.nodes import DemoNode, write_demo_config, write_demo_nodes
+from catalogue.demo.tables import INVALID_KINDS, NODES
 from catalogue.namespaces import DCAT, DCT, EU_AUTHORITY, HEALTHDCATAP, RDF_TYPE, XSD
 
 FORMATS = {
@@ -155,7 +150,7 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
 def test_bytes_do_not_depend_on_pythons_hash_seed(tmp_path):
     """Set and dict order change with PYTHONHASHSEED; the files must not."""
     script = (
-        "import sys; from pathlib import Path; from catalogue.demo import write_demo_nodes, generate_catalog; "
+        "import sys; from pathlib import Path; from catalogue.demo.nodes import write_demo_nodes; from catalogue.demo.generated import generate_catalog; "
         "out = Path(sys.argv[1]); write_demo_nodes(out, datasets_per_node=8); "
         "(out / 'bench.ttl').write_bytes(generate_catalog(40, invalid_every=6))"
     )
