@@ -22,6 +22,7 @@ from catalogue.demo.tables import (
     ACCESS_RIGHT,
     ADMS_PUBLISHER_TYPE,
     ALLELE_KEYWORDS,
+    CODING_SYSTEMS,
     COUNTRY,
     COUNTRY_CODES,
     DATA_THEME,
@@ -156,10 +157,7 @@ def node_dataset(
     themes = ["HEAL"] if rng.random() < 0.93 else []
     themes += [t for t in study.population.data_themes if rng.random() < 0.5] or ([] if themes else ["TECH"])
     for code in themes:
-        theme = b.typed(DATA_THEME + code, SKOS + "Concept")
-        add(theme, SKOS + "prefLabel", Literal(THEME_LABELS[code], lang="en"))
-        add(theme, SKOS + "inScheme", URIRef(DATA_THEME[:-1]))
-        add(dataset, DCAT + "theme", theme)
+        add(dataset, DCAT + "theme", data_theme(b, code))
 
     # Publisher and contact point.
     if invalid == "publisher-literal":
@@ -269,6 +267,44 @@ def health_properties(
     laws = [EHDS] + ([] if public else [GDPR]) + ([DGA] if rng.random() < 0.2 else [])
     for law in laws:
         add(dataset, DCATAP + "applicableLegislation", b.typed(law, ELI + "LegalResource"))
+    if not study.allele:
+        coded(b, random.Random(str(dataset)), dataset, study.population.codes)
+
+
+def coded(b: Builder, rng: random.Random, dataset: URIRef, codes: tuple[str, ...]) -> None:
+    """Some of the population's codes, each a concept with its identifier and scheme.
+
+    ``rng`` is the dataset's own (seeded by its IRI), so adding codes leaves
+    every other draw of the node, and so its datasets, as they were. The
+    concept's label is its identifier, never a disease name: what a record
+    is about in other languages must come from the code itself.
+    """
+    if not codes:
+        return
+    chosen = sorted(rng.sample(codes, rng.randint(1, min(3, len(codes)))))
+    for system in sorted({code.split(":", 1)[0] for code in chosen}):
+        b.add(dataset, HEALTHDCATAP + "hasCodingSystem", URIRef(CODING_SYSTEMS[system]["scheme"]))
+    for code in chosen:
+        b.add(dataset, HEALTHDCATAP + "hasCodeValues", concept(b, code))
+
+
+def data_theme(b: Builder, code: str) -> URIRef:
+    """An EU data theme with the label and scheme DCAT-AP asks of a concept."""
+    theme = b.typed(DATA_THEME + code, SKOS + "Concept")
+    b.add(theme, SKOS + "prefLabel", Literal(THEME_LABELS[code], lang="en"))
+    b.add(theme, SKOS + "inScheme", URIRef(DATA_THEME[:-1]))
+    return theme
+
+
+def concept(b: Builder, code: str) -> URIRef:
+    """The concept of "SYSTEM:CODE" (e.g. "ICD-10:C50.4"), described as HealthDCAT-AP asks."""
+    system, notation = code.split(":", 1)
+    node = b.typed(CODING_SYSTEMS[system]["codes"] + notation, SKOS + "Concept")
+    b.add(node, DCT + "identifier", Literal(code, datatype=URIRef(XSD + "anyURI")))
+    b.add(node, SKOS + "notation", Literal(notation))
+    b.add(node, SKOS + "prefLabel", Literal(code))
+    b.add(node, SKOS + "inScheme", URIRef(CODING_SYSTEMS[system]["scheme"]))
+    return node
 
 
 def distributions(

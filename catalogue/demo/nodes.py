@@ -24,6 +24,7 @@ from pathlib import Path
 import rdflib
 from rdflib import Literal, URIRef
 
+from catalogue.demo.curated import add_curated
 from catalogue.demo.datasets import Builder, agent_node, node_dataset, publisher_type
 from catalogue.demo.serialize import serialize
 from catalogue.demo.tables import (
@@ -54,13 +55,15 @@ class DemoNode:
     path: Path  # the written file
     datasets: int  # datasets written
     invalid: int  # how many of them are deliberately invalid under DCAT-AP 3
+    curated: int = 0  # how many of them are hand-written (content/records), all valid
 
 
 def write_demo_nodes(out_dir: Path, seed: int = 2024, datasets_per_node: int = 30) -> list[DemoNode]:
     """Write one RDF document per node into out_dir, each in its own syntax.
 
-    Each node gets about ``datasets_per_node`` datasets (±20 %, by seed), about
-    one in twelve deliberately invalid under DCAT-AP 3. The same seed always
+    Each node gets about ``datasets_per_node`` generated datasets (±20 %, by
+    seed), about one in twelve deliberately invalid under DCAT-AP 3, and its
+    hand-written HealthDCAT-AP records (:mod:`catalogue.demo.curated`). The same seed always
     gives byte-identical files, so tests and demos are reproducible.
     """
     out_dir = Path(out_dir)
@@ -68,10 +71,11 @@ def write_demo_nodes(out_dir: Path, seed: int = 2024, datasets_per_node: int = 3
     written = []
     for spec in NODES:
         rng = random.Random(f"{seed}:{spec.name}")
-        graph, datasets, invalid = node_graph(spec, rng, datasets_per_node)
+        graph, generated, invalid, curated = node_graph(spec, rng, datasets_per_node)
         path = out_dir / f"{spec.name}{EXTENSIONS[spec.syntax]}"
         path.write_bytes(serialize(graph, spec.syntax))
-        written.append(DemoNode(spec.name, spec.title, spec.country, path, datasets, invalid))
+        datasets = generated + curated
+        written.append(DemoNode(spec.name, spec.title, spec.country, path, datasets, invalid, curated))
     return written
 
 
@@ -109,8 +113,8 @@ def write_demo_config(
     return config
 
 
-def node_graph(spec: NodeSpec, rng: random.Random, per_node: int) -> tuple[rdflib.Graph, int, int]:
-    """The catalogue of one node: returns the graph, its dataset count and invalid count."""
+def node_graph(spec: NodeSpec, rng: random.Random, per_node: int) -> tuple[rdflib.Graph, int, int, int]:
+    """The catalogue of one node: the graph, its generated and invalid datasets, its hand-written ones."""
     details = DETAILS[spec.name]
     base = f"https://{details.domain}/"
     b = Builder(f"{spec.name}b")
@@ -140,6 +144,7 @@ def node_graph(spec: NodeSpec, rng: random.Random, per_node: int) -> tuple[rdfli
         )
         b.add(catalog, DCAT + "dataset", dataset)
         latest = max(latest, modified)
+    curated = add_curated(b, spec.name, catalog)
 
     b.add(catalog, RDF + "type", URIRef(DCAT + "Catalog"))
     for lang in spec.languages:
@@ -160,7 +165,7 @@ def node_graph(spec: NodeSpec, rng: random.Random, per_node: int) -> tuple[rdfli
     taxonomy = b.typed(DATA_THEME[:-1], SKOS + "ConceptScheme")
     b.add(taxonomy, DCT + "title", Literal("Data theme", lang="en"))
     b.add(catalog, DCAT + "themeTaxonomy", taxonomy)
-    return b.graph, count, invalid_count
+    return b.graph, count, invalid_count, curated
 
 
 def _toml_string(value: str) -> str:

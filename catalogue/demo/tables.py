@@ -100,6 +100,7 @@ class Population:
     size: tuple[int, int]
     methods: tuple[str, ...]
     data_themes: tuple[str, ...]  # EU data themes besides HEAL
+    codes: tuple[str, ...]  # "SYSTEM:CODE" (a key of CODING_SYSTEMS), of which a dataset has some
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ def _population(raw: dict[str, Any]) -> Population:
     return Population(
         raw["key"], raw["text"], keywords, tuple(raw["themes"]), tuple(raw["categories"]),
         (low_age, high_age), (low_size, high_size), tuple(raw["methods"]), tuple(raw["data_themes"]),
+        tuple(raw["codes"]),
     )  # fmt: skip
 
 
@@ -187,5 +189,8 @@ PUBLISHER_TYPE_LABELS: dict[str, str] = _VOCABULARY["publisher_type_labels"]
 FORMATS: dict[str, str] = _VOCABULARY["formats"]
 LANGUAGE_CODES: dict[str, str] = _VOCABULARY["language_codes"]
 COUNTRY_CODES: dict[str, str] = _VOCABULARY["country_codes"]
+#: coding system -> its IRI ("scheme", for skos:inScheme and healthdcatap:hasCodingSystem) and
+#: the namespace of its codes' IRIs ("codes")
+CODING_SYSTEMS: dict[str, dict[str, str]] = _VOCABULARY["coding_systems"]
 #: distribution kind -> (smallest, largest) byte size
 SIZES: dict[str, tuple[int, int]] = {kind: (low, high) for kind, (low, high) in _VOCABULARY["sizes"].items()}
