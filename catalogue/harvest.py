@@ -36,13 +36,14 @@ import pyoxigraph as ox
 from catalogue import __version__, crashpoints
 from catalogue.backends import Backends
 from catalogue.claims import ownership
+from catalogue.concepts import ConceptVocabularies, resolve_records
 from catalogue.config import Source
 from catalogue.consistency import catch_up
 from catalogue.fetch import Cutoff, Fetcher, InputError
 from catalogue.index import SearchIndex
 from catalogue.index.documents import search_document
+from catalogue.model import ValidationReport
 from catalogue.namespaces import DCAT, RDF_TYPE
-from catalogue.profiles.dcat_ap_3 import dataset_view
 from catalogue.quality import QualityScore, score, urls_to_check
 from catalogue.records import Record, assemble, split_records
 from catalogue.sources import Page, walk
@@ -58,7 +59,9 @@ from catalogue.store import (
     RecordWrite,
     Store,
 )
-from catalogue.validate import ShapesError, ValidationReport, Validator
+from catalogue.validation.errors import ShapesError
+from catalogue.validation.validator import Validator
+from catalogue.views.dcat_ap_3 import dataset_view
 from catalogue.vocabularies import Vocabularies
 
 #: called as progress(stage, done, total); total is 0 while unknown
@@ -222,10 +225,21 @@ class _Harvest:
         )
         self.timings["commit"] += time.perf_counter() - clock
         clock = time.perf_counter()
+        self._resolve_concepts(written)
+        self.timings["concepts"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         self.report("index", 0, 1)
         index_records(self.backends, self.source.name, written, withdrawn, self.behind)
         self.timings["index"] += time.perf_counter() - clock
         return HarvestResult(run, dict(self.timings), self.rejected)
+
+    def _resolve_concepts(self, written: list[str]) -> None:
+        """Dereference the concepts the written records link to, for the index to read (catalogue/concepts)."""
+        vocabularies = self.backends.vocabularies
+        if isinstance(vocabularies, ConceptVocabularies) and written:
+            triples = (triple for _meta, found in self.store.triples_of(written) for triple in found)
+            settings = self.backends.settings
+            resolve_records(settings, self.source, vocabularies.cache, triples, vocabularies.shipped)
 
     # -- reading -----------------------------------------------------------------
     def _read_source(self) -> None:

@@ -19,14 +19,17 @@ per facet (the ``source`` facet is the ``source`` field), ``status``,
 ``modified`` (date), ``quality`` (integer), ``sort_title`` (keyword),
 ``content_hash`` (kept in ``_source`` only, for :func:`entries_body`) and
 ``highlight_text`` (titles and descriptions with their languages, kept in
-``_source`` only, for highlights).
+``_source`` only, for highlights). The texts of ``text_<lang>`` and ``text_any``
+are followed by the parts of their compound words, split in Python
+(:mod:`catalogue.index.compounds`, which says why not by a token filter).
 
 Query text is split exactly as the embedded backend splits it
 (:func:`catalogue.index.analysis.query_parts`) and never handed to a query
 parser: every word must match in some text field (a dis-max over the fields,
 each analysing the word its own way), ``"a phrase"`` must match as a phrase,
 ``word*`` is a prefix in the unstemmed fields, and stop words only add to the
-score unless there is nothing else.
+score unless there is nothing else. A word's alternatives (other spellings,
+its concept's labels in other languages) match as the word does.
 
 Highlights are not Elasticsearch's: a search asking for them reads each hit's
 ``highlight_text`` and marks it with :mod:`catalogue.index.highlight`, as the
@@ -45,6 +48,7 @@ from typing import Any
 from catalogue.index import (
     ANALYSED_LANGUAGES,
     FACETS,
+    FILTER_FIELDS,
     FacetCount,
     IndexEntry,
     QueryError,
@@ -52,12 +56,22 @@ from catalogue.index import (
     SearchHit,
     SearchQuery,
     SearchResults,
+    compounds,
+    most_common_forms,
 )
 from catalogue.index.analysis import MIN_PREFIX, STEMMERS, Part, analyzer_name, query_parts
+from catalogue.index.es_discovery import (
+    CONCEPTS,
+    CONCEPTS_BOOST,
+    discovery_mappings,
+    discovery_source,
+    keyword_forms_aggregation,
+    range_filter,
+)
 from catalogue.index.highlight import Marker, highlight_source, marker_for
 
 #: Bump when the meaning of a field changes without the template changing.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TEXT_FIELDS: dict[str, str] = {lang: f"text_{lang}" for lang in ANALYSED_LANGUAGES}
 FACET_FIELDS: dict[str, str] = {name: name for name in FACETS}  # the source facet is the `source` field
@@ -177,13 +191,19 @@ def mappings() -> dict[str, Any]:
         properties[field] = {"type": "text", "analyzer": FOLDED}
     for field in FACET_FIELDS.values():
         properties.setdefault(field, dict(keyword))
+    properties.update(discovery_mappings(keyword, FOLDED))
     return {"dynamic": "strict", "properties": properties}
 
 
 @functools.cache
 def fingerprint() -> str:
     """Changes whenever the index definition does; stored in each index's ``_meta``."""
-    described = {"version": SCHEMA_VERSION, "settings": index_settings(), "mappings": mappings()}
+    described = {
+        "version": SCHEMA_VERSION,
+        "settings": index_settings(),
+        "mappings": mappings(),
+        "compounds": compounds.describe(),  # the parts indexed beside the text are computed here
+    }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -215,7 +235,7 @@ def document_source(doc: SearchDocument) -> dict[str, Any]:
     for texts_by_lang in (doc.title, doc.description, doc.keywords):
         for lang, texts in texts_by_lang.items():
             field = TEXT_FIELDS.get(lang)
-            for text in texts:
+            for text in compounds.with_parts(texts, lang):
                 if field:
                     per_language.setdefault(field, []).append(text)
                 text_any.append(text)
@@ -238,6 +258,7 @@ def document_source(doc: SearchDocument) -> dict[str, Any]:
         modified = doc.modified if doc.modified.tzinfo else doc.modified.replace(tzinfo=UTC)
         source["modified"] = modified.astimezone(UTC).isoformat()
     source["quality"] = int(doc.quality)
+    source.update(discovery_source(doc))
     if doc.sort_title:
         source["sort_title"] = doc.sort_title[:200]
     texts = highlight_source(doc)
@@ -276,11 +297,17 @@ def alias_switch_actions(alias: str, new_index: str, old_indices: Iterable[str])
 
 def _text_fields() -> list[str]:
     """Every text field a word may match in, the title boosted (as the embedded backend)."""
-    return [*TEXT_FIELDS.values(), "text_any", f"title_any^{TITLE_BOOST:g}", "labels"]
+    return [
+        *TEXT_FIELDS.values(),
+        "text_any",
+        f"title_any^{TITLE_BOOST:g}",
+        "labels",
+        f"{CONCEPTS}^{CONCEPTS_BOOST:g}",
+    ]
 
 
 def _unstemmed_fields() -> list[tuple[str, float]]:
-    return [("text_any", 1.0), ("title_any", TITLE_BOOST), ("labels", 1.0)]
+    return [("text_any", 1.0), ("title_any", TITLE_BOOST), ("labels", 1.0), (CONCEPTS, CONCEPTS_BOOST)]
 
 
 def any_field(text: str, phrase: bool = False) -> dict[str, Any]:
@@ -325,14 +352,19 @@ def text_query(text: str) -> dict[str, Any] | None:
 def _part(part: Part) -> dict[str, Any]:
     if part.kind == "prefix":
         return prefix(part.text)
-    return any_field(part.text, phrase=part.kind == "phrase")
+    written = any_field(part.text, phrase=part.kind == "phrase")
+    if not part.alternatives:
+        return written
+    # any alternative will do; each as a phrase, as the embedded backend matches text of several words
+    queries = [written, *(any_field(text, phrase=True) for text in part.alternatives)]
+    return {"dis_max": {"queries": queries, "tie_breaker": DISMAX_TIE}}
 
 
 def facet_filters(filters: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """One ``terms`` filter per facet with values (values OR-ed); QueryError for an unknown facet."""
     queries = {}
     for name, values in filters.items():
-        field = FACET_FIELDS.get(name)
+        field = FILTER_FIELDS.get(name, FACET_FIELDS.get(name))
         if field is None:
             raise QueryError(f"unknown facet {name!r}; facets are {', '.join(FACETS)}")
         if isinstance(values, str):
@@ -377,6 +409,7 @@ def facet_aggregations(filters: Mapping[str, dict[str, Any]], size: int) -> dict
                 }
             },
         }
+    aggregations["keyword"]["aggs"]["forms"] = keyword_forms_aggregation(size)
     return aggregations
 
 
@@ -410,6 +443,7 @@ def _query_parts(query: SearchQuery) -> tuple[dict[str, Any], dict[str, dict[str
     text = text_query(query.text)
     filters = facet_filters(query.filters)
     base_filters = [quality_filter(query.quality_min)] if query.quality_min is not None else []
+    base_filters += [range_filter(wanted) for wanted in query.ranges]
     return _all_of(text, base_filters), filters, text is not None
 
 
@@ -467,6 +501,28 @@ def highlight_texts_body(ids: list[str]) -> dict[str, Any]:
 ENTRY_FIELDS = ["id", "source", "content_hash", "status", "quality"]
 
 
+def near_body(token: str, limit: int) -> dict[str, Any]:
+    """The first ``limit`` records by id with a word within two edits of ``token`` (folded), their
+    texts only: what the embedded backend's fuzzy term query on ``text_any`` finds (no expansion cap)."""
+    fuzzy = {"value": token, "fuzziness": 2, "transpositions": True, "max_expansions": 10_000}
+    return {
+        "query": {"fuzzy": {"text_any": fuzzy}},
+        "sort": [{"id": "asc"}],
+        "size": limit,
+        "_source": [HIGHLIGHT_SOURCE],
+        "track_total_hits": False,
+    }
+
+
+def parse_near(response: Mapping[str, Any]) -> list[str]:
+    """The texts of :func:`near_body`'s hits."""
+    texts: list[str] = []
+    for hit in response["hits"]["hits"]:
+        for items in (hit.get("_source", {}).get(HIGHLIGHT_SOURCE) or {}).values():
+            texts += [item["text"] for item in items]
+    return texts
+
+
 def entries_body() -> dict[str, Any]:
     """The scroll request reading every document's entry (for ``helpers.scan``).
 
@@ -515,6 +571,10 @@ def parse_facets(response: Mapping[str, Any], size: int) -> dict[str, list[Facet
             key=lambda pair: (-pair[1], pair[0]),
         )
         facets[name] = [FacetCount(value, count) for value, count in pairs[: max(0, size)] if count]
+    forms_buckets = aggregations.get("keyword", {}).get("forms", {}).get("buckets", [])
+    forms = most_common_forms((str(b["key"]), int(b["doc_count"])) for b in forms_buckets)
+    for bucket in facets.get("keyword", []):
+        bucket.label = forms.get(bucket.value, bucket.value)
     return facets
 
 

@@ -90,6 +90,8 @@ def create_app(
     )
     environment = Environment(loader=FileSystemLoader(templates_dir()), autoescape=True)
     environment.tests["linkable"] = linkable
+    environment.add_extension("jinja2.ext.i18n")
+    environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     app.state.templates = Jinja2Templates(env=environment)
     app.state.metrics = operations.Metrics(backends)
     app.add_middleware(operations.LatencyMiddleware, metrics=app.state.metrics)
