@@ -123,6 +123,8 @@ class WebLimits:
     validation_seconds: float = 120.0
     #: how long the quality dashboards' figures are reused (they are also recomputed after each harvest)
     quality_cache_seconds: float = 60.0
+    #: processes serving web requests (``catalogue serve --workers``): one writes, the others only read
+    workers: int = os.cpu_count() or 1
 
 
 SEARCH_BACKENDS = ("embedded", "elasticsearch")

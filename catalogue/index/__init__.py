@@ -277,12 +277,13 @@ class QueryError(ValueError):
     """The user's query text could not be understood."""
 
 
-def open_index(settings: SearchSettings, path: Path) -> SearchIndex:
-    """Open (or create) the configured backend: Elasticsearch, or the embedded index under ``path``."""
+def open_index(settings: SearchSettings, path: Path, read_only: bool = False) -> SearchIndex:
+    """Open (or create) the configured backend: Elasticsearch, or the embedded index under ``path``
+    (``read_only``: beside the process that writes it, never creating nor replacing it)."""
     if settings.backend == "elasticsearch":
         from catalogue.index.elasticsearch import ElasticsearchIndex
 
         return ElasticsearchIndex(settings)
     from catalogue.index.embedded import EmbeddedIndex
 
-    return EmbeddedIndex(path)
+    return EmbeddedIndex(path, read_only=read_only)

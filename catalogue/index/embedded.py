@@ -161,8 +161,12 @@ def _fingerprint(fields: list[tuple[str, str, dict[str, Any]]]) -> str:
 class EmbeddedIndex:
     """A :class:`~catalogue.index.SearchIndex` on a tantivy index directory."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = Path(path)
+        #: a reader beside the process that writes (``catalogue serve --workers``): it never writes nor
+        #: replaces the index, and reloads when the writer has committed (see _searcher)
+        self.read_only = read_only
+        self._seen: int | None = None
         fields = _fields()
         self.fingerprint = _fingerprint(fields)
         builder = tantivy.SchemaBuilder()
@@ -180,7 +184,7 @@ class EmbeddedIndex:
         #: True when the index was created empty (new, or replacing an incompatible one), until a
         #: clear() is committed (a rebuild from the store)
         self.outdated = False
-        self._index = self._open()
+        self._index = self._create() if read_only else self._open()
         self._lock = threading.Lock()
         self._writer: tantivy.IndexWriter | None = None
         #: a clear() not yet committed: its commit is a full rebuild, so the index is current again
@@ -245,6 +249,8 @@ class EmbeddedIndex:
         return index
 
     def _writer_locked(self) -> tantivy.IndexWriter:
+        if self.read_only:
+            raise RuntimeError(f"the search index at {self.path} is open read-only in this process")
         if self._writer is None:
             try:
                 self._writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
@@ -363,12 +369,27 @@ class EmbeddedIndex:
 
     # -- reads -------------------------------------------------------------------
 
+    def _searcher(self) -> tantivy.Searcher:
+        """The searcher; a read-only index first reloads when another process committed since.
+
+        A commit rewrites ``meta.json``; a stat of it costs microseconds, so every read checks.
+        """
+        if self.read_only:
+            try:
+                changed = (self.path / "meta.json").stat().st_mtime_ns
+            except OSError:
+                changed = None
+            if changed != self._seen:
+                self._index.reload()
+                self._seen = changed
+        return self._index.searcher()
+
     def count(self) -> int:
-        return self._index.searcher().num_docs
+        return self._searcher().num_docs
 
     def entries(self) -> Iterator[IndexEntry]:
         # One searcher throughout: a commit while this is read does not change what it yields.
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         if not searcher.num_docs:
             return
         # every score ties, so the hits come in document order: the stored blocks are read in sequence
@@ -392,7 +413,7 @@ class EmbeddedIndex:
         base = _conjunction(text, narrowing) if narrowing else text
         tantivy_query = _conjunction(base, list(filters.values()))
 
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         size = max(0, query.size)
         offset = (max(1, query.page) - 1) * size
         if query.sort == "relevance" and text is not None:
