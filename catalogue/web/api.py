@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from catalogue.backends import Backends
 from catalogue.index import QueryError
+from catalogue.index.suggest import suggestion
 from catalogue.search import Labeller, search
 from catalogue.store import HarvestRun, Store
 from catalogue.views import dataset_view, pick_language
@@ -44,6 +45,10 @@ def api_search(
     that of the result's ``title``/``description`` when it has the words,
     else another. A field without the query's words is left out; without
     words in ``q``, ``highlights`` is ``{}``.
+
+    When nothing is found, ``suggestion`` is ``q`` with its unmatched words
+    replaced by the nearest words the catalogue has ("did you mean"), if
+    that finds something; else it is ``null``.
     """
     try:
         result = search(backends, labeller, params.query(), language(request))
@@ -51,6 +56,7 @@ def api_search(
         raise HTTPException(400, str(error)) from error
     return {
         "total": result.total,
+        "suggestion": suggestion(backends.index, params.q) if result.total == 0 else None,
         "page": result.query.page,
         "size": result.query.size,
         "results": [
