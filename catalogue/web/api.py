@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from catalogue.index import QueryError
 from catalogue.profiles import dataset_view, pick_language
+from catalogue.related import related_datasets, with_titles
 from catalogue.search import search
 from catalogue.store import HarvestRun, Store
 from catalogue.web.errors import errors
@@ -94,7 +96,13 @@ def api_search(
 
 @router.get("/datasets/{record_id}", responses=errors(404))
 def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
-    """One record: its description as JSON, and its validation status and messages."""
+    """One record: its description as JSON, and its validation status and messages.
+
+    ``related``: other published datasets linked to it through the graph, each with its ``reason``
+    (series, version, derivation, relation, code, publisher) and ``via`` (the shared series, code or
+    publisher), a few per reason; null when they could not be found in time (the list is left out
+    rather than the answer delayed).
+    """
     backends = request.app.state.backends
     stored = backends.store.get(record_id)
     if stored is None or stored.meta.kind != "dataset":
@@ -126,6 +134,7 @@ def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
         "landing_pages": view.landing_pages,
         "properties": {p: [o.value for o in objs] for p, objs in view.properties.items()},
         "harvested": meta.harvested.isoformat(),
+        "related": related_json(request, meta.uri, lang),
         "validation": {
             "status": meta.status,
             "profile": meta.profile,
@@ -135,6 +144,26 @@ def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
             "results": [vars(r) for r in stored.report.results],
         },
     }
+
+
+def related_json(request: Request, uri: str, lang: str) -> list[dict[str, Any]] | None:
+    """The dataset's neighbours through the graph (catalogue/related.py); null when not found in time."""
+    backends = request.app.state.backends
+    found = related_datasets(request.app.state.sparql, backends.store.provenance_graph().value, uri)
+    if found is None:
+        return None
+    base = backends.settings.base_url
+    return [
+        {
+            "id": item.id,
+            "uri": item.uri,
+            "title": title,
+            "reason": item.reason,
+            "via": item.via,
+            "url": f"{base}/datasets/{quote(item.id, safe='')}",
+        }
+        for item, title in with_titles(backends.store, found, lang)
+    ]
 
 
 @router.get("/sources")

@@ -10,15 +10,20 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
 from catalogue.index import FACETS, Highlight, QueryError, SearchQuery
+from catalogue.negotiation import BY_SUFFIX
 from catalogue.profiles import dataset_view, pick_language
 from catalogue.profiles.dcat_ap_3 import choose_language
 from catalogue.quality import DIMENSIONS
+from catalogue.related import related_datasets, with_titles
 from catalogue.schema_org import dataset_jsonld, script_json
 from catalogue.search import search
 from catalogue.store import REJECTED, VISIBLE, RunChange, Store, StoredRecord
 from catalogue.web.params import language, page_params, search_query
 
 router = APIRouter(include_in_schema=False)
+
+#: the record's own RDF, offered for download on its page (its negotiated URL with a suffix)
+DOWNLOADS = [BY_SUFFIX[suffix] for suffix in ("ttl", "jsonld", "rdf")]
 
 FACET_TITLES = {
     "source": "Node",
@@ -151,17 +156,21 @@ def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:
     lang = language(request)
     labeller = request.app.state.labeller
     base = backends.settings.base_url
+    path = f"/datasets/{quote(stored.meta.id, safe='')}"
     schema = dataset_jsonld(
         view,
-        url=f"{base}/datasets/{quote(stored.meta.id, safe='')}",
+        url=f"{base}{path}",
         catalogue_name=backends.settings.title,
         catalogue_url=f"{base}/",
         lang=lang,
         label=lambda iri: labeller.label(iri, lang),
     )
+    found = related_datasets(request.app.state.sparql, backends.store.provenance_graph().value, view.uri)
     return render(
         request,
         "dataset.html",
+        related=None if found is None else with_titles(backends.store, found, lang),
+        downloads=[(syntax.suffix, f"{path}.{syntax.suffix}") for syntax in DOWNLOADS],
         record=stored,
         view=view,
         source=source,
