@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from catalogue.namespaces import CAT, DCAT, DCT, FOAF, HEALTHDCATAP, PROV, SKOS
 from catalogue.profiles import dataset_view, pick_language
+from catalogue.search_sparql import PROLOGUE
 from catalogue.sparql import SparqlError, SparqlService
 from catalogue.store import VISIBLE, Store
 
@@ -42,11 +42,6 @@ DEADLINE = 1.5
 #: why a dataset is listed, in the order the lists are shown
 REASONS = ("series", "version", "derivation", "relation", "code", "publisher")
 SKOLEM = "/.well-known/genid/"
-
-PREFIXES = (
-    f"PREFIX dcat: <{DCAT}>\nPREFIX dct: <{DCT}>\nPREFIX foaf: <{FOAF}>\nPREFIX prov: <{PROV}>\n"
-    f"PREFIX skos: <{SKOS}>\nPREFIX healthdcatap: <{HEALTHDCATAP}>\nPREFIX cat: <{CAT}>\n"
-)
 
 #: per reason, the pattern that binds ?other (and ?via, what it shares, where there is one) from $this
 PATTERNS = {
@@ -102,7 +97,7 @@ def related_query(uri: str, provenance: str, per_reason: int = PER_REASON) -> st
     }} GROUP BY ?other ?id LIMIT {int(per_reason)} }}"""
         )
     union = "\n  UNION ".join(branches)
-    return f"{PREFIXES}SELECT ?reason ?other ?id ?shared WHERE {{\n  {union}\n}}"
+    return f"{PROLOGUE}SELECT ?reason ?other ?id ?shared WHERE {{\n  {union}\n}}"
 
 
 def related_datasets(

@@ -352,6 +352,8 @@ class EmbeddedIndex:
         base = text
         if query.quality_min is not None:  # not a facet: it narrows every count
             base = _conjunction(text, [self._quality_at_least(query.quality_min)])
+        if query.ids is not None:  # the where= restriction: like quality_min, it narrows every count
+            base = _conjunction(base, [Query.term_set_query(self.schema, "id", query.ids)])
         tantivy_query = _conjunction(base, list(filters.values()))
 
         searcher = self._index.searcher()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -11,6 +12,8 @@ from catalogue.index import QueryError
 from catalogue.profiles import dataset_view, pick_language
 from catalogue.related import related_datasets, with_titles
 from catalogue.search import search
+from catalogue.search_sparql import PatternError, restrict, search_as_sparql
+from catalogue.sparql import SparqlError
 from catalogue.store import HarvestRun, Store
 from catalogue.web.errors import errors
 from catalogue.web.params import language, search_query
@@ -37,6 +40,12 @@ def api_search(
     license: list[str] = Query([]),
     access_rights: list[str] = Query([]),
     language_: list[str] = Query([], alias="language"),
+    where: str | None = Query(
+        None,
+        description="a SPARQL group graph pattern over ?dataset that the results must match, e.g. "
+        "{ ?dataset dct:publisher <https://…> } (prefixes dcat, dct, foaf, prov, skos, healthdcatap … "
+        "are declared); run on the SPARQL endpoint with its limits; at most 10,000 datasets",
+    ),
 ) -> dict[str, Any]:
     """Full-text search with facets. Repeat a facet parameter to accept several values.
 
@@ -49,6 +58,13 @@ def api_search(
             "description": {"text": "…counts of cancers by region…", "lang": "en", "ranges": [[11, 18]]}
         }
 
+    ``where`` keeps only the datasets a SPARQL group graph pattern over ``?dataset`` matches:
+    a pattern that is not one ``{ … }``, does not parse, or uses SERVICE or an update is a 400
+    naming the problem; one matching more than 10,000 datasets a 400 too (the restriction is never
+    cut, so totals, facets and pages stay exact); one that runs past the SPARQL time limit a 503.
+    ``sparql`` is the search written as a SPARQL query for ``/sparql`` (words become substring
+    matches: the index also stems and crosses languages).
+
     ``ranges`` are ``[start, end)`` offsets into ``text`` counted in Unicode
     code points (not bytes, not UTF-16 units), sorted and not overlapping;
     ``text`` is the whole title or description, or a snippet of it with "…"
@@ -58,11 +74,15 @@ def api_search(
     words in ``q``, ``highlights`` is ``{}``.
     """
     backends, labeller = request.app.state.backends, request.app.state.labeller
+    query, provenance = search_query(request), backends.store.provenance_graph().value
+    if where is not None:
+        query = replace(query, ids=_restriction(request, where))
     try:
-        result = search(backends, labeller, search_query(request), language(request))
+        result = search(backends, labeller, query, language(request))
     except QueryError as error:
         raise HTTPException(400, str(error)) from error
     return {
+        "sparql": search_as_sparql(query, provenance, None if where is None else where.strip()),
         "total": result.total,
         "page": result.query.page,
         "size": result.query.size,
@@ -144,6 +164,18 @@ def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
             "results": [vars(r) for r in stored.report.results],
         },
     }
+
+
+def _restriction(request: Request, where: str) -> list[str]:
+    """The ids ``where=`` keeps, or the HTTP error that says why not (400 for the pattern, 503 if too slow)."""
+    backends = request.app.state.backends
+    try:
+        return restrict(request.app.state.sparql, backends.store.provenance_graph().value, where)
+    except PatternError as error:
+        raise HTTPException(400, str(error)) from None
+    except SparqlError as error:
+        status = error.status if error.status >= 500 else 400
+        raise HTTPException(status, f"where=: {error}") from None
 
 
 def related_json(request: Request, uri: str, lang: str) -> list[dict[str, Any]] | None:

@@ -17,6 +17,7 @@ from catalogue.quality import DIMENSIONS
 from catalogue.related import related_datasets, with_titles
 from catalogue.schema_org import dataset_jsonld, script_json
 from catalogue.search import search
+from catalogue.search_sparql import search_as_sparql
 from catalogue.store import REJECTED, VISIBLE, RunChange, Store, StoredRecord
 from catalogue.web.params import language, page_params, search_query
 
@@ -93,6 +94,8 @@ def datasets(request: Request) -> HTMLResponse:
             query, lang, quality_min=None if query.quality_min == points else points
         ),
         marked=marked,
+        sparql_url="/sparql?"
+        + urlencode({"query": search_as_sparql(query, backends.store.provenance_graph().value)}),
     )
 
 
