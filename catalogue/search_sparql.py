@@ -14,7 +14,7 @@ literal with its quotes and escapes, an IRI pyoxigraph accepted), never as text.
 ``{ ?dataset dct:publisher <https://…> }``, restricts a search. It is checked
 here first (:func:`check_where`: one balanced ``{ … }`` that uses
 ``?dataset``, nothing after its closing brace, bounded in length and depth, no
-update or SERVICE keyword), parsed, then run by :func:`restrict` through
+update or SERVICE keyword), then run by :func:`restrict` through
 :class:`~catalogue.sparql.SparqlService` — the ``/sparql`` endpoint's worker
 processes, read-only guard, row limit and deadline — as a sub-query joined with
 the provenance graph, so what comes back are ids of visible records. The
@@ -33,8 +33,8 @@ import pyoxigraph as ox
 
 from catalogue.index import SearchQuery
 from catalogue.namespaces import CAT, DCAT, DCT, FOAF, HEALTHDCATAP, PROV, RDF, RDFS, SKOS, XSD
-from catalogue.sparql import SparqlService
-from catalogue.sparql_syntax import query_form, skeleton, uses_keyword
+from catalogue.sparql import QuerySyntaxError, SparqlService
+from catalogue.sparql_syntax import skeleton, uses_keyword
 from catalogue.store import VISIBLE
 from catalogue.store.dqv import DQV
 
@@ -53,6 +53,8 @@ PREFIXES = {
     "cat": CAT,
 }
 PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+#: the line of the restriction query on which the ``where=`` pattern starts (column 1)
+PATTERN_LINE = PROLOGUE.count("\n") + 3
 
 #: the longest ``where=`` pattern (characters) and its deepest nesting of braces
 MAX_WHERE = 8_000
@@ -180,24 +182,18 @@ def check_where(pattern: str) -> str:
         if uses_keyword(text, keyword):
             what = "federated queries" if keyword == "SERVICE" else "updates"
             raise PatternError(f"where= may not use {keyword}: {what} are not accepted")
-    _parse(text)
     return text
 
 
-def _parse(pattern: str) -> None:
-    """PatternError with the parser's message, its position counted in the pattern (bounded: checked above)."""
-    opening = "SELECT * WHERE "
-    try:
-        query_form(f"{PROLOGUE}{opening}{pattern}")
-    except SyntaxError as error:
-        shift = PROLOGUE.count("\n")
+def _syntax_error(error: QuerySyntaxError) -> PatternError:
+    """The parser's message about the restriction query, its position counted in the pattern."""
+    shift = PATTERN_LINE - 1
 
-        def position(found: re.Match[str]) -> str:
-            line, column = int(found[1]) - shift, int(found[2])
-            return f"line {line}, column {column - len(opening) if line == 1 else column}"
+    def position(found: re.Match[str]) -> str:
+        return f"line {int(found[1]) - shift}, column {found[2]}"
 
-        message = re.sub(r"error at (\d+):(\d+)", position, str(error), count=1)
-        raise PatternError(f"where= is not a SPARQL group graph pattern: {message[:300]}") from None
+    message = re.sub(r"error at (\d+):(\d+)", position, str(error), count=1)
+    return PatternError(f"where= is not a SPARQL group graph pattern: {message[:300]}")
 
 
 def restriction_query(where: str, provenance: str, limit: int = MAX_RESTRICTION) -> str:
@@ -206,7 +202,7 @@ def restriction_query(where: str, provenance: str, limit: int = MAX_RESTRICTION)
     visible = ", ".join(str(ox.Literal(status)) for status in VISIBLE)
     return (
         f"{PROLOGUE}SELECT DISTINCT ?id WHERE {{\n"
-        f"  {{ SELECT DISTINCT ?dataset WHERE {where}\n  }}\n"
+        f"  {{ SELECT DISTINCT ?dataset WHERE\n{where}\n  }}\n"
         f"  GRAPH {graph} {{ ?record foaf:primaryTopic ?dataset ; cat:recordId ?id ; cat:status ?status ;"
         ' cat:kind "dataset" }\n'
         f"  FILTER(?status IN ({visible}))\n}}\nLIMIT {int(limit) + 1}\n"
@@ -221,7 +217,12 @@ def restrict(service: SparqlService, provenance: str, where: str, timeout: float
     pattern = check_where(where)
     deadline = None if timeout is None else time.monotonic() + timeout
     limit = min(MAX_RESTRICTION, service.limits.max_rows - 1)
-    answer = service.execute(restriction_query(pattern, provenance, limit), deadline=deadline)
+    try:
+        answer = service.execute(restriction_query(pattern, provenance, limit), deadline=deadline)
+    except (
+        QuerySyntaxError
+    ) as error:  # parsed in a worker: a parse can cost (pyoxigraph evaluates as it goes)
+        raise _syntax_error(error) from None
     ids = [found.value for row in answer.rows or [] if isinstance(found := row.get("id"), ox.Literal)]
     if len(ids) > limit:
         raise PatternError(
