@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from catalogue.profiles import dataset_view, pick_language
 from catalogue.search_sparql import PROLOGUE
 from catalogue.sparql import SparqlError, SparqlService
 from catalogue.store import VISIBLE, Store
+from catalogue.views import dataset_view, pick_language
 
 #: datasets listed per reason
 PER_REASON = 5

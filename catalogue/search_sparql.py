@@ -4,8 +4,8 @@
 over the public dataset of ``/sparql`` that asks what a search asks: its
 filters as triple patterns (the values of one facet in a ``VALUES`` block,
 OR-ed; facets AND-ed), its words as substring matches on titles, descriptions
-and keywords, its ``quality_min`` on the quality measurements, its order and
-its page. It is an equivalent a person can read and change, not a copy of the
+and keywords, its ``quality_min`` on the quality measurements, its ranges (counts, ages,
+dates), its order and its page. It is an equivalent a person can read and change, not a copy of the
 index: the index also stems words, crosses languages and ranks. Whatever the
 visitor typed enters the query only as a term serialised by pyoxigraph (a
 literal with its quotes and escapes, an IRI pyoxigraph accepted), never as text.
@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 
 import pyoxigraph as ox
 
-from catalogue.index import SearchQuery
+from catalogue.index import Range, SearchQuery
 from catalogue.namespaces import CAT, DCAT, DCT, FOAF, HEALTHDCATAP, PROV, RDF, RDFS, SKOS, XSD
 from catalogue.sparql import QuerySyntaxError, SparqlService
 from catalogue.sparql_syntax import skeleton, uses_keyword
@@ -68,16 +69,33 @@ REFUSED = ("SERVICE", "INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "AD
 #: per facet: the pattern linking ?dataset to ?value (the facet's accepted values are bound to ?value)
 FACET_PATTERNS = {
     "source": "GRAPH {provenance} {{ ?{v}_record foaf:primaryTopic ?dataset ; cat:source ?{v} }}",
+    "country": "?dataset dct:spatial ?{v} .",
     "publisher": "?dataset dct:publisher ?{v} .",
+    "health_category": "?dataset healthdcatap:healthCategory ?{v} .",
+    "health_theme": "?dataset healthdcatap:healthTheme ?{v} .",
+    "type": "?dataset dct:type ?{v} .",
+    "coding_system": "?dataset healthdcatap:hasCodingSystem ?{v} .",
+    "code": "?dataset healthdcatap:hasCodeValues ?{v}_concept . "
+    "{{ ?{v}_concept dct:identifier|skos:notation ?{v}_id FILTER(CONTAINS(UCASE(STR(?{v}_id)), UCASE(?{v}))) }} "
+    "UNION {{ FILTER(CONTAINS(UCASE(STR(?{v}_concept)), UCASE(?{v}))) }}",
     "theme": "?dataset dcat:theme ?{v} .",
-    "keyword": "?dataset dcat:keyword ?{v}_text . FILTER(STR(?{v}_text) = ?{v})",
+    "keyword": "?dataset dcat:keyword ?{v}_text . FILTER(LCASE(STR(?{v}_text)) = LCASE(?{v}))",
     "format": "?dataset dcat:distribution/(dct:format|dcat:mediaType) ?{v} .",
     "license": "?dataset (dcat:distribution/dct:license)|dct:license ?{v} .",
     "access_rights": "?dataset dct:accessRights ?{v} .",
     "language": "?dataset dct:language ?{v} .",
 }
 #: facets whose values are literals (the others are IRIs)
-LITERAL_FACETS = {"source", "keyword"}
+LITERAL_FACETS = {"source", "keyword", "code"}
+#: range filters on whole numbers: the property, or for ages the (lowest, highest) pair whose span must overlap
+COUNT_RANGES = {"individuals": "numberOfUniqueIndividuals", "records": "numberOfRecords"}
+#: range filters on dates: the pattern binding ?{v}_from / ?{v}_to (ISO text: compared as text, day by day)
+DATE_RANGES = {
+    "modified": "?dataset dct:modified ?{v}_from . BIND(?{v}_from AS ?{v}_to)",
+    "temporal": "?dataset dct:temporal ?{v}_period . "
+    "OPTIONAL {{ ?{v}_period dcat:startDate|<http://schema.org/startDate> ?{v}_from }} "
+    "OPTIONAL {{ ?{v}_period dcat:endDate|<http://schema.org/endDate> ?{v}_to }}",
+}
 
 
 class PatternError(ValueError):
@@ -103,9 +121,13 @@ def search_as_sparql(query: SearchQuery, provenance: str, where: str | None = No
         if pattern is None or not values:
             continue
         var = f"f{number}"
+        if facet == "code":  # matched by its local part (icd10:C50 → C50) in the node's identifiers
+            values = [value.split(":", 1)[-1] if "://" not in value else value for value in values]
         terms = " ".join(term(value, facet in LITERAL_FACETS) for value in dict.fromkeys(values))
         lines.append(f"VALUES ?{var} {{ {terms} }}")
         lines.append(pattern.format(v=var, provenance=graph))
+    for number, wanted in enumerate(query.ranges):
+        lines += _range(wanted, f"r{number}")
     words = query.text.split()[:MAX_WORDS]
     if words:
         lines.append(
@@ -130,6 +152,38 @@ def search_as_sparql(query: SearchQuery, provenance: str, where: str | None = No
         f" OFFSET {(int(query.page) - 1) * int(query.size)}" if query.page > 1 else ""
     )
     return f"{PROLOGUE}SELECT {select} WHERE {{\n  {body}\n}}\n{order}{paging}\n"
+
+
+def _range(wanted: Range, var: str) -> list[str]:
+    """Patterns for one range filter (both ends inclusive; a span overlaps the asked range)."""
+    low, high = wanted.low, wanted.high
+    if wanted.name in COUNT_RANGES:
+        tests = [
+            f"?{var} >= {int(low)}" if isinstance(low, int) else "",
+            f"?{var} <= {int(high)}" if isinstance(high, int) else "",
+        ]
+        pattern = f"?dataset healthdcatap:{COUNT_RANGES[wanted.name]} ?{var}_text . BIND(xsd:integer(STR(?{var}_text)) AS ?{var})"
+        return [pattern, f"FILTER({' && '.join(t for t in tests if t) or 'true'})"]
+    if wanted.name == "age":
+        tests = [
+            f"?{var}_max >= {int(low)}" if isinstance(low, int) else "",
+            f"?{var}_min <= {int(high)}" if isinstance(high, int) else "",
+        ]
+        pattern = (
+            f"?dataset healthdcatap:minTypicalAge ?{var}_low ; healthdcatap:maxTypicalAge ?{var}_high . "
+            f"BIND(xsd:integer(STR(?{var}_low)) AS ?{var}_min) BIND(xsd:integer(STR(?{var}_high)) AS ?{var}_max)"
+        )
+        return [pattern, f"FILTER({' && '.join(t for t in tests if t) or 'true'})"]
+    tests = []
+    if isinstance(low, datetime):
+        tests.append(
+            f"(!BOUND(?{var}_to) || SUBSTR(STR(?{var}_to), 1, 10) >= {term(low.date().isoformat(), True)})"
+        )
+    if isinstance(high, datetime):
+        tests.append(
+            f"(!BOUND(?{var}_from) || SUBSTR(STR(?{var}_from), 1, 10) <= {term(high.date().isoformat(), True)})"
+        )
+    return [DATE_RANGES[wanted.name].format(v=var), f"FILTER({' && '.join(tests) or 'true'})"]
 
 
 def _order(query: SearchQuery, lines: list[str], graph: str) -> tuple[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -44,7 +45,7 @@ ORG = "https://node.example/org"
 def client(harvested) -> Iterator[TestClient]:
     backends, _, _ = harvested(DOC)
     with TestClient(create_app(backends)) as client:
-        client.app.state.sparql.execute("ASK {}")  # type: ignore[attr-defined]  # the snapshot, built once
+        client.app.state.sparql.execute("ASK {}", deadline=time.monotonic() + 120)  # type: ignore[attr-defined]
         yield client
 
 

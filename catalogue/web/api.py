@@ -2,50 +2,45 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import Field
 
+from catalogue.backends import Backends
 from catalogue.index import QueryError
-from catalogue.profiles import dataset_view, pick_language
 from catalogue.related import related_datasets, with_titles
-from catalogue.search import search
-from catalogue.search_sparql import PatternError, restrict, search_as_sparql
+from catalogue.search import Labeller, search
+from catalogue.search_sparql import MAX_RESTRICTION, PatternError, restrict, search_as_sparql
 from catalogue.sparql import SparqlError
 from catalogue.store import HarvestRun, Store
+from catalogue.views import dataset_view, pick_language
+from catalogue.views.health import HealthFacts
 from catalogue.web.errors import errors
-from catalogue.web.params import language, search_query
+from catalogue.web.params import SearchParams, get_backends, get_labeller, language
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 
+class ApiSearchParams(SearchParams):
+    """The search, and a SPARQL restriction (``where=``) the JSON API adds to it."""
+
+    where: str | None = Field(
+        None,  # its length is checked with the pattern (catalogue/search_sparql.py): a 400 saying so
+        description="a SPARQL group graph pattern over ?dataset that the results must match, e.g. "
+        "{ ?dataset dct:publisher <https://…> } (prefixes dcat, dct, foaf, prov, skos, healthdcatap … are "
+        f"declared); run on the SPARQL endpoint with its limits; at most {MAX_RESTRICTION:,} datasets",
+    )
+
+
 @router.get("/search", responses=errors(400, 422))
 def api_search(
+    params: Annotated[ApiSearchParams, Query()],
+    backends: Annotated[Backends, Depends(get_backends)],
+    labeller: Annotated[Labeller, Depends(get_labeller)],
     request: Request,
-    q: str = Query("", description="words to look for, in any language"),
-    page: int = Query(1, ge=1),
-    size: int = Query(20, ge=1, le=100),
-    sort: str = Query("relevance", pattern="^(relevance|modified|title|quality)$"),
-    quality_min: int | None = Query(
-        None, ge=0, le=405, description="only datasets with this many quality points"
-    ),
-    lang: str | None = Query(None, description="language for titles and labels"),
-    source: list[str] = Query([]),
-    publisher: list[str] = Query([]),
-    theme: list[str] = Query([]),
-    keyword: list[str] = Query([]),
-    format: list[str] = Query([]),
-    license: list[str] = Query([]),
-    access_rights: list[str] = Query([]),
-    language_: list[str] = Query([], alias="language"),
-    where: str | None = Query(
-        None,
-        description="a SPARQL group graph pattern over ?dataset that the results must match, e.g. "
-        "{ ?dataset dct:publisher <https://…> } (prefixes dcat, dct, foaf, prov, skos, healthdcatap … "
-        "are declared); run on the SPARQL endpoint with its limits; at most 10,000 datasets",
-    ),
 ) -> dict[str, Any]:
     """Full-text search with facets. Repeat a facet parameter to accept several values.
 
@@ -73,16 +68,15 @@ def api_search(
     else another. A field without the query's words is left out; without
     words in ``q``, ``highlights`` is ``{}``.
     """
-    backends, labeller = request.app.state.backends, request.app.state.labeller
-    query, provenance = search_query(request), backends.store.provenance_graph().value
-    if where is not None:
-        query = replace(query, ids=_restriction(request, where))
+    query, provenance = params.query(), backends.store.provenance_graph().value
+    if params.where is not None:
+        query = replace(query, ids=_restriction(request, params.where))
     try:
         result = search(backends, labeller, query, language(request))
     except QueryError as error:
         raise HTTPException(400, str(error)) from error
     return {
-        "sparql": search_as_sparql(query, provenance, None if where is None else where.strip()),
+        "sparql": search_as_sparql(query, provenance, None if params.where is None else params.where.strip()),
         "total": result.total,
         "page": result.query.page,
         "size": result.query.size,
@@ -96,6 +90,7 @@ def api_search(
                 "status": item.status,
                 "modified": item.modified,
                 "themes": item.themes,
+                "health": health_json(item.health),
                 "quality": {"score": item.quality, "rating": item.rating}
                 if item.quality is not None
                 else None,
@@ -152,6 +147,11 @@ def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
         "issued": view.issued,
         "modified": view.modified,
         "landing_pages": view.landing_pages,
+        "health": {
+            **health_json(view.health),
+            "hdab": as_json(view.hdab),
+            "retention": as_json(view.retention),
+        },
         "properties": {p: [o.value for o in objs] for p, objs in view.properties.items()},
         "harvested": meta.harvested.isoformat(),
         "related": related_json(request, meta.uri, lang),
@@ -269,6 +269,11 @@ def _run_json(store: Store, run: HarvestRun, limit: int) -> dict[str, Any]:
         kind: {"total": totals.get(kind, 0), "datasets": items} for kind, items in listed.items()
     }
     return out
+
+
+def health_json(facts: HealthFacts) -> dict[str, Any]:
+    """The HealthDCAT-AP facts; codes with the identifier they are filtered by (``code=``)."""
+    return asdict(facts)
 
 
 def as_json(value: Any) -> Any:

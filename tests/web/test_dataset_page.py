@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from html import unescape
 
@@ -34,7 +35,7 @@ ex:alone a dcat:Dataset ; dct:title "Alone"@en ; dct:description "Nothing shared
 def client(harvested) -> Iterator[TestClient]:
     backends, _, _ = harvested(DOC)
     with TestClient(create_app(backends)) as client:
-        client.app.state.sparql.execute("ASK {}")  # type: ignore[attr-defined]  # the snapshot, built once
+        client.app.state.sparql.execute("ASK {}", deadline=time.monotonic() + 120)  # type: ignore[attr-defined]
         client.ids = {m.uri.rsplit("/", 1)[-1]: m.id for m in backends.store.metas()}  # type: ignore[attr-defined]
         yield client
 
