@@ -18,8 +18,9 @@ from catalogue.schema_org import dataset_jsonld, script_json
 from catalogue.search import Labeller, search
 from catalogue.search_sparql import search_as_sparql
 from catalogue.store import REJECTED, VISIBLE, RunChange, Store, StoredRecord
-from catalogue.views import dataset_view, pick_language
+from catalogue.views import DatasetView, dataset_view, pick_language
 from catalogue.views.dcat_ap_3 import choose_language
+from catalogue.vocabularies.concepts import labels as concept_labels
 from catalogue.web.params import (
     SearchParams,
     get_backends,
@@ -28,6 +29,7 @@ from catalogue.web.params import (
     page_params,
     read_params,
 )
+from catalogue.web.safety import linkable
 
 router = APIRouter(include_in_schema=False)
 
@@ -189,6 +191,8 @@ def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:
         request,
         "dataset.html",
         related=None if found is None else with_titles(backends.store, found, lang),
+        access=request_access(view),
+        code_label=lambda code: pick_language(code.labels, lang) or ", ".join(concept_labels(code.id)),
         downloads=[(syntax.suffix, f"{path}.{syntax.suffix}") for syntax in DOWNLOADS],
         record=stored,
         view=view,
@@ -197,6 +201,15 @@ def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:
         dimensions=DIMENSIONS,
         schema_org=Markup(script_json(schema)),
     )
+
+
+def request_access(view: DatasetView) -> str | None:
+    """Where the "Request access" action leads: an access URL, else the health data access body's
+    homepage or address; None (no action) when the record gives neither, or only links we will not make."""
+    candidates = [url for d in view.distributions for url in d.access_urls]
+    if view.hdab is not None:
+        candidates += [view.hdab.homepage or "", f"mailto:{view.hdab.email}" if view.hdab.email else ""]
+    return next((url for url in candidates if linkable(url)), None)
 
 
 @router.get("/sources", response_class=HTMLResponse)

@@ -18,12 +18,22 @@ DOC = """
 @prefix dct: <http://purl.org/dc/terms/> .
 @prefix foaf: <http://xmlns.com/foaf/0.1/> .
 @prefix ex: <https://node.example/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix healthdcatap: <http://healthdataportal.eu/ns/health#> .
 
 ex:catalog a dcat:Catalog ; dct:title "Node"@en ; dct:description "A node."@en ; dct:publisher ex:org ;
    dcat:dataset ex:a, ex:b, ex:evil, ex:alone .
 ex:org a foaf:Agent ; foaf:name "University Hospital"@en .
 ex:a a dcat:Dataset ; dct:title "Cohort A"@en, "Cohorte A"@fr ; dct:description "A."@en ;
-   dct:publisher ex:org ; dct:isVersionOf ex:b .
+   dct:publisher ex:org ; dct:isVersionOf ex:b ;
+   healthdcatap:numberOfUniqueIndividuals "12000"^^xsd:nonNegativeInteger ;
+   healthdcatap:minTypicalAge 18 ; healthdcatap:maxTypicalAge 65 ;
+   healthdcatap:hasCodeValues [ a skos:Concept ; dct:identifier "ICD-10:C50.9" ;
+       skos:prefLabel "Breast cancer, unspecified"@en, "Cancer du sein"@fr ] ,
+       <http://id.who.int/icd/release/10/E11> ;
+   healthdcatap:hdab [ a foaf:Agent ; foaf:name "Health Data Access Body"@en ; foaf:mbox <mailto:hdab@node.example> ] ;
+   dcat:distribution [ a dcat:Distribution ; dcat:accessURL <https://node.example/request/a> ] .
 ex:b a dcat:Dataset ; dct:title "Cohort B"@en, "Cohorte B"@fr ; dct:description "B."@en .
 ex:evil a dcat:Dataset ; dct:title "Evil </a><script>alert(1)</script>"@en ; dct:description "E."@en ;
    dct:publisher ex:org .
@@ -44,6 +54,24 @@ def section(html: str, name: str) -> str:
     found = re.search(rf'<section class="{name}".*?</section>', html, re.DOTALL)
     assert found is not None, f"no {name} section"
     return found.group()
+
+
+def test_page_opens_with_key_facts_and_request_access(client: TestClient) -> None:
+    ids = client.ids  # type: ignore[attr-defined]
+    html = client.get(f"/datasets/{ids['a']}", params={"lang": "fr"}).text
+    facts = section(html, "key-facts")
+    assert html.index('class="key-facts"') < html.index('class="downloads"') < html.index("All properties")
+    assert '<a class="button" href="https://node.example/request/a">Request access</a>' in facts
+    assert "12,000" in facts and "18 – 65" in facts
+    assert "Cancer du sein" in facts  # the node's own label, in the visitor's language
+    assert "Type 2 diabetes mellitus" in facts  # a shipped ICD-10 label for a code given as an IRI
+    assert "Health Data Access Body" in facts and "mailto:hdab@node.example" in facts
+    assert "http://healthdataportal.eu/ns/health#" not in facts  # raw property IRIs only in the full list
+
+
+def test_no_request_access_without_an_access_url_or_hdab(client: TestClient) -> None:
+    html = client.get(f"/datasets/{client.ids['alone']}").text  # type: ignore[attr-defined]
+    assert "Request access" not in html
 
 
 def test_page_lists_related_datasets_by_reason(client: TestClient) -> None:
