@@ -76,8 +76,8 @@ FACET_PATTERNS = {
     "type": "?dataset dct:type ?{v} .",
     "coding_system": "?dataset healthdcatap:hasCodingSystem ?{v} .",
     "code": "?dataset healthdcatap:hasCodeValues ?{v}_concept . "
-    "{{ ?{v}_concept dct:identifier|skos:notation ?{v}_id FILTER(CONTAINS(UCASE(STR(?{v}_id)), UCASE(?{v}))) }} "
-    "UNION {{ FILTER(CONTAINS(UCASE(STR(?{v}_concept)), UCASE(?{v}))) }}",
+    "OPTIONAL {{ ?{v}_concept dct:identifier|skos:notation ?{v}_id }} "
+    'FILTER(CONTAINS(UCASE(STR(?{v}_concept)), UCASE(?{v})) || CONTAINS(UCASE(COALESCE(STR(?{v}_id), "")), UCASE(?{v})))',
     "theme": "?dataset dcat:theme ?{v} .",
     "keyword": "?dataset dcat:keyword ?{v}_text . FILTER(LCASE(STR(?{v}_text)) = LCASE(?{v}))",
     "format": "?dataset dcat:distribution/(dct:format|dcat:mediaType) ?{v} .",

@@ -19,6 +19,8 @@ DOC = """
 @prefix foaf: <http://xmlns.com/foaf/0.1/> .
 @prefix ex: <https://node.example/> .
 @prefix theme: <http://publications.europa.eu/resource/authority/data-theme/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix healthdcatap: <http://healthdataportal.eu/ns/health#> .
 
 ex:catalog a dcat:Catalog ; dct:title "Node"@en ; dct:description "A node."@en ; dct:publisher ex:org ;
    dcat:dataset ex:g1, ex:g2, ex:c1, ex:c2, ex:other .
@@ -29,9 +31,12 @@ ex:g1 a dcat:Dataset ; dct:title "Genomes of Belgium"@en ; dct:description "Whol
    dct:modified "2024-01-01"^^<http://www.w3.org/2001/XMLSchema#date> .
 ex:g2 a dcat:Dataset ; dct:title "Genomes of children"@en ; dct:description "Rare disease genomes."@en ;
    dcat:theme theme:HEAL, theme:TECH ; dct:publisher ex:org ; dcat:keyword "Genomics"@en ;
-   dct:modified "2025-01-01"^^<http://www.w3.org/2001/XMLSchema#date> .
+   dct:modified "2025-01-01"^^<http://www.w3.org/2001/XMLSchema#date> ;
+   healthdcatap:numberOfUniqueIndividuals 1200 ; healthdcatap:minTypicalAge 0 ; healthdcatap:maxTypicalAge 17 ;
+   healthdcatap:hasCodeValues [ a skos:Concept ; dct:identifier "ICD-10:C50.9" ; skos:prefLabel "Breast"@en ] .
 ex:c1 a dcat:Dataset ; dct:title "Cancer registry"@en ; dct:description "Tumours."@en ;
-   dcat:theme theme:HEAL ; dct:publisher ex:org .
+   dcat:theme theme:HEAL ; dct:publisher ex:org ; healthdcatap:numberOfUniqueIndividuals 90000 ;
+   healthdcatap:minTypicalAge 30 ; healthdcatap:maxTypicalAge 90 .
 ex:c2 a dcat:Dataset ; dct:title "Cancer screening"@en ; dct:description "Screening."@en ;
    dcat:theme theme:SOCI ; dct:publisher ex:org .
 ex:other a dcat:Dataset ; dct:title "Weather"@en ; dct:description "Rain."@en ; dct:publisher ex:lab .
@@ -73,6 +78,11 @@ def sparql_uris(client: TestClient, query: str) -> list[str]:
         [("source", "be"), ("sort", "modified")],
         [("quality_min", "0"), ("sort", "quality")],
         [("sort", "title")],
+        [("individuals_min", "1000"), ("individuals_max", "5000")],
+        [("age_min", "10"), ("age_max", "20")],
+        [("age_min", "16")],
+        [("code", "ICD-10:C50.9")],
+        [("modified_from", "2024-06")],
     ],
 )
 def test_the_sparql_of_a_search_finds_what_it_finds(
