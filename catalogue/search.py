@@ -23,11 +23,11 @@ from catalogue.config import Settings, Source
 from catalogue.index import FACETS, FacetCount, Highlight, SearchHit, SearchQuery
 from catalogue.index.documents import AGENT_MARK, NODE_MARK
 from catalogue.namespaces import DCT, FOAF, RDFS, SKOS, VCARD
-from catalogue.profiles import LangText, dataset_view, pick_language
-from catalogue.profiles.dcat_ap_3 import base_language, choose_language
-from catalogue.profiles.health import HealthFacts
 from catalogue.quality import rating
 from catalogue.store import RecordMeta
+from catalogue.views import LangText, dataset_view, pick_language
+from catalogue.views.dcat_ap_3 import base_language, choose_language
+from catalogue.views.health import HealthFacts
 from catalogue.vocabularies.concepts import labels as concept_labels
 from catalogue.vocabularies.countries import country_iri
 

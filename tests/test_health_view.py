@@ -8,8 +8,8 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from catalogue.profiles import dataset_view
-from catalogue.profiles.health import whole_number
+from catalogue.views import dataset_view
+from catalogue.views.health import whole_number
 from catalogue.web import create_app
 
 PREFIXES = """

@@ -26,9 +26,9 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from catalogue.index import SearchDocument, fold
-from catalogue.profiles import Agent, DatasetView, dataset_view, pick_language
-from catalogue.profiles.health import SKOLEM_MARK
 from catalogue.store import RecordMeta
+from catalogue.views import Agent, DatasetView, dataset_view, pick_language
+from catalogue.views.health import SKOLEM_MARK
 from catalogue.vocabularies import Vocabularies
 from catalogue.vocabularies.concepts import expand
 from catalogue.vocabularies.concepts import labels as concept_labels

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from catalogue.backends import Backends
 from catalogue.index import QueryError
-from catalogue.profiles import dataset_view, pick_language
-from catalogue.profiles.health import HealthFacts
 from catalogue.search import Labeller, search
 from catalogue.store import HarvestRun, Store
+from catalogue.views import dataset_view, pick_language
+from catalogue.views.health import HealthFacts
 from catalogue.web.errors import errors
 from catalogue.web.params import SearchParams, get_backends, get_labeller, language
 

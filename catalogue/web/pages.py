@@ -11,12 +11,12 @@ from markupsafe import Markup, escape
 
 from catalogue.backends import Backends
 from catalogue.index import FACETS, MAX_FACET_SIZE, Highlight, QueryError
-from catalogue.profiles import dataset_view, pick_language
-from catalogue.profiles.dcat_ap_3 import choose_language
 from catalogue.quality import DIMENSIONS
 from catalogue.schema_org import dataset_jsonld, script_json
 from catalogue.search import Labeller, search
 from catalogue.store import REJECTED, VISIBLE, RunChange, Store, StoredRecord
+from catalogue.views import dataset_view, pick_language
+from catalogue.views.dcat_ap_3 import choose_language
 from catalogue.web.params import (
     SearchParams,
     get_backends,

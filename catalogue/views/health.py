@@ -3,7 +3,7 @@
 Researchers filter by these facts (how many people, which ages, which coded
 conditions, who grants access), so they are read here into plain values the
 index, the pages and the API share, instead of each reading raw properties.
-The dataset view (:mod:`catalogue.profiles.dcat_ap_3`) calls
+The dataset view (:mod:`catalogue.views.dcat_ap_3`) calls
 :func:`health_facts` with its graph; the health data access body and the
 retention period are agents and periods, read there with the other ones.
 

@@ -21,8 +21,8 @@ from catalogue.namespaces import (
     SPDX,
     VCARD,
 )
-from catalogue.profiles.health import HealthFacts, health_facts
 from catalogue.records import Term
+from catalogue.views.health import HealthFacts, health_facts
 
 #: language (base code, "" when untagged) -> values
 LangText = dict[str, list[str]]
