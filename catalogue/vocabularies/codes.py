@@ -17,7 +17,7 @@ prefix it lacks (``ICD-10-GM``) becomes its letters and digits in lower case
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import curies
 
@@ -56,13 +56,15 @@ def _who_forms() -> curies.Converter:
     return curies.Converter(records)
 
 
+@cache
 def normalise_prefix(prefix: str) -> str:
     """Bioregistry's name of a prefix (``ICD-10`` → ``icd10``), else its letters and digits in lower case."""
-    import bioregistry  # about 2 s to load the registry: only when a code is met
+    import bioregistry  # 2-4 s to load the registry (once per process): only when a code is met
 
     return bioregistry.normalize_prefix(prefix) or re.sub(r"[^a-z0-9]", "", prefix.lower()) or prefix
 
 
+@lru_cache(maxsize=20_000)
 def from_iri(iri: str) -> str | None:
     """The CURIE of an IRI Bioregistry (or the WHO forms above) can compress; None otherwise."""
     import bioregistry

@@ -13,7 +13,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from catalogue.profiles.health import MAX_CODES
+from catalogue.views.health import MAX_CODES
 from catalogue.web import create_app
 
 SCRIPT = "<script>alert(1)</script>"
