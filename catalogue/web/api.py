@@ -83,9 +83,10 @@ def api_search(
 
 
 @router.get("/datasets/{record_id}", responses=errors(404))
-def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
-    """One record: its description as JSON, and its validation status and messages."""
-    backends = request.app.state.backends
+def api_dataset(
+    request: Request, record_id: str, backends: Annotated[Backends, Depends(get_backends)]
+) -> dict[str, Any]:
+    """One record: its description as JSON (``health``: the HealthDCAT-AP facts), and its validation."""
     stored = backends.store.get(record_id)
     if stored is None or stored.meta.kind != "dataset":
         raise HTTPException(404, f"no dataset with id {record_id!r}")
