@@ -253,6 +253,11 @@ class SearchIndex(Protocol):
 
     def count(self) -> int: ...
 
+    def near(self, token: str, limit: int) -> list[str]:
+        """Titles and descriptions of the first ``limit`` records (by id) with a word within two edits
+        of the folded ``token`` (for "did you mean", :mod:`catalogue.index.suggest`)."""
+        ...
+
     def entries(self) -> Iterator[IndexEntry]:
         """Every committed document's entry, in no particular order."""
         ...
@@ -272,12 +277,13 @@ class QueryError(ValueError):
     """The user's query text could not be understood."""
 
 
-def open_index(settings: SearchSettings, path: Path) -> SearchIndex:
-    """Open (or create) the configured backend: Elasticsearch, or the embedded index under ``path``."""
+def open_index(settings: SearchSettings, path: Path, read_only: bool = False) -> SearchIndex:
+    """Open (or create) the configured backend: Elasticsearch, or the embedded index under ``path``
+    (``read_only``: beside the process that writes it, never creating nor replacing it)."""
     if settings.backend == "elasticsearch":
         from catalogue.index.elasticsearch import ElasticsearchIndex
 
         return ElasticsearchIndex(settings)
     from catalogue.index.embedded import EmbeddedIndex
 
-    return EmbeddedIndex(path)
+    return EmbeddedIndex(path, read_only=read_only)
