@@ -40,7 +40,7 @@ from search_backends import config_file, fill, launcher, percentile, serve
 
 from catalogue.backends import open_backends
 from catalogue.config import SearchSettings, Settings, Source
-from catalogue.demo import generate_catalog
+from catalogue.demo.generated import generate_catalog
 from catalogue.harvest import harvest_source
 
 HEALTH = "http://healthdataportal.eu/ns/health#"

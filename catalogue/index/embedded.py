@@ -385,6 +385,8 @@ class EmbeddedIndex:
         narrowing = [range_query(self.schema, r) for r in query.ranges]  # not facets: they narrow every count
         if query.quality_min is not None:
             narrowing.append(self._quality_at_least(query.quality_min))
+        if query.ids is not None:  # the where= restriction
+            narrowing.append(Query.term_set_query(self.schema, "id", query.ids))
         base = _conjunction(text, narrowing) if narrowing else text
         tantivy_query = _conjunction(base, list(filters.values()))
 
