@@ -31,6 +31,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Protocol
 
 import pyoxigraph as ox
@@ -124,6 +125,10 @@ class TripleSide(Protocol):
         ...
 
     def sparql_server(self) -> SparqlServer | None: ...
+
+    def public_folder(self) -> Path | None:
+        """A folder other processes may open with pyoxigraph's ``Store.read_only`` as the public dataset."""
+        ...
 
     def close(self) -> None: ...
 
@@ -515,6 +520,9 @@ class MirroredStore:
 
     def sparql_server(self) -> SparqlServer | None:
         return self.triples.sparql_server()
+
+    def public_folder(self) -> Path | None:
+        return self.triples.public_folder()
 
     def close(self) -> None:
         """Close the registry and the triple side (closing twice is harmless)."""

@@ -17,7 +17,8 @@ import pytest
 from catalogue.describe import SUMMARY_QUERY
 from catalogue.quality import DIMENSIONS, Check, QualityScore
 from catalogue.records import Record
-from catalogue.sparql import Limits, QuerySyntaxError, SparqlError, SparqlService, TooLarge, UpdateRefused
+from catalogue.sparql import SparqlService
+from catalogue.sparql_answer import Limits, QuerySyntaxError, SparqlError, TooLarge, UpdateRefused
 from catalogue.store import HarvestRun, RecordWrite, RemoteStoreError, Store, StoreLockedError
 from catalogue.validate import ValidationReport, ValidationResult
 
