@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from catalogue.shapes import BUILT_IN, Profile
+from catalogue.validation.profiles import BUILT_IN, Profile
 
 POLICIES = ("reject", "warn")
 #: how sources publish; "push" sources are never harvested: their node pushes with a token

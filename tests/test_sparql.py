@@ -11,6 +11,7 @@ import pyoxigraph as ox
 import pytest
 from worker_handlers import spin
 
+from catalogue.model import ValidationReport
 from catalogue.records import Record
 from catalogue.sparql import SparqlService
 from catalogue.sparql_answer import Limits, SparqlError, TooLarge, UpdateRefused, inspect, protocol_dataset
@@ -18,7 +19,6 @@ from catalogue.sparql_formats import choose_format
 from catalogue.sparql_syntax import query_form
 from catalogue.sparql_worker import PoolFull, WorkerDied, WorkerPool, WorkerTimeout
 from catalogue.store import HarvestRun, RecordWrite, Store, open_store
-from catalogue.validate import ValidationReport
 
 TITLES = "SELECT ?t WHERE { ?d <http://purl.org/dc/terms/title> ?t } ORDER BY ?t"
 NOW = datetime(2026, 11, 25, tzinfo=UTC)

@@ -15,12 +15,12 @@ import pyoxigraph as ox
 import pytest
 
 from catalogue.describe import SUMMARY_QUERY
+from catalogue.model import ValidationReport, ValidationResult
 from catalogue.quality import DIMENSIONS, Check, QualityScore
 from catalogue.records import Record
 from catalogue.sparql import SparqlService
 from catalogue.sparql_answer import Limits, QuerySyntaxError, SparqlError, TooLarge, UpdateRefused
 from catalogue.store import HarvestRun, RecordWrite, RemoteStoreError, Store, StoreLockedError
-from catalogue.validate import ValidationReport, ValidationResult
 
 BASE = "http://catalogue.test"
 PROVENANCE = f"{BASE}/graphs/provenance"

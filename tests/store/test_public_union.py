@@ -18,12 +18,12 @@ import pytest
 from catalogue.config import Source
 from catalogue.demo import generate_catalog
 from catalogue.harvest import harvest_source
+from catalogue.model import ValidationReport
 from catalogue.records import Record
 from catalogue.sparql import SparqlService
 from catalogue.sparql_answer import Limits
 from catalogue.store import HarvestRun, RecordWrite, Store, open_store
 from catalogue.store.embedded import UNION_MARK, EmbeddedStore
-from catalogue.validate import ValidationReport
 
 BASE = "http://catalogue.test"
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
