@@ -15,11 +15,15 @@ run on the base's store, which adds the public union to it once, apart),
 process tree (query workers included) once answered and after 5 more queries.
 
     python bench/sparql_start.py --base /tmp/base-store -n 10000 100000 -r 3
+
+Give ``--new`` a copy of this checkout if you keep editing it meanwhile:
+each server process imports the code when it starts.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import socket
@@ -118,7 +122,7 @@ def one_start(folder: Path, checkout: Path, n: int) -> dict[str, float]:
         [sys.executable, "-c", SERVE, str(folder), str(port)],
         env=env_for(checkout),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(folder / "serve.log").open("ab"),
         start_new_session=True,
     )
     refused = 0
@@ -147,7 +151,8 @@ def one_start(folder: Path, checkout: Path, n: int) -> dict[str, float]:
                 client.get(url, params={"query": COUNT}).raise_for_status()
             own_after, tree_after = tree_rss_mb(server.pid)
     finally:
-        os.killpg(server.pid, 15)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, 15)
         server.wait(30)
     return {
         "first": first,

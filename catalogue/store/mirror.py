@@ -62,7 +62,8 @@ from catalogue.store import (
     StoredRecord,
 )
 from catalogue.store.dqv import dqv_definitions, dqv_triples
-from catalogue.store.registry import COUNTS, Registry
+from catalogue.store.registry import Registry
+from catalogue.store.runlog import COUNTS
 
 log = logging.getLogger(__name__)
 
