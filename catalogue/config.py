@@ -7,6 +7,7 @@ so a config can be moved together with its data.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -49,6 +50,35 @@ class Source:
     namespaces: tuple[str, ...] = ()
     #: hosts besides the url's own whose links (next pages, tree nodes) may be followed, on public addresses
     follow_hosts: tuple[str, ...] = ()
+    #: dereference the concept IRIs its records link to at harvest (also needs [concepts] resolve)
+    resolve_concepts: bool = True
+
+
+@dataclass(frozen=True)
+class ConceptSettings:
+    """The ``[concepts]`` table: following concept IRIs we do not ship at harvest (catalogue/concepts).
+
+    Off unless the operator turns it on: it sends requests to hosts the nodes name.
+    """
+
+    resolve: bool = False
+    #: addresses or networks ("127.0.0.1", "10.1.0.0/16") fetched although not public: for tests and
+    #: closed networks only; every other address must be a public one
+    allow_hosts: tuple[str, ...] = ()
+    #: skos:broader steps followed from a concept a record links to
+    max_depth: int = 3
+    #: requests one harvest may send, in all and to one host
+    max_requests: int = 500
+    max_requests_per_host: int = 100
+    #: all of one harvest's concept requests together
+    max_seconds: float = 120.0
+    #: one concept document, and one request
+    max_bytes: int = 1_000_000
+    timeout_seconds: float = 5.0
+    #: how long an answer without caching headers (and a failure) stays fresh
+    default_max_age_seconds: float = 7 * 86400.0
+    #: concepts kept on disk (the least recently fetched go first)
+    max_cached: int = 100_000
 
 
 @dataclass(frozen=True)
@@ -93,6 +123,8 @@ class WebLimits:
     validation_seconds: float = 120.0
     #: how long the quality dashboards' figures are reused (they are also recomputed after each harvest)
     quality_cache_seconds: float = 60.0
+    #: processes serving web requests (``catalogue serve --workers``): one writes, the others only read
+    workers: int = os.cpu_count() or 1
 
 
 SEARCH_BACKENDS = ("embedded", "elasticsearch")
@@ -155,6 +187,7 @@ class Settings:
     search: SearchSettings = field(default_factory=SearchSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     web: WebLimits = field(default_factory=WebLimits)
+    concepts: ConceptSettings = field(default_factory=ConceptSettings)
 
     @property
     def store_dir(self) -> Path:
@@ -194,7 +227,10 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
     """Check and convert the parsed TOML; every problem names its key."""
     folder = path.resolve().parent
     _only_keys(
-        raw, {"catalogue", "sources", "limits", "sparql", "profiles", "search", "store", "web"}, path, ""
+        raw,
+        {"catalogue", "sources", "limits", "sparql", "profiles", "search", "store", "web", "concepts"},
+        path,
+        "",
     )
     section = raw.get("catalogue", {})
     _expect(isinstance(section, dict), path, "catalogue", "must be a table: [catalogue]")
@@ -264,6 +300,48 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
         search=_search(raw.get("search", {}), path, folder),
         store=_store(raw.get("store", {}), path),
         web=_web(raw.get("web", {}), path),
+        concepts=_concepts(raw.get("concepts", {}), path),
+    )
+
+
+def _concepts(raw: Any, path: Path) -> ConceptSettings:
+    """The [concepts] table; ``allow_hosts`` takes addresses or networks only, never names."""
+    _expect(isinstance(raw, dict), path, "concepts", "must be a table: [concepts]")
+    _only_keys(raw, {f.name for f in fields(ConceptSettings)}, path, "concepts.")
+    resolve = _flag(raw, "resolve", path, "concepts.", default=False)
+    hosts = raw.get("allow_hosts", [])
+    _expect(
+        isinstance(hosts, list) and all(isinstance(h, str) for h in hosts),
+        path,
+        "concepts.allow_hosts",
+        "must be a list of strings",
+    )
+    for host in hosts:
+        try:
+            ipaddress.ip_network(host, strict=False)
+        except ValueError:
+            raise ConfigError(
+                path, "concepts.allow_hosts", f"{host!r} is not an address or network"
+            ) from None
+    defaults = ConceptSettings()
+    numbers = {
+        item.name: _number(
+            raw, item.name, path, getattr(defaults, item.name), "concepts.", zero=item.name == "max_depth"
+        )
+        for item in fields(ConceptSettings)
+        if item.name not in ("resolve", "allow_hosts")
+    }
+    return ConceptSettings(
+        resolve=resolve,
+        allow_hosts=tuple(hosts),
+        max_depth=int(numbers["max_depth"]),
+        max_requests=int(numbers["max_requests"]),
+        max_requests_per_host=int(numbers["max_requests_per_host"]),
+        max_seconds=float(numbers["max_seconds"]),
+        max_bytes=int(numbers["max_bytes"]),
+        timeout_seconds=float(numbers["timeout_seconds"]),
+        default_max_age_seconds=float(numbers["default_max_age_seconds"]),
+        max_cached=int(numbers["max_cached"]),
     )
 
 
@@ -375,6 +453,7 @@ def _source(
         "max_withdraw_share",
         "namespaces",
         "follow_hosts",
+        "resolve_concepts",
     }
     _only_keys(item, allowed, path, prefix)
     name = _string(item, "name", path, prefix)
@@ -431,7 +510,14 @@ def _source(
         max_withdraw_share=share,
         namespaces=tuple(namespaces),
         follow_hosts=tuple(h.strip().lower() for h in hosts),
+        resolve_concepts=_flag(item, "resolve_concepts", path, prefix),
     )
+
+
+def _flag(table: dict, key: str, path: Path, prefix: str, default: bool = True) -> bool:
+    value = table.get(key, default)
+    _expect(isinstance(value, bool), path, prefix + key, "must be true or false")
+    return bool(value)
 
 
 def _search(raw: Any, path: Path, folder: Path) -> SearchSettings:

@@ -35,7 +35,7 @@ from catalogue.store.registry import Registry
 WRITE_CHUNK = 100_000  # quads per bulk load
 #: the registry's mark that the default graph holds the public union (stores from before it get it on open)
 UNION_MARK = "public-union"
-READ_ONLY_ATTEMPTS = 5  # opens of a read-only view while a writer replaces its files (see _open_read_only)
+READ_ONLY_ATTEMPTS = 5  # opens of a read-only view while a writer replaces its files (see open_read_only)
 
 
 class EmbeddedTriples:
@@ -126,6 +126,11 @@ class EmbeddedTriples:
     def flush(self) -> None:
         self.db.flush()
 
+    def refresh(self) -> None:
+        """A read-only view shows the store as it was when opened: the next use opens the current one."""
+        if self.read_only:
+            self._db = None
+
     def query(self, sparql: str, **options: object) -> object:
         return self.db.query(sparql, **options)  # type: ignore[arg-type]
 
@@ -195,6 +200,16 @@ class EmbeddedStore(MirroredStore):
         if not read_only and self.registry.state(UNION_MARK) != "1":
             triples.fill_union()  # (a rebuild just now filled it already: adding again changes nothing)
             self.registry.set_state(UNION_MARK, "1")
+        self._embedded, self._seen = triples, -1
+
+    def generation(self) -> int:
+        """As for every store; read-only (a reader of ``serve --workers``), Oxigraph is also seen anew
+        when it changed, as RocksDB's read-only view never catches up with the writer by itself."""
+        current = super().generation()
+        if self.read_only and current != self._seen:
+            self._embedded.refresh()
+            self._seen = current
+        return current
 
     @property
     def db(self) -> ox.Store:
