@@ -165,6 +165,9 @@ class SearchQuery:
     #: mark the query's words in the titles and descriptions of the page's hits (SearchHit.highlights);
     #: off unless asked for, so callers that only want ids (the feed) pay nothing for it
     highlight: bool = False
+    #: only these records (a ``where=`` restriction, see catalogue/search_sparql.py); like
+    #: ``quality_min`` it narrows the hits and every facet count. None: no restriction
+    ids: list[str] | None = None
 
 
 @dataclass

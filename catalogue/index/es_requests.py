@@ -444,6 +444,8 @@ def _query_parts(query: SearchQuery) -> tuple[dict[str, Any], dict[str, dict[str
     filters = facet_filters(query.filters)
     base_filters = [quality_filter(query.quality_min)] if query.quality_min is not None else []
     base_filters += [range_filter(wanted) for wanted in query.ranges]
+    if query.ids is not None:  # the where= restriction
+        base_filters.append({"terms": {"id": query.ids}})
     return _all_of(text, base_filters), filters, text is not None
 
 

@@ -502,6 +502,19 @@ def test_quality_min_narrows_hits_and_every_count(catalogue: SearchIndex) -> Non
     assert catalogue.search(SearchQuery(quality_min=0)).total == 4
 
 
+def test_an_id_restriction_narrows_hits_and_every_count(catalogue: SearchIndex) -> None:
+    """``ids`` (the where= restriction) narrows like quality_min: hits, totals, pages and every facet."""
+    kept = catalogue.search(SearchQuery(ids=["nl-genomes", "en-cancer", "not-indexed"]))
+    assert set(ids(kept)) == {"nl-genomes", "en-cancer"} and kept.total == 2
+    assert counts(kept, "format") == {CSV: 2, PDF: 1}
+    filtered = catalogue.search(SearchQuery(ids=["nl-genomes", "en-cancer"], filters={"format": [PDF]}))
+    assert ids(filtered) == ["en-cancer"]
+    assert counts(filtered, "format") == {CSV: 2, PDF: 1}  # its own filter off, the restriction on
+    second = catalogue.search(SearchQuery(ids=["nl-genomes", "en-cancer"], size=1, page=2))
+    assert second.total == 2 and len(second.hits) == 1
+    assert catalogue.search(SearchQuery(ids=[])).total == 0
+
+
 # -- order and pages -----------------------------------------------------------------
 
 
