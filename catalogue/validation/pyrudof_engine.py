@@ -230,7 +230,7 @@ def _for_pyrudof(graph: rdflib.Graph) -> rdflib.Graph:
     return result
 
 
-def _cells(graph: rdflib.Graph, head: rdflib.term.Node) -> Iterator[rdflib.term.Node]:
+def _cells(graph: rdflib.Graph, head: rdflib.term.Node | None) -> Iterator[rdflib.term.Node]:
     while head != RDF.nil and head is not None:
         yield head
         head = graph.value(head, RDF.rest)
@@ -345,6 +345,6 @@ class _LiteralFocus:
 
 def _int(node: rdflib.term.Node) -> int:
     try:
-        return int(node)
-    except (TypeError, ValueError):
+        return int(float(str(node)))
+    except (TypeError, ValueError, OverflowError):
         return 0
