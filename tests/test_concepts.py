@@ -104,6 +104,26 @@ def test_labels_in_every_language_and_the_broader_chain_are_searchable(themed, t
         backends.close()
 
 
+def test_a_code_by_an_unshipped_iri_is_found_by_its_resolved_labels(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    base = feed_server.url
+    concept_file(feed_server, "code/c50.ttl", f'<{base}/code/c50.ttl> skos:prefLabel "Rintasyöpä"@fi .')
+    record = (
+        'ex:a a dcat:Dataset ; dct:title "Tissue samples"@en ; dct:description "Samples."@en ; '
+        f"dct:publisher ex:org ; <http://healthdataportal.eu/ns/health#hasCodeValues> <{base}/code/c50.ttl> .\n"
+    )
+    (feed_server.root / "node.ttl").write_text(HEAD + record)
+    source = Source(name="be", title="BE", url=f"{base}/node.ttl", policy="warn")
+    backends = open_backends(settings(tmp_path, source))
+    try:
+        harvest_source(source, backends)
+        assert concept_requests(feed_server) == ["/code/c50.ttl"]
+        assert found(backends, "rintasyöpä") == 1
+    finally:
+        backends.close()
+
+
 def test_a_reharvest_asks_nothing_while_the_answers_are_fresh(themed, tmp_path: Path) -> None:
     server, url = themed
     source = Source(name="be", title="BE", url=url, policy="warn")

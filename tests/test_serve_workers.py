@@ -21,7 +21,7 @@ import httpx
 import pytest
 from conftest import free_port
 
-from catalogue.demo import generate_catalog
+from catalogue.demo.generated import generate_catalog
 
 CATALOGUE = [sys.executable, "-m", "catalogue"]
 
@@ -80,7 +80,9 @@ def serving(tmp_path: Path) -> Iterator[Serving]:
     )  # fmt: skip
     serving = Serving(server, f"http://127.0.0.1:{port}", env, tmp_path / "data")
     try:
-        wait_for(lambda: answers(serving.url) and len(serving.readers()) == 1)
+        wait_for(
+            lambda: answers(serving.url) and len(serving.readers()) == 1, seconds=300
+        )  # a loaded machine
         yield serving
     finally:
         if server.poll() is None:
@@ -170,3 +172,25 @@ def test_sigterm_stops_the_readers_and_cleans_up(serving: Serving) -> None:
     assert (
         not list((serving.data / "admin").glob("*.sock")) and not (serving.data / "admin" / "socket").exists()
     )
+
+
+def test_a_read_only_store_sees_the_triples_of_each_new_harvest(harvested) -> None:
+    """What a reader's labels and linked-data lookups query: Oxigraph opened read-only beside the writer."""
+    from catalogue.harvest import harvest_source
+    from catalogue.store import open_store
+
+    backends, source, node = harvested(generate_catalog(3, base="https://be.example/").decode())
+    reader = open_store(backends.settings.store_dir, backends.settings.base_url, read_only=True)
+
+    def datasets() -> int:
+        reader.generation()  # what every cache keyed on the generation asks first
+        query = "SELECT DISTINCT ?d WHERE { GRAPH ?g { ?d a <http://www.w3.org/ns/dcat#Dataset> } }"
+        return len(list(reader.query(query)))  # type: ignore[call-overload]
+
+    try:
+        assert datasets() == 3
+        node.write_bytes(generate_catalog(5, base="https://be.example/"))
+        harvest_source(source, backends)
+        assert datasets() == 5
+    finally:
+        reader.close()

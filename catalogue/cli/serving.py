@@ -105,7 +105,7 @@ def demo(
     ] = False,
 ) -> None:
     """Generate demo national nodes, harvest them, and serve the catalogue."""
-    from catalogue.demo import write_demo_config, write_demo_nodes
+    from catalogue.demo.nodes import write_demo_config, write_demo_nodes
 
     if nodes_only:  # for a catalogue configured elsewhere (docker-compose.yml) to harvest
         nodes = write_demo_nodes(directory / "nodes")

@@ -81,27 +81,32 @@ class ConceptResolver:
         self.requests: Counter[str] = Counter()
         self.deadline = time.monotonic() + settings.max_seconds
         self.fetched = 0
+        #: the guarded client, while resolve() runs
+        self._client: httpx.Client | None = None
 
     def resolve(self, iris: Iterable[str]) -> dict[str, Concept]:
         """The concepts of ``iris`` and their broader ones (breadth first), fetched or from the cache."""
         found: dict[str, Concept] = {}
         frontier = list(dict.fromkeys(iris))
-        for depth in range(self.settings.max_depth + 1):
+        # one client for all requests: making one (its TLS context) costs more than a request here
+        with public_client({"Accept": ACCEPT}) as self._client:
+            self._walk(frontier, found)
+        return found
+
+    def _walk(self, frontier: list[str], found: dict[str, Concept]) -> None:
+        for _ in range(self.settings.max_depth + 1):  # the IRIs asked for, then each step up
             following: list[str] = []
             for iri in frontier:
                 if iri in found:
                     continue
-                concept = self.concept(iri)
+                concept = self._concept(iri)
                 if concept is None:
                     continue
                 found[iri] = concept
                 following += [item for item in concept.broader if item not in found]
-            if depth == self.settings.max_depth:
-                break
             frontier = following
-        return found
 
-    def concept(self, iri: str) -> Concept | None:
+    def _concept(self, iri: str) -> Concept | None:
         """From the cache while fresh; else fetched (revalidated) if the budgets allow; else the stale one."""
         cached = self.cache.get(iri)
         now = time.time()
@@ -133,29 +138,32 @@ class ConceptResolver:
         return self.requests[host] < self.settings.max_requests_per_host
 
     def _fetch(self, iri: str, cached: Concept | None) -> Concept:
-        headers = {"Accept": ACCEPT}
+        client = self._client
+        if client is None:
+            raise RuntimeError("ConceptResolver._fetch outside resolve()")
+        for name in ("If-None-Match", "If-Modified-Since"):  # the previous concept's
+            client.headers.pop(name, None)
         if cached is not None and cached.etag:
-            headers["If-None-Match"] = cached.etag
+            client.headers["If-None-Match"] = cached.etag
         if cached is not None and cached.last_modified:
-            headers["If-Modified-Since"] = cached.last_modified
+            client.headers["If-Modified-Since"] = cached.last_modified
         deadline = min(self.deadline, time.monotonic() + self.settings.timeout_seconds)
         target = httpx.URL(urldefrag(iri).url)
-        with public_client(headers) as client:
-            for _ in range(MAX_REDIRECTS + 1):
-                if not self._may_ask(target.host):
-                    raise InputError(iri, "the request budget of [concepts] is spent")
-                self.requests[target.host] += 1
-                response = send_checked(
-                    client, "GET", target, self.policy, self.settings.timeout_seconds, deadline
-                )
-                try:
-                    location = response.headers.get("location")
-                    if response.status_code in REDIRECTS and location:
-                        target = target.join(location.strip())
-                        continue
-                    return self._answer(iri, str(target), response, cached, deadline)
-                finally:
-                    response.close()
+        for _ in range(MAX_REDIRECTS + 1):
+            if not self._may_ask(target.host):
+                raise InputError(iri, "the request budget of [concepts] is spent")
+            self.requests[target.host] += 1
+            response = send_checked(
+                client, "GET", target, self.policy, self.settings.timeout_seconds, deadline
+            )
+            try:
+                location = response.headers.get("location")
+                if response.status_code in REDIRECTS and location:
+                    target = target.join(location.strip())
+                    continue
+                return self._answer(iri, str(target), response, cached, deadline)
+            finally:
+                response.close()
         raise InputError(iri, f"more than {MAX_REDIRECTS} redirects")
 
     def _answer(

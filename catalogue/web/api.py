@@ -11,6 +11,7 @@ from pydantic import Field
 
 from catalogue.backends import Backends
 from catalogue.index import QueryError
+from catalogue.index.suggest import suggestion
 from catalogue.related import related_datasets, with_titles
 from catalogue.search import Labeller, search
 from catalogue.search_sparql import MAX_RESTRICTION, PatternError, restrict, search_as_sparql
@@ -67,6 +68,10 @@ def api_search(
     that of the result's ``title``/``description`` when it has the words,
     else another. A field without the query's words is left out; without
     words in ``q``, ``highlights`` is ``{}``.
+
+    When nothing is found, ``suggestion`` is ``q`` with its unmatched words
+    replaced by the nearest words the catalogue has ("did you mean"), if
+    that finds something; else it is ``null``.
     """
     query, provenance = params.query(), backends.store.provenance_graph().value
     if params.where is not None:
@@ -78,6 +83,7 @@ def api_search(
     return {
         "sparql": search_as_sparql(query, provenance, None if params.where is None else params.where.strip()),
         "total": result.total,
+        "suggestion": suggestion(backends.index, params.q) if result.total == 0 else None,
         "page": result.query.page,
         "size": result.query.size,
         "results": [
@@ -110,15 +116,18 @@ def api_search(
 
 
 @router.get("/datasets/{record_id}", responses=errors(404))
-def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
+def api_dataset(
+    request: Request, record_id: str, backends: Annotated[Backends, Depends(get_backends)]
+) -> dict[str, Any]:
     """One record: its description as JSON, and its validation status and messages.
 
+    ``health``: the HealthDCAT-AP facts (counts, ages, categories, codes with the identifier
+    ``code=`` takes, HDAB, retention).
     ``related``: other published datasets linked to it through the graph, each with its ``reason``
     (series, version, derivation, relation, code, publisher) and ``via`` (the shared series, code or
     publisher), a few per reason; null when they could not be found in time (the list is left out
     rather than the answer delayed).
     """
-    backends = request.app.state.backends
     stored = backends.store.get(record_id)
     if stored is None or stored.meta.kind != "dataset":
         raise HTTPException(404, f"no dataset with id {record_id!r}")

@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from catalogue.backends import Backends
 from catalogue.index import FACETS, MAX_FACET_SIZE, Highlight, QueryError
+from catalogue.index.suggest import suggestion
 from catalogue.negotiation import BY_SUFFIX
 from catalogue.quality import DIMENSIONS
 from catalogue.related import related_datasets, with_titles
@@ -99,10 +100,13 @@ def datasets(
         page = search(backends, labeller, params.query(), language(request))
     except QueryError as error:
         raise HTTPException(400, str(error)) from error
+    suggested = suggestion(backends.index, params.q) if page.total == 0 else None
     return render(
         request,
         "datasets.html",
         page=page,
+        suggested=suggested,
+        url_suggested=_search_url(params.model_copy(update={"q": suggested})) if suggested else "",
         facet_titles=FACET_TITLES,
         facet_order=FACETS,
         url_for_page=lambda n: _search_url(params, page=n),

@@ -141,3 +141,21 @@ def test_a_query_of_many_words_with_alternatives_stays_bounded(tmp_path: Path) -
         assert time.monotonic() - started < 5.0
     finally:
         index.close()
+
+
+def test_a_suggestion_keeps_the_visitors_markup_escaped(harvested) -> None:
+    from fastapi.testclient import TestClient
+
+    from catalogue.web import create_app
+
+    backends, _, _ = harvested(
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+        "@prefix foaf: <http://xmlns.com/foaf/0.1/> . @prefix ex: <https://node.example/> .\n"
+        'ex:org a foaf:Agent ; foaf:name "Hospital"@en .\n'
+        'ex:a a dcat:Dataset ; dct:title "Leukemia cohort"@en ; dct:description "Samples."@en ; '
+        "dct:publisher ex:org .\n"
+    )
+    with TestClient(create_app(backends)) as client:
+        page = client.get("/datasets", params={"q": "leukemai <>\"'&"})  # no word in the markup
+        assert "Did you mean" in page.text
+        assert "leukemia &lt;&gt;&#34;&#39;&amp;</a>" in page.text and "<>" not in page.text
