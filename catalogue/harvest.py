@@ -83,6 +83,8 @@ class HarvestError(InputError):
 class SourceBusy(HarvestError):
     """Another harvest or push of the same source is running."""
 
+    http_status = 409
+
 
 log = logging.getLogger("catalogue.harvest")
 _running: dict[str, threading.Lock] = {}
@@ -104,6 +106,8 @@ def source_lock(source: Source) -> Iterator[None]:
 
 class ValidationFailed(HarvestError):
     """The validator itself failed on some records (out of memory, too deep, an engine crash)."""
+
+    http_status = 500
 
 
 def harvest_source(

@@ -70,9 +70,9 @@ class ParseError(InputError):
     """The document is not valid RDF in the syntax we took it for."""
 
     def __init__(self, location: str, message: str, line: int | None = None, column: int | None = None):
-        self.line, self.column = line, column
         where = f" (line {line}, column {column})" if line else ""
         super().__init__(location, message + where)
+        self.line, self.column = line, column
 
 
 def detect_format(document: Document) -> ox.RdfFormat:

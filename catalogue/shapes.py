@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from catalogue.errors import CatalogueError
 from catalogue.resources import shapes_dir
 
 if TYPE_CHECKING:  # rdflib is imported where shapes are loaded: the config needs only the table
@@ -62,7 +63,7 @@ BUILT_IN = {
 }
 
 
-class ShapesError(ValueError):
+class ShapesError(CatalogueError, ValueError):
     """Shapes that cannot be loaded: a file that does not parse, or a broken shape."""
 
 

@@ -62,6 +62,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from catalogue import negotiation
+from catalogue.errors import CatalogueError
 from catalogue.sparql_snapshot import Snapshots, open_snapshot
 from catalogue.sparql_syntax import (
     dataset_clauses,
@@ -146,42 +147,42 @@ UPDATE_START = re.compile(
 )
 
 
-class SparqlError(Exception):
-    """A query that cannot be answered; ``status`` is the HTTP status to answer with."""
+class SparqlError(CatalogueError):
+    """A query that cannot be answered; ``http_status`` is the HTTP status to answer with."""
 
-    status = 400
+    http_status = 400
 
 
 class QuerySyntaxError(SparqlError):
-    status = 400
+    http_status = 400
 
 
 class UpdateRefused(SparqlError):
-    status = 403
+    http_status = 403
 
 
 class Timeout(SparqlError):
-    status = 503
+    http_status = 503
 
 
 class Busy(SparqlError):
-    status = 503
+    http_status = 503
 
 
 class TooLarge(SparqlError):
     """The result has more rows or triples than one answer may carry (413 would blame the request's size)."""
 
-    status = 422
+    http_status = 422
 
 
 class NotAcceptable(SparqlError):
-    status = 406
+    http_status = 406
 
 
 class Upstream(SparqlError):
     """The SPARQL server that holds the store failed (unreachable, an error, an unreadable answer)."""
 
-    status = 502
+    http_status = 502
 
 
 @dataclass(frozen=True)
@@ -442,7 +443,7 @@ def results_json(variables: list[str], rows: list[dict]) -> bytes:
 
 
 class OutOfMemory(SparqlError):
-    status = 503
+    http_status = 503
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,14 @@ from starlette.datastructures import FormData, UploadFile
 
 from catalogue import shapes
 from catalogue.config import Limits, Settings
+from catalogue.errors import CatalogueError
 from catalogue.fetch import Document, InputError
 from catalogue.negotiation import negotiate
 from catalogue.parse import ParseError
 from catalogue.public_fetch import PUBLIC_ONLY, AddressPolicy, RefusedURL, fetch_public, gunzipped
 from catalogue.reports import Summary, to_json, to_turtle, validate_document
 from catalogue.validate import ShapesError
-from catalogue.web.errors import DESCRIPTIONS, unreadable_media
+from catalogue.web.errors import DESCRIPTIONS, error_json, unreadable_media
 from catalogue.web.limits import Admission, Busy
 from catalogue.web.pages import render
 
@@ -96,7 +97,7 @@ def known_profiles(settings: Settings) -> list[shapes.Profile]:
     return shapes.available(settings)
 
 
-class Problem(Exception):
+class Problem(CatalogueError):
     """Why a request cannot be answered with a report: an HTTP status and a message for people."""
 
     def __init__(
@@ -107,15 +108,12 @@ class Problem(Exception):
         column: int | None = None,
         retry_after: int | None = None,
     ):
-        super().__init__(message)
-        self.status, self.message, self.line, self.column = status, message, line, column
+        super().__init__(message, http_status=status, line=line, column=column)
+        self.message = message
         self.headers = {"Retry-After": str(retry_after)} if retry_after else {}
 
     def as_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"detail": self.message}
-        if self.line:
-            body |= {"line": self.line, "column": self.column}
-        return body
+        return error_json(self.http_status, self.message, **self.details())
 
 
 @dataclass(frozen=True)
@@ -153,7 +151,7 @@ async def validate_form(request: Request) -> HTMLResponse:
         finally:
             await form.close()
     except Problem as problem:
-        response = _page(request, problem=problem, status=problem.status, **fields)
+        response = _page(request, problem=problem, status=problem.http_status, **fields)
         response.headers.update(problem.headers)
         return response
     return _page(request, summary=summary, input_label=submission.label, **fields)
@@ -211,10 +209,10 @@ async def validate_api(
     except Problem as problem:
         headers = {"Vary": "Accept", **problem.headers}
         if media == HTML:
-            page = _page(request, problem=problem, status=problem.status, profile=profile, url=url or "")
+            page = _page(request, problem=problem, status=problem.http_status, profile=profile, url=url or "")
             page.headers.update(headers)
             return page
-        return JSONResponse(problem.as_json(), status_code=problem.status, headers=headers)
+        return JSONResponse(problem.as_json(), status_code=problem.http_status, headers=headers)
     if media == TURTLE:
         return Response(
             to_turtle(summary), media_type="text/turtle; charset=utf-8", headers={"Vary": "Accept"}
