@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from catalogue.cli.common import (
     app,
@@ -45,7 +46,7 @@ def run_server(backends: Backends, host: str, port: int, log_format: LogFormat =
     from catalogue.logs import log_config
     from catalogue.web import create_app
 
-    console.print(f"Serving {backends.settings.title} on http://{host}:{port}/ (Ctrl+C to stop)")
+    console.print(escape(f"Serving {backends.settings.title} on http://{host}:{port}/ (Ctrl+C to stop)"))
     # commands that write (harvest, token, reindex, check --repair, check-links) run here meanwhile
     channel = AdminServer(backends.settings.data_dir, functools.partial(run_routed, backends))
     try:
@@ -79,11 +80,11 @@ def demo(
 
     if nodes_only:  # for a catalogue configured elsewhere (docker-compose.yml) to harvest
         nodes = write_demo_nodes(directory / "nodes")
-        console.print(f"Wrote {len(nodes)} demo nodes to {directory / 'nodes'}/")
+        console.print(escape(f"Wrote {len(nodes)} demo nodes to {directory / 'nodes'}/"))
         return
 
     config_path = write_demo_config(directory, base_url=f"http://{host}:{port}")
-    console.print(f"Demo nodes and config written to {directory}/ (config: {config_path})")
+    console.print(escape(f"Demo nodes and config written to {directory}/ (config: {config_path})"))
     backends = backends_for(load_settings(config_path))
     run_harvests(backends, [s.name for s in backends.settings.sources])
     if serve_after:
