@@ -255,7 +255,7 @@ def test_the_harvest_command_goes_on_after_a_failing_source(feed_server: FeedSer
     feed_server.respond("/deep", 200, (HEAD + deep(MAX_DEPTH + 1)).encode(), {"Content-Type": "text/turtle"})
     sources = (
         Source(name="first", title="First", url=f"{feed_server.url}/deep"),
-        Source(name="broken", title="Broken", url=f"{feed_server.url}/ok", kind="bogus"),
+        Source.model_construct(name="broken", title="Broken", url=f"{feed_server.url}/ok", kind="bogus"),
         Source(name="last", title="Last", url=f"{feed_server.url}/ok"),
     )
     backends = open_backends(Settings("T", "http://catalogue.test", tmp_path / "data", sources, LIMITS))
