@@ -1,6 +1,6 @@
 """Validation benchmark: our Validator against one naive pyshacl call, for every built-in profile.
 
-For each profile in ``catalogue.shapes.BUILT_IN``, one generated Turtle
+For each profile in ``catalogue.validation.profiles.BUILT_IN``, one generated Turtle
 document of N datasets (``generate_catalog(N, invalid_every=50)``) is
 validated twice, each in a fresh process:
 
@@ -41,7 +41,7 @@ def baseline_child(document: Path, profile: str) -> dict:
     import rdflib
     from pyshacl import validate
 
-    from catalogue.shapes import shapes_files
+    from catalogue.validation.profiles import shapes_files
 
     shapes = rdflib.Graph()
     for path in shapes_files(profile):
@@ -72,7 +72,7 @@ def ours_child(document: Path, profile: str, engine: str | None) -> dict:
     from catalogue.fetch import Document
     from catalogue.parse import parse_document
     from catalogue.records import split_records
-    from catalogue.validate import Validator
+    from catalogue.validation.validator import Validator
 
     started = time.perf_counter()
     quads = parse_document(Document(str(document), document.read_bytes()))
@@ -140,7 +140,7 @@ def main() -> None:
         return
 
     from catalogue.demo import generate_catalog
-    from catalogue.shapes import BUILT_IN
+    from catalogue.validation.profiles import BUILT_IN
 
     profiles = args.profiles or list(BUILT_IN)
     engine = args.engine or "-"

@@ -43,7 +43,7 @@ from catalogue.config_checks import (
     problem_of,
 )
 from catalogue.errors import CatalogueError
-from catalogue.shapes import BUILT_IN, Profile
+from catalogue.validation.profiles import BUILT_IN, Profile
 
 Policy = Literal["reject", "warn"]
 #: how sources publish; "push" sources are never harvested: their node pushes with a token

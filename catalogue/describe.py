@@ -33,10 +33,10 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
-from catalogue import shapes
 from catalogue.config import Settings, Source
 from catalogue.namespaces import DCAT, DCATAP, DCT, FOAF, RDF_TYPE, RDFS, SKOS, XSD
 from catalogue.store import PUBLISHED, RecordMeta, Store
+from catalogue.validation import profiles as shapes
 
 VOID = "http://rdfs.org/ns/void#"
 ELI = "http://data.europa.eu/eli/ontology#"

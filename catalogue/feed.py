@@ -48,8 +48,9 @@ from catalogue.describe import (
     standards,
     sub_catalogues,
 )
-from catalogue.index import FACETS, SearchQuery
+from catalogue.index import FACETS, Range, SearchQuery
 from catalogue.namespaces import DCAT, HYDRA, XSD
+from catalogue.search import with_node_countries
 from catalogue.store import VISIBLE, RecordMeta, Store
 
 DEFAULT_PAGE_SIZE = 100
@@ -91,6 +92,11 @@ class FeedQuery:
     text: str = ""
     #: facet name (one of catalogue.index.FACETS) -> accepted values
     filters: dict[str, list[str]] = field(default_factory=dict)
+    #: numeric and date ranges (catalogue.index.Range), and the quality floor, as in /api/search
+    ranges: tuple[Range, ...] = ()
+    quality_min: int | None = None
+    #: the selection as query-string pairs (words, facets, ranges), repeated in the links to other pages
+    selection: tuple[tuple[str, str], ...] = ()
     #: the IRI the client fetched this page as (``/catalog`` for the entry point): Hydra clients
     #: look for ``hydra:next`` on the document they read, so the view must be that IRI
     fetched: str | None = None
@@ -102,9 +108,11 @@ class FeedQuery:
             params.append(("page_size", str(self.page_size)))
         if self.modified_since is not None:
             params.append(("modified_since", self.modified_since.isoformat()))
-        if self.text:
-            params.append(("q", self.text))
-        params += [(name, value) for name in FACETS for value in self.filters.get(name, [])]
+        if self.selection:
+            params += self.selection
+        else:
+            params += [("q", self.text)] if self.text else []
+            params += [(name, value) for name in FACETS for value in self.filters.get(name, [])]
         return f"{base_url}/catalog?{urlencode(params)}"
 
 
@@ -169,7 +177,8 @@ def parse_datetime(text: str) -> datetime:
 
 def select_page(backends: Backends, query: FeedQuery) -> FeedPage:
     """Which datasets are on a page, and the totals (raises index.QueryError on a bad ``q``)."""
-    wanted = matching_ids(backends, query) if query.text or query.filters else None
+    selects = query.text or query.filters or query.ranges or query.quality_min is not None
+    wanted = matching_ids(backends, query) if selects else None
     return page_of(backends.store, query, wanted)
 
 
@@ -206,7 +215,16 @@ def page_of(store: Store, query: FeedQuery, wanted: set[str] | None = None) -> F
 
 def matching_ids(backends: Backends, query: FeedQuery) -> set[str]:
     """Every id the search index matches for the query's words and facet filters."""
-    search = SearchQuery(text=query.text, filters=query.filters, page=1, size=1, facet_size=0)
+    search = SearchQuery(
+        text=query.text,
+        filters=query.filters,
+        ranges=query.ranges,
+        quality_min=query.quality_min,
+        page=1,
+        size=1,
+        facet_size=0,
+    )
+    search = with_node_countries(search, backends.settings)
     total = backends.index.search(search).total
     if not total:
         return set()

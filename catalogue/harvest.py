@@ -41,8 +41,8 @@ from catalogue.consistency import catch_up
 from catalogue.fetch import Cutoff, Fetcher, InputError
 from catalogue.index import SearchIndex
 from catalogue.index.documents import search_document
+from catalogue.model import ValidationReport
 from catalogue.namespaces import DCAT, RDF_TYPE
-from catalogue.profiles.dcat_ap_3 import dataset_view
 from catalogue.quality import QualityScore, score, urls_to_check
 from catalogue.records import Record, assemble, split_records
 from catalogue.sources import Page, walk
@@ -58,7 +58,9 @@ from catalogue.store import (
     RecordWrite,
     Store,
 )
-from catalogue.validate import ShapesError, ValidationReport, Validator
+from catalogue.validation.errors import ShapesError
+from catalogue.validation.validator import Validator
+from catalogue.views.dcat_ap_3 import dataset_view
 from catalogue.vocabularies import Vocabularies
 
 #: called as progress(stage, done, total); total is 0 while unknown

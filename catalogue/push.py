@@ -30,10 +30,11 @@ from catalogue.harvest import (
     status_for,
     validate_guarded,
 )
+from catalogue.model import ValidationReport
 from catalogue.parse import parse_document
 from catalogue.records import Record, record_id, split_records
 from catalogue.store import ADDED, CHANGED, FLAGGED, PUBLISHED, REJECTED, WITHDRAWN, HarvestRun, RecordWrite
-from catalogue.validate import ValidationReport, Validator
+from catalogue.validation.validator import Validator
 
 PUSH = "push"
 UNCHANGED = "unchanged"

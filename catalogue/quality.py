@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from catalogue.profiles.dcat_ap_3 import DatasetView, Distribution
+from catalogue.views.dcat_ap_3 import DatasetView, Distribution
 
 FINDABILITY, ACCESSIBILITY, INTEROPERABILITY, REUSABILITY, CONTEXTUALITY = (
     "findability", "accessibility", "interoperability", "reusability", "contextuality",

@@ -30,10 +30,10 @@ from catalogue import __version__
 from catalogue.backends import Backends
 from catalogue.fetch import InputError
 from catalogue.index.documents import search_document
-from catalogue.profiles.dcat_ap_3 import dataset_view
 from catalogue.public_fetch import PUBLIC_ONLY, AddressPolicy, public_client, send_checked
 from catalogue.quality import QualityScore, score, urls_to_check
 from catalogue.store import QUALITY_MARK, VISIBLE
+from catalogue.views.dcat_ap_3 import dataset_view
 
 log = logging.getLogger("catalogue.reachability")
 USER_AGENT = f"catalogue/{__version__} (DCAT-AP link checker)"

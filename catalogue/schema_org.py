@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from catalogue.profiles import Agent, DatasetView, LangText, pick_language
+from catalogue.views import Agent, DatasetView, LangText, pick_language
 
 CONTEXT = "https://schema.org"
 IANA_MEDIA_TYPES = "iana.org/assignments/media-types/"

@@ -14,16 +14,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from threading import Lock
+from urllib.parse import unquote
 
 import pyoxigraph as ox
 
 from catalogue.backends import Backends
-from catalogue.index import FACETS, Highlight, SearchHit, SearchQuery
+from catalogue.config import Settings, Source
+from catalogue.index import FACETS, FacetCount, Highlight, SearchHit, SearchQuery
+from catalogue.index.documents import AGENT_MARK, NODE_MARK
 from catalogue.namespaces import DCT, FOAF, RDFS, SKOS, VCARD
-from catalogue.profiles import LangText, dataset_view, pick_language
-from catalogue.profiles.dcat_ap_3 import base_language, choose_language
 from catalogue.quality import rating
 from catalogue.store import RecordMeta
+from catalogue.views import LangText, dataset_view, pick_language
+from catalogue.views.dcat_ap_3 import base_language, choose_language
+from catalogue.views.health import HealthFacts
+from catalogue.vocabularies.concepts import labels as concept_labels
+from catalogue.vocabularies.countries import country_iri
 
 MAX_SIZE = 100
 LABEL_PREDICATES = {SKOS + "prefLabel", FOAF + "name", RDFS + "label", DCT + "title", VCARD + "fn"}
@@ -50,6 +56,8 @@ class ResultItem:
     description_lang: str = ""
     themes: list[str] = field(default_factory=list)
     quality: int | None = None  # quality points, of 405
+    #: the HealthDCAT-AP facts (counts, ages, categories, codes)
+    health: HealthFacts = field(default_factory=HealthFacts)
     #: "title" / "description" -> the query's words marked (plain text and ranges, never HTML)
     highlights: dict[str, Highlight] = field(default_factory=dict)
 
@@ -99,7 +107,8 @@ class Labeller:
 
 
 def search(backends: Backends, labeller: Labeller, query: SearchQuery, lang: str) -> SearchPage:
-    results = backends.index.search(replace(query, highlight=True))
+    results = backends.index.search(replace(with_node_countries(query, backends.settings), highlight=True))
+    results.facets["country"] = node_countries(results.facets.get("country", []), backends.settings)
     # one read for the page's records, without their reports (a page shows none)
     found = {
         meta.id: (meta, triples) for meta, triples in backends.store.triples_of([h.id for h in results.hits])
@@ -113,7 +122,7 @@ def search(backends: Backends, labeller: Labeller, query: SearchQuery, lang: str
         name: [
             FacetValue(
                 value=bucket.value,
-                label=_facet_label(backends, labeller, name, bucket.value, lang),
+                label=bucket.label or _facet_label(backends, labeller, name, bucket.value, lang),
                 count=bucket.count,
                 selected=bucket.value in query.filters.get(name, []),
             )
@@ -130,7 +139,45 @@ def _facet_label(backends: Backends, labeller: Labeller, facet: str, value: str,
     if facet == "source":
         titles = {source.name: source.title for source in backends.settings.sources}
         return titles.get(value, value)
+    if facet == "publisher" and value.startswith(AGENT_MARK):
+        return unquote(value.rsplit(":", 1)[-1])
+    if facet == "code":
+        named = concept_labels(value)
+        return f"{value} {named[0]}" if named else value
     return labeller.label(value, lang)
+
+
+def _country_of(source: Source) -> str | None:
+    try:
+        return country_iri(source.country) if source.country else None
+    except ValueError:
+        return None
+
+
+def with_node_countries(query: SearchQuery, settings: Settings) -> SearchQuery:
+    """A country filter also takes the records of that country's nodes that name no country of their own.
+
+    The index marks such records with their node (see catalogue.index.documents);
+    which country a node is in is configuration, read here.
+    """
+    wanted = query.filters.get("country")
+    if not wanted:
+        return query
+    marks = [NODE_MARK + s.name for s in settings.sources if _country_of(s) in wanted]
+    return replace(query, filters={**query.filters, "country": [*wanted, *marks]})
+
+
+def node_countries(buckets: list[FacetCount], settings: Settings) -> list[FacetCount]:
+    """The country facet with each node's unmarked records counted under the node's country (if it has one)."""
+    countries = {NODE_MARK + s.name: _country_of(s) for s in settings.sources}
+    counts: dict[str, int] = {}
+    for bucket in buckets:
+        value = (
+            countries.get(bucket.value, bucket.value) if bucket.value.startswith(NODE_MARK) else bucket.value
+        )
+        if value:
+            counts[value] = counts.get(value, 0) + bucket.count
+    return [FacetCount(value, count) for value, count in sorted(counts.items(), key=lambda p: (-p[1], p[0]))]
 
 
 def _item(meta: RecordMeta, triples: list[ox.Triple], lang: str, hit: SearchHit) -> ResultItem:
@@ -152,6 +199,7 @@ def _item(meta: RecordMeta, triples: list[ox.Triple], lang: str, hit: SearchHit)
         status=meta.status,
         modified=view.modified,
         themes=view.themes,
+        health=view.health,
         quality=meta.quality,
         title_lang=title_lang,
         description_lang=description_lang,

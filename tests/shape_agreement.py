@@ -43,7 +43,7 @@ from pyshacl import validate
 from rdflib import BNode, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from catalogue.shapes import load_shapes
+from catalogue.validation.shapes import load_shapes
 
 REPO = Path(__file__).resolve().parents[1]
 SHAPES = REPO / "shapes"

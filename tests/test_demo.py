@@ -268,8 +268,8 @@ def test_generate_catalog_is_deterministic_and_marks_every_kth_invalid():
 def test_the_validator_rejects_exactly_the_invalid_demo_datasets(nodes):
     """End to end with the project's DCAT-AP 3 shapes: the demo's numbers are what users see."""
     from catalogue.records import split_records
-    from catalogue.resources import profile_shapes
-    from catalogue.validate import validate_records
+    from catalogue.validation.profiles import profile_shapes
+    from catalogue.validation.validator import validate_records
 
     try:
         shapes = profile_shapes("dcat-ap-3")

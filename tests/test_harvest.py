@@ -134,7 +134,7 @@ def test_reindex_rebuilds_search_from_the_store(feed_server, open_catalogue) -> 
 
 
 def test_a_profile_whose_shapes_cannot_be_loaded_fails_the_harvest_cleanly(feed_server, tmp_path) -> None:
-    from catalogue.shapes import Profile
+    from catalogue.validation.profiles import Profile
 
     url = serve(feed_server, dataset("a", "Alpha"))
     source = Source(name="be", title="Belgium", url=url, profile="ours")

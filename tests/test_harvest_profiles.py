@@ -9,8 +9,8 @@ from pathlib import Path
 from catalogue.backends import open_backends
 from catalogue.config import Settings, Source
 from catalogue.harvest import harvest_source
-from catalogue.shapes import Profile
 from catalogue.store import open_store
+from catalogue.validation.profiles import Profile
 
 DOC = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> .

@@ -7,7 +7,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from catalogue.resources import profile_shapes, templates_dir
+from catalogue.resources import templates_dir
+from catalogue.validation.profiles import profile_shapes
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@
   every mistake reported with the file and the key;
 * ``load_shapes``: strict, and tolerant of files that do not parse and of
   shapes that point at shapes defined nowhere (which crash pyshacl);
-* the single-file view older callers use (``resources.profile_shapes``), and
+* the single-file view older callers use (``profiles.profile_shapes``), and
   the standards the feed claims.
 """
 
@@ -23,17 +23,18 @@ from rdflib.namespace import SH
 
 from catalogue import feed
 from catalogue.config import ConfigError, load_settings
-from catalogue.resources import profile_shapes, shapes_dir
-from catalogue.shapes import (
+from catalogue.resources import shapes_dir
+from catalogue.validation.profiles import (
     BUILT_IN,
     Profile,
     ShapesError,
     available,
     combined_shapes_file,
-    load_shapes,
     profile,
+    profile_shapes,
     shapes_files,
 )
+from catalogue.validation.shapes import load_shapes
 
 # ---------------------------------------------------------------------------
 # Built-in profiles
@@ -404,7 +405,7 @@ def test_the_feed_claims_each_built_in_profile_by_its_specification():
 
 def test_a_configured_profile_claims_its_own_specification_or_the_one_it_extends(tmp_path: Path):
     from catalogue.config import Settings
-    from catalogue.shapes import Profile
+    from catalogue.validation.profiles import Profile
 
     own = Profile("ours", "Our rules", "https://node.example/rules", ("x.ttl",), extends="gdi")
     quiet = Profile("quiet", "Quiet rules", "", ("y.ttl",), extends="ours")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from catalogue.profiles import dataset_view
 from catalogue.quality import DIMENSION_MAXIMA, MAXIMUM, QualityScore, rating, score, urls_to_check
+from catalogue.views import dataset_view
 
 RICH = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> .

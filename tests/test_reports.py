@@ -9,14 +9,12 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from catalogue.fetch import Document
-from catalogue.reports import (
+from catalogue.validation.render import to_json, to_text, to_turtle
+from catalogue.validation.summary import (
     ShapeNotes,
     Summary,
     describe_term,
     readable_property,
-    to_json,
-    to_text,
-    to_turtle,
     validate_document,
 )
 

@@ -8,8 +8,8 @@ import pyoxigraph as ox
 import rdflib
 from rdflib import RDF
 
-from catalogue.profiles import dataset_view
 from catalogue.schema_org import dataset_jsonld, script_json
+from catalogue.views import dataset_view
 
 DOC = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> .

@@ -24,7 +24,8 @@ from pyshacl import validate
 from rdflib import Namespace, URIRef
 from rdflib.namespace import SH
 
-from catalogue.shapes import load_shapes, shapes_files
+from catalogue.validation.profiles import shapes_files
+from catalogue.validation.shapes import load_shapes
 
 SHAPES_DIR = Path(__file__).resolve().parents[1] / "shapes"
 SHAPES = SHAPES_DIR / "healthdcat-ap.ttl"

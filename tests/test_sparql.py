@@ -14,6 +14,7 @@ import pytest
 from worker_handlers import spin
 
 import catalogue.sparql_snapshot as sparql_snapshot
+from catalogue.model import ValidationReport
 from catalogue.records import Record
 from catalogue.sparql import (
     Limits,
@@ -30,7 +31,6 @@ from catalogue.sparql_snapshot import Snapshots
 from catalogue.sparql_syntax import query_form
 from catalogue.sparql_worker import PoolFull, WorkerDied, WorkerPool, WorkerTimeout
 from catalogue.store import HarvestRun, RecordWrite, Store, open_store
-from catalogue.validate import ValidationReport
 
 TITLES = "SELECT ?t WHERE { ?d <http://purl.org/dc/terms/title> ?t } ORDER BY ?t"
 NOW = datetime(2026, 11, 25, tzinfo=UTC)

@@ -13,14 +13,17 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-import catalogue.validate as validate
+import catalogue.validation.validator as validate
 from catalogue.config import Settings
 from catalogue.fetch import Document
+from catalogue.model import ValidationResult
 from catalogue.parse import parse_document
 from catalogue.records import Record, split_records
-from catalogue.shacl_engines import ILL_TYPED, EngineUnsupported, ntriples, pyrudof_available, well_formed
-from catalogue.shapes import BUILT_IN, Profile, shapes_files
-from catalogue.validate import ShapesError, ValidationResult, Validator, validate_records
+from catalogue.validation.errors import EngineUnsupported, ShapesError
+from catalogue.validation.literals import ILL_TYPED, ntriples, well_formed
+from catalogue.validation.profiles import BUILT_IN, Profile, shapes_files
+from catalogue.validation.selection import pyrudof_available
+from catalogue.validation.validator import Validator, validate_records
 
 ENGINES = [
     "pyshacl",
@@ -82,7 +85,7 @@ def test_worker_processes_give_the_same_reports(monkeypatch, engine) -> None:
     monkeypatch.setattr(validate, "BATCH_SIZES", {"pyrudof": 2, "pyshacl": 2})
     with Validator(workers=2, engine=engine) as validator:
         in_workers = validator.validate(records)
-        assert len(validator._processes) == 2
+        assert len(validator.worker_pids()) == 2
         again = validator.validate(records)  # the same workers, still alive
     assert results(in_workers) == results(in_process) == results(again)
     assert any(not report.conforms for report in in_workers.values())
@@ -233,7 +236,7 @@ def test_engines_agree_on_hand_written_records(name) -> None:
         assert verdicts == {"a": False, "b": False, "c": False, "d": True}
 
 
-# Literals of each XSD type, well-formed (True) or not (False), as catalogue.shacl_engines judges them.
+# Literals of each XSD type, well-formed (True) or not (False), as catalogue.validation.literals judges them.
 LEXICAL = {
     "date": {"2024-05-27": True, "2024-05-27Z": True, "2024-05-27-14:00": True, "2000-02-29": True,
              "": False, "20090519": False, "2022-03-22T08:51:36": False, "2021-02-29": False,
@@ -405,7 +408,7 @@ def test_shapes_pyrudof_cannot_be_trusted_with_go_to_pyshacl(tmp_path, monkeypat
 def test_a_batch_pyrudof_fails_on_is_validated_by_pyshacl(monkeypatch, caplog) -> None:
     import pyrudof
 
-    from catalogue.shacl_engines import RudofEngine
+    from catalogue.validation.pyrudof_engine import RudofEngine
 
     records = records_of(DOC)
     expected = validate_records(records, engine="pyshacl", workers=1)

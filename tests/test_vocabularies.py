@@ -168,4 +168,89 @@ def test_shipped_files_hold_only_labels_schemes_and_notations_of_iris() -> None:
         for quad in ox.parse(data, format=rdf_format):
             assert quad.predicate.value in allowed, (name, quad)
             assert isinstance(quad.subject, ox.NamedNode), (name, quad)
-            assert quad.subject.value.startswith((EU_AUTHORITY, "http://purl.org/adms/")), (name, quad)
+            assert quad.subject.value.startswith(
+                (EU_AUTHORITY, "http://purl.org/adms/", "http://healthdata.ec.europa.eu/authority/")
+            ), (name, quad)
+
+
+# -- codes, their hierarchy, countries and health categories ------------------------------------
+
+from catalogue.vocabularies.codes import normalise, parse_code  # noqa: E402
+from catalogue.vocabularies.concepts import broader, expand  # noqa: E402
+from catalogue.vocabularies.concepts import labels as concept_labels  # noqa: E402
+from catalogue.vocabularies.countries import country_iri  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("given", "scheme", "expected"),
+    [
+        ("ICD-10:C50.9", None, "icd10:C50.9"),
+        ("icd10:c509", None, "icd10:C50.9"),
+        ("http://id.who.int/icd/release/10/C50.9", None, "icd10:C50.9"),
+        ("https://icd.who.int/browse10/2019/en#/C50.9", None, "icd10:C50.9"),
+        ("C50.9", "http://www.wikidata.org/entity/Q45127", "icd10:C50.9"),
+        ("A10BA02", "https://www.wikidata.org/entity/Q192093", "atc:A10BA02"),
+        ("ATC:a10ba02", None, "atc:A10BA02"),
+        ("SNOMED-CT:363235000", None, "snomedct:363235000"),
+        ("http://snomed.info/id/363235000", None, "snomedct:363235000"),
+        ("http://www.orpha.net/ORDO/Orphanet_558", None, "orpha:558"),
+        ("ORPHA:558", None, "orpha:558"),
+        ("http://purl.obolibrary.org/obo/MONDO_0007254", None, "mondo:0007254"),
+        ("http://purl.obolibrary.org/obo/HP_0000118", None, "hp:0000118"),
+        ("http://www.wikidata.org/entity/Q12078", None, "wikidata:Q12078"),
+        ("LOINC:4548-4", None, "loinc:4548-4"),
+        ("ICD-10-GM:E11.9", None, "icd10gm:E11.9"),
+        # nothing known: kept as given rather than dropped
+        ("https://codes.example/x/1", None, "https://codes.example/x/1"),
+        ("Q87.1", None, "Q87.1"),
+    ],
+)
+def test_one_identifier_per_code_however_written(given: str, scheme: str | None, expected: str) -> None:
+    assert normalise(given, scheme) == expected
+
+
+def test_icd10_hierarchy_chapters_blocks_categories() -> None:
+    assert broader("icd10:C50.9") == [
+        "icd10:C50",
+        "icd10:C50-C50",
+        "icd10:C00-C75",
+        "icd10:C00-C97",
+        "icd10:II",
+    ]
+    assert broader("icd10:C00-C97") == ["icd10:II"]
+    assert broader("icd10:NOPE") == [] and broader("snomedct:363235000") == []
+    assert "breast" in concept_labels("icd10:C50")[0].lower()
+
+
+def test_atc_hierarchy_by_code_structure() -> None:
+    assert expand("atc:A10BA02") == ["atc:A10BA02", "atc:A10BA", "atc:A10B", "atc:A10", "atc:A"]
+    assert broader("atc:A") == [] and broader("atc:not-a-code") == []
+
+
+def test_national_icd10_codes_reach_who_concepts() -> None:
+    assert expand("icd10gm:E11.9")[:4] == ["icd10gm:E11.9", "icd10gm:E11", "icd10:E11.9", "icd10:E11"]
+    assert "icd10:IV" in expand("icd10gm:E11.9")
+
+
+@pytest.mark.parametrize("bad", ["", "breast", "C50 9", "x" * 3000, "javascript alert(1)"])
+def test_what_is_no_code_is_refused(bad: str) -> None:
+    assert parse_code(bad) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "alpha3"), [("BE", "BEL"), ("bel", "BEL"), ("EL", "GRC"), ("UK", "GBR"), ("FI", "FIN")]
+)
+def test_country_codes_become_eu_country_iris(given: str, alpha3: str) -> None:
+    assert country_iri(given) == EU_AUTHORITY + "country/" + alpha3
+    assert country_iri(EU_AUTHORITY + "country/" + alpha3) == EU_AUTHORITY + "country/" + alpha3
+
+
+@pytest.mark.parametrize("bad", ["XX", "Belgium", "", "http://example.org/country/BEL"])
+def test_unknown_countries_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match="country"):
+        country_iri(bad)
+
+
+def test_health_categories_are_labelled_in_the_project_languages(vocabularies: Vocabularies) -> None:
+    iri = "http://healthdata.ec.europa.eu/authority/health-category/GENOMIC"
+    assert {"en", "nl", "fr", "de", "fi", "sv"} <= set(vocabularies.labels(iri))

@@ -46,11 +46,12 @@ def validate(
     With --shapes, shapes that cannot be loaded are named and left out, the
     rest still validate, and the exit code is 2.
     """
-    from catalogue import shapes as profiles
     from catalogue.config import Limits
     from catalogue.fetch import InputError, fetch
-    from catalogue.reports import ShapeNotes, to_json, to_text, to_turtle, validate_document
-    from catalogue.validate import ShapesError
+    from catalogue.validation import profiles
+    from catalogue.validation.errors import ShapesError
+    from catalogue.validation.render import to_json, to_text, to_turtle
+    from catalogue.validation.summary import ShapeNotes, validate_document
 
     if output_format not in ("text", "json", "turtle"):
         errors.print("[red]--format must be text, json or turtle[/red]")
@@ -96,7 +97,9 @@ def _user_shapes(
     """
     import rdflib
 
-    from catalogue.shapes import ShapesError, load_shapes, shapes_files
+    from catalogue.validation.errors import ShapesError
+    from catalogue.validation.profiles import shapes_files
+    from catalogue.validation.shapes import load_shapes
 
     if not paths:
         yield None, rdflib.Graph()

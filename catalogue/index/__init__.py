@@ -8,6 +8,7 @@ outside this package imports a backend.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,17 +21,45 @@ if TYPE_CHECKING:
     from catalogue.config import SearchSettings
 
 #: Facets offered by search, in display order. Values are IRIs, except
-#: ``keyword`` (literal text) and ``source`` (the source's short name).
+#: ``keyword`` (literal text, folded: see catalogue.index.documents), ``source``
+#: (the source's short name), ``code`` (normalised identifiers such as
+#: ``icd10:C50.9``, see catalogue.vocabularies.codes) and a ``publisher``
+#: described by a blank node (see catalogue.index.documents.publisher_key).
 FACETS: tuple[str, ...] = (
     "source",
+    "country",
     "publisher",
     "theme",
+    "health_category",
+    "health_theme",
+    "type",
     "keyword",
+    "coding_system",
+    "code",
     "format",
     "license",
     "access_rights",
     "language",
 )
+#: Facets whose filter matches another field than the one counted: ``code=icd10:C50`` finds
+#: every record coded C50 or a narrower concept (``code_tree`` holds each code and all above it).
+FILTER_FIELDS: dict[str, str] = {"code": "code_tree"}
+#: Most buckets one facet may return ("show all" stops there).
+MAX_FACET_SIZE = 1_000
+
+RangeName = Literal["individuals", "records", "age", "modified", "temporal"]
+#: range filter -> (field holding a record's lowest value, field holding its highest): a record matches
+#: when its span overlaps the asked one (low field <= asked high and high field >= asked low); a record
+#: without the fields never matches. Counts and dates are one value, so both fields are the same.
+RANGE_FIELDS: dict[str, tuple[str, str]] = {
+    "individuals": ("individuals", "individuals"),
+    "records": ("records", "records"),
+    "age": ("age_low", "age_high"),
+    "modified": ("modified", "modified"),
+    "temporal": ("temporal_start", "temporal_end"),
+}
+#: the range filters on whole numbers; the others are on dates
+NUMBER_RANGES = frozenset({"individuals", "records", "age"})
 
 #: Languages that get their own analysed text field (stemming, stop words).
 #: Text in any other language, or without a tag, goes to the generic field.
@@ -74,6 +103,20 @@ class SearchDocument:
     #: facet name (one of FACETS) -> values
     facets: dict[str, list[str]] = field(default_factory=dict)
     modified: datetime | None = None
+    #: the keywords as written (the ``keyword`` facet holds them folded): a facet shows the most common form
+    keyword_forms: list[str] = field(default_factory=list)
+    #: each code of the record and every concept above it (what a ``code=`` filter matches)
+    code_tree: list[str] = field(default_factory=list)
+    #: labels of the record's codes and of the concepts above them: found by words, ranked after its own text
+    concepts: list[str] = field(default_factory=list)
+    #: HealthDCAT-AP counts and typical ages (age_low/age_high: the typical age range, open ends filled)
+    individuals: int | None = None
+    records: int | None = None
+    age_low: int | None = None
+    age_high: int | None = None
+    #: the span of the record's temporal coverage (earliest start, latest end; open ends filled)
+    temporal_start: datetime | None = None
+    temporal_end: datetime | None = None
     #: title used for sorting (lower-cased, in the record's first language)
     sort_title: str = ""
     #: "published" or "flagged" (published with validation warnings under policy warn)
@@ -95,6 +138,18 @@ class IndexEntry:
     quality: int
 
 
+@dataclass(frozen=True)
+class Range:
+    """A range filter (one of RANGE_FIELDS): whole numbers for counts and ages, UTC datetimes for dates.
+
+    Both ends are inclusive; ``None`` leaves that end open.
+    """
+
+    name: RangeName
+    low: int | datetime | None = None
+    high: int | datetime | None = None
+
+
 @dataclass
 class SearchQuery:
     text: str = ""
@@ -107,6 +162,8 @@ class SearchQuery:
     facet_size: int = 20
     #: only records with at least this many quality points
     quality_min: int | None = None
+    #: numeric and date ranges, all of which a record must overlap (they narrow every facet's count)
+    ranges: tuple[Range, ...] = ()
     #: mark the query's words in the titles and descriptions of the page's hits (SearchHit.highlights);
     #: off unless asked for, so callers that only want ids (the feed) pay nothing for it
     highlight: bool = False
@@ -116,6 +173,8 @@ class SearchQuery:
 class FacetCount:
     value: str
     count: int
+    #: how to show the value when the index knows better than the value (a keyword's most common form)
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +215,23 @@ class SearchResults:
     total: int
     hits: list[SearchHit]
     facets: dict[str, list[FacetCount]]
+
+
+def fold(text: str) -> str:
+    """A keyword's facet identity: case, accents and spacing folded ("Génomik " and "genomik" are one)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
+def most_common_forms(forms: Iterable[tuple[str, int]]) -> dict[str, str]:
+    """Folded value -> its most common written form, of (form, count) pairs (ties: the first in order)."""
+    best: dict[str, tuple[int, str]] = {}
+    for form, count in forms:
+        key = fold(form)
+        if key not in best or count > best[key][0]:
+            best[key] = (count, form)
+    return {key: form for key, (_, form) in best.items()}
 
 
 class SearchIndex(Protocol):

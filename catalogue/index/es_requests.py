@@ -45,6 +45,7 @@ from typing import Any
 from catalogue.index import (
     ANALYSED_LANGUAGES,
     FACETS,
+    FILTER_FIELDS,
     FacetCount,
     IndexEntry,
     QueryError,
@@ -52,12 +53,21 @@ from catalogue.index import (
     SearchHit,
     SearchQuery,
     SearchResults,
+    most_common_forms,
 )
 from catalogue.index.analysis import MIN_PREFIX, STEMMERS, Part, analyzer_name, query_parts
+from catalogue.index.es_discovery import (
+    CONCEPTS,
+    CONCEPTS_BOOST,
+    discovery_mappings,
+    discovery_source,
+    keyword_forms_aggregation,
+    range_filter,
+)
 from catalogue.index.highlight import Marker, highlight_source, marker_for
 
 #: Bump when the meaning of a field changes without the template changing.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TEXT_FIELDS: dict[str, str] = {lang: f"text_{lang}" for lang in ANALYSED_LANGUAGES}
 FACET_FIELDS: dict[str, str] = {name: name for name in FACETS}  # the source facet is the `source` field
@@ -177,6 +187,7 @@ def mappings() -> dict[str, Any]:
         properties[field] = {"type": "text", "analyzer": FOLDED}
     for field in FACET_FIELDS.values():
         properties.setdefault(field, dict(keyword))
+    properties.update(discovery_mappings(keyword, FOLDED))
     return {"dynamic": "strict", "properties": properties}
 
 
@@ -238,6 +249,7 @@ def document_source(doc: SearchDocument) -> dict[str, Any]:
         modified = doc.modified if doc.modified.tzinfo else doc.modified.replace(tzinfo=UTC)
         source["modified"] = modified.astimezone(UTC).isoformat()
     source["quality"] = int(doc.quality)
+    source.update(discovery_source(doc))
     if doc.sort_title:
         source["sort_title"] = doc.sort_title[:200]
     texts = highlight_source(doc)
@@ -276,11 +288,17 @@ def alias_switch_actions(alias: str, new_index: str, old_indices: Iterable[str])
 
 def _text_fields() -> list[str]:
     """Every text field a word may match in, the title boosted (as the embedded backend)."""
-    return [*TEXT_FIELDS.values(), "text_any", f"title_any^{TITLE_BOOST:g}", "labels"]
+    return [
+        *TEXT_FIELDS.values(),
+        "text_any",
+        f"title_any^{TITLE_BOOST:g}",
+        "labels",
+        f"{CONCEPTS}^{CONCEPTS_BOOST:g}",
+    ]
 
 
 def _unstemmed_fields() -> list[tuple[str, float]]:
-    return [("text_any", 1.0), ("title_any", TITLE_BOOST), ("labels", 1.0)]
+    return [("text_any", 1.0), ("title_any", TITLE_BOOST), ("labels", 1.0), (CONCEPTS, CONCEPTS_BOOST)]
 
 
 def any_field(text: str, phrase: bool = False) -> dict[str, Any]:
@@ -332,7 +350,7 @@ def facet_filters(filters: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """One ``terms`` filter per facet with values (values OR-ed); QueryError for an unknown facet."""
     queries = {}
     for name, values in filters.items():
-        field = FACET_FIELDS.get(name)
+        field = FILTER_FIELDS.get(name, FACET_FIELDS.get(name))
         if field is None:
             raise QueryError(f"unknown facet {name!r}; facets are {', '.join(FACETS)}")
         if isinstance(values, str):
@@ -377,6 +395,7 @@ def facet_aggregations(filters: Mapping[str, dict[str, Any]], size: int) -> dict
                 }
             },
         }
+    aggregations["keyword"]["aggs"]["forms"] = keyword_forms_aggregation(size)
     return aggregations
 
 
@@ -410,6 +429,7 @@ def _query_parts(query: SearchQuery) -> tuple[dict[str, Any], dict[str, dict[str
     text = text_query(query.text)
     filters = facet_filters(query.filters)
     base_filters = [quality_filter(query.quality_min)] if query.quality_min is not None else []
+    base_filters += [range_filter(wanted) for wanted in query.ranges]
     return _all_of(text, base_filters), filters, text is not None
 
 
@@ -515,6 +535,10 @@ def parse_facets(response: Mapping[str, Any], size: int) -> dict[str, list[Facet
             key=lambda pair: (-pair[1], pair[0]),
         )
         facets[name] = [FacetCount(value, count) for value, count in pairs[: max(0, size)] if count]
+    forms_buckets = aggregations.get("keyword", {}).get("forms", {}).get("buckets", [])
+    forms = most_common_forms((str(b["key"]), int(b["doc_count"])) for b in forms_buckets)
+    for bucket in facets.get("keyword", []):
+        bucket.label = forms.get(bucket.value, bucket.value)
     return facets
 
 

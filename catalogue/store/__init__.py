@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, overload
 import pyoxigraph as ox
 
 from catalogue.errors import CatalogueError
+from catalogue.model import ValidationReport
 from catalogue.quality import QualityScore
 from catalogue.records import Record
-from catalogue.validate import ValidationReport
 
 if TYPE_CHECKING:
     from catalogue.claims import Owns

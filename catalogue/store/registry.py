@@ -26,6 +26,7 @@ from pathlib import Path
 from sys import intern
 
 from catalogue.claims import Owns, nobody_owns, settle_claims
+from catalogue.model import ValidationReport, ValidationResult
 from catalogue.quality import BIN, DIMENSIONS, QualityScore, rating
 from catalogue.store import (
     FLAGGED,
@@ -43,7 +44,6 @@ from catalogue.store import (
     RecordWrite,
     RunChange,
 )
-from catalogue.validate import ValidationReport, ValidationResult
 
 SCHEMA_VERSION = 1
 WAL_LIMIT = 64 * 1024 * 1024  # bytes the write-ahead log is cut back to after a checkpoint

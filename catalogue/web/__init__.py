@@ -84,6 +84,8 @@ def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | 
     )
     environment = Environment(loader=FileSystemLoader(templates_dir()), autoescape=True)
     environment.tests["linkable"] = linkable
+    environment.add_extension("jinja2.ext.i18n")
+    environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     app.state.templates = Jinja2Templates(env=environment)
     app.state.metrics = operations.Metrics(backends)
     app.add_middleware(operations.LatencyMiddleware, metrics=app.state.metrics)

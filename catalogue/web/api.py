@@ -2,39 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
+from catalogue.backends import Backends
 from catalogue.index import QueryError
-from catalogue.profiles import dataset_view, pick_language
-from catalogue.search import search
+from catalogue.search import Labeller, search
 from catalogue.store import HarvestRun, Store
+from catalogue.views import dataset_view, pick_language
+from catalogue.views.health import HealthFacts
 from catalogue.web.errors import errors
-from catalogue.web.params import language, search_query
+from catalogue.web.params import SearchParams, get_backends, get_labeller, language
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 
 @router.get("/search", responses=errors(400, 422))
 def api_search(
+    params: Annotated[SearchParams, Query()],
+    backends: Annotated[Backends, Depends(get_backends)],
+    labeller: Annotated[Labeller, Depends(get_labeller)],
     request: Request,
-    q: str = Query("", description="words to look for, in any language"),
-    page: int = Query(1, ge=1),
-    size: int = Query(20, ge=1, le=100),
-    sort: str = Query("relevance", pattern="^(relevance|modified|title|quality)$"),
-    quality_min: int | None = Query(
-        None, ge=0, le=405, description="only datasets with this many quality points"
-    ),
-    lang: str | None = Query(None, description="language for titles and labels"),
-    source: list[str] = Query([]),
-    publisher: list[str] = Query([]),
-    theme: list[str] = Query([]),
-    keyword: list[str] = Query([]),
-    format: list[str] = Query([]),
-    license: list[str] = Query([]),
-    access_rights: list[str] = Query([]),
-    language_: list[str] = Query([], alias="language"),
 ) -> dict[str, Any]:
     """Full-text search with facets. Repeat a facet parameter to accept several values.
 
@@ -55,9 +45,8 @@ def api_search(
     else another. A field without the query's words is left out; without
     words in ``q``, ``highlights`` is ``{}``.
     """
-    backends, labeller = request.app.state.backends, request.app.state.labeller
     try:
-        result = search(backends, labeller, search_query(request), language(request))
+        result = search(backends, labeller, params.query(), language(request))
     except QueryError as error:
         raise HTTPException(400, str(error)) from error
     return {
@@ -74,6 +63,7 @@ def api_search(
                 "status": item.status,
                 "modified": item.modified,
                 "themes": item.themes,
+                "health": health_json(item.health),
                 "quality": {"score": item.quality, "rating": item.rating}
                 if item.quality is not None
                 else None,
@@ -124,6 +114,11 @@ def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
         "issued": view.issued,
         "modified": view.modified,
         "landing_pages": view.landing_pages,
+        "health": {
+            **health_json(view.health),
+            "hdab": as_json(view.hdab),
+            "retention": as_json(view.retention),
+        },
         "properties": {p: [o.value for o in objs] for p, objs in view.properties.items()},
         "harvested": meta.harvested.isoformat(),
         "validation": {
@@ -208,6 +203,11 @@ def _run_json(store: Store, run: HarvestRun, limit: int) -> dict[str, Any]:
         kind: {"total": totals.get(kind, 0), "datasets": items} for kind, items in listed.items()
     }
     return out
+
+
+def health_json(facts: HealthFacts) -> dict[str, Any]:
+    """The HealthDCAT-AP facts; codes with the identifier they are filtered by (``code=``)."""
+    return asdict(facts)
 
 
 def as_json(value: Any) -> Any:

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
+from pydantic import Field, field_validator
 
 from catalogue.feed import (
     BY_SUFFIX,
@@ -35,6 +36,7 @@ from catalogue.feed import (
 )
 from catalogue.index import FACETS, QueryError
 from catalogue.web.linked_data import not_modified
+from catalogue.web.params import SearchFilters, read_params
 
 router = APIRouter(tags=["feed"])
 
@@ -42,24 +44,41 @@ FEED_DOC = (
     "The whole catalogue as DCAT-AP: our dcat:Catalog, a sub-catalogue per source, each dataset's "
     "full description and a dcat:CatalogRecord, paged with hydra:PartialCollectionView. "
     "Parameters: page, page_size (default 100, at most 1000), modified_since (ISO 8601, on the time "
-    "the record's content was stored), q and the facet filters of /api/search "
-    f"({', '.join(FACETS)}; repeat one to accept several values)."
+    "the record's content was stored), q, the facet filters of /api/search "
+    f"({', '.join(FACETS)}; repeat one to accept several values) and its ranges "
+    "(individuals_min/_max, records_min/_max, age_min/_max, modified_from/_to, temporal_from/_to, quality_min)."
 )
 
 
+class FeedParams(SearchFilters):
+    """The feed's selection: the filters of /api/search, and its own paging."""
+
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    modified_since: str | None = Field(None, description="ISO 8601 date or date-time")
+
+    @field_validator("modified_since")
+    @classmethod
+    def _iso(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                parse_datetime(value)
+            except ValueError:
+                raise ValueError("must be an ISO 8601 date or date-time") from None
+        return value or None
+
+
 def feed_query(request: Request) -> FeedQuery:
-    params = request.query_params
-    since = params.get("modified_since")
-    try:
-        modified_since = parse_datetime(since) if since else None
-    except ValueError:
-        raise HTTPException(400, "modified_since must be an ISO 8601 date or date-time") from None
+    params = read_params(FeedParams, request)
     return FeedQuery(
-        page=_whole(params.get("page"), "page", 1, 1_000_000),
-        page_size=_whole(params.get("page_size"), "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
-        modified_since=modified_since,
-        text=(params.get("q") or "").strip()[:500],
-        filters={name: params.getlist(name) for name in FACETS if params.getlist(name)},
+        page=params.page,
+        page_size=params.page_size,
+        modified_since=parse_datetime(params.modified_since) if params.modified_since else None,
+        text=params.q.strip(),
+        filters=params.filters(),
+        ranges=params.ranges(),
+        quality_min=params.quality_min,
+        selection=tuple(params.pairs()),
         fetched=fetched_iri(request),
     )
 
@@ -74,14 +93,6 @@ def fetched_iri(request: Request) -> str:
     base = request.app.state.backends.settings.base_url
     query = urlencode(request.query_params.multi_items())
     return f"{base}{request.url.path}" + (f"?{query}" if query else "")
-
-
-def _whole(raw: str | None, name: str, default: int, maximum: int) -> int:
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise HTTPException(400, f"{name} must be a whole number from 1 to {maximum}")
-    return int(raw)
 
 
 def _feed(request: Request, fmt: Format, negotiated: bool) -> Response:

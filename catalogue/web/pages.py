@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
-from catalogue.index import FACETS, Highlight, QueryError, SearchQuery
-from catalogue.profiles import dataset_view, pick_language
-from catalogue.profiles.dcat_ap_3 import choose_language
+from catalogue.backends import Backends
+from catalogue.index import FACETS, MAX_FACET_SIZE, Highlight, QueryError
 from catalogue.quality import DIMENSIONS
 from catalogue.schema_org import dataset_jsonld, script_json
-from catalogue.search import search
+from catalogue.search import Labeller, search
 from catalogue.store import REJECTED, VISIBLE, RunChange, Store, StoredRecord
-from catalogue.web.params import language, page_params, search_query
+from catalogue.views import dataset_view, pick_language
+from catalogue.views.dcat_ap_3 import choose_language
+from catalogue.web.params import (
+    SearchParams,
+    get_backends,
+    get_labeller,
+    language,
+    page_params,
+    read_params,
+)
 
 router = APIRouter(include_in_schema=False)
 
 FACET_TITLES = {
     "source": "Node",
+    "country": "Country",
     "publisher": "Publisher",
     "theme": "Theme",
+    "health_category": "Health category",
+    "health_theme": "Health theme",
+    "type": "Dataset type",
+    "coding_system": "Coding system",
+    "code": "Code",
     "keyword": "Keyword",
     "format": "Format",
     "license": "Licence",
@@ -67,26 +81,29 @@ def home(request: Request) -> HTMLResponse:
 
 
 @router.get("/datasets", response_class=HTMLResponse)
-def datasets(request: Request) -> HTMLResponse:
-    backends, labeller = request.app.state.backends, request.app.state.labeller
-    query = search_query(request)
+def datasets(
+    request: Request,
+    backends: Annotated[Backends, Depends(get_backends)],
+    labeller: Annotated[Labeller, Depends(get_labeller)],
+) -> HTMLResponse:
+    params = read_params(SearchParams, request)
     try:
-        page = search(backends, labeller, query, language(request))
+        page = search(backends, labeller, params.query(), language(request))
     except QueryError as error:
         raise HTTPException(400, str(error)) from error
-    lang = request.query_params.get("lang")  # kept in links only when the visitor chose it
     return render(
         request,
         "datasets.html",
         page=page,
         facet_titles=FACET_TITLES,
         facet_order=FACETS,
-        url_for_page=lambda n: _search_url(query, lang, page=n),
-        url_toggle=lambda name, value: _search_url(query, lang, toggle=(name, value)),
-        url_sort=lambda sort: _search_url(query, lang, sort=sort),
+        url_for_page=lambda n: _search_url(params, page=n),
+        url_toggle=lambda name, value: _search_url(params, toggle=(name, value)),
+        url_sort=lambda sort: _search_url(params, sort=sort),
         url_quality=lambda points: _search_url(
-            query, lang, quality_min=None if query.quality_min == points else points
+            params, quality_min=None if params.quality_min == points else points
         ),
+        url_all=lambda name: _search_url(params, facet_size=MAX_FACET_SIZE),
         marked=marked,
     )
 
@@ -105,35 +122,34 @@ KEEP = object()  # _search_url: keep the query's own quality filter
 
 
 def _search_url(
-    query: SearchQuery,
-    lang: str | None,
+    params: SearchParams,
     page: int = 1,
     toggle: tuple[str, str] | None = None,
     sort: str | None = None,
     quality_min: int | None | object = KEEP,
+    facet_size: int | None = None,
 ) -> str:
-    filters = {name: list(values) for name, values in query.filters.items()}
+    """A link to another page, order or selection of this search (the visitor's ``lang`` kept if chosen)."""
+    changes: dict[str, Any] = {}
     if toggle:
         name, value = toggle
-        values = filters.setdefault(name, [])
-        if value in values:
-            values.remove(value)
-        else:
-            values.append(value)
-    params: list[tuple[str, str]] = [("q", query.text)] if query.text else []
-    if lang:
-        params.append(("lang", lang))
-    params += [(name, value) for name in FACETS for value in filters.get(name, [])]
-    minimum = query.quality_min if quality_min is KEEP else quality_min
-    if minimum is not None:
-        params.append(("quality_min", str(minimum)))
-    if (sort or query.sort) != "relevance":
-        params.append(("sort", sort or query.sort))
+        values = list(getattr(params, name))
+        changes[name] = [v for v in values if v != value] if value in values else [*values, value]
+    if quality_min is not KEEP:
+        changes["quality_min"] = quality_min
+    target = params.model_copy(update=changes)
+    pairs = target.pairs()
+    if params.lang:
+        pairs.append(("lang", params.lang))
+    if (sort or params.sort) != "relevance":
+        pairs.append(("sort", sort or params.sort))
     if page > 1:
-        params.append(("page", str(page)))
-    if query.size != 20:
-        params.append(("size", str(query.size)))
-    return "/datasets?" + urlencode(params)
+        pairs.append(("page", str(page)))
+    if params.size != 20:
+        pairs.append(("size", str(params.size)))
+    if (facet_size or params.facet_size) != 20:
+        pairs.append(("facet_size", str(facet_size or params.facet_size)))
+    return "/datasets?" + urlencode(pairs)
 
 
 def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:

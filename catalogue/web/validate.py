@@ -13,7 +13,7 @@ once and a few more wait (``[web]`` in the configuration; beyond that, and past
 the deadline, 503 with ``Retry-After``: :class:`~catalogue.web.limits.Admission`). What it allows lives in :class:`ServiceOptions` on ``app.state.validation``
 — tests replace it, e.g. to let the service reach their server on 127.0.0.1.
 Parsing, validating and wording the messages happen in
-:mod:`catalogue.reports`; this module only reads requests and writes answers.
+:mod:`catalogue.validation.summary`; this module only reads requests and writes answers.
 """
 
 from __future__ import annotations
@@ -29,15 +29,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from catalogue import shapes
 from catalogue.config import Limits, Settings
 from catalogue.errors import CatalogueError
 from catalogue.fetch import Document, InputError
 from catalogue.negotiation import negotiate
 from catalogue.parse import ParseError
 from catalogue.public_fetch import PUBLIC_ONLY, AddressPolicy, RefusedURL, fetch_public, gunzipped
-from catalogue.reports import Summary, to_json, to_turtle, validate_document
-from catalogue.validate import ShapesError
+from catalogue.validation import profiles as shapes
+from catalogue.validation.errors import ShapesError
+from catalogue.validation.render import to_json, to_turtle
+from catalogue.validation.summary import Summary, validate_document
 from catalogue.web.errors import DESCRIPTIONS, error_json, unreadable_media
 from catalogue.web.limits import Admission, Busy
 from catalogue.web.pages import render

@@ -735,3 +735,206 @@ def test_elasticsearch_rebuild_switches_the_alias_and_deletes_the_old_index(es_u
         index.close()
         client.close()
         drop_es_prefix(es_url, prefix)
+
+
+# -- discovery: health facets, codes with their hierarchy, ranges ---------------------------------
+
+GENOMIC = "http://healthdata.ec.europa.eu/authority/health-category/GENOMIC"
+EHR = "http://healthdata.ec.europa.eu/authority/health-category/EHR"
+BEL = "http://publications.europa.eu/resource/authority/country/BEL"
+FIN = "http://publications.europa.eu/resource/authority/country/FIN"
+
+
+def coded(record_id: str, codes: list[str], **kwargs) -> SearchDocument:
+    """A document built as catalogue.index.documents builds it: codes expanded to their broader concepts."""
+    from catalogue.vocabularies.concepts import expand, labels
+
+    tree = list(dict.fromkeys(concept for code in codes for concept in expand(code)))
+    facets = {**kwargs.pop("facets", {}), "code": codes}
+    return doc(
+        record_id,
+        facets=facets,
+        code_tree=tree,
+        concepts=sorted({label for concept in tree for label in labels(concept)}),
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def health(index: SearchIndex) -> SearchIndex:
+    index.upsert(
+        [
+            coded(
+                "fi-breast",
+                ["icd10:C50.4"],
+                title={"fi": ["Rintasyöpäkohortti"]},
+                facets={"health_category": [GENOMIC], "country": [FIN]},
+                individuals=1_200,
+                records=50_000,
+                age_low=40,
+                age_high=70,
+                temporal_start=datetime(2010, 1, 1, tzinfo=UTC),
+                temporal_end=datetime(2015, 12, 31, tzinfo=UTC),
+            ),
+            coded(
+                "be-diabetes",
+                ["atc:A10BA02", "icd10gm:E11.9"],
+                title={"en": ["Diabetes registry"]},
+                facets={"health_category": [EHR], "country": [BEL]},
+                individuals=90_000,
+                records=2_000_000,
+                age_low=18,
+                age_high=150,
+                temporal_start=datetime(2020, 1, 1, tzinfo=UTC),
+                temporal_end=datetime(9999, 12, 31, tzinfo=UTC),
+            ),
+            coded(
+                "en-breast-text",
+                [],
+                title={"en": ["Breast imaging study"]},
+                facets={"health_category": [GENOMIC, EHR], "country": [BEL]},
+                individuals=300,
+            ),
+            doc("plain", title={"en": ["Weather records"]}),
+        ]
+    )
+    index.commit()
+    return index
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("icd10:C50.4", ["fi-breast"]),
+        ("icd10:C50", ["fi-breast"]),  # a category takes its subcategories
+        ("icd10:C00-C97", ["fi-breast"]),  # a block
+        ("icd10:II", ["fi-breast"]),  # a chapter
+        ("atc:A10", ["be-diabetes"]),
+        ("atc:A", ["be-diabetes"]),
+        ("atc:A10BA02", ["be-diabetes"]),
+        ("icd10:E11", ["be-diabetes"]),  # a national modification's code reaches WHO's concepts
+        ("icd10:E10-E14", ["be-diabetes"]),
+        ("icd10:C51", []),
+        ("atc:A11", []),
+    ],
+)
+def test_a_code_filter_includes_every_narrower_concept(
+    health: SearchIndex, code: str, expected: list[str]
+) -> None:
+    assert sorted(ids(health.search(SearchQuery(filters={"code": [code]})))) == expected
+
+
+def test_code_facet_counts_the_codes_given_not_their_ancestors(health: SearchIndex) -> None:
+    found = counts(health.search(SearchQuery(facet_size=100)), "code")
+    assert found == {"icd10:C50.4": 1, "atc:A10BA02": 1, "icd10gm:E11.9": 1}
+    # filtered by a broader code, the facet still offers the other codes
+    narrowed = counts(health.search(SearchQuery(filters={"code": ["icd10:C50"]}, facet_size=100)), "code")
+    assert narrowed == found
+
+
+def test_a_concept_label_finds_the_coded_records_after_direct_matches(health: SearchIndex) -> None:
+    # "breast": the Finnish-only record is coded C50.4, whose category is "Malignant neoplasm of breast"
+    found = health.search(SearchQuery(text="breast"))
+    assert ids(found) == ["en-breast-text", "fi-breast"]
+    assert found.hits[0].score > found.hits[1].score
+    assert ids(health.search(SearchQuery(text="neoplasm"))) == ["fi-breast"]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (None, 1_000, ["en-breast-text"]),
+        (1_000, None, ["be-diabetes", "fi-breast"]),
+        (1_200, 1_200, ["fi-breast"]),
+        (100_000, None, []),
+    ],
+)
+def test_individuals_range(
+    health: SearchIndex, low: int | None, high: int | None, expected: list[str]
+) -> None:
+    from catalogue.index import Range
+
+    found = health.search(SearchQuery(ranges=(Range("individuals", low, high),)))
+    assert sorted(ids(found)) == expected
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (0, 17, []),  # children: nobody's typical ages reach that low
+        (0, 18, ["be-diabetes"]),  # overlap at one end counts
+        (65, 80, ["be-diabetes", "fi-breast"]),
+        (71, None, ["be-diabetes"]),
+        (None, None, ["be-diabetes", "fi-breast"]),  # records without ages are left out when ages are asked
+    ],
+)
+def test_age_ranges_overlap(
+    health: SearchIndex, low: int | None, high: int | None, expected: list[str]
+) -> None:
+    from catalogue.index import Range
+
+    assert sorted(ids(health.search(SearchQuery(ranges=(Range("age", low, high),))))) == expected
+
+
+def test_temporal_ranges_overlap_and_open_ends_reach_the_future(health: SearchIndex) -> None:
+    from catalogue.index import Range
+
+    def temporal(low: datetime | None, high: datetime | None) -> list[str]:
+        return sorted(ids(health.search(SearchQuery(ranges=(Range("temporal", low, high),)))))
+
+    assert temporal(datetime(2014, 1, 1, tzinfo=UTC), datetime(2016, 1, 1, tzinfo=UTC)) == ["fi-breast"]
+    assert temporal(datetime(2030, 1, 1, tzinfo=UTC), None) == ["be-diabetes"]
+    assert temporal(None, datetime(2009, 12, 31, tzinfo=UTC)) == []
+    assert temporal(datetime(2015, 12, 31, tzinfo=UTC), datetime(2020, 1, 1, tzinfo=UTC)) == [
+        "be-diabetes",
+        "fi-breast",
+    ]
+
+
+def test_ranges_narrow_every_facet_count_and_combine_with_filters(health: SearchIndex) -> None:
+    from catalogue.index import Range
+
+    found = health.search(
+        SearchQuery(filters={"health_category": [GENOMIC]}, ranges=(Range("records", 10_000, None),))
+    )
+    assert ids(found) == ["fi-breast"]
+    assert counts(found, "health_category") == {GENOMIC: 1, EHR: 1}
+    assert counts(found, "country") == {FIN: 1}
+
+
+def test_health_and_country_facets(health: SearchIndex) -> None:
+    found = health.search(SearchQuery())
+    assert counts(found, "health_category") == {GENOMIC: 2, EHR: 2}
+    assert counts(found, "country") == {BEL: 2, FIN: 1}
+    both = health.search(SearchQuery(filters={"health_category": [GENOMIC], "country": [BEL]}))
+    assert ids(both) == ["en-breast-text"]
+
+
+def test_keywords_fold_into_one_entry_shown_in_the_most_common_form(index: SearchIndex) -> None:
+    index.upsert(
+        [
+            doc("a", facets={"keyword": ["genomik"]}, keyword_forms=["Genomik"]),
+            doc("b", facets={"keyword": ["genomik"]}, keyword_forms=["Genomik"]),
+            doc("c", facets={"keyword": ["genomik"]}, keyword_forms=["genomik"]),
+            doc("d", facets={"keyword": ["etude"]}, keyword_forms=["Étude"]),
+        ]
+    )
+    index.commit()
+    found = index.search(SearchQuery())
+    assert {(b.value, b.label, b.count) for b in found.facets["keyword"]} == {
+        ("genomik", "Genomik", 3),
+        ("etude", "Étude", 1),
+    }
+    filtered = index.search(SearchQuery(filters={"keyword": ["etude"]}))
+    assert ids(filtered) == ["d"]
+    assert {(b.value, b.label) for b in filtered.facets["keyword"]} == {
+        ("genomik", "Genomik"),
+        ("etude", "Étude"),
+    }
+
+
+def test_facet_size_shows_every_value(index: SearchIndex) -> None:
+    index.upsert([doc(f"d{n:03}", facets={"keyword": [f"k{n:03}"]}) for n in range(150)])
+    index.commit()
+    assert len(index.search(SearchQuery(facet_size=20)).facets["keyword"]) == 20
+    assert len(index.search(SearchQuery(facet_size=1_000)).facets["keyword"]) == 150

@@ -15,11 +15,11 @@ import pyoxigraph as ox
 import pytest
 
 from catalogue.describe import SUMMARY_QUERY
+from catalogue.model import ValidationReport, ValidationResult
 from catalogue.quality import DIMENSIONS, Check, QualityScore
 from catalogue.records import Record
 from catalogue.sparql import Limits, QuerySyntaxError, SparqlError, SparqlService, TooLarge, UpdateRefused
 from catalogue.store import HarvestRun, RecordWrite, RemoteStoreError, Store, StoreLockedError
-from catalogue.validate import ValidationReport, ValidationResult
 
 BASE = "http://catalogue.test"
 PROVENANCE = f"{BASE}/graphs/provenance"

@@ -6,9 +6,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from catalogue.model import ValidationReport
 from catalogue.records import Record
 from catalogue.store import HarvestRun, RecordWrite, StoreFormatError, open_store
-from catalogue.validate import ValidationReport
 
 BASE = "http://catalogue.test"
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -277,7 +277,7 @@ def test_a_configured_profile_is_offered_and_used(tmp_path, live_server) -> None
 
     from catalogue.backends import open_backends
     from catalogue.config import Settings
-    from catalogue.shapes import Profile
+    from catalogue.validation.profiles import Profile
 
     rule = tmp_path / "keywords.ttl"
     rule.write_text(KEYWORD_RULE)

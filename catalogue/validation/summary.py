@@ -6,13 +6,13 @@ A raw SHACL result says "MinCountConstraintComponent on <…> path
 found (the value, or "missing"), what is expected (the shape's message) and
 where the specification explains it (the shape's ``rdfs:seeAlso`` link,
 else the profile's specification). :func:`summarise` builds exactly that,
-grouped per record, violations first; :func:`to_json`, :func:`to_turtle`
-(a real ``sh:ValidationReport``) and :func:`to_text` write it out for the web
-service, the API and the command line.
+grouped per record, violations first; :mod:`catalogue.validation.render`
+writes it out (JSON, a real ``sh:ValidationReport`` in Turtle, plain text) for
+the web service, the API and the command line.
 
 :func:`validate_document` runs the pipeline once for a document in hand
 (parse, split into records, validate, summarise). Everything else only reads
-:class:`~catalogue.validate.ValidationReport` objects, the records they belong
+:class:`~catalogue.model.ValidationReport` objects, the records they belong
 to, and the shapes files for names and links.
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import rdflib
@@ -31,12 +31,13 @@ from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.util import guess_format
 
 from catalogue.fetch import Document
+from catalogue.model import INFO, VIOLATION, WARNING, ValidationReport, ValidationResult
 from catalogue.namespaces import RDF_TYPE
 from catalogue.negotiation import PREFIXES as SERVED_PREFIXES
 from catalogue.parse import parse_document
 from catalogue.records import Record, split_records
-from catalogue.shapes import profile, shapes_files
-from catalogue.validate import INFO, VIOLATION, WARNING, ValidationReport, ValidationResult, validate_records
+from catalogue.validation.profiles import profile, shapes_files
+from catalogue.validation.validator import validate_records
 
 if TYPE_CHECKING:
     from catalogue.config import Settings
@@ -268,7 +269,7 @@ def summarise(
         types = _types(record)
         report = reports.get(record.id, ValidationReport())
         messages = [_message(result, record, values, types, notes, spec) for result in report.results]
-        itself = _itself(record.kind)
+        itself = own_label(record.kind)
         messages.sort(
             key=lambda m: (SEVERITY_ORDER.get(m.severity, 3), m.about != itself, m.property, m.about)
         )
@@ -361,7 +362,7 @@ def _looks_like_iri(text: str) -> bool:
     return " " not in text and ("://" in text or text.startswith(("urn:", "mailto:", "tel:")))
 
 
-def _itself(kind: str) -> str:
+def own_label(kind: str) -> str:
     """How a message names the record's own root resource."""
     return "the dataset" if kind == "dataset" else "the catalogue"
 
@@ -369,7 +370,7 @@ def _itself(kind: str) -> str:
 def _about(focus: str, record: Record, types: dict[str, list[str]]) -> str:
     """Which resource a message is about, in words."""
     if focus == record.uri:
-        return _itself(record.kind)
+        return own_label(record.kind)
     kinds = ", ".join(sorted(prefixed(t) for t in types.get(focus, ())))
     where = "a blank node" if SKOLEM_MARK in focus else f"<{focus}>"
     if not kinds:
@@ -414,155 +415,3 @@ def describe_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
 
 def _shorten(text: str) -> str:
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
-
-
-# -- output ---------------------------------------------------------------------------------
-
-
-def to_json(summary: Summary) -> dict[str, Any]:
-    """The report as plain JSON: totals, then each record with its messages."""
-    return {
-        "profile": summary.profile,
-        "specification": summary.spec,
-        "conforms": summary.conforms,
-        "records": len(summary.records),
-        "datasets": summary.datasets,
-        "violations": summary.violations,
-        "warnings": summary.warnings,
-        "results": [
-            {
-                "title": record.title or None,
-                "label": record.label,
-                "uri": record.uri,
-                "kind": record.kind,
-                "conforms": record.conforms,
-                "violations": record.violations,
-                "warnings": record.warnings,
-                "messages": [
-                    {
-                        "severity": m.severity,
-                        "property": m.property,
-                        "found": m.found,
-                        "expected": m.expected,
-                        "specification": m.link,
-                        "about": m.about,
-                        "focus": m.focus,
-                        "path": m.path,
-                        "value": m.value,
-                        "shape": m.shape,
-                        "component": m.component,
-                    }
-                    for m in record.messages
-                ],
-            }
-            for record in summary.records
-        ],
-    }
-
-
-def to_graph(summary: Summary) -> rdflib.Graph:
-    """A SHACL ``sh:ValidationReport``: one ``sh:result`` per distinct result.
-
-    A result that two records share (an agent described in both) appears once.
-    Blank nodes of the input were given skolem IRIs when the document was split
-    into records; here they become blank nodes again, one per input node. Each
-    result also links the specification with ``rdfs:seeAlso``.
-    """
-    graph = rdflib.Graph()
-    graph.bind("sh", SH)
-    for prefix in ("dcat", "dct", "foaf", "vcard", "xsd", "rdfs"):
-        graph.bind(prefix, PREFIXES[prefix])
-    report = rdflib.BNode()
-    graph.add((report, RDF.type, SH.ValidationReport))
-    graph.add((report, SH.conforms, rdflib.Literal(summary.conforms)))
-    blanks: dict[str, rdflib.BNode] = {}
-
-    def node(iri: str) -> rdflib.term.Node:
-        if SKOLEM_MARK in iri:
-            return blanks.setdefault(iri, rdflib.BNode())
-        return rdflib.URIRef(iri)
-
-    seen: set[tuple[Any, ...]] = set()
-    for record in summary.records:
-        for m in record.messages:
-            key = (m.severity, m.focus, m.path, m.expected, m.value, m.shape, m.component)
-            if key in seen:
-                continue
-            seen.add(key)
-            result = rdflib.BNode()
-            graph.add((report, SH.result, result))
-            graph.add((result, RDF.type, SH.ValidationResult))
-            graph.add((result, SH.focusNode, node(m.focus)))
-            graph.add((result, SH.resultSeverity, SH[m.severity]))
-            graph.add((result, SH.resultMessage, rdflib.Literal(m.expected)))
-            if m.path:
-                graph.add((result, SH.resultPath, _path_node(graph, m.path)))
-            if m.value_term is not None:
-                graph.add((result, SH.value, _rdflib_term(m.value_term, node)))
-            if m.shape:
-                graph.add((result, SH.sourceShape, rdflib.URIRef(m.shape)))
-            if m.component:
-                graph.add((result, SH.sourceConstraintComponent, rdflib.URIRef(m.component)))
-            if m.link:
-                graph.add((result, RDFS.seeAlso, rdflib.URIRef(m.link)))
-    return graph
-
-
-def to_turtle(summary: Summary) -> str:
-    return to_graph(summary).serialize(format="turtle")
-
-
-def _path_node(graph: rdflib.Graph, path: str) -> rdflib.term.Node:
-    if path.startswith("^"):
-        inverse = rdflib.BNode()
-        graph.add((inverse, SH.inversePath, rdflib.URIRef(path[1:])))
-        return inverse
-    if path.startswith(("[", "_:")):  # a complex path we only have as text: say so rather than invent one
-        return rdflib.Literal(path)
-    return rdflib.URIRef(path)
-
-
-def _rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal, node: Any) -> rdflib.term.Node:
-    if isinstance(term, ox.NamedNode):
-        return node(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode()
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    if term.datatype.value == str(XSD.string):
-        return rdflib.Literal(term.value)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
-
-
-def to_text(summary: Summary) -> str:
-    """A plain-text report for the terminal: one block per record, then the totals."""
-    lines = []
-    if summary.profile:
-        spec = f" ({summary.spec})" if summary.spec else ""
-        lines += [f"Profile {summary.profile}{spec}", ""]
-    for record in summary.records:
-        mark = "conforms" if record.conforms else "violations"
-        counts = f"{plural(record.violations, 'violation')}, {plural(record.warnings, 'warning')}"
-        kind = "dataset" if record.kind == "dataset" else "catalogue"
-        iri = f" <{record.uri}>" if record.uri else ""
-        lines.append(f"{mark}: {kind} {record.label}{iri} — {counts}")
-        for m in record.messages:
-            where = "" if m.about == _itself(record.kind) else f" on {m.about}"
-            lines.append(f"    {m.severity} {m.property}{where}")
-            lines.append(f"        found:    {m.found}")
-            lines.append(f"        expected: {m.expected}")
-            if m.link:
-                lines.append(f"        see:      {m.link}")
-        if record.messages:
-            lines.append("")
-    lines.append(
-        f"{plural(len(summary.records), 'record')} ({plural(summary.datasets, 'dataset')}), "
-        f"{summary.failing} with violations; {plural(summary.violations, 'violation')} and "
-        f"{plural(summary.warnings, 'warning')} in all"
-        + (f"; profile {summary.profile}" if summary.profile else "")
-    )
-    return "\n".join(lines)
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -1,10 +1,10 @@
-"""Profiles map a record's RDF to plain Python objects the index and pages use.
+"""Views map a record's RDF to plain Python objects the index and pages use.
 
 One module per application-profile version (as ckanext-dcat does), so a
 later DCAT-AP or HealthDCAT-AP release gets its own mapping beside this one.
 """
 
-from catalogue.profiles.dcat_ap_3 import (
+from catalogue.views.dcat_ap_3 import (
     Agent,
     Contact,
     DatasetView,

@@ -8,8 +8,21 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from catalogue.namespaces import ADMS, DCAT, DCATAP, DCT, FOAF, RDF_TYPE, RDFS, SKOS, SPDX, VCARD
+from catalogue.namespaces import (
+    ADMS,
+    DCAT,
+    DCATAP,
+    DCT,
+    FOAF,
+    HEALTHDCATAP,
+    RDF_TYPE,
+    RDFS,
+    SKOS,
+    SPDX,
+    VCARD,
+)
 from catalogue.records import Term
+from catalogue.views.health import HealthFacts, health_facts
 
 #: language (base code, "" when untagged) -> values
 LangText = dict[str, list[str]]
@@ -81,6 +94,10 @@ class DatasetView:
     landing_pages: list[str] = field(default_factory=list)
     frequency: str | None = None
     version: str | None = None
+    #: HealthDCAT-AP: the health data access body, how long the data are kept, and the other health facts
+    hdab: Agent | None = None
+    retention: Period | None = None
+    health: HealthFacts = field(default_factory=HealthFacts)
     #: every property of the dataset node: predicate IRI -> displayable values
     properties: dict[str, list[Term]] = field(default_factory=dict)
 
@@ -156,14 +173,7 @@ def dataset_view(triples: Iterable[ox.Triple], uri: str) -> DatasetView:
         for o in g.objects(uri, DCAT + "distribution")
         if not isinstance(o, ox.Literal)
     ]
-    view.temporal = [
-        Period(
-            g.literal(o.value, DCAT + "startDate") or _time(g, o.value, "hasBeginning"),
-            g.literal(o.value, DCAT + "endDate") or _time(g, o.value, "hasEnd"),
-        )
-        for o in g.objects(uri, DCT + "temporal")
-        if not isinstance(o, ox.Literal)
-    ]
+    view.temporal = _periods(g, uri, DCT + "temporal")
     view.spatial = g.iris(uri, DCT + "spatial")
     view.access_rights = g.iri(uri, DCT + "accessRights")
     view.licenses = sorted(
@@ -179,8 +189,22 @@ def dataset_view(triples: Iterable[ox.Triple], uri: str) -> DatasetView:
     view.landing_pages = g.iris(uri, DCAT + "landingPage")
     view.frequency = g.iri(uri, DCT + "accrualPeriodicity")
     view.version = g.literal(uri, DCAT + "version")
+    view.hdab = next((_agent(g, o) for o in g.objects(uri, HEALTHDCATAP + "hdab")), None)
+    view.retention = next(iter(_periods(g, uri, HEALTHDCATAP + "retentionPeriod")), None)
+    view.health = health_facts(g, uri)
     view.properties = {p: objs for p, objs in sorted(g.edges.get(uri, {}).items())}
     return view
+
+
+def _periods(g: _Graph, uri: str, predicate: str) -> list[Period]:
+    return [
+        Period(
+            g.literal(o.value, DCAT + "startDate") or _time(g, o.value, "hasBeginning"),
+            g.literal(o.value, DCAT + "endDate") or _time(g, o.value, "hasEnd"),
+        )
+        for o in g.objects(uri, predicate)
+        if not isinstance(o, ox.Literal)
+    ]
 
 
 def _time(g: _Graph, node: str, which: str) -> str | None:
