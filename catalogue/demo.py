@@ -1136,7 +1136,7 @@ def _node_dataset(
     details: _NodeDetails,
     base: str,
     index: int,
-    agents: dict[str, URIRef],
+    agents: dict[str, URIRef | BNode],
     hdab: URIRef,
     invalid: str | None,
 ) -> tuple[URIRef, str]:
@@ -1306,7 +1306,9 @@ def _distributions(
 ) -> None:
     """1–3 distributions: the data itself (public) or an access request (sensitive), plus documentation."""
     if public:
-        kinds = [("frequencies", rng.choice(("TSV", "CSV", "ZIP")), True, "CC_BY_4_0")]
+        kinds: list[tuple[str, str, bool, str | None]] = [
+            ("frequencies", rng.choice(("TSV", "CSV", "ZIP")), True, "CC_BY_4_0")
+        ]
         if rng.random() < 0.5:
             kinds.append(("summary", "JSON", True, "CC0"))
     else:
@@ -1321,6 +1323,7 @@ def _distributions(
     sized = [n for n, (kind, *_) in enumerate(kinds, start=1) if kind != "request"]
     bad_size_at = sized[0] if sized else 1
     for number, (kind, file_type, downloadable, licence) in enumerate(kinds, start=1):
+        distribution: URIRef | BNode
         if details.blank_distributions:
             distribution = b.bnode()
         else:

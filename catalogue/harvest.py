@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -184,7 +184,7 @@ class _Harvest:
         self.cutoff = Cutoff(time.monotonic() + seconds, seconds, stop)
         self.report = progress or (lambda stage, done, total: None)
         self.started = datetime.now(UTC)
-        self.timings: Counter[str] = Counter()
+        self.timings: defaultdict[str, float] = defaultdict(float)
         #: what the source held before
         self.previous = self.store.record_states(source.name)
         self.seen: set[str] = set()

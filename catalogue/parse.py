@@ -146,7 +146,7 @@ def _refuse_long_literals(quads: list[ox.Quad], location: str) -> None:
         if isinstance(quad.object, ox.Literal) and len(quad.object.value) > MAX_LITERAL:
             raise ParseError(
                 location,
-                f"the literal of <{quad.subject.value}> <{quad.predicate.value}> has "
+                f"the literal of {quad.subject} <{quad.predicate.value}> has "
                 f"{len(quad.object.value):,} characters, more than the limit of {MAX_LITERAL:,}",
             )
 

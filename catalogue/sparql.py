@@ -50,6 +50,7 @@ too: ``oxigraph serve --timeout-s``, Virtuoso's ``MaxQueryExecutionTime``).
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import threading
@@ -229,7 +230,7 @@ class PublicGraphs:
         self._refresh()
         return self._names
 
-    def __contains__(self, iri: str) -> bool:
+    def __contains__(self, iri: object) -> bool:
         self._refresh()
         return iri in self._set
 
@@ -295,7 +296,7 @@ class ForwardedDataset:
         named_graph_uris: list[str],
         deadline: float,
         base_iri: str | None = None,
-    ) -> tuple[object, Callable[[], None]]:
+    ) -> tuple[Result, Callable[[], None]]:
         try:
             form = query_form(query, base_iri)  # pyoxigraph's parser: the same syntax errors as embedded
         except SyntaxError as syntax:
@@ -331,18 +332,16 @@ class ForwardedDataset:
                 "(and OFFSET to page through it)"
             )
         try:
-            if form == "graph":
-                name = RDF_MEDIA.get(answer.media_type)
-                fmt = RDF_FORMATS[name][1] if name else None
+            body = io.BufferedReader(answer.body)
+            graph_name = RDF_MEDIA.get(answer.media_type) if form == "graph" else None
+            results_name = RESULTS_MEDIA.get(answer.media_type) if form != "graph" else None
+            result: Result
+            if graph_name is not None:
+                result = (quad.triple for quad in ox.parse(body, format=RDF_FORMATS[graph_name][1]))
+            elif results_name in ("json", "xml"):
+                result = ox.parse_query_results(body, format=RESULTS_FORMATS[results_name][1])
             else:
-                name = RESULTS_MEDIA.get(answer.media_type)
-                fmt = RESULTS_FORMATS[name][1] if name in ("json", "xml") else None
-            if fmt is None:
                 raise Upstream(f"the SPARQL server answered in {answer.media_type or 'an unnamed format'}")
-            if form == "graph":
-                result: object = (quad.triple for quad in ox.parse(answer.body, format=fmt))
-            else:
-                result = ox.parse_query_results(answer.body, format=fmt)
         except BaseException:
             answer.close()
             raise
@@ -507,8 +506,12 @@ def _answer_from_snapshot(request: WorkerRequest) -> Answer:
     )
 
 
+#: what a query gives: a yes or no, solutions, or triples (from pyoxigraph, or parsed from a server)
+Result = ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple]
+
+
 def serialize(
-    result: object,
+    result: Result,
     results_format: str | None,
     graph_format: str | None,
     deadline: float,
@@ -520,11 +523,13 @@ def serialize(
     if isinstance(result, ox.QueryBoolean):
         name = _need(results_format, "an ASK result")
         media, fmt = RESULTS_FORMATS[name]
-        return Answer("boolean", name, media, result.serialize(format=fmt))
+        out = io.BytesIO()
+        result.serialize(out, format=fmt)
+        return Answer("boolean", name, media, out.getvalue())
     if isinstance(result, ox.QuerySolutions):
         name = _need(results_format, "SELECT results")
         variables = [v.value for v in result.variables]
-        rows = []
+        rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]] = []
         for solution in result:
             _check_clock(deadline)
             if len(rows) >= max_rows:
@@ -535,17 +540,19 @@ def serialize(
         body = results_json(variables, rows)
         media, fmt = RESULTS_FORMATS[name]
         if name != "json":
-            body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+            out = io.BytesIO()
+            ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(out, format=fmt)
+            body = out.getvalue()
         return Answer("bindings", name, media, body, rows=rows, variables=variables)
     name = _need(graph_format, "a graph (CONSTRUCT/DESCRIBE) result")
-    triples = []
-    for triple in result:  # type: ignore[attr-defined]
+    triples: list[ox.Triple] = []
+    for triple in result:
         _check_clock(deadline)
         if len(triples) >= max_triples:
             raise TooLarge(f"the result has more than {max_triples:,} triples; add LIMIT to the query")
         triples.append(triple)
-    media, fmt = RDF_FORMATS[name]
-    return Answer("graph", name, media, ox.serialize(triples, format=fmt))
+    graph_media, rdf_format = RDF_FORMATS[name]
+    return Answer("graph", name, graph_media, negotiation.rdf_bytes(triples, rdf_format))
 
 
 class SparqlService:
@@ -761,4 +768,4 @@ def service_description(endpoint: str, graph_format: str) -> tuple[str, bytes]:
         ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + iri)) for iri in FORMAT_IRIS.values()
     ]
     media, fmt = RDF_FORMATS[graph_format]
-    return media, ox.serialize(triples, format=fmt, prefixes={"sd": SD, "formats": FORMATS_NS})
+    return media, negotiation.rdf_bytes(triples, fmt, {"sd": SD, "formats": FORMATS_NS})

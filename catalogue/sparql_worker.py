@@ -42,6 +42,7 @@ import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import Any
 
 from catalogue.errors import CatalogueError
 
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 #: how much lower than the web server's the workers' CPU priority is (see nice(2))
 WORKER_NICENESS = 10
 #: what a worker runs for each request: a picklable module-level function
-Handler = Callable[[object], object]
+Handler = Callable[[Any], object]  # requests and answers cross the socket pickled
 
 
 class PoolFull(CatalogueError):

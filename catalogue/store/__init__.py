@@ -520,4 +520,4 @@ def open_copy(settings: Settings, backend: str) -> MirroredStore:
                 f"the embedded triple store in {settings.store_dir} is in use by another process: {error}"
             ) from error
     registry = Registry(settings.store_dir / "records.sqlite", read_only=True)
-    return MirroredStore(registry, triples, settings.base_url, read_only=True)  # type: ignore[arg-type]
+    return MirroredStore(registry, triples, settings.base_url, read_only=True)

@@ -145,8 +145,9 @@ class EmbeddedStore(MirroredStore):
                 ) from error
             raise
         super().__init__(Registry(path / "records.sqlite", read_only=read_only), triples, base_url, read_only)
+        self.embedded = triples
 
     @property
     def db(self) -> ox.Store:
         """The pyoxigraph store (tests look inside)."""
-        return self.triples.db  # type: ignore[attr-defined]
+        return self.embedded.db

@@ -24,6 +24,7 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from sys import intern
+from typing import Any
 
 from catalogue.claims import Owns, nobody_owns, settle_claims
 from catalogue.model import ValidationReport, ValidationResult
@@ -686,7 +687,7 @@ class Registry:
         return [_run(row) for row in rows]
 
 
-def _row(write: RecordWrite, when: datetime) -> tuple:
+def _row(write: RecordWrite, when: datetime) -> tuple[Any, ...]:
     record, report, quality = write.record, write.report, write.quality
     text = "".join(f"{t} .\n" for t in record.triples)
     results = json.dumps([asdict(result) for result in report.results])
@@ -754,7 +755,7 @@ def _stamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def _meta(row: tuple) -> RecordMeta:
+def _meta(row: tuple[Any, ...]) -> RecordMeta:
     (record_id, source, kind, uri, status, title, content_hash, profile, policy,
      harvested, violations, warnings, quality) = row  # fmt: skip
     return RecordMeta(
@@ -776,7 +777,7 @@ def _report(text: str) -> ValidationReport:
     )
 
 
-def _run(row: tuple) -> HarvestRun:
+def _run(row: tuple[Any, ...]) -> HarvestRun:
     run_id, source, started, ended, outcome, kind, counts, error, rejected_ids, quality_mean, notes = row
     return HarvestRun(
         notes=json.loads(notes),

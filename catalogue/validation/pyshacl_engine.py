@@ -91,7 +91,8 @@ def _speed_up_pyshacl() -> None:
     except ImportError:
         return
     if isinstance(ALL_CONSTRAINT_PARAMETERS, list) and hasattr(shape_module, "Shape"):
-        shape_module.CONSTRAINT_PARAMS = (frozenset(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+        params = (frozenset(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+        setattr(shape_module, "CONSTRAINT_PARAMS", params)  # noqa: B010 (pyshacl's stubs do not declare it)
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:

@@ -112,10 +112,10 @@ class ShapeNotes:
         for shape in shapes:
             if isinstance(shape, rdflib.URIRef):
                 notes[str(shape)] = ShapeNote(_english(graph.objects(shape, SH.name)), _link(graph, shape))
-        for shape, parent in parents.items():
-            note = notes.get(shape, ShapeNote())
+        for child, parent in parents.items():
+            note = notes.get(child, ShapeNote())
             if note.link is None and parent in notes:
-                notes[shape] = ShapeNote(note.name, notes[parent].link)
+                notes[child] = ShapeNote(note.name, notes[parent].link)
         return cls(notes)
 
     @classmethod
@@ -287,17 +287,25 @@ def _values(record: Record) -> Values:
     """(subject, predicate) → objects, and ("^" + object, predicate) → subjects, for inverse paths."""
     values: Values = defaultdict(list)
     for triple in record.triples:
-        values[(triple.subject.value, triple.predicate.value)].append(triple.object)
-        if not isinstance(triple.object, ox.Literal):
-            values[("^" + triple.object.value, triple.predicate.value)].append(triple.subject)
+        subject, obj = triple.subject, triple.object
+        if isinstance(subject, ox.Triple) or isinstance(obj, ox.Triple):
+            continue  # RDF 1.2 triple terms: no SHACL path leads through them here
+        values[(subject.value, triple.predicate.value)].append(obj)
+        if not isinstance(obj, ox.Literal):
+            values[("^" + obj.value, triple.predicate.value)].append(subject)
     return values
 
 
 def _types(record: Record) -> dict[str, list[str]]:
     types: dict[str, list[str]] = defaultdict(list)
     for triple in record.triples:
-        if triple.predicate.value == RDF_TYPE:
-            types[triple.subject.value].append(triple.object.value)
+        subject, obj = triple.subject, triple.object
+        if (
+            triple.predicate.value == RDF_TYPE
+            and not isinstance(subject, ox.Triple)
+            and not isinstance(obj, ox.Triple)
+        ):
+            types[subject.value].append(obj.value)
     return types
 
 

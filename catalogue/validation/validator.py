@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyoxigraph as ox
+
 from catalogue.model import ValidationReport, ValidationResult
 from catalogue.records import Record
 from catalogue.validation.engine import PYRUDOF, PYSHACL, Engine
@@ -162,7 +164,7 @@ def _assign(
     """Give each result to every record of the batch that describes its focus node."""
     owners: dict[str, list[str]] = defaultdict(list)
     for record in batch:
-        for subject in {t.subject.value for t in record.triples}:
+        for subject in {t.subject.value for t in record.triples if not isinstance(t.subject, ox.Triple)}:
             owners[subject].append(record.id)
     for result in results:
         for record_id in owners.get(result.focus, ()):

@@ -129,13 +129,13 @@ def answer(
     status: int,
     message: str,
     headers: dict[str, str] | None = None,
-    **details: Any,
+    details: dict[str, Any] | None = None,
 ) -> Response:
-    """An error answer in the shape of the request's route family."""
+    """An error answer in the shape of the request's route family (``details`` as in :class:`ErrorDetail`)."""
     which = family(request.url.path, request.headers.get("accept"))
     response: Response
     if which == "api":
-        response = JSONResponse(error_json(status, message, **details), status_code=status)
+        response = JSONResponse(error_json(status, message, **(details or {})), status_code=status)
     elif which == "page":
         response = pages.error_page(request, status, message)
     else:
@@ -166,7 +166,7 @@ async def _domain_error(request: Request, error: CatalogueError) -> Response:
     """A domain error no route caught: its own status and details (server-side ones are logged)."""
     if error.http_status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, error, exc_info=error)
-    return answer(request, error.http_status, str(error), **error.details())
+    return answer(request, error.http_status, str(error), details=dict(error.details()))
 
 
 async def _invalid_parameters(request: Request, error: RequestValidationError) -> Response:
@@ -175,7 +175,7 @@ async def _invalid_parameters(request: Request, error: RequestValidationError) -
         for item in error.errors()
     ]
     message = "; ".join(f"{item.where}: {item.problem}" for item in problems)
-    return answer(request, 422, message, errors=problems)
+    return answer(request, 422, message, details={"errors": problems})
 
 
 def _allowed_methods(request: Request) -> str:
