@@ -26,7 +26,7 @@ from pathlib import Path
 
 from catalogue.backends import open_backends
 from catalogue.config import Settings, Source
-from catalogue.demo import generate_catalog
+from catalogue.demo.generated import generate_catalog
 from catalogue.feed import TURTLE, FeedQuery, feed_chunks, select_page
 from catalogue.harvest import harvest_source
 

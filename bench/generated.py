@@ -7,7 +7,7 @@ from pathlib import Path
 
 from catalogue.backends import Backends, open_backends
 from catalogue.config import Settings, Source
-from catalogue.demo import generate_catalog
+from catalogue.demo.generated import generate_catalog
 from catalogue.harvest import harvest_source
 from catalogue.store import HarvestRun
 

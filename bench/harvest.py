@@ -84,7 +84,7 @@ def main() -> None:
         harvest_child(Path(args.child[0]), Path(args.child[1]))
         return
 
-    from catalogue.demo import generate_catalog
+    from catalogue.demo.generated import generate_catalog
 
     with tempfile.TemporaryDirectory() as tmp:
         document = Path(tmp) / "catalog.ttl"

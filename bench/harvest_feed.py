@@ -40,7 +40,7 @@ def write_feed(folder: Path, n: int, port: int, changed: bool = False) -> None:
     That is one changed dataset on every page, so every page is rewritten and
     fetched again: the harvest must find the 1% by content hash.
     """
-    from catalogue.demo import generate_catalog
+    from catalogue.demo.generated import generate_catalog
 
     pages = max(1, -(-n // PAGE_SIZE))
     for number in range(1, pages + 1):

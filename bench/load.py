@@ -42,7 +42,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from catalogue.demo import generate_catalog  # noqa: E402
+from catalogue.demo.generated import generate_catalog  # noqa: E402
 
 EXPENSIVE = [
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",

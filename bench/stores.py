@@ -1,7 +1,7 @@
 """Triple store backends side by side: embedded pyoxigraph, the Oxigraph server, Virtuoso.
 
 For each backend, in one run and on the same generated document of N datasets
-(``catalogue.demo.generate_catalog``, every 50th invalid): a fresh catalogue
+(``catalogue.demo.generated.generate_catalog``, every 50th invalid): a fresh catalogue
 configured with that ``[store]``, harvested end to end (fetch → validate →
 store → index), the store's share of it (staging + commit, and within the
 commit the time spent writing the triple side), then the SPARQL query set of
@@ -35,7 +35,7 @@ from catalogue.backends import open_backends
 from catalogue.config import Limits as FetchLimits
 from catalogue.config import Settings, Source, StoreSettings
 from catalogue.consistency import check
-from catalogue.demo import generate_catalog
+from catalogue.demo.generated import generate_catalog
 from catalogue.harvest import harvest_source
 from catalogue.sparql import Limits, SparqlService
 

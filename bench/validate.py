@@ -139,7 +139,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    from catalogue.demo import generate_catalog
+    from catalogue.demo.generated import generate_catalog
     from catalogue.validation.profiles import BUILT_IN
 
     profiles = args.profiles or list(BUILT_IN)

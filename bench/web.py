@@ -83,7 +83,7 @@ def burst(client: httpx.Client, path: str, count: int) -> float:
 
 def validations(client: httpx.Client, count: int, n: int) -> str:
     """K validations at once: how many were answered with each status, and when the last came."""
-    from catalogue.demo import generate_catalog
+    from catalogue.demo.generated import generate_catalog
 
     body = generate_catalog(n, invalid_every=5)
     started = time.perf_counter()

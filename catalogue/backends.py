@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from catalogue.concepts import ConceptCache, ConceptVocabularies
 from catalogue.config import Settings
 from catalogue.index import SearchIndex, open_index
 from catalogue.store import Store, open_store
@@ -46,7 +47,7 @@ def open_backends(settings: Settings) -> Backends:
     except BaseException:
         store.close()  # e.g. Elasticsearch unreachable: do not keep the store locked
         raise
-    backends = Backends(settings, store, index, Vocabularies.load())
+    backends = Backends(settings, store, index, concept_vocabularies(settings))
     try:
         if index.outdated:
             _rebuild_index(backends)
@@ -56,6 +57,12 @@ def open_backends(settings: Settings) -> Backends:
         backends.close()
         raise
     return backends
+
+
+def concept_vocabularies(settings: Settings) -> Vocabularies:
+    """The shipped vocabularies, and the concepts resolved at harvest under the data directory."""
+    cache = ConceptCache(settings.data_dir / "concepts", settings.concepts.max_cached)
+    return ConceptVocabularies(Vocabularies.load(), cache, settings.concepts.max_depth)
 
 
 def _catch_up(backends: Backends) -> None:

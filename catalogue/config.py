@@ -84,6 +84,7 @@ Positive = Annotated[float, Strict(), Field(gt=0)]
 ZeroOrMore = Annotated[float, Strict(), Field(ge=0)]
 Count = Annotated[int, Strict(), Field(gt=0)]
 CountOrZero = Annotated[int, Strict(), Field(ge=0)]
+Flag = Annotated[bool, Strict()]
 TABLE = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -122,6 +123,8 @@ class Source(BaseModel):
     namespaces: tuple[Annotated[Text, AfterValidator(checks.iri_prefix)], ...] = ()
     #: hosts besides the url's own whose links (next pages, tree nodes) may be followed, on public addresses
     follow_hosts: tuple[Annotated[Text, AfterValidator(checks.host)], ...] = ()
+    #: dereference the concept IRIs its records link to at harvest (also needs [concepts] resolve)
+    resolve_concepts: Flag = True
 
     @model_validator(mode="before")
     @classmethod
@@ -185,6 +188,35 @@ class WebLimits(BaseModel):
     validation_seconds: Positive = 120.0
     #: how long the quality dashboards' figures are reused (they are also recomputed after each harvest)
     quality_cache_seconds: Positive = 60.0
+    #: processes serving web requests (``catalogue serve --workers``): one writes, the others only read
+    workers: Count = os.cpu_count() or 1
+
+
+class ConceptSettings(BaseModel):
+    """``[concepts]``: following concept IRIs we do not ship at harvest (catalogue/concepts).
+
+    Off unless the operator turns it on: it sends requests to hosts the nodes name.
+    """
+
+    model_config = TABLE
+    resolve: Flag = False
+    #: addresses or networks ("127.0.0.1", "10.1.0.0/16") fetched although not public: for tests and
+    #: closed networks only; every other address must be a public one
+    allow_hosts: tuple[Annotated[Text, AfterValidator(checks.network)], ...] = ()
+    #: skos:broader steps followed from a concept a record links to
+    max_depth: CountOrZero = 3
+    #: requests one harvest may send, in all and to one host
+    max_requests: Count = 500
+    max_requests_per_host: Count = 100
+    #: all of one harvest's concept requests together
+    max_seconds: Positive = 120.0
+    #: one concept document, and one request
+    max_bytes: Count = 1_000_000
+    timeout_seconds: Positive = 5.0
+    #: how long an answer without caching headers (and a failure) stays fresh
+    default_max_age_seconds: Positive = 7 * 86400.0
+    #: concepts kept on disk (the least recently fetched go first)
+    max_cached: Count = 100_000
 
 
 class StoreSettings(BaseModel):
@@ -240,7 +272,7 @@ class SearchSettings(BaseModel):
     ca_certs: Path | None = None
     #: indexes are ``{prefix}-records-…``, searched through the alias ``{prefix}-records``
     index_prefix: Annotated[Text, AfterValidator(checks.index_prefix)] = "catalogue"
-    verify_certs: Annotated[bool, Strict()] = True
+    verify_certs: Flag = True
 
     @model_validator(mode="after")
     def _complete(self) -> SearchSettings:
@@ -286,6 +318,7 @@ class ConfigFile(BaseModel):
     search: SearchSettings = SearchSettings()
     store: StoreSettings = StoreSettings()
     web: WebLimits = WebLimits()
+    concepts: ConceptSettings = ConceptSettings()
 
 
 @dataclass(frozen=True)
@@ -304,6 +337,7 @@ class Settings:
     search: SearchSettings = field(default_factory=SearchSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     web: WebLimits = field(default_factory=WebLimits)
+    concepts: ConceptSettings = field(default_factory=ConceptSettings)
 
     @property
     def store_dir(self) -> Path:
@@ -451,6 +485,7 @@ def _settings(configured: ConfigFile, path: Path, folder: Path) -> Settings:
         search=search,
         store=configured.store,
         web=configured.web,
+        concepts=configured.concepts,
     )
 
 

@@ -10,6 +10,7 @@ which Python type was expected.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import timedelta
 from typing import Any, get_args
@@ -129,6 +130,15 @@ def iri_prefix(value: str) -> str:
 def host(value: str) -> str:
     check("/" not in value, 'must be a list of host names, like ["cdn.example.org"]')
     return value.lower()
+
+
+def network(value: str) -> str:
+    """An address or a network ("10.1.0.0/16"), never a host name."""
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise problem(f"{value!r} is not an address or network") from None
+    return value
 
 
 def share(value: float) -> float:

@@ -183,34 +183,42 @@ def select_page(backends: Backends, query: FeedQuery) -> FeedPage:
 
 
 def page_of(store: Store, query: FeedQuery, wanted: set[str] | None = None) -> FeedPage:
-    """A page of the visible datasets (only those ``wanted``, when given), and the totals."""
-    visible = visible_entries(store)
-    modified: datetime | None = None
-    source_modified: dict[str, datetime] = {}
-    source_records: dict[str, RecordMeta] = {}
-    datasets = []
-    for meta in visible:
-        modified = meta.harvested if modified is None else max(modified, meta.harvested)
-        previous = source_modified.get(meta.source)
-        source_modified[meta.source] = meta.harvested if previous is None else max(previous, meta.harvested)
-        if meta.kind == "dataset":
-            datasets.append(meta)
-        else:
-            source_records[meta.source] = meta
-    del visible
-    if query.modified_since is not None:
-        datasets = [m for m in datasets if m.harvested >= query.modified_since]
-    if wanted is not None:
-        datasets = [m for m in datasets if m.id in wanted]
+    """A page of the visible datasets (only those ``wanted``, when given), and the totals.
+
+    Counted and paged by the registry: a page costs what it shows (and what a
+    search matched), not a read of every record.
+    """
+    source_modified = store.source_modified(VISIBLE)
+    source_records = {meta.source: meta for meta in store.metas(statuses=VISIBLE, kind="catalog")}
     start = (query.page - 1) * query.page_size
+    if wanted is None:
+        total, entries = store.dataset_page(VISIBLE, query.modified_since, query.page_size, start)
+    else:
+        total, entries = _wanted_page(store, query, sorted(wanted), start)
     return FeedPage(
         query=query,
-        total=len(datasets),
-        entries=datasets[start : start + query.page_size],
-        modified=modified,
+        total=total,
+        entries=entries,
+        modified=max(source_modified.values(), default=None),
         source_modified=source_modified,
         source_records=source_records,
     )
+
+
+def _wanted_page(
+    store: Store, query: FeedQuery, wanted: list[str], start: int
+) -> tuple[int, list[RecordMeta]]:
+    """Of the ids a search matched, how many are visible datasets (stored since), and one page of them."""
+    since, total, entries = query.modified_since, 0, []
+    for meta in sorted(store.metas_of(wanted), key=lambda m: m.id):
+        if meta.kind != "dataset" or meta.status not in VISIBLE:
+            continue
+        if since is not None and meta.harvested < since:
+            continue
+        if start <= total < start + query.page_size:
+            entries.append(meta)
+        total += 1
+    return total, entries
 
 
 def matching_ids(backends: Backends, query: FeedQuery) -> set[str]:

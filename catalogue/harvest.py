@@ -36,6 +36,7 @@ import pyoxigraph as ox
 from catalogue import __version__, crashpoints
 from catalogue.backends import Backends
 from catalogue.claims import ownership
+from catalogue.concepts import ConceptVocabularies, resolve_records
 from catalogue.config import Source
 from catalogue.consistency import catch_up
 from catalogue.fetch import Cutoff, Fetcher, InputError
@@ -228,10 +229,21 @@ class _Harvest:
         )
         self.timings["commit"] += time.perf_counter() - clock
         clock = time.perf_counter()
+        self._resolve_concepts(written)
+        self.timings["concepts"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         self.report("index", 0, 1)
         index_records(self.backends, self.source.name, written, withdrawn, self.behind)
         self.timings["index"] += time.perf_counter() - clock
         return HarvestResult(run, dict(self.timings), self.rejected)
+
+    def _resolve_concepts(self, written: list[str]) -> None:
+        """Dereference the concepts the written records link to, for the index to read (catalogue/concepts)."""
+        vocabularies = self.backends.vocabularies
+        if isinstance(vocabularies, ConceptVocabularies) and written:
+            triples = (triple for _meta, found in self.store.triples_of(written) for triple in found)
+            settings = self.backends.settings
+            resolve_records(settings, self.source, vocabularies.cache, triples, vocabularies.shipped)
 
     # -- reading -----------------------------------------------------------------
     def _read_source(self) -> None:

@@ -104,6 +104,8 @@ class FeedServer:
         self.delays: dict[str, float] = {}  # path → seconds to wait before answering
         #: path → seconds between the bytes of an answer that trickles in (for at most a minute)
         self.trickles: dict[str, float] = {}
+        #: (path, request headers) of every GET, in order
+        self.requests: list[tuple[str, dict[str, str]]] = []
         handler = functools.partial(_Handler, self, directory=str(root))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -137,6 +139,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.state.requests.append((self.path, dict(self.headers.items())))
         time.sleep(self.state.delays.get(self.path, 0))
         if self.path in self.state.trickles:
             self._trickle(self.state.trickles[self.path])

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from conftest import free_port
 
-from catalogue.demo import generate_catalog
+from catalogue.demo.generated import generate_catalog
 
 CATALOGUE = [sys.executable, "-m", "catalogue"]
 

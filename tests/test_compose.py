@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 import pytest
 
 from catalogue.config import load_settings
-from catalogue.demo import write_demo_nodes
+from catalogue.demo.nodes import write_demo_nodes
 
 yaml = pytest.importorskip("yaml")
 ROOT = Path(__file__).resolve().parents[1]

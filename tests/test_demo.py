@@ -13,15 +13,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from catalogue.demo import (
-    INVALID_KINDS,
-    NODES,
-    DemoNode,
-    generate_catalog,
-    write_demo_config,
-    write_demo_nodes,
-)
-from catalogue.namespaces import DCAT, DCT, EU_AUTHORITY, HEALTHDCATAP, RDF_TYPE, XSD
+from catalogue.demo.generated import generate_catalog
+from catalogue.demo.nodes import DemoNode, write_demo_config, write_demo_nodes
+from catalogue.demo.tables import INVALID_KINDS, NODES
+from catalogue.namespaces import DCAT, DCT, EU_AUTHORITY, HEALTHDCATAP, RDF_TYPE, SKOS, XSD
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -120,7 +115,7 @@ def test_dataset_counts_vary_by_about_twenty_percent(tmp_path):
     counts = set()
     for seed in (1, 2, 3):
         for node in write_demo_nodes(tmp_path / str(seed), seed=seed, datasets_per_node=30):
-            assert 24 <= node.datasets <= 36
+            assert 24 <= node.datasets - node.curated <= 36
             counts.add(node.datasets)
     assert len(counts) > 3
 
@@ -155,7 +150,7 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
 def test_bytes_do_not_depend_on_pythons_hash_seed(tmp_path):
     """Set and dict order change with PYTHONHASHSEED; the files must not."""
     script = (
-        "import sys; from pathlib import Path; from catalogue.demo import write_demo_nodes, generate_catalog; "
+        "import sys; from pathlib import Path; from catalogue.demo.nodes import write_demo_nodes; from catalogue.demo.generated import generate_catalog; "
         "out = Path(sys.argv[1]); write_demo_nodes(out, datasets_per_node=8); "
         "(out / 'bench.ttl').write_bytes(generate_catalog(40, invalid_every=6))"
     )
@@ -183,7 +178,7 @@ def test_about_one_in_twelve_datasets_is_invalid_and_still_has_a_title(nodes):
                 invalid += 1
                 seen_kinds |= kinds
                 assert graph.objects(dataset, DCT + "title") or graph.objects(dataset, DC11_TITLE)
-        assert invalid == node.invalid == round(node.datasets / 12), node.name
+        assert invalid == node.invalid == round((node.datasets - node.curated) / 12), node.name
     assert seen_kinds == set(INVALID_KINDS)
 
 
@@ -218,10 +213,13 @@ def test_values_come_from_the_expected_vocabularies(nodes):
         assert EHDS in {
             law.value for law in graph.objects(dataset, "http://data.europa.eu/r5r/applicableLegislation")
         }
+        assert 1 <= len(graph.objects(dataset, DCAT + "distribution")) <= 3
+    # one hand-written record (nl: the platforms' quality controls) has no health facts at all
+    health = [d for d in datasets if graph.objects(d, HEALTHDCATAP + "hdab")]
+    assert len(datasets) - len(health) == 1
+    for dataset in health:
         assert graph.objects(dataset, HEALTHDCATAP + "healthCategory")
         assert graph.objects(dataset, HEALTHDCATAP + "numberOfUniqueIndividuals")
-        assert graph.objects(dataset, HEALTHDCATAP + "hdab")
-        assert 1 <= len(graph.objects(dataset, DCAT + "distribution")) <= 3
     for distribution in graph.of_type(DCAT + "Distribution"):
         for file_type in graph.objects(distribution, DCT + "format"):
             assert file_type.value.removeprefix(EU_AUTHORITY + "file-type/") in FILE_TYPES
@@ -281,3 +279,74 @@ def test_the_validator_rejects_exactly_the_invalid_demo_datasets(nodes):
         rejected = [r for r in records if not reports[r.id].conforms]
         assert all(r.kind == "dataset" for r in rejected), node.name
         assert len(rejected) == node.invalid, (node.name, [r.title for r in rejected])
+
+
+# -- HealthDCAT-AP facts (issue 13, item 8) ------------------------------------------------
+
+CODE_SYSTEMS = {
+    "http://www.wikidata.org/entity/Q45127": "ICD-10",
+    "http://www.wikidata.org/entity/Q192093": "ATC",
+    "http://www.wikidata.org/entity/Q1753681": "SNOMED-CT",
+    "http://www.orpha.net/ontology/orphanet.owl": "ORPHA",
+}
+
+
+def codes_of(graph: Graph, dataset: ox.Term) -> set[str]:
+    """The dct:identifier of every code value, checked to be described as HealthDCAT-AP asks."""
+    found = set()
+    for code in graph.objects(dataset, HEALTHDCATAP + "hasCodeValues"):
+        (identifier,) = graph.objects(code, DCT + "identifier")
+        (scheme,) = graph.objects(code, SKOS + "inScheme")
+        assert identifier.datatype == ox.NamedNode(XSD + "anyURI")
+        system = CODE_SYSTEMS[scheme.value]
+        assert identifier.value.startswith(system + ":")
+        assert scheme in graph.objects(dataset, HEALTHDCATAP + "hasCodingSystem")
+        found.add(identifier.value)
+    return found
+
+
+def texts_of(graph: Graph, dataset: ox.Term) -> list[ox.Literal]:
+    """Everything a person reads about the dataset itself."""
+    predicates = (DCT + "title", DCT + "description", DCAT + "keyword", HEALTHDCATAP + "populationCoverage")
+    return [text for p in predicates for text in graph.objects(dataset, p)]
+
+
+def by_node(nodes: list[DemoNode]) -> dict[str, Graph]:
+    return {node.name: Graph(parse(node.path)) for node in nodes}
+
+
+def test_every_node_has_coded_datasets_and_datasets_without_codes(nodes):
+    systems = set()
+    for name, graph in by_node(nodes).items():
+        coded = [d for d in graph.of_type(DCAT + "Dataset") if codes_of(graph, d)]
+        plain = [d for d in graph.of_type(DCAT + "Dataset") if not codes_of(graph, d)]
+        assert coded and plain, name
+        systems |= {code.split(":")[0] for d in coded for code in codes_of(graph, d)}
+    assert systems == set(CODE_SYSTEMS.values())
+
+
+def test_a_finnish_only_record_is_coded_c50_4_and_never_says_breast(nodes):
+    graph = by_node(nodes)["fi"]
+    coded = [d for d in graph.of_type(DCAT + "Dataset") if "ICD-10:C50.4" in codes_of(graph, d)]
+    (dataset,) = [d for d in coded if {text.language for text in texts_of(graph, d)} == {"fi"}]
+    texts = texts_of(graph, dataset)
+    assert not any(word in text.value.lower() for text in texts for word in ("breast", "rinta", "borst"))
+    numbers = {
+        p: graph.objects(dataset, HEALTHDCATAP + p)[0].value for p in ("minTypicalAge", "maxTypicalAge")
+    }
+    assert numbers == {"minTypicalAge": "31", "maxTypicalAge": "78"}
+
+
+def test_dutch_german_and_both_english_spellings_are_in_the_demo(nodes):
+    graphs = by_node(nodes)
+
+    def records(name: str, word: str) -> list[list[ox.Literal]]:
+        graph = graphs[name]
+        found = [texts_of(graph, d) for d in graph.of_type(DCAT + "Dataset")]
+        return [texts for texts in found if any(word in text.value for text in texts)]
+
+    assert any({text.language for text in texts} == {"nl"} for texts in records("nl", "borstkanker"))
+    assert records("lu", "Darmkrebs")
+    # British spellings in Belgium's English, American ones in Sweden's
+    assert records("be", "paediatric haematology") and records("be", "leukaemia")
+    assert records("se", "pediatric hematology") and records("se", "leukemia")

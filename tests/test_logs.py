@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 from conftest import free_port
 
-from catalogue.demo import generate_catalog
+from catalogue.demo.generated import generate_catalog
 from catalogue.logs import JsonFormatter
 
 

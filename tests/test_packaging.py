@@ -25,6 +25,8 @@ def test_wheel_carries_shapes_templates_and_data(tmp_path: Path) -> None:
     assert {"catalogue/templates/base.html", "catalogue/templates/dataset.html"} <= names
     assert "catalogue/vocabularies/data-theme.nt.gz" in names
     assert "catalogue/contexts/dcat-ap-3.0.1.jsonld" in names
+    assert {f"catalogue/demo/content/{name}.json" for name in ("nodes", "texts", "vocabulary")} <= names
+    assert "catalogue/demo/content/records/fi.ttl" in names
 
 
 def test_resources_are_found_where_the_package_runs_from() -> None:

@@ -375,7 +375,7 @@ def test_profile_shapes_sees_configured_profiles_through_the_settings(tmp_path: 
 
 def test_a_profile_rejects_exactly_what_its_files_reject_one_by_one():
     """The agreement tests rely on it: no file refers to a shape of another, so verdicts are unions."""
-    from catalogue.demo import generate_catalog
+    from catalogue.demo.generated import generate_catalog
 
     data = rdflib.Graph().parse(data=generate_catalog(30, invalid_every=4), format="turtle")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -32,33 +33,64 @@ def serve(
     log_format: Annotated[
         str, typer.Option("--log-format", help="text, or json: one JSON object per line on standard error")
     ] = "text",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="processes serving requests, one of them writing ([web] workers: the cores)", min=1
+        ),
+    ] = None,
 ) -> None:
     """Serve the website, the JSON API and the API docs."""
     if log_format not in ("text", "json"):
         fail("--log-format", f"must be text or json, not {log_format!r}")
-    run_server(backends_for(settings()), host, port, log_format)  # type: ignore[arg-type]
+    current = settings()
+    run_server(backends_for(current), host, port, log_format, workers or current.web.workers)  # type: ignore[arg-type]
 
 
-def run_server(backends: Backends, host: str, port: int, log_format: LogFormat = "text") -> None:
+def run_server(
+    backends: Backends, host: str, port: int, log_format: LogFormat = "text", workers: int = 1
+) -> None:
+    """Serve until SIGTERM or Ctrl+C, then close everything (the backends last, once no request runs).
+
+    With ``workers`` > 1, reader processes share the listening socket (``catalogue/web/workers.py``);
+    they need the config file to open the same catalogue, so without one there is a single worker.
+    """
     import uvicorn
 
     from catalogue.admin import AdminServer
     from catalogue.logs import log_config
     from catalogue.web import create_app
+    from catalogue.web.workers import Readers, Server, unix_listener, writer_socket
 
-    console.print(escape(f"Serving {backends.settings.title} on http://{host}:{port}/ (Ctrl+C to stop)"))
+    config_path = backends.settings.config_path
+    readers = max(0, workers - 1) if config_path is not None else 0
+    console.print(
+        escape(
+            f"Serving {backends.settings.title} on http://{host}:{port}/ with {readers + 1} "
+            f"worker{'s' if readers else ''} (Ctrl+C to stop)"
+        )
+    )
     # commands that write (harvest, token, reindex, check --repair, check-links) run here meanwhile
     channel = AdminServer(backends.settings.data_dir, functools.partial(run_routed, backends))
+    listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sockets = [listener]
+    if readers:
+        sockets.append(unix_listener(writer_socket(backends.settings.data_dir)))
+    pool = Readers(config_path, listener, readers, log_format) if config_path is not None else None
+    app = create_app(backends, schedule=True, admin=channel)
+    server = Server(uvicorn.Config(app, log_level="warning", log_config=log_config(log_format)))
     try:
-        uvicorn.run(
-            create_app(backends, schedule=True, admin=channel),
-            host=host,
-            port=port,
-            log_level="warning",
-            log_config=log_config(log_format),
-        )
+        if pool is not None:
+            pool.start()
+        server.run(sockets=sockets)
     finally:
+        if pool is not None:
+            pool.stop()
+        for each in sockets:
+            each.close()
+        writer_socket(backends.settings.data_dir).unlink(missing_ok=True)
         backends.close()
+        console.print("Stopped.")
 
 
 @app.command()
@@ -76,7 +108,7 @@ def demo(
     ] = False,
 ) -> None:
     """Generate demo national nodes, harvest them, and serve the catalogue."""
-    from catalogue.demo import write_demo_config, write_demo_nodes
+    from catalogue.demo.nodes import write_demo_config, write_demo_nodes
 
     if nodes_only:  # for a catalogue configured elsewhere (docker-compose.yml) to harvest
         nodes = write_demo_nodes(directory / "nodes")

@@ -167,6 +167,9 @@ class SearchQuery:
     #: mark the query's words in the titles and descriptions of the page's hits (SearchHit.highlights);
     #: off unless asked for, so callers that only want ids (the feed) pay nothing for it
     highlight: bool = False
+    #: only these records (a ``where=`` restriction, see catalogue/search_sparql.py); like
+    #: ``quality_min`` it narrows the hits and every facet count. None: no restriction
+    ids: list[str] | None = None
 
 
 @dataclass
@@ -255,6 +258,11 @@ class SearchIndex(Protocol):
 
     def count(self) -> int: ...
 
+    def near(self, token: str, limit: int) -> list[str]:
+        """Titles and descriptions of the first ``limit`` records (by id) with a word within two edits
+        of the folded ``token`` (for "did you mean", :mod:`catalogue.index.suggest`)."""
+        ...
+
     def entries(self) -> Iterator[IndexEntry]:
         """Every committed document's entry, in no particular order."""
         ...
@@ -278,12 +286,13 @@ class QueryError(CatalogueError, ValueError):
     http_status = 400
 
 
-def open_index(settings: SearchSettings, path: Path) -> SearchIndex:
-    """Open (or create) the configured backend: Elasticsearch, or the embedded index under ``path``."""
+def open_index(settings: SearchSettings, path: Path, read_only: bool = False) -> SearchIndex:
+    """Open (or create) the configured backend: Elasticsearch, or the embedded index under ``path``
+    (``read_only``: beside the process that writes it, never creating nor replacing it)."""
     if settings.backend == "elasticsearch":
         from catalogue.index.elasticsearch import ElasticsearchIndex
 
         return ElasticsearchIndex(settings)
     from catalogue.index.embedded import EmbeddedIndex
 
-    return EmbeddedIndex(path)
+    return EmbeddedIndex(path, read_only=read_only)

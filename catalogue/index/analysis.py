@@ -6,6 +6,11 @@ backend rebuilds the unstemmed one from Elasticsearch parts (see
 :func:`query_parts`, and :mod:`catalogue.index.highlight` marks the same parts
 with these analyzers, so a query means one thing everywhere.
 
+Both backends index the parts of compound words beside the text
+(:mod:`catalogue.index.compounds`), and widen each query word with its other
+spellings and its concept's labels in other languages
+(:mod:`catalogue.index.variants`, :attr:`Part.alternatives`).
+
 Query text is never handed to a query parser: it is split into words here, so
 quotes, colons and brackets in what people type cannot break a search. Every
 word must match, ``"a phrase"`` must match as a phrase and ``word*`` matches
@@ -23,7 +28,8 @@ from typing import Literal
 
 from tantivy import Filter, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
 
-from catalogue.index import ANALYSED_LANGUAGES
+from catalogue.index import ANALYSED_LANGUAGES, compounds
+from catalogue.index.variants import alternatives
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +72,7 @@ STOPWORD_LANGUAGES = (
 
 FOLDED = "catalogue_folded"
 #: the analyzer chains (see analyzers()); part of the embedded index's schema fingerprint
-ANALYSIS = "simple | remove_long(40) | lowercase | [stemmer] | ascii_fold"
+ANALYSIS = "simple | remove_long(40) | lowercase | [stemmer] | ascii_fold; " + compounds.describe()
 MAX_WORDS = 32
 MIN_PREFIX = 2
 
@@ -131,10 +137,15 @@ def split_query(text: str) -> tuple[list[str], list[tuple[str, bool]]]:
 
 @dataclass(frozen=True)
 class Part:
-    """One thing query text asks for: a word, a ``word*`` prefix or a quoted phrase."""
+    """One thing query text asks for: a word, a ``word*`` prefix or a quoted phrase.
+
+    ``alternatives`` match as the part does (other spellings, the concept's
+    labels in other languages; words and phrases only): any one of them will do.
+    """
 
     text: str
     kind: Literal["word", "prefix", "phrase"]
+    alternatives: tuple[str, ...] = ()
 
 
 def query_parts(text: str) -> tuple[list[Part], list[Part]]:
@@ -144,7 +155,11 @@ def query_parts(text: str) -> tuple[list[Part], list[Part]]:
     words only add to the score, unless the query has nothing else.
     """
     phrases, words = split_query(text or "")
-    required = [Part(phrase, "phrase") for phrase in phrases if any(char.isalnum() for char in phrase)]
+    required = [
+        Part(phrase, "phrase", alternatives(phrase))
+        for phrase in phrases
+        if any(char.isalnum() for char in phrase)
+    ]
     optional: list[Part] = []
     for word, prefix in words:
         if prefix:
@@ -152,7 +167,7 @@ def query_parts(text: str) -> tuple[list[Part], list[Part]]:
         elif is_stopword(word):
             optional.append(Part(word, "word"))
         else:
-            required.append(Part(word, "word"))
+            required.append(Part(word, "word", alternatives(word)))
     if not required:
         return optional, []
     return required, optional

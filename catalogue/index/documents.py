@@ -62,6 +62,10 @@ def search_document(
     tree = list(dict.fromkeys(concept for code in view.health.codes for concept in expand(code.id)))
     concepts = {label for code in view.health.codes for names in code.labels.values() for label in names}
     concepts.update(label for concept in tree for label in concept_labels(concept))
+    # codes by an IRI we do not ship: their labels and broader chain as resolved at harvest (catalogue/concepts)
+    concepts.update(
+        label for code in view.health.codes if code.iri for label in vocabularies.all_labels(code.iri)
+    )
     health = view.health
     ages = (health.age_min, health.age_max)
     temporal = _span(view)

@@ -317,6 +317,9 @@ class ElasticsearchIndex:
                 break
         return hits
 
+    def near(self, token: str, limit: int) -> list[str]:
+        return req.parse_near(self._search(req.near_body(token, limit)))
+
     def entries(self) -> Iterator[IndexEntry]:
         for hit in self._scan(req.entries_body(), self.alias):
             yield req.parse_entry(hit)

@@ -80,6 +80,7 @@ from catalogue.index.analysis import (
     analyzers,
     query_parts,
 )
+from catalogue.index.compounds import with_parts
 from catalogue.index.highlight import Marker, highlight_source, marker_for
 
 log = logging.getLogger(__name__)
@@ -160,8 +161,12 @@ def _fingerprint(fields: list[tuple[str, str, dict[str, Any]]]) -> str:
 class EmbeddedIndex:
     """A :class:`~catalogue.index.SearchIndex` on a tantivy index directory."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = Path(path)
+        #: a reader beside the process that writes (``catalogue serve --workers``): it never writes nor
+        #: replaces the index, and reloads when the writer has committed (see _searcher)
+        self.read_only = read_only
+        self._seen: int | None = None
         fields = _fields()
         self.fingerprint = _fingerprint(fields)
         builder = tantivy.SchemaBuilder()
@@ -179,7 +184,7 @@ class EmbeddedIndex:
         #: True when the index was created empty (new, or replacing an incompatible one), until a
         #: clear() is committed (a rebuild from the store)
         self.outdated = False
-        self._index = self._open()
+        self._index = self._create() if read_only else self._open()
         self._lock = threading.Lock()
         self._writer: tantivy.IndexWriter | None = None
         #: a clear() not yet committed: its commit is a full rebuild, so the index is current again
@@ -244,6 +249,8 @@ class EmbeddedIndex:
         return index
 
     def _writer_locked(self) -> tantivy.IndexWriter:
+        if self.read_only:
+            raise RuntimeError(f"the search index at {self.path} is open read-only in this process")
         if self._writer is None:
             try:
                 self._writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
@@ -312,7 +319,7 @@ class EmbeddedIndex:
         out.add_bytes("content_hash", doc.content_hash.encode())
         for lang, texts in itertools.chain(doc.title.items(), doc.description.items(), doc.keywords.items()):
             field = TEXT_FIELDS.get(lang)
-            for text in texts:
+            for text in with_parts(texts, lang):
                 if field:
                     out.add_text(field, text)
                 out.add_text("text_any", text)
@@ -362,12 +369,27 @@ class EmbeddedIndex:
 
     # -- reads -------------------------------------------------------------------
 
+    def _searcher(self) -> tantivy.Searcher:
+        """The searcher; a read-only index first reloads when another process committed since.
+
+        A commit rewrites ``meta.json``; a stat of it costs microseconds, so every read checks.
+        """
+        if self.read_only:
+            try:
+                changed = (self.path / "meta.json").stat().st_mtime_ns
+            except OSError:
+                changed = None
+            if changed != self._seen:
+                self._index.reload()
+                self._seen = changed
+        return self._index.searcher()
+
     def count(self) -> int:
-        return self._index.searcher().num_docs
+        return self._searcher().num_docs
 
     def entries(self) -> Iterator[IndexEntry]:
         # One searcher throughout: a commit while this is read does not change what it yields.
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         if not searcher.num_docs:
             return
         # every score ties, so the hits come in document order: the stored blocks are read in sequence
@@ -388,10 +410,12 @@ class EmbeddedIndex:
         narrowing = [self._range(r) for r in query.ranges]  # not facets: they narrow every count
         if query.quality_min is not None:
             narrowing.append(self._quality_at_least(query.quality_min))
+        if query.ids is not None:  # the where= restriction
+            narrowing.append(Query.term_set_query(self.schema, "id", query.ids))
         base = _conjunction(text, narrowing) if narrowing else text
         tantivy_query = _conjunction(base, list(filters.values()))
 
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         size = max(0, query.size)
         offset = (max(1, query.page) - 1) * size
         if query.sort == "relevance" and text is not None:
@@ -422,6 +446,16 @@ class EmbeddedIndex:
             if name == "keyword" and query.facet_size > 0:
                 _label_keywords(facets, self._keyword_forms(searcher, others, query.facet_size))
         return SearchResults(total=total, hits=hits, facets={name: facets.get(name, []) for name in FACETS})
+
+    def near(self, token: str, limit: int) -> list[str]:
+        query = Query.fuzzy_term_query(self.schema, "text_any", token, distance=2)
+        searcher = self._index.searcher()
+        result = searcher.search(query, limit=max(1, limit), order_by_field="id", order=Order.Asc)
+        texts = []
+        for _, address in result.hits[:limit]:
+            stored = json.loads(searcher.doc(address).get_first("highlight_text") or b"{}")
+            texts += [item["text"] for items in stored.values() for item in items]
+        return texts
 
     def _quality_at_least(self, points: int) -> Query:
         return Query.range_query(self.schema, "quality", FieldType.Integer, points, 10_000)
@@ -502,7 +536,11 @@ class EmbeddedIndex:
         return Query.boolean_query(clauses)
 
     def _part(self, part: Part) -> Query:
-        clause = self._prefix(part.text) if part.kind == "prefix" else self._any_field(part.text)
+        if part.kind == "prefix":
+            clause = self._prefix(part.text)
+        else:  # the part as written or any of its alternatives
+            forms = (self._any_field(text) for text in (part.text, *part.alternatives))
+            clause = _dismax([query for query in forms if query is not None])
         # None: nothing indexable in it (every word longer than any indexed token), so nothing matches
         return clause if clause is not None else Query.empty_query()
 

@@ -19,14 +19,17 @@ per facet (the ``source`` facet is the ``source`` field), ``status``,
 ``modified`` (date), ``quality`` (integer), ``sort_title`` (keyword),
 ``content_hash`` (kept in ``_source`` only, for :func:`entries_body`) and
 ``highlight_text`` (titles and descriptions with their languages, kept in
-``_source`` only, for highlights).
+``_source`` only, for highlights). The texts of ``text_<lang>`` and ``text_any``
+are followed by the parts of their compound words, split in Python
+(:mod:`catalogue.index.compounds`, which says why not by a token filter).
 
 Query text is split exactly as the embedded backend splits it
 (:func:`catalogue.index.analysis.query_parts`) and never handed to a query
 parser: every word must match in some text field (a dis-max over the fields,
 each analysing the word its own way), ``"a phrase"`` must match as a phrase,
 ``word*`` is a prefix in the unstemmed fields, and stop words only add to the
-score unless there is nothing else.
+score unless there is nothing else. A word's alternatives (other spellings,
+its concept's labels in other languages) match as the word does.
 
 Highlights are not Elasticsearch's: a search asking for them reads each hit's
 ``highlight_text`` and marks it with :mod:`catalogue.index.highlight`, as the
@@ -53,6 +56,7 @@ from catalogue.index import (
     SearchHit,
     SearchQuery,
     SearchResults,
+    compounds,
     most_common_forms,
 )
 from catalogue.index.analysis import MIN_PREFIX, STEMMERS, Part, analyzer_name, query_parts
@@ -194,7 +198,12 @@ def mappings() -> dict[str, Any]:
 @functools.cache
 def fingerprint() -> str:
     """Changes whenever the index definition does; stored in each index's ``_meta``."""
-    described = {"version": SCHEMA_VERSION, "settings": index_settings(), "mappings": mappings()}
+    described = {
+        "version": SCHEMA_VERSION,
+        "settings": index_settings(),
+        "mappings": mappings(),
+        "compounds": compounds.describe(),  # the parts indexed beside the text are computed here
+    }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -226,7 +235,7 @@ def document_source(doc: SearchDocument) -> dict[str, Any]:
     for texts_by_lang in (doc.title, doc.description, doc.keywords):
         for lang, texts in texts_by_lang.items():
             field = TEXT_FIELDS.get(lang)
-            for text in texts:
+            for text in compounds.with_parts(texts, lang):
                 if field:
                     per_language.setdefault(field, []).append(text)
                 text_any.append(text)
@@ -343,7 +352,12 @@ def text_query(text: str) -> dict[str, Any] | None:
 def _part(part: Part) -> dict[str, Any]:
     if part.kind == "prefix":
         return prefix(part.text)
-    return any_field(part.text, phrase=part.kind == "phrase")
+    written = any_field(part.text, phrase=part.kind == "phrase")
+    if not part.alternatives:
+        return written
+    # any alternative will do; each as a phrase, as the embedded backend matches text of several words
+    queries = [written, *(any_field(text, phrase=True) for text in part.alternatives)]
+    return {"dis_max": {"queries": queries, "tie_breaker": DISMAX_TIE}}
 
 
 def facet_filters(filters: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -430,6 +444,8 @@ def _query_parts(query: SearchQuery) -> tuple[dict[str, Any], dict[str, dict[str
     filters = facet_filters(query.filters)
     base_filters = [quality_filter(query.quality_min)] if query.quality_min is not None else []
     base_filters += [range_filter(wanted) for wanted in query.ranges]
+    if query.ids is not None:  # the where= restriction
+        base_filters.append({"terms": {"id": query.ids}})
     return _all_of(text, base_filters), filters, text is not None
 
 
@@ -485,6 +501,28 @@ def highlight_texts_body(ids: list[str]) -> dict[str, Any]:
 
 #: what :func:`entries_body` reads of each document: what it was built from
 ENTRY_FIELDS = ["id", "source", "content_hash", "status", "quality"]
+
+
+def near_body(token: str, limit: int) -> dict[str, Any]:
+    """The first ``limit`` records by id with a word within two edits of ``token`` (folded), their
+    texts only: what the embedded backend's fuzzy term query on ``text_any`` finds (no expansion cap)."""
+    fuzzy = {"value": token, "fuzziness": 2, "transpositions": True, "max_expansions": 10_000}
+    return {
+        "query": {"fuzzy": {"text_any": fuzzy}},
+        "sort": [{"id": "asc"}],
+        "size": limit,
+        "_source": [HIGHLIGHT_SOURCE],
+        "track_total_hits": False,
+    }
+
+
+def parse_near(response: Mapping[str, Any]) -> list[str]:
+    """The texts of :func:`near_body`'s hits."""
+    texts: list[str] = []
+    for hit in response["hits"]["hits"]:
+        for items in (hit.get("_source", {}).get(HIGHLIGHT_SOURCE) or {}).values():
+            texts += [item["text"] for item in items]
+    return texts
 
 
 def entries_body() -> dict[str, Any]:

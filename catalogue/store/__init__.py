@@ -401,6 +401,28 @@ class Store(Protocol):
         """Per source, its datasets per status (counted by the registry, not by reading records)."""
         ...
 
+    def metas_of(self, ids: Sequence[str]) -> Iterator[RecordMeta]:
+        """These records' metadata (those that exist), in no particular order."""
+        ...
+
+    def source_modified(self, statuses: Iterable[str]) -> dict[str, datetime]:
+        """Per source, when its newest record of these statuses was stored."""
+        ...
+
+    def dataset_page(
+        self, statuses: Iterable[str], since: datetime | None, limit: int, offset: int
+    ) -> tuple[int, list[RecordMeta]]:
+        """How many datasets of these statuses (stored ``since``) there are, and one page of them by id."""
+        ...
+
+    def record_counts(self) -> dict[tuple[str, str, str], int]:
+        """Records per (source, kind, status), counted by the registry."""
+        ...
+
+    def run_counts(self) -> dict[tuple[str, bool], int]:
+        """Harvest and push runs per (source, whether it failed), counted by the registry."""
+        ...
+
     def latest_changes(self) -> dict[str, tuple[str, datetime]]:
         """Each record's last change in a run (added, changed, withdrawn) and when that run ended."""
         ...

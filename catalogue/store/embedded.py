@@ -78,6 +78,11 @@ class EmbeddedTriples:
     def flush(self) -> None:
         self.db.flush()
 
+    def refresh(self) -> None:
+        """A read-only view shows the store as it was when opened: the next use opens the current one."""
+        if self.read_only:
+            self._db = None
+
     def query(self, sparql: str, **options: object) -> object:
         return self.db.query(sparql, **options)  # type: ignore[arg-type]
 
@@ -145,9 +150,18 @@ class EmbeddedStore(MirroredStore):
                 ) from error
             raise
         super().__init__(Registry(path / "records.sqlite", read_only=read_only), triples, base_url, read_only)
-        self.embedded = triples
+        self._embedded, self._seen = triples, -1
+
+    def generation(self) -> int:
+        """As for every store; read-only (a reader of ``serve --workers``), Oxigraph is also seen anew
+        when it changed, as RocksDB's read-only view never catches up with the writer by itself."""
+        current = super().generation()
+        if self.read_only and current != self._seen:
+            self._embedded.refresh()
+            self._seen = current
+        return current
 
     @property
     def db(self) -> ox.Store:
         """The pyoxigraph store (tests look inside)."""
-        return self.embedded.db
+        return self._embedded.db

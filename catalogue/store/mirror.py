@@ -434,6 +434,23 @@ class MirroredStore:
     def dataset_counts(self) -> dict[str, dict[str, int]]:
         return self.registry.dataset_counts()
 
+    def metas_of(self, ids: Sequence[str]) -> Iterator[RecordMeta]:
+        return self.registry.metas_of(ids)
+
+    def source_modified(self, statuses: Iterable[str]) -> dict[str, datetime]:
+        return self.registry.source_modified(statuses)
+
+    def dataset_page(
+        self, statuses: Iterable[str], since: datetime | None, limit: int, offset: int
+    ) -> tuple[int, list[RecordMeta]]:
+        return self.registry.dataset_page(statuses, since, limit, offset)
+
+    def record_counts(self) -> dict[tuple[str, str, str], int]:
+        return self.registry.record_counts()
+
+    def run_counts(self) -> dict[tuple[str, bool], int]:
+        return self.registry.run_counts()
+
     def latest_changes(self) -> dict[str, tuple[str, datetime]]:
         return self.registry.latest_changes()
 

@@ -456,6 +456,48 @@ class Registry:
             counts.setdefault(source, {})[status] = count
         return counts
 
+    def record_counts(self) -> dict[tuple[str, str, str], int]:
+        """Records per (source, kind, status), counted in SQL (the metrics)."""
+        rows = self._db().execute(
+            "SELECT source, kind, status, count(*) FROM records GROUP BY source, kind, status"
+        )
+        return {(source, kind, status): count for source, kind, status, count in rows}
+
+    def run_counts(self) -> dict[tuple[str, bool], int]:
+        """Harvest and push runs per (source, failed), counted in SQL (the metrics)."""
+        rows = self._db().execute(
+            "SELECT source, error IS NOT NULL AND error != '', count(*) FROM runs GROUP BY 1, 2"
+        )
+        return {(source, bool(failed)): count for source, failed, count in rows}
+
+    def source_modified(self, statuses: Iterable[str]) -> dict[str, datetime]:
+        """Per source, when its newest record of these statuses was stored (the feed's dct:modified)."""
+        wanted = list(statuses)
+        rows = self._db().execute(
+            f"SELECT source, max(harvested) FROM records WHERE status IN ({', '.join('?' * len(wanted))}) "
+            "GROUP BY source",
+            wanted,
+        )
+        return {source: datetime.fromisoformat(when) for source, when in rows}
+
+    def dataset_page(
+        self, statuses: Iterable[str], since: datetime | None, limit: int, offset: int
+    ) -> tuple[int, list[RecordMeta]]:
+        """How many datasets of these statuses (stored ``since``) there are, and one page of them by id."""
+        wanted = list(statuses)
+        where = f"kind = 'dataset' AND status IN ({', '.join('?' * len(wanted))})"
+        params: list[object] = list(wanted)
+        if since is not None:
+            where += " AND harvested >= ?"
+            params.append(_stamp(since))
+        db = self._db()
+        (total,) = db.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()
+        rows = db.execute(
+            f"SELECT {META_COLUMNS} FROM records WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return total, [_meta(row) for row in rows]
+
     def metas(
         self,
         source: str | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
@@ -29,13 +30,18 @@ from catalogue.web.head import HeadAsGet
 from catalogue.web.ldes import router as ldes_router
 from catalogue.web.limits import BodyLimit
 from catalogue.web.safety import SecurityHeaders, docs_page, linkable
+from catalogue.web.workers import ForwardToWriter
 
 
-def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | None = None) -> FastAPI:
+def create_app(
+    backends: Backends, schedule: bool = False, admin: AdminServer | None = None, writer: Path | None = None
+) -> FastAPI:
     """The app; with ``schedule``, sources with an ``interval`` are harvested in the background,
     and the datasets' access and download URLs are checked (for their quality scores); ``admin``
     is the channel on which the ``catalogue`` command sends writes meanwhile, open while the app runs
-    (uvicorn ends the process after a SIGTERM without returning: this is the last place to close it)."""
+    (uvicorn ends the process after a SIGTERM without returning: this is the last place to close it);
+    ``writer``, in a reader process of ``serve --workers``, is the socket of the process that writes,
+    to which requests that write are forwarded (see ``workers.py``)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -89,7 +95,9 @@ def create_app(backends: Backends, schedule: bool = False, admin: AdminServer | 
     app.state.templates = Jinja2Templates(env=environment)
     app.state.metrics = operations.Metrics(backends)
     app.add_middleware(operations.LatencyMiddleware, metrics=app.state.metrics)
-    app.add_middleware(HeadAsGet)  # outermost: HEAD is a GET all the way through
+    app.add_middleware(HeadAsGet)  # HEAD is a GET all the way through
+    if writer is not None:
+        app.add_middleware(ForwardToWriter, socket_path=writer)  # outermost: the writer does it all
     app.include_router(operations.router)
     app.include_router(api.router)
     app.include_router(push.router)

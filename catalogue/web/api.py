@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import Field
 
 from catalogue.backends import Backends
 from catalogue.index import QueryError
+from catalogue.index.suggest import suggestion
+from catalogue.related import related_datasets, with_titles
 from catalogue.search import Labeller, search
+from catalogue.search_sparql import MAX_RESTRICTION, PatternError, restrict, search_as_sparql
+from catalogue.sparql import SparqlError
 from catalogue.store import HarvestRun, Store
 from catalogue.views import dataset_view, pick_language
 from catalogue.views.health import HealthFacts
@@ -19,9 +25,20 @@ from catalogue.web.params import SearchParams, get_backends, get_labeller, langu
 router = APIRouter(prefix="/api", tags=["api"])
 
 
+class ApiSearchParams(SearchParams):
+    """The search, and a SPARQL restriction (``where=``) the JSON API adds to it."""
+
+    where: str | None = Field(
+        None,  # its length is checked with the pattern (catalogue/search_sparql.py): a 400 saying so
+        description="a SPARQL group graph pattern over ?dataset that the results must match, e.g. "
+        "{ ?dataset dct:publisher <https://…> } (prefixes dcat, dct, foaf, prov, skos, healthdcatap … are "
+        f"declared); run on the SPARQL endpoint with its limits; at most {MAX_RESTRICTION:,} datasets",
+    )
+
+
 @router.get("/search", responses=errors(400, 422))
 def api_search(
-    params: Annotated[SearchParams, Query()],
+    params: Annotated[ApiSearchParams, Query()],
     backends: Annotated[Backends, Depends(get_backends)],
     labeller: Annotated[Labeller, Depends(get_labeller)],
     request: Request,
@@ -37,6 +54,13 @@ def api_search(
             "description": {"text": "…counts of cancers by region…", "lang": "en", "ranges": [[11, 18]]}
         }
 
+    ``where`` keeps only the datasets a SPARQL group graph pattern over ``?dataset`` matches:
+    a pattern that is not one ``{ … }``, does not parse, or uses SERVICE or an update is a 400
+    naming the problem; one matching more than 10,000 datasets a 400 too (the restriction is never
+    cut, so totals, facets and pages stay exact); one that runs past the SPARQL time limit a 503.
+    ``sparql`` is the search written as a SPARQL query for ``/sparql`` (words become substring
+    matches: the index also stems and crosses languages).
+
     ``ranges`` are ``[start, end)`` offsets into ``text`` counted in Unicode
     code points (not bytes, not UTF-16 units), sorted and not overlapping;
     ``text`` is the whole title or description, or a snippet of it with "…"
@@ -44,13 +68,22 @@ def api_search(
     that of the result's ``title``/``description`` when it has the words,
     else another. A field without the query's words is left out; without
     words in ``q``, ``highlights`` is ``{}``.
+
+    When nothing is found, ``suggestion`` is ``q`` with its unmatched words
+    replaced by the nearest words the catalogue has ("did you mean"), if
+    that finds something; else it is ``null``.
     """
+    query, provenance = params.query(), backends.store.provenance_graph().value
+    if params.where is not None:
+        query = replace(query, ids=_restriction(request, params.where))
     try:
-        result = search(backends, labeller, params.query(), language(request))
+        result = search(backends, labeller, query, language(request))
     except QueryError as error:
         raise HTTPException(400, str(error)) from error
     return {
+        "sparql": search_as_sparql(query, provenance, None if params.where is None else params.where.strip()),
         "total": result.total,
+        "suggestion": suggestion(backends.index, params.q) if result.total == 0 else None,
         "page": result.query.page,
         "size": result.query.size,
         "results": [
@@ -84,7 +117,13 @@ def api_search(
 
 @router.get("/datasets/{record_id}", responses=errors(404))
 def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
-    """One record: its description as JSON, and its validation status and messages."""
+    """One record: its description as JSON, and its validation status and messages.
+
+    ``related``: other published datasets linked to it through the graph, each with its ``reason``
+    (series, version, derivation, relation, code, publisher) and ``via`` (the shared series, code or
+    publisher), a few per reason; null when they could not be found in time (the list is left out
+    rather than the answer delayed).
+    """
     backends = request.app.state.backends
     stored = backends.store.get(record_id)
     if stored is None or stored.meta.kind != "dataset":
@@ -121,6 +160,7 @@ def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
         },
         "properties": {p: [o.value for o in objs] for p, objs in view.properties.items()},
         "harvested": meta.harvested.isoformat(),
+        "related": related_json(request, meta.uri, lang),
         "validation": {
             "status": meta.status,
             "profile": meta.profile,
@@ -130,6 +170,38 @@ def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
             "results": [vars(r) for r in stored.report.results],
         },
     }
+
+
+def _restriction(request: Request, where: str) -> list[str]:
+    """The ids ``where=`` keeps, or the HTTP error that says why not (400 for the pattern, 503 if too slow)."""
+    backends = request.app.state.backends
+    try:
+        return restrict(request.app.state.sparql, backends.store.provenance_graph().value, where)
+    except PatternError as error:
+        raise HTTPException(400, str(error)) from None
+    except SparqlError as error:
+        status = error.http_status if error.http_status >= 500 else 400
+        raise HTTPException(status, f"where=: {error}") from None
+
+
+def related_json(request: Request, uri: str, lang: str) -> list[dict[str, Any]] | None:
+    """The dataset's neighbours through the graph (catalogue/related.py); null when not found in time."""
+    backends = request.app.state.backends
+    found = related_datasets(request.app.state.sparql, backends.store.provenance_graph().value, uri)
+    if found is None:
+        return None
+    base = backends.settings.base_url
+    return [
+        {
+            "id": item.id,
+            "uri": item.uri,
+            "title": title,
+            "reason": item.reason,
+            "via": item.via,
+            "url": f"{base}/datasets/{quote(item.id, safe='')}",
+        }
+        for item, title in with_titles(backends.store, found, lang)
+    ]
 
 
 @router.get("/sources")

@@ -115,7 +115,9 @@ def dataset(request: Request, name: str) -> Response:
         html=lambda: pages.dataset_page(request, stored),
         triples=lambda: record_triples(backends, stored),
         tag=f"{meta.content_hash[:32]}-{meta.status}",
-        html_tag=f"{meta.content_hash[:32]}-{meta.status}-{language(request)}-{__version__}",
+        # the page lists related datasets too: a harvest anywhere can change it
+        html_tag=f"{meta.content_hash[:32]}-{meta.status}-{language(request)}-{__version__}"
+        f"-{backends.store.generation()}",
         modified=meta.harvested,
     )
     return respond(request, resource, syntax)

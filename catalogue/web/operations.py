@@ -8,15 +8,16 @@
   outcome, records by status, the size of the store and the index on disk.
 
 All are anonymous and cheap: the readiness checks ask for one hit and an
-``ASK {}``, and the catalogue figures are read once per store generation
-(they change only when a harvest or push commits).
+``ASK {}``; the catalogue figures are counted in SQL once per store
+generation (they change only when a harvest or push commits), and the disk
+sizes, a walk of the data folders, at most every :data:`DISK_SECONDS`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -34,6 +35,8 @@ router = APIRouter(tags=["operations"])
 
 #: seconds each readiness check may take before the backend counts as not ready
 READY_TIMEOUT = 2.0
+#: seconds the disk sizes are reused: walking the folders on every scrape costs with their files
+DISK_SECONDS = 10.0
 
 
 @router.get("/healthz", summary="Liveness: the process answers")
@@ -95,13 +98,18 @@ class CatalogueCollector(Collector):
     def __init__(self, backends: Backends) -> None:
         self.backends = backends
         self._cached: tuple[int, list[GaugeMetricFamily]] | None = None
+        self._disk: tuple[float, GaugeMetricFamily] | None = None
+        self._lock = threading.Lock()
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         generation = self.backends.store.generation()
-        if self._cached is None or self._cached[0] != generation:
-            self._cached = (generation, self._families())
-        yield from self._cached[1]
-        yield _disk_gauge(self.backends)
+        with self._lock:  # concurrent scrapes of a new generation count once
+            if self._cached is None or self._cached[0] != generation:
+                self._cached = (generation, self._families())
+            if self._disk is None or time.monotonic() - self._disk[0] > DISK_SECONDS:
+                self._disk = (time.monotonic(), _disk_gauge(self.backends))
+            families = [*self._cached[1], self._disk[1]]
+        yield from families
 
     def _families(self) -> list[GaugeMetricFamily]:
         store = self.backends.store
@@ -110,18 +118,14 @@ class CatalogueCollector(Collector):
             "Records in the registry, by source, kind (dataset, catalog…) and status.",
             labels=["source", "kind", "status"],
         )
-        counts = Counter((m.source, m.kind, m.status) for m in store.metas())
-        for labels, count in sorted(counts.items()):
+        for labels, count in sorted(store.record_counts().items()):
             records.add_metric(list(labels), count)
         runs = GaugeMetricFamily(
             "catalogue_harvest_runs", "Harvest and push runs in the history, by source and outcome.",
             labels=["source", "outcome"],
         )  # fmt: skip
-        outcomes = Counter(
-            (run.source, "failed" if run.error else "complete") for run in store.runs(limit=None)
-        )
-        for (source, outcome), count in sorted(outcomes.items()):
-            runs.add_metric([source, outcome], count)
+        for (source, failed), count in sorted(store.run_counts().items()):
+            runs.add_metric([source, "failed" if failed else "complete"], count)
         return [records, runs]
 
 

@@ -11,12 +11,17 @@ from markupsafe import Markup, escape
 
 from catalogue.backends import Backends
 from catalogue.index import FACETS, MAX_FACET_SIZE, Highlight, QueryError
+from catalogue.index.suggest import suggestion
+from catalogue.negotiation import BY_SUFFIX
 from catalogue.quality import DIMENSIONS
+from catalogue.related import related_datasets, with_titles
 from catalogue.schema_org import dataset_jsonld, script_json
 from catalogue.search import Labeller, search
+from catalogue.search_sparql import search_as_sparql
 from catalogue.store import REJECTED, VISIBLE, RunChange, Store, StoredRecord
-from catalogue.views import dataset_view, pick_language
+from catalogue.views import DatasetView, dataset_view, pick_language
 from catalogue.views.dcat_ap_3 import choose_language
+from catalogue.vocabularies.concepts import labels as concept_labels
 from catalogue.web.params import (
     SearchParams,
     get_backends,
@@ -25,8 +30,12 @@ from catalogue.web.params import (
     page_params,
     read_params,
 )
+from catalogue.web.safety import linkable
 
 router = APIRouter(include_in_schema=False)
+
+#: the record's own RDF, offered for download on its page (its negotiated URL with a suffix)
+DOWNLOADS = [BY_SUFFIX[suffix] for suffix in ("ttl", "jsonld", "rdf")]
 
 FACET_TITLES = {
     "source": "Node",
@@ -91,10 +100,13 @@ def datasets(
         page = search(backends, labeller, params.query(), language(request))
     except QueryError as error:
         raise HTTPException(400, str(error)) from error
+    suggested = suggestion(backends.index, params.q) if page.total == 0 else None
     return render(
         request,
         "datasets.html",
         page=page,
+        suggested=suggested,
+        url_suggested=_search_url(params.model_copy(update={"q": suggested})) if suggested else "",
         facet_titles=FACET_TITLES,
         facet_order=FACETS,
         url_for_page=lambda n: _search_url(params, page=n),
@@ -105,6 +117,8 @@ def datasets(
         ),
         url_all=lambda name: _search_url(params, facet_size=MAX_FACET_SIZE),
         marked=marked,
+        sparql_url="/sparql?"
+        + urlencode({"query": search_as_sparql(params.query(), backends.store.provenance_graph().value)}),
     )
 
 
@@ -167,17 +181,23 @@ def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:
     lang = language(request)
     labeller = request.app.state.labeller
     base = backends.settings.base_url
+    path = f"/datasets/{quote(stored.meta.id, safe='')}"
     schema = dataset_jsonld(
         view,
-        url=f"{base}/datasets/{quote(stored.meta.id, safe='')}",
+        url=f"{base}{path}",
         catalogue_name=backends.settings.title,
         catalogue_url=f"{base}/",
         lang=lang,
         label=lambda iri: labeller.label(iri, lang),
     )
+    found = related_datasets(request.app.state.sparql, backends.store.provenance_graph().value, view.uri)
     return render(
         request,
         "dataset.html",
+        related=None if found is None else with_titles(backends.store, found, lang),
+        access=request_access(view),
+        code_label=lambda code: pick_language(code.labels, lang) or ", ".join(concept_labels(code.id)),
+        downloads=[(syntax.suffix, f"{path}.{syntax.suffix}") for syntax in DOWNLOADS],
         record=stored,
         view=view,
         source=source,
@@ -185,6 +205,15 @@ def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:
         dimensions=DIMENSIONS,
         schema_org=Markup(script_json(schema)),
     )
+
+
+def request_access(view: DatasetView) -> str | None:
+    """Where the "Request access" action leads: an access URL, else the health data access body's
+    homepage or address; None (no action) when the record gives neither, or only links we will not make."""
+    candidates = [url for d in view.distributions for url in d.access_urls]
+    if view.hdab is not None:
+        candidates += [view.hdab.homepage or "", f"mailto:{view.hdab.email}" if view.hdab.email else ""]
+    return next((url for url in candidates if linkable(url)), None)
 
 
 @router.get("/sources", response_class=HTMLResponse)

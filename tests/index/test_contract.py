@@ -502,6 +502,19 @@ def test_quality_min_narrows_hits_and_every_count(catalogue: SearchIndex) -> Non
     assert catalogue.search(SearchQuery(quality_min=0)).total == 4
 
 
+def test_an_id_restriction_narrows_hits_and_every_count(catalogue: SearchIndex) -> None:
+    """``ids`` (the where= restriction) narrows like quality_min: hits, totals, pages and every facet."""
+    kept = catalogue.search(SearchQuery(ids=["nl-genomes", "en-cancer", "not-indexed"]))
+    assert set(ids(kept)) == {"nl-genomes", "en-cancer"} and kept.total == 2
+    assert counts(kept, "format") == {CSV: 2, PDF: 1}
+    filtered = catalogue.search(SearchQuery(ids=["nl-genomes", "en-cancer"], filters={"format": [PDF]}))
+    assert ids(filtered) == ["en-cancer"]
+    assert counts(filtered, "format") == {CSV: 2, PDF: 1}  # its own filter off, the restriction on
+    second = catalogue.search(SearchQuery(ids=["nl-genomes", "en-cancer"], size=1, page=2))
+    assert second.total == 2 and len(second.hits) == 1
+    assert catalogue.search(SearchQuery(ids=[])).total == 0
+
+
 # -- order and pages -----------------------------------------------------------------
 
 
@@ -938,3 +951,95 @@ def test_facet_size_shows_every_value(index: SearchIndex) -> None:
     index.commit()
     assert len(index.search(SearchQuery(facet_size=20)).facets["keyword"]) == 20
     assert len(index.search(SearchQuery(facet_size=1_000)).facets["keyword"]) == 150
+
+
+# -- across languages and spellings ---------------------------------------------------
+
+
+@pytest.fixture
+def languages(index: SearchIndex) -> SearchIndex:
+    """Records in one language each, whose words are compounds, spelling variants or translations."""
+    index.upsert(
+        [
+            doc(
+                "nl-breast",
+                title={"nl": ["Borstkanker bij vrouwen"]},
+                description={"nl": ["Tumormateriaal."]},
+            ),
+            doc("nl-bowel", title={"nl": ["Darmkanker bevolkingsonderzoek"]}),
+            doc("de-bowel", title={"de": ["Darmkrebsregister"]}, description={"de": ["Fälle nach Region."]}),
+            doc("fi-breast", title={"fi": ["Rintasyöpärekisteri"]}),
+            doc("sv-breast", title={"sv": ["Bröstcancerstudie"]}),
+            doc("untagged", title={"": ["Genoomanalyse"]}),
+            doc(
+                "en-gb", title={"en": ["Childhood leukaemia cohort"]}, description={"en": ["Tumour samples."]}
+            ),
+            doc("en-us", title={"en": ["Leukemia in adults"]}, description={"en": ["Tumor samples."]}),
+            doc("nl-health", title={"nl": ["Gezondheid en leefstijl"]}),
+        ]
+    )
+    index.commit()
+    return index
+
+
+def found(index: SearchIndex, text: str) -> set[str]:
+    return {hit.id for hit in index.search(SearchQuery(text=text, size=50)).hits}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kanker", {"nl-breast", "nl-bowel"}),  # the head of borstkanker, darmkanker
+        ("borst", {"nl-breast"}),  # a modifier
+        ("Borstkanker", {"nl-breast"}),  # the compound itself
+        ("Krebs", {"de-bowel"}),  # a part of a part: Darmkrebs|register
+        ("register", {"de-bowel"}),
+        ("syöpä", {"fi-breast"}),
+        ("syopa", {"fi-breast"}),  # typed without the accents
+        ("cancer", {"sv-breast"}),  # bröst|cancer|studie
+        ("genoom", {"untagged"}),  # untagged text is split too
+        ("kanker darm", {"nl-bowel"}),  # every word must still match
+        ("anker", set()),  # inside kanker, but not one of its parts
+    ],
+)
+def test_compound_words_are_found_by_their_parts(
+    languages: SearchIndex, text: str, expected: set[str]
+) -> None:
+    assert found(languages, text) == expected
+
+
+def test_british_and_american_spellings_find_the_same_records(languages: SearchIndex) -> None:
+    assert found(languages, "leukaemia") == found(languages, "leukemia") == {"en-gb", "en-us"}
+    # and the Dutch Tumor|materiaal, split
+    assert found(languages, "tumour") == found(languages, "Tumor") == {"en-gb", "en-us", "nl-breast"}
+    assert found(languages, '"leukaemia cohort"') == {"en-gb"}
+    assert found(languages, "leukaemia adults") == {"en-us"}
+
+
+def test_a_concepts_label_finds_the_word_in_another_language(languages: SearchIndex) -> None:
+    # Gesundheit, Health and Gezondheid label one EU data theme: a word in the text is enough
+    assert found(languages, "Gesundheit") == found(languages, "health") == {"nl-health"}
+    assert found(languages, "gezondheid") == {"nl-health"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("leukemai", "leukemia"),  # two letters swapped
+        ("Leukaemai childhood", "leukaemia childhood"),  # only the word that finds nothing changes
+        ("Darmkanekr", "darmkanker"),
+        ("tumr", "tumor"),
+    ],
+)
+def test_did_you_mean_a_nearby_word_of_the_index(languages: SearchIndex, text: str, expected: str) -> None:
+    from catalogue.index.suggest import suggestion
+
+    assert languages.search(SearchQuery(text=text)).total == 0
+    assert suggestion(languages, text) == expected
+
+
+@pytest.mark.parametrize("text", ["leukemia", "zzzzzzzz", "qx", "", '"no such phrase"', "x" * 300])
+def test_no_suggestion_when_something_matches_or_nothing_is_near(languages: SearchIndex, text: str) -> None:
+    from catalogue.index.suggest import suggestion
+
+    assert suggestion(languages, text) is None

@@ -110,6 +110,23 @@ def test_close_drops_uncommitted_writes(tmp_path: Path) -> None:
     second.close()
 
 
+def test_a_read_only_index_sees_another_writers_commits_and_refuses_writes(tmp_path: Path) -> None:
+    """A reader process of ``serve --workers`` beside the writer: each commit shows at the next search."""
+    writer = EmbeddedIndex(tmp_path / "index")
+    writer.upsert([doc("first")])
+    writer.commit()
+    reader = EmbeddedIndex(tmp_path / "index", read_only=True)
+    assert ids(reader.search(SearchQuery())) == ["first"]
+    writer.upsert([doc("second")])
+    assert reader.count() == 1  # nothing committed yet
+    writer.commit()
+    assert ids(reader.search(SearchQuery())) == ["first", "second"] and reader.count() == 2
+    with pytest.raises(RuntimeError, match="read-only"):
+        reader.upsert([doc("third")])
+    reader.close()
+    writer.close()
+
+
 def test_reopen_keeps_documents(tmp_path: Path) -> None:
     first = EmbeddedIndex(tmp_path / "index")
     first.upsert([doc("kept", title={"nl": ["Genomen"]}, facets={"theme": [HEAL]})])

@@ -159,11 +159,13 @@ def test_document_source() -> None:
     assert source["id"] == "r1" and source["source"] == "alpha" and source["status"] == "flagged"
     assert source["content_hash"] == "c0ffee"
     assert source["text_en"] == ["Cancer registry", "Counts."]
-    assert source["text_nl"] == ["Kankerregister", "kanker"]
+    # each text, then the parts of its compound words (catalogue.index.compounds)
+    assert source["text_nl"] == ["Kankerregister", "kanker register", "kanker"]
     # text without an analysed language only goes to the generic field
     assert source["text_any"] == [
         "Cancer registry",
         "Kankerregister",
+        "kanker register",
         "Untagged",
         "Kriibs",
         "Counts.",
@@ -252,6 +254,7 @@ def test_one_word_in_any_text_field_title_boosted() -> None:
         "text_any",
         "title_any^3",
         "labels",
+        "concepts^0.3",  # the labels of coded concepts, after direct text matches
     }
 
 
@@ -276,16 +279,25 @@ def test_phrases() -> None:
         query = multi_match(req.text_query(text))
         assert query["type"] == "phrase" and query["query"] == "cancer registry", text
         assert "operator" not in query
-    mixed = req.text_query('"cancer registry" belgium')["bool"]["must"]
+    mixed = req.text_query('"cancer registry" biobank')["bool"]["must"]
     assert [(multi_match(c)["type"], multi_match(c)["query"]) for c in mixed] == [
         ("phrase", "cancer registry"),
-        ("best_fields", "belgium"),
+        ("best_fields", "biobank"),
     ]
     # a one-word phrase is a word; an unbalanced quote is ignored
     assert multi_match(req.text_query('"cancer"'))["type"] == "best_fields"
     assert [multi_match(c)["query"] for c in req.text_query('"cancer registry')["bool"]["must"]] == [
         "cancer",
         "registry",
+    ]
+
+
+def test_a_word_or_any_of_its_alternatives_each_alternative_as_a_phrase() -> None:
+    query = req.text_query("leukaemia")["dis_max"]
+    assert query["tie_breaker"] == req.DISMAX_TIE
+    assert [(multi_match(c)["type"], multi_match(c)["query"]) for c in query["queries"]] == [
+        ("best_fields", "leukaemia"),
+        ("phrase", "leukemia"),
     ]
 
 
@@ -296,7 +308,7 @@ def test_prefix_in_the_unstemmed_fields() -> None:
         next(iter(q["match_bool_prefix"])): next(iter(q["match_bool_prefix"].values()))
         for q in query["queries"]
     }
-    assert set(fields) == {"text_any", "title_any", "labels"}
+    assert set(fields) == {"text_any", "title_any", "labels", "concepts"}
     assert all(clause["query"] == "regis" for clause in fields.values())
     assert fields["title_any"]["boost"] == 3.0
     # a one-letter prefix is just the word, and never optional
@@ -737,3 +749,26 @@ def test_open_index_chooses_the_backend(tmp_path: Path) -> None:
     settings = SearchSettings(backend="elasticsearch", url=f"http://127.0.0.1:{port}")
     with pytest.raises(SearchBackendError, match=f"127.0.0.1:{port}"):
         open_index(settings, tmp_path / "unused")
+
+
+def test_near_is_a_fuzzy_term_query_on_the_folded_field_in_id_order() -> None:
+    body = req.near_body("leukemai", 50)
+    assert body["query"] == {
+        "fuzzy": {
+            "text_any": {
+                "value": "leukemai",
+                "fuzziness": 2,
+                "transpositions": True,
+                "max_expansions": 10_000,
+            }
+        }
+    }
+    assert (
+        body["sort"] == [{"id": "asc"}] and body["size"] == 50 and body["_source"] == [req.HIGHLIGHT_SOURCE]
+    )
+    response = {
+        "hits": {
+            "hits": [{"_source": {req.HIGHLIGHT_SOURCE: {"title": [{"lang": "en", "text": "Leukemia"}]}}}, {}]
+        }
+    }
+    assert req.parse_near(response) == ["Leukemia"]

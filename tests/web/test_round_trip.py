@@ -6,7 +6,7 @@ from pathlib import Path
 
 from catalogue.backends import open_backends
 from catalogue.config import Settings, Source
-from catalogue.demo import write_demo_nodes
+from catalogue.demo.nodes import write_demo_nodes
 from catalogue.harvest import harvest_source
 from catalogue.store import VISIBLE
 from catalogue.web import create_app

@@ -1,0 +1,100 @@
+"""Anonymous traffic that costs with the catalogue's size: /metrics scraped hard, feed pages far in.
+
+Real catalogues, harvested for real, served by uvicorn on 127.0.0.1. The
+registry's per-record reads are made to fail: anything an anonymous request
+can trigger repeatedly must be counted or paged by SQL, not read whole.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from catalogue.demo import generate_catalog
+from catalogue.harvest import harvest_source
+from catalogue.web import create_app
+
+DATASETS = 600
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+
+
+@pytest.fixture
+def big(harvested, monkeypatch: pytest.MonkeyPatch):
+    backends, source, node = harvested(generate_catalog(DATASETS, invalid_every=7).decode())
+
+    def read_everything(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an anonymous request read every record's metadata")
+
+    unbounded = backends.store.metas
+    monkeypatch.setattr(
+        backends.store,
+        "metas",
+        lambda *args, **kwargs: (
+            unbounded(*args, **kwargs) if kwargs.get("kind") == "catalog" else read_everything()
+        ),
+    )
+    return backends, source, node
+
+
+def records(text: str) -> dict[str, float]:
+    return {
+        sample.labels["status"]: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "catalogue_records" and sample.labels["kind"] == "dataset"
+    }
+
+
+def test_many_metrics_scrapes_stay_cheap_and_follow_each_harvest(big, live_server) -> None:
+    backends, source, node = big
+    server = live_server(create_app(backends))
+    latencies: list[float] = []
+    client = httpx.Client(base_url=server.url, timeout=30)
+
+    def scrape(_: int) -> int:
+        started = time.perf_counter()
+        status = client.get("/metrics").status_code
+        latencies.append(time.perf_counter() - started)
+        return status
+
+    with client, ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(scrape, range(400))) == {200}
+    latencies.sort()
+    assert latencies[int(len(latencies) * 0.95)] < 0.5, latencies[-10:]
+    before = records(httpx.get(server.url + "/metrics").text)
+    assert before == {"published": DATASETS - DATASETS // 7, "rejected": DATASETS // 7}
+
+    node.write_bytes(generate_catalog(DATASETS + 10, invalid_every=7))
+    harvest_source(source, backends)
+    after = records(httpx.get(server.url + "/metrics").text)
+    assert sum(after.values()) == DATASETS + 10  # a new generation is counted again
+
+
+def listed(response: httpx.Response) -> tuple[int, int]:
+    """(hydra:totalItems, datasets listed) of a feed page."""
+    graph = list(ox.parse(response.content, format=ox.RdfFormat.TURTLE))
+    total = next(int(t.object.value) for t in graph if t.predicate.value == HYDRA + "totalItems")
+    # each dataset is listed by our catalogue and by its node's sub-catalogue
+    return total, len({t.object for t in graph if t.predicate.value == "http://www.w3.org/ns/dcat#dataset"})
+
+
+def test_feed_pages_far_in_are_paged_by_the_registry(big, live_server) -> None:
+    backends, _, _ = big
+    server = live_server(create_app(backends))
+    visible = DATASETS - DATASETS // 7
+    turtle = {"Accept": "text/turtle"}
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        first = client.get("/catalog", params={"page_size": 100}, headers=turtle)
+        last = client.get("/catalog", params={"page": 6, "page_size": 100}, headers=turtle)
+        searched = client.get("/catalog", params={"q": "genome", "page_size": 10}, headers=turtle)
+        since = client.get("/catalog", params={"modified_since": "2999-01-01"}, headers=turtle)
+    assert listed(first) == (visible, 100)
+    assert listed(last) == (visible, visible - 500)
+    total, shown = listed(searched)
+    assert 0 < total <= visible and shown == min(total, 10)
+    assert listed(since) == (0, 0)
