@@ -40,7 +40,7 @@ import httpx
 from load import WORDS, free_port, pct, tree_rss_mb  # bench/load.py
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from catalogue.demo import generate_catalog  # noqa: E402
+from catalogue.demo.generated import generate_catalog  # noqa: E402
 
 PAGE_SIZE = 1000
 BASE = "https://scale.example.org/"

@@ -60,17 +60,11 @@ PREFIXES = {**negotiation.PREFIXES, "hydra": HYDRA, "void": VOID}
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Format:
-    name: str
-    media_type: str
-    suffix: str
-
-
-TURTLE = Format("turtle", "text/turtle", "ttl")
-NTRIPLES = Format("n-triples", "application/n-triples", "nt")
-RDFXML = Format("rdf/xml", "application/rdf+xml", "rdf")
-JSONLD = Format("json-ld", "application/ld+json", "jsonld")
+#: the feed's syntaxes: those of negotiation.py's one table
+Format = negotiation.RdfSyntax
+TURTLE, NTRIPLES, RDFXML, JSONLD = (
+    negotiation.BY_SUFFIX[suffix] for suffix in ("ttl", "nt", "rdf", "jsonld")
+)
 FORMATS = (TURTLE, NTRIPLES, RDFXML, JSONLD)
 BY_SUFFIX = {f.suffix: f for f in FORMATS}
 
@@ -78,7 +72,7 @@ BY_SUFFIX = {f.suffix: f for f in FORMATS}
 def negotiate(accept: str | None) -> Format | None:
     """The format an Accept header prefers (negotiation.choose_rdf: the one negotiation of RDF routes)."""
     chosen = negotiation.choose_rdf(accept, html=False)
-    return BY_SUFFIX[chosen.suffix] if isinstance(chosen, negotiation.RdfSyntax) else None
+    return chosen if isinstance(chosen, negotiation.RdfSyntax) else None
 
 
 # -- selecting a page -----------------------------------------------------------

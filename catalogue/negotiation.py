@@ -161,17 +161,42 @@ def choose(accept: str | None, choices: Mapping[T, Sequence[str]]) -> T | None:
 @dataclass(frozen=True)
 class RdfSyntax:
     suffix: str  # in URLs: /datasets/{id}.ttl
+    name: str  # as ``format=`` names it (the SPARQL endpoint)
     media_type: str
     format: ox.RdfFormat
     aliases: tuple[str, ...] = ()  # other media types clients use for it
 
 
+#: The one table of the RDF syntaxes we serve (every other table derives from it).
 #: JSON-LD is JSON: ``application/json`` gets it on every RDF route (the feed, pages, the SPARQL endpoint)
 RDF_FORMATS: tuple[RdfSyntax, ...] = (
-    RdfSyntax("ttl", "text/turtle", ox.RdfFormat.TURTLE, ("application/x-turtle",)),
-    RdfSyntax("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD, ("application/json",)),
-    RdfSyntax("rdf", "application/rdf+xml", ox.RdfFormat.RDF_XML, ("application/xml", "text/xml")),
-    RdfSyntax("nt", "application/n-triples", ox.RdfFormat.N_TRIPLES, ("text/plain",)),
+    RdfSyntax("ttl", "turtle", "text/turtle", ox.RdfFormat.TURTLE, ("application/x-turtle",)),
+    RdfSyntax("jsonld", "jsonld", "application/ld+json", ox.RdfFormat.JSON_LD, ("application/json",)),
+    RdfSyntax("rdf", "rdfxml", "application/rdf+xml", ox.RdfFormat.RDF_XML, ("application/xml", "text/xml")),
+    RdfSyntax("nt", "ntriples", "application/n-triples", ox.RdfFormat.N_TRIPLES, ("text/plain",)),
+)
+#: syntaxes we read but do not serve: datasets (quads) of nodes
+READ_ONLY_FORMATS = (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
+
+
+@dataclass(frozen=True)
+class ResultsSyntax:
+    name: str  # as ``format=`` names it
+    media_type: str
+    format: ox.QueryResultsFormat
+    aliases: tuple[str, ...] = ()
+
+
+#: The one table of the SPARQL results syntaxes we serve (SELECT and ASK answers of /sparql).
+RESULTS_FORMATS: tuple[ResultsSyntax, ...] = (
+    ResultsSyntax(
+        "json", "application/sparql-results+json", ox.QueryResultsFormat.JSON, ("application/json",)
+    ),
+    ResultsSyntax(
+        "xml", "application/sparql-results+xml", ox.QueryResultsFormat.XML, ("application/xml", "text/xml")
+    ),
+    ResultsSyntax("csv", "text/csv", ox.QueryResultsFormat.CSV),
+    ResultsSyntax("tsv", "text/tab-separated-values", ox.QueryResultsFormat.TSV),
 )
 BY_SUFFIX = {f.suffix: f for f in RDF_FORMATS}
 BY_MEDIA_TYPE = {media: f for f in RDF_FORMATS for media in (f.media_type, *f.aliases)}

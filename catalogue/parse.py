@@ -26,19 +26,12 @@ import pyoxigraph as ox
 
 from catalogue.contexts import UnknownContextError, inline_remote_contexts
 from catalogue.fetch import Document, InputError
+from catalogue.negotiation import RDF_FORMATS, READ_ONLY_FORMATS
 
+#: media types we read (those we serve, with their aliases, and N-Quads and TriG): negotiation.py's table
 MEDIA_TYPES: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/xml": ox.RdfFormat.RDF_XML,
-    "text/xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/json": ox.RdfFormat.JSON_LD,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
+    **{media: f.format for f in RDF_FORMATS for media in (f.media_type, *f.aliases)},
+    **{fmt.media_type: fmt for fmt in READ_ONLY_FORMATS},
 }
 
 EXTENSIONS: dict[str, ox.RdfFormat] = {

@@ -1,23 +1,40 @@
-"""What can be read from a SPARQL query's text without a full parser.
+"""What a SPARQL query asks for: its form, its own dataset, its GRAPH and SERVICE patterns.
 
-pyoxigraph parses queries but does not hand back their structure, and a query
-forwarded to a remote SPARQL server travels as text. Two questions are
-answered here on a *skeleton* of the query — the same text with IRIs, string
-literals and comments blanked out, so that nothing a user wrote inside them
-can look like a keyword or a brace:
+:func:`shape` reads a query with rdflib's SPARQL 1.1 parser — a real grammar,
+so ``FROM<iri>`` without a space, lowercase keywords, comments, prefixed names
+and IRIs relative to the query's ``BASE`` are all read as the query engine
+reads them (the regexes used before missed ``FROM<iri>`` and failed on
+``FROM NAMED<iri>``). It answers what the endpoint's guard needs: the graphs
+of ``FROM`` / ``FROM NAMED`` (IRIs resolved), whether a ``SERVICE`` occurs,
+and which graphs ``GRAPH`` names (or whether it takes a variable). A text
+that is a SPARQL Update is recognised as such (:class:`UpdateText`).
 
-* does the query use a keyword (``GRAPH``, ``SERVICE``)?
-* where does its WHERE clause open (to put a ``VALUES`` block there)?
+rdflib's parser (pyparsing) is slow — a 256 KB query of ``PREFIX`` lines
+takes seconds — so the endpoint calls it only in its worker processes, which
+are killed at the query's deadline, and caches the shapes of recent query
+texts (:data:`CACHED`) since clients repeat theirs.
 
-Callers check the syntax with pyoxigraph first (:func:`query_form`); the
-other helpers assume a valid query.
+The helpers over a *skeleton* of the query (IRIs, strings and comments
+blanked out) remain for queries this package writes itself — binding
+variables with a ``VALUES`` block (:func:`with_values`) — and for fragments
+of queries (:func:`uses_keyword`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urljoin
 
 import pyoxigraph as ox
+from pyparsing import ParseBaseException, ParseResults
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import URIRef, Variable
+
+#: query texts whose shape each worker process keeps
+CACHED = 512
 
 _OPAQUE = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'  # long strings
@@ -35,15 +52,13 @@ def skeleton(query: str) -> str:
     return _OPAQUE.sub(lambda match: " " * len(match.group()), query)
 
 
-def uses_keyword(query: str, keyword: str) -> bool:
-    """Whether the keyword occurs as a keyword (not in an IRI, string, comment, variable or prefixed name)."""
+def uses_keyword(text: str, keyword: str) -> bool:
+    """Whether the keyword occurs as a keyword (not in an IRI, string, comment, variable or prefixed name).
+
+    For fragments of queries, which the parser cannot read alone (``search_sparql.py``'s ``where=``).
+    """
     pattern = rf"(?<![\w?$:]){re.escape(keyword)}(?![\w:-])"
-    return re.search(pattern, skeleton(query), re.IGNORECASE) is not None
-
-
-def uses_graph_variable(query: str) -> bool:
-    """Whether the query has a ``GRAPH ?g`` (not only ``GRAPH <iri>``)."""
-    return re.search(r"(?<![\w?$:])GRAPH\s+[?$]", skeleton(query), re.IGNORECASE) is not None
+    return re.search(pattern, skeleton(text), re.IGNORECASE) is not None
 
 
 def where_clause_start(query: str) -> int:
@@ -109,42 +124,96 @@ def query_form(query: str, base_iri: str | None = None) -> str:
     return "graph"
 
 
-_PREFIX = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^<>\"{}|^`\\\x00-\x20]*)>", re.IGNORECASE)
-_PREFIXED_NAME = re.compile(r"(?<![\w?$:<])([A-Za-z][\w.-]*)?:([\w%-][\w.%:-]*)?")
+@dataclass(frozen=True)
+class QueryShape:
+    """What the guard and the forwarding need to know about a query."""
+
+    #: the graphs of its FROM and FROM NAMED clauses, IRIs resolved
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+    #: every IRI it writes (resolved), whether it has a GRAPH ?g (a GRAPH with a variable), and a SERVICE
+    iris: frozenset[str]
+    graph_variable: bool
+    service: bool
+
+    @property
+    def has_dataset(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
 
 
-def mentioned_iris(query: str) -> set[str]:
-    """Every IRI the query writes out: ``<…>`` (absolute) and prefixed names expanded by its PREFIXes."""
-    found = {m.group()[1:-1] for m in _OPAQUE.finditer(query) if m.group().startswith("<")}
-    prefixes = {m.group(1) or "": m.group(2) for m in _PREFIX.finditer(query)}
-    for match in _PREFIXED_NAME.finditer(skeleton(query)):
-        namespace = prefixes.get(match.group(1) or "")
-        if namespace is not None:
-            found.add(namespace + (match.group(2) or ""))
-    return found
+def shape(query: str, base_iri: str | None = None) -> QueryShape:
+    """The query's shape (``base_iri`` resolves relative IRIs); SyntaxError when the grammar cannot read it."""
+    return _shape(query, base_iri)
 
 
-_FROM = re.compile(r"(?<![\w?$:])FROM\s+(NAMED\s+)?", re.IGNORECASE)
+@lru_cache(maxsize=CACHED)
+def _shape(query: str, base_iri: str | None) -> QueryShape:
+    try:
+        prologue, body = parseQuery(_without_comments(query))
+    except ParseBaseException as error:
+        raise SyntaxError(f"line {error.lineno}, column {error.col}: {error.msg}") from None
+    resolve = _Resolver(prologue, base_iri)
+    # (not body.get: CompValue's answers the key itself when it is missing, and takes no default)
+    dataset = body["datasetClause"] if "datasetClause" in body else []  # noqa: SIM401
+    nodes, iris = _walk(body)
+    return QueryShape(
+        tuple(resolve(clause["default"]) for clause in dataset if "default" in clause),
+        tuple(resolve(clause["named"]) for clause in dataset if "named" in clause),
+        frozenset(resolve(iri) for iri in iris),
+        any(node.name == "GraphGraphPattern" and isinstance(node.term, Variable) for node in nodes),
+        any(node.name == "ServiceGraphPattern" for node in nodes),
+    )
 
 
-def dataset_clauses(query: str) -> list[tuple[bool, str]]:
-    """The query's own dataset: ``(named?, IRI)`` of each ``FROM`` / ``FROM NAMED`` clause."""
-    text = skeleton(query)
-    prefixes = {m.group(1) or "": m.group(2) for m in _PREFIX.finditer(query)}
-    clauses = []
-    for keyword in re.finditer(r"(?<![\w?$:])FROM\b", text, re.IGNORECASE):
-        match = _FROM.match(
-            query, keyword.start()
-        )  # on the query itself: the IRI after FROM is blanked in text
-        if match is None:
-            continue
-        start = match.end()
-        if query.startswith("<", start):
-            iri = query[start + 1 : query.index(">", start)]
-        else:
-            name = _PREFIXED_NAME.match(text, start)
-            if name is None or (name.group(1) or "") not in prefixes:
-                raise ValueError(f"cannot read the graph named at offset {start}")
-            iri = prefixes[name.group(1) or ""] + (name.group(2) or "")
-        clauses.append((match.group(1) is not None, iri))
-    return clauses
+def is_update(query: str) -> bool:
+    """Whether the text reads as a SPARQL Update (for a clear refusal of what is not a query)."""
+    try:
+        parseUpdate(_without_comments(query))
+    except ParseBaseException:
+        return False
+    return True
+
+
+def _without_comments(query: str) -> str:
+    return _OPAQUE.sub(lambda m: " " * len(m.group()) if m.group().startswith("#") else m.group(), query)
+
+
+def _walk(root: object) -> tuple[list[CompValue], list[URIRef | CompValue]]:
+    """Every grammar node under ``root``, and every IRI (written out or prefixed), without recursion:
+    how deep the query nests is up to its author."""
+    nodes: list[CompValue] = []
+    iris: list[URIRef | CompValue] = []
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, URIRef) or (isinstance(node, CompValue) and node.name == "pname"):
+            iris.append(node)
+        elif isinstance(node, CompValue):
+            nodes.append(node)
+            todo.extend(node.values())
+        elif isinstance(node, (ParseResults, list, tuple)):
+            todo.extend(node)
+    return nodes, iris
+
+
+class _Resolver:
+    """IRIs of the query as absolute strings: its BASE (itself resolved against ``base_iri``), its PREFIXes."""
+
+    def __init__(self, prologue: ParseResults, base_iri: str | None) -> None:
+        self.base = base_iri or ""
+        self.prefixes: dict[str, str] = {}
+        for declaration in prologue:
+            if declaration.name == "Base":
+                self.base = urljoin(self.base, str(declaration.iri))
+            elif declaration.name == "PrefixDecl":
+                self.prefixes[declaration.prefix or ""] = self(declaration.iri)
+
+    def __call__(self, term: object) -> str:
+        if isinstance(term, CompValue) and term.name == "pname":
+            namespace = self.prefixes.get(term.prefix or "")
+            if namespace is None:
+                raise SyntaxError(f"the prefix {term.prefix or ''!r}: is not declared")
+            return namespace + (term.localname or "")
+        if isinstance(term, URIRef):
+            return urljoin(self.base, str(term)) if self.base else str(term)
+        raise SyntaxError(f"{term!r} is not an IRI")

@@ -15,7 +15,8 @@ The pool has as many processes as queries may run at the same time; up to
 that they are refused at once (:class:`PoolFull`).
 
 Processes are forked by a *zygote*: a helper process of our own that has
-imported the handler's module once (a second) and forks a worker on request
+imported the handler's module once (a second), and called its ``warm_up()``
+if it has one, and forks a worker on request
 (in about 20 ms), handing the parent its end of a socket pair. Never a fork
 of the web server itself: its threads may hold locks at any moment. (The
 standard library's ``forkserver`` would do, but in Python 3.11 its preload
@@ -50,8 +51,8 @@ log = logging.getLogger(__name__)
 
 #: how much lower than the web server's the workers' CPU priority is (see nice(2))
 WORKER_NICENESS = 10
-#: what a worker runs for each request: a picklable module-level function
-Handler = Callable[[Any], object]  # requests and answers cross the socket pickled
+#: what a worker runs for each request: a picklable module-level function (of its own request type)
+Handler = Callable[[Any], object]
 
 
 class PoolFull(CatalogueError):
@@ -262,7 +263,11 @@ def _zygote(handler: Handler) -> _Zygote:
 def zygote_main(control_fd: str, module: str, name: str, path: str) -> None:
     """The zygote's life: import the handler once, then fork a worker per request until the parent goes."""
     sys.path[:] = json.loads(path)
-    handler = getattr(importlib.import_module(module), name)
+    imported = importlib.import_module(module)
+    handler = getattr(imported, name)
+    warm_up = getattr(imported, "warm_up", None)
+    if callable(warm_up):  # what every worker would do first (build a parser's grammar…): once, here
+        warm_up()
     # a query may keep a core busy for its whole time limit: workers (forked from here) yield the CPU
     # to the web server, so pages and search stay quick while the endpoint is loaded
     os.nice(WORKER_NICENESS)

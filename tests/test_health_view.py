@@ -164,3 +164,120 @@ def test_api_gives_the_health_facts_of_a_dataset_and_of_each_hit(harvested) -> N
     assert (health["age_min"], health["age_max"]) == (40, 70)
     assert health["hdab"]["name"] == {"en": ["Access body"]}
     assert health["retention"] is None
+
+
+NODE = """
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix hd: <http://healthdataportal.eu/ns/health#> .
+@prefix ex: <https://node.example/> .
+@prefix country: <http://publications.europa.eu/resource/authority/country/> .
+ex:catalog a dcat:Catalog ; dct:title "Node"@en ; dct:description "A node."@en ; dct:publisher ex:org ;
+   dcat:dataset ex:fi, ex:be, ex:plain .
+ex:org a foaf:Agent ; foaf:name "Hospital"@en .
+ex:fi a dcat:Dataset ; dct:title "Rintasyöpäkohortti"@fi ; dct:description "Naisia."@fi ;
+   dct:spatial country:FIN ; dcat:keyword "Genomik"@de ;
+   dct:publisher [ a foaf:Agent ; foaf:name "Biobanken Nord"@de ] ;
+   dct:temporal [ a dct:PeriodOfTime ; dcat:startDate "2010-01-01"^^xsd:date ; dcat:endDate "2015-12-31"^^xsd:date ] ;
+   hd:numberOfUniqueIndividuals "1200" ; hd:minTypicalAge "40" ; hd:maxTypicalAge "70" ;
+   hd:healthCategory <http://healthdata.ec.europa.eu/authority/health-category/GENOMIC> ;
+   hd:hasCodeValues [ a skos:Concept ; dct:identifier "ICD-10:C50.4" ; skos:prefLabel "C50.4"@en ] .
+ex:be a dcat:Dataset ; dct:title "Diabetes registry"@en ; dct:description "Adults."@en ; dcat:keyword "genomik"@de ;
+   dct:publisher [ a foaf:Agent ; foaf:name "Biobanken Nord"@de ] ;
+   hd:numberOfUniqueIndividuals "90000" ; hd:minTypicalAge "18" ;
+   hd:hasCodeValues <http://www.whocc.no/atc_ddd_index/?code=A10BA02> .
+ex:plain a dcat:Dataset ; dct:title "Weather"@en ; dct:description "Rain."@en ; dct:publisher ex:org ;
+   dcat:keyword "GENOMIK"@de .
+"""
+
+
+@pytest.fixture
+def node(harvested):
+    backends, _, _ = harvested(NODE)
+    with TestClient(create_app(backends)) as client:
+        yield client
+
+
+def titles(client: TestClient, **params) -> list[str]:
+    answer = client.get("/api/search", params=params)
+    assert answer.status_code == 200, answer.text
+    return sorted(result["title"] for result in answer.json()["results"])
+
+
+def test_api_filters_by_code_with_its_hierarchy_country_ages_and_counts(node: TestClient) -> None:
+    assert titles(node, code="ICD-10:C50") == ["Rintasyöpäkohortti"]
+    assert titles(node, code="http://id.who.int/icd/release/10/C00-C97") == ["Rintasyöpäkohortti"]
+    assert titles(node, code="ATC:A10") == ["Diabetes registry"]
+    assert titles(node, q="breast") == ["Rintasyöpäkohortti"]  # by the label of its code's category
+    # the node is Belgian: records naming no country of their own are Belgian
+    assert titles(node, country="BE") == ["Diabetes registry", "Weather"]
+    assert titles(node, country="FIN") == ["Rintasyöpäkohortti"]
+    assert titles(node, age_min=75) == ["Diabetes registry"]  # 18 and over, no upper age given
+    assert titles(node, age_max=17) == []
+    assert titles(node, individuals_min=5000) == ["Diabetes registry"]
+    assert titles(node, temporal_from="2014", temporal_to="2014-06") == ["Rintasyöpäkohortti"]
+    assert titles(
+        node, health_category="http://healthdata.ec.europa.eu/authority/health-category/GENOMIC"
+    ) == ["Rintasyöpäkohortti"]
+
+
+def test_facets_key_by_identity_and_label_in_the_visitors_language(node: TestClient) -> None:
+    facets = node.get("/api/search", params={"lang": "de"}).json()["facets"]
+    assert {(f["label"], f["count"]) for f in facets["country"]} == {("Belgien", 2), ("Finnland", 1)}
+    # one organisation described by a blank node in two records is one entry
+    publishers = {f["label"]: f["count"] for f in facets["publisher"]}
+    assert publishers["Biobanken Nord"] == 2
+    assert [(f["value"], f["label"], f["count"]) for f in facets["keyword"]] == [
+        ("genomik", "Genomik", 3)
+    ] or [(f["value"], f["count"]) for f in facets["keyword"]] == [("genomik", 3)]
+    codes = {f["value"]: f["label"] for f in facets["code"]}
+    assert codes["icd10:C50.4"].startswith("icd10:C50.4 ") and "atc:A10BA02" in codes
+    blank = next(f["value"] for f in facets["publisher"] if f["label"] == "Biobanken Nord")
+    assert titles(node, publisher=blank) == ["Diabetes registry", "Rintasyöpäkohortti"]
+
+
+def test_pages_and_feed_take_the_same_filters(node: TestClient) -> None:
+    page = node.get("/datasets", params={"code": "ICD-10:C50", "age_min": 30})
+    assert page.status_code == 200 and "Rintasyöpäkohortti" in page.text and "Weather" not in page.text
+    feed = node.get("/catalog", params={"code": "ATC:A10"}, headers={"Accept": "application/n-triples"})
+    assert feed.status_code == 200
+    assert "<https://node.example/be>" in feed.text and "<https://node.example/fi>" not in feed.text
+    # the feed's paging links keep the filters
+    assert "code=atc%3AA10" in feed.text
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"age_min": -1}, "age_min"),
+        ({"age_min": "old"}, "age_min"),
+        ({"age_min": 60, "age_max": 20}, "age_min"),
+        ({"individuals_min": "1e9"}, "individuals_min"),
+        ({"code": "breast cancer"}, "code"),
+        ({"country": "Atlantis"}, "country"),
+        ({"modified_from": "yesterday"}, "modified_from"),
+        ({"temporal_to": "2020-13"}, "temporal_to"),
+        ({"facet_size": 100_000}, "facet_size"),
+        ({"sort": "nonsense"}, "sort"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_parameter(node: TestClient, params: dict, named: str) -> None:
+    api = node.get("/api/search", params=params)
+    assert api.status_code == 422 and named in api.text
+    # the feed has no facets nor order: it ignores those two
+    for path in ("/datasets",) if named in ("facet_size", "sort") else ("/datasets", "/catalog"):
+        answer = node.get(path, params=params)
+        assert answer.status_code == 400 and named in answer.text, (path, answer.text[:300])
+
+
+def test_openapi_documents_every_filter(node: TestClient) -> None:
+    from catalogue.index import FACETS
+
+    operation = node.get("/openapi.json").json()["paths"]["/api/search"]["get"]
+    names = {parameter["name"] for parameter in operation["parameters"]}
+    ranges = {f"{r}_{end}" for r in ("individuals", "records", "age") for end in ("min", "max")}
+    dates = {f"{r}_{end}" for r in ("modified", "temporal") for end in ("from", "to")}
+    assert set(FACETS) | ranges | dates | {"q", "facet_size", "page", "size", "sort", "quality_min"} <= names

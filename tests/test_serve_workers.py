@@ -21,7 +21,7 @@ import httpx
 import pytest
 from conftest import free_port
 
-from catalogue.demo import generate_catalog
+from catalogue.demo.generated import generate_catalog
 
 CATALOGUE = [sys.executable, "-m", "catalogue"]
 
@@ -80,7 +80,9 @@ def serving(tmp_path: Path) -> Iterator[Serving]:
     )  # fmt: skip
     serving = Serving(server, f"http://127.0.0.1:{port}", env, tmp_path / "data")
     try:
-        wait_for(lambda: answers(serving.url) and len(serving.readers()) == 1)
+        wait_for(
+            lambda: answers(serving.url) and len(serving.readers()) == 1, seconds=300
+        )  # a loaded machine
         yield serving
     finally:
         if server.poll() is None:

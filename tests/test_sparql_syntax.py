@@ -1,17 +1,9 @@
-"""What is read from a SPARQL query's text: keywords, the WHERE clause, named IRIs, the query's own dataset."""
+"""What is read from a SPARQL query's text: its shape (rdflib's parser), the WHERE clause, its form."""
 
 import pyoxigraph as ox
 import pytest
 
-from catalogue.sparql_syntax import (
-    dataset_clauses,
-    mentioned_iris,
-    query_form,
-    skeleton,
-    uses_graph_variable,
-    uses_keyword,
-    with_values,
-)
+from catalogue.sparql_syntax import is_update, query_form, shape, skeleton, with_values
 
 TRICKY = """PREFIX ex: <http://ex.example/#GRAPH{>
 # SERVICE in a comment { }
@@ -24,12 +16,14 @@ line } SERVICE''' ; ex:q ?service .
 
 def test_keywords_count_outside_iris_strings_comments_variables_and_names_only() -> None:
     assert len(skeleton(TRICKY)) == len(TRICKY)
-    assert not uses_keyword(TRICKY, "GRAPH") and not uses_keyword(TRICKY, "SERVICE")
-    assert uses_keyword("SELECT * { graph ?g { ?s ?p ?o } }", "GRAPH")
-    assert uses_keyword("SELECT * { SERVICE <http://x.example/> { ?s ?p ?o } }", "service")
-    assert uses_graph_variable("SELECT * { GRAPH ?g { } }") and not uses_graph_variable(
-        "SELECT * { GRAPH <g:x> { } }"
-    )
+    tricky = shape(TRICKY.replace("#GRAPH{>", "#GRAPH>"))  # (a { is no IRI character)
+    assert not tricky.service and not tricky.graph_variable and not tricky.has_dataset
+    assert shape("SELECT * { graph ?g { ?s ?p ?o } }").graph_variable
+    assert shape("SELECT * { ?s ?p ?o OPTIONAL { SERVICE <http://x.example/> { ?s ?p ?o } } }").service
+    assert shape("ASK { FILTER NOT EXISTS { service ?where { ?s ?p ?o } } }").service
+    assert shape("SELECT * { { SELECT * { SERVICE SILENT <x:y> {} } } }").service
+    graph_iri = shape("SELECT * { GRAPH <g:x> { } }")
+    assert not graph_iri.graph_variable and "g:x" in graph_iri.iris
 
 
 @pytest.mark.parametrize(
@@ -68,15 +62,46 @@ def test_the_short_construct_form_takes_no_values() -> None:
 def test_named_iris_and_the_querys_own_dataset() -> None:
     query = (
         "PREFIX g: <http://c.example/graphs/> SELECT * FROM g:provenance FROM NAMED <http://c.example/graphs/r/1> "
-        'WHERE { GRAPH g:published { ?s ?p "FROM <http://no.example/>" } }'
+        'WHERE { GRAPH g:published { ?s ?p "FROM <http://no.example/>" } } # FROM <http://no.example/c>'
     )
-    assert dataset_clauses(query) == [
-        (False, "http://c.example/graphs/provenance"),
-        (True, "http://c.example/graphs/r/1"),
-    ]
-    assert {"http://c.example/graphs/published", "http://c.example/graphs/r/1"} <= mentioned_iris(query)
-    assert "http://no.example/" not in mentioned_iris(query)
-    assert dataset_clauses("SELECT ?from WHERE { ?from ?p ?o }") == []
+    found = shape(query)
+    assert found.default_graphs == ("http://c.example/graphs/provenance",)
+    assert found.named_graphs == ("http://c.example/graphs/r/1",)
+    assert "http://c.example/graphs/published" in found.iris
+    assert not any(iri.startswith("http://no.example/") for iri in found.iris)
+    assert not shape("SELECT ?from WHERE { ?from ?p ?o }").has_dataset
+
+
+@pytest.mark.parametrize(
+    ("query", "default", "named"),
+    [
+        ("SELECT * FROM<http://c.example/a>{}", ("http://c.example/a",), ()),
+        ("SELECT * FROM NAMED<http://c.example/a>{}", (), ("http://c.example/a",)),
+        ("select * from#{\n<a> from named#}\n<b> where {}", ("http://c.example/sparql/a",), ()),
+        (
+            "BASE <http://c.example/graphs/> SELECT * FROM <a> FROM NAMED <../b> {}",
+            ("http://c.example/graphs/a",),
+            (),
+        ),
+        ("BASE <graphs/> SELECT * FROM <a> {}", ("http://c.example/sparql/graphs/a",), ()),
+        ("PREFIX : <http://c.example/> SELECT * FROM :a FROM NAMED :b {}", ("http://c.example/a",), ()),
+        ("PREFIX p:<rel/> SELECT * FROM p:a {}", ("http://c.example/sparql/rel/a",), ()),
+    ],
+)
+def test_the_dataset_read_as_the_query_engine_reads_it(query: str, default: tuple, named: tuple) -> None:
+    found = shape(query, "http://c.example/sparql/")
+    assert found.default_graphs == default
+    if named:
+        assert found.named_graphs == named
+    assert not is_update(query)
+
+
+def test_updates_are_told_from_syntax_errors() -> None:
+    assert is_update("# c\nPREFIX ex: <x:> insert data { ex:a ex:b 'c' }")
+    assert is_update("DROP ALL ; LOAD <http://x.example/>")
+    assert not is_update("SELECT * WHERE { ?s ?p ?o } ; INSERT DATA { <x:a> <x:b> 'c' }")
+    with pytest.raises(SyntaxError, match="line 1"):
+        shape("SELECT ?s WHERE { ?s ?p }")
 
 
 def test_query_forms() -> None:

@@ -200,6 +200,17 @@ from catalogue.vocabularies.countries import country_iri  # noqa: E402
         ("http://www.wikidata.org/entity/Q12078", None, "wikidata:Q12078"),
         ("LOINC:4548-4", None, "loinc:4548-4"),
         ("ICD-10-GM:E11.9", None, "icd10gm:E11.9"),
+        ("http://snomed.info/sct/254837009", None, "snomedct:254837009"),
+        ("https://identifiers.org/icd10:C50.9", None, "icd10:C50.9"),
+        ("https://loinc.org/4548-4/", None, "loinc:4548-4"),
+        ("https://atcddd.fhi.no/atc_ddd_index/?code=A10BA02", None, "atc:A10BA02"),
+        ("ORDO:558", None, "orpha:558"),
+        ("SCTID:254837009", None, "snomedct:254837009"),
+        ("MeSH:D001943", None, "mesh:D001943"),
+        # a notation in a scheme given by the IRI its concepts' IRIs start with
+        ("C50.9", "http://id.who.int/icd/release/10", "icd10:C50.9"),
+        ("254837009", "http://snomed.info/sct", "snomedct:254837009"),
+        ("A10BA02", "http://www.whocc.no/atc_ddd_index/?code=", "atc:A10BA02"),
         # nothing known: kept as given rather than dropped
         ("https://codes.example/x/1", None, "https://codes.example/x/1"),
         ("Q87.1", None, "Q87.1"),

@@ -47,7 +47,6 @@ import os
 import shutil
 import threading
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -58,17 +57,13 @@ from catalogue.index import (
     ANALYSED_LANGUAGES,
     FACETS,
     FILTER_FIELDS,
-    NUMBER_RANGES,
-    RANGE_FIELDS,
     FacetCount,
     IndexEntry,
     QueryError,
-    Range,
     SearchDocument,
     SearchHit,
     SearchQuery,
     SearchResults,
-    most_common_forms,
 )
 from catalogue.index.analysis import (
     ANALYSIS,
@@ -81,6 +76,15 @@ from catalogue.index.analysis import (
     query_parts,
 )
 from catalogue.index.compounds import with_parts
+from catalogue.index.embedded_discovery import (
+    CONCEPTS_BOOST,
+    add_discovery_fields,
+    clamp,
+    discovery_fields,
+    keyword_forms,
+    label_keywords,
+    range_query,
+)
 from catalogue.index.highlight import Marker, highlight_source, marker_for
 
 log = logging.getLogger(__name__)
@@ -96,12 +100,6 @@ WRITER_THREADS = max(1, min(2, (os.cpu_count() or 2) // 2))
 
 TEXT_FIELDS = {lang: f"text_{lang}" for lang in ANALYSED_LANGUAGES}
 FACET_FIELDS = {name: name for name in FACETS}  # the source facet is the `source` field
-#: raw fields beside the facets: what a code filter matches, and keywords as written (their facet's labels)
-RAW_FIELDS = ("code_tree", "keyword_forms")
-INTEGER_FIELDS = ("individuals", "records", "age_low", "age_high")
-DATE_FIELDS = ("temporal_start", "temporal_end")
-#: labels of a record's codes and the concepts above them count less than the record's own words
-CONCEPTS_BOOST = 0.3
 TITLE_BOOST = 3.0
 DISMAX_TIE = 0.2
 #: how many hits past the requested page relevance paging may read to order tied scores by id
@@ -132,13 +130,7 @@ def _fields() -> list[tuple[str, str, dict[str, Any]]]:
         for field in FACET_FIELDS.values()
         if field != "source"
     ]
-    fields += [
-        (name, "text", {"fast": True, "tokenizer_name": "raw", "index_option": "basic"})
-        for name in RAW_FIELDS
-    ]
-    fields += [("concepts", "text", {"tokenizer_name": FOLDED})]
-    fields += [(name, "integer", {"indexed": True, "fast": True}) for name in INTEGER_FIELDS]
-    fields += [(name, "date", {"indexed": True, "fast": True}) for name in DATE_FIELDS]
+    fields += discovery_fields(FOLDED)
     fields += [
         (
             "status",
@@ -338,10 +330,10 @@ class EmbeddedIndex:
             for value in dict.fromkeys(values):
                 if value:
                     out.add_text(field, value)
-        self._add_discovery_fields(out, doc)
+        add_discovery_fields(out, doc)
         out.add_text("status", doc.status)
         if doc.modified is not None:
-            out.add_date("modified", _clamp(doc.modified))
+            out.add_date("modified", clamp(doc.modified))
         out.add_integer("quality", doc.quality)
         if doc.sort_title:
             out.add_text("sort_title", doc.sort_title[:200])
@@ -349,23 +341,6 @@ class EmbeddedIndex:
         if highlighted:
             out.add_bytes("highlight_text", json.dumps(highlighted, ensure_ascii=False).encode())
         return out
-
-    @staticmethod
-    def _add_discovery_fields(out: tantivy.Document, doc: SearchDocument) -> None:
-        """Codes with their broader concepts, keyword spellings, counts, ages and the temporal span."""
-        for name, values in (("code_tree", doc.code_tree), ("keyword_forms", doc.keyword_forms)):
-            for value in dict.fromkeys(values):
-                out.add_text(name, value)
-        for label in doc.concepts:
-            out.add_text("concepts", label)
-        for name in INTEGER_FIELDS:
-            number = getattr(doc, name)
-            if number is not None:
-                out.add_integer(name, number)
-        for name in DATE_FIELDS:
-            moment = getattr(doc, name)
-            if moment is not None:
-                out.add_date(name, _clamp(moment))
 
     # -- reads -------------------------------------------------------------------
 
@@ -407,7 +382,7 @@ class EmbeddedIndex:
     def search(self, query: SearchQuery) -> SearchResults:
         text = self._text_query(query.text)
         filters = self._filters(query.filters)
-        narrowing = [self._range(r) for r in query.ranges]  # not facets: they narrow every count
+        narrowing = [range_query(self.schema, r) for r in query.ranges]  # not facets: they narrow every count
         if query.quality_min is not None:
             narrowing.append(self._quality_at_least(query.quality_min))
         if query.ids is not None:  # the where= restriction
@@ -437,14 +412,14 @@ class EmbeddedIndex:
             self._facets(searcher, tantivy_query, query.facet_size, exclude=set(filters)) if total else {}
         )
         if total and "keyword" not in filters and query.facet_size > 0:
-            _label_keywords(facets, self._keyword_forms(searcher, tantivy_query, query.facet_size))
+            label_keywords(facets, keyword_forms(searcher, tantivy_query, query.facet_size + FACET_SLACK))
         # A filtered facet is counted without its own filter, so the other values
         # of that facet stay visible (values within one facet are OR-ed).
         for name in filters:
             others = _conjunction(base, [q for other, q in filters.items() if other != name])
             facets.update(self._facets(searcher, others, query.facet_size, only={name}))
             if name == "keyword" and query.facet_size > 0:
-                _label_keywords(facets, self._keyword_forms(searcher, others, query.facet_size))
+                label_keywords(facets, keyword_forms(searcher, others, query.facet_size + FACET_SLACK))
         return SearchResults(total=total, hits=hits, facets={name: facets.get(name, []) for name in FACETS})
 
     def near(self, token: str, limit: int) -> list[str]:
@@ -459,31 +434,6 @@ class EmbeddedIndex:
 
     def _quality_at_least(self, points: int) -> Query:
         return Query.range_query(self.schema, "quality", FieldType.Integer, points, 10_000)
-
-    def _range(self, wanted: Range) -> Query:
-        """Records whose span overlaps the asked one (see catalogue.index.RANGE_FIELDS); open ends are
-        the field's extremes, so a record without the fields never matches."""
-        low_field, high_field = RANGE_FIELDS[wanted.name]
-        ends: tuple[int, int] | tuple[datetime, datetime]
-        if wanted.name in NUMBER_RANGES:
-            kind, ends = FieldType.Integer, (-(2**62), 2**62)
-            low, high = wanted.low, wanted.high
-        else:
-            kind, ends = FieldType.Date, (tantivy.MIN_DATETIME, tantivy.MAX_DATETIME)
-            low = _clamp(wanted.low) if isinstance(wanted.low, datetime) else None
-            high = _clamp(wanted.high) if isinstance(wanted.high, datetime) else None
-        starts_before = Query.range_query(
-            self.schema, low_field, kind, ends[0], ends[1] if high is None else high
-        )
-        ends_after = Query.range_query(
-            self.schema, high_field, kind, ends[0] if low is None else low, ends[1]
-        )
-        return Query.boolean_query([(Occur.Must, starts_before), (Occur.Must, ends_after)])
-
-    def _keyword_forms(self, searcher: tantivy.Searcher, query: Query, size: int) -> dict[str, str]:
-        request = {"forms": {"terms": {"field": "keyword_forms", "size": 4 * (size + FACET_SLACK)}}}
-        buckets = searcher.aggregate(query, request).get("forms", {}).get("buckets", [])
-        return most_common_forms((str(b["key"]), int(b["doc_count"])) for b in buckets)
 
     def _filters(self, filters: dict[str, list[str]]) -> dict[str, Query]:
         queries = {}
@@ -589,11 +539,6 @@ class EmbeddedIndex:
         return _dismax(subqueries)
 
 
-def _label_keywords(facets: dict[str, list[FacetCount]], forms: dict[str, str]) -> None:
-    for bucket in facets.get("keyword", []):
-        bucket.label = forms.get(bucket.value, bucket.value)
-
-
 def _conjunction(text: Query | None, filters: list[Query]) -> Query:
     clauses = [(Occur.Must, text)] if text is not None else []
     clauses += [(Occur.Must, filter_query) for filter_query in filters]
@@ -664,9 +609,3 @@ def _hit(score: float, stored: tantivy.Document, marker: Marker | None) -> Searc
     if marker is not None:
         hit.highlights = marker.highlights(json.loads(stored.get_first("highlight_text") or b"{}"))
     return hit
-
-
-def _clamp(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return min(max(value, tantivy.MIN_DATETIME), tantivy.MAX_DATETIME)

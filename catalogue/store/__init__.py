@@ -474,6 +474,11 @@ class Store(Protocol):
         """The SPARQL server holding the triples, when they live in one; None when they are embedded."""
         ...
 
+    def public_folder(self) -> Path | None:
+        """The embedded triple side's folder: the public dataset as it is (default graph: the union of the
+        visible record graphs), for the SPARQL workers to open read-only; None on a SPARQL server."""
+        ...
+
     # -- consistency (catalogue check, catalogue migrate) --------------------------
     def triple_counts(self) -> dict[str, int]:
         """Per visible record, the triples its graph must hold (read from the registry)."""
@@ -536,7 +541,7 @@ def open_copy(settings: Settings, backend: str) -> MirroredStore:
         from catalogue.store.embedded import EmbeddedTriples
 
         try:
-            triples = EmbeddedTriples(settings.store_dir / "oxigraph")
+            triples = EmbeddedTriples(settings.store_dir / "oxigraph", f"{settings.base_url}/graphs/records/")
         except OSError as error:
             raise StoreLockedError(
                 f"the embedded triple store in {settings.store_dir} is in use by another process: {error}"

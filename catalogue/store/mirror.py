@@ -30,16 +30,15 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 import pyoxigraph as ox
 
 from catalogue import crashpoints
 from catalogue.claims import Owns, nobody_owns
-from catalogue.namespaces import CAT, DCAT, DCT, FOAF, PROV, RDF_TYPE, XSD
 from catalogue.quality import QualityScore
-from catalogue.records import Term
 from catalogue.store import (
     DUPLICATE,
     FLAGGED,
@@ -60,27 +59,12 @@ from catalogue.store import (
     SparqlServer,
     StoredRecord,
 )
-from catalogue.store.dqv import dqv_definitions, dqv_triples
-from catalogue.store.registry import COUNTS, Registry
+from catalogue.store.dqv import dqv_definitions
+from catalogue.store.provenance import CAT_HARVEST_RUN, TYPE, P, ProvenanceQuads
+from catalogue.store.registry import Registry
 
 log = logging.getLogger(__name__)
 
-TYPE = ox.NamedNode(RDF_TYPE)
-
-
-def _n(iri: str) -> ox.NamedNode:
-    return ox.NamedNode(iri)
-
-
-P = {
-    name: _n(CAT + name)
-    for name in (
-        "recordId", "source", "kind", "status", "contentHash", "profile", "policy", "graph", "outcome",
-        "error", "rejectedRecord", "sourceKind", *COUNTS,
-    )
-}  # fmt: skip
-TITLE, MODIFIED, TOPIC = _n(DCT + "title"), _n(DCT + "modified"), _n(FOAF + "primaryTopic")
-STARTED, ENDED = _n(PROV + "startedAtTime"), _n(PROV + "endedAtTime")
 ALL_STATUSES = (PUBLISHED, FLAGGED, REJECTED, WITHDRAWN, DUPLICATE)
 #: records mirrored per step (their graphs, provenance and quality), so memory stays flat
 SLICE = 1000
@@ -125,10 +109,14 @@ class TripleSide(Protocol):
 
     def sparql_server(self) -> SparqlServer | None: ...
 
+    def public_folder(self) -> Path | None:
+        """A folder other processes may open with pyoxigraph's ``Store.read_only`` as the public dataset."""
+        ...
+
     def close(self) -> None: ...
 
 
-class MirroredStore:
+class MirroredStore(ProvenanceQuads):
     """The :class:`~catalogue.store.Store`: a registry, and a triple side kept in line with it."""
 
     def __init__(
@@ -138,7 +126,7 @@ class MirroredStore:
         self.triples = triples
         self.read_only = read_only
         self.base = base_url
-        self.provenance = _n(f"{base_url}/graphs/provenance")
+        self.provenance = ox.NamedNode(f"{base_url}/graphs/provenance")
         self._commit_lock = threading.Lock()
         self._closed = False
         if not read_only:
@@ -159,13 +147,6 @@ class MirroredStore:
         for run in self.registry.interrupted():
             log.warning("%s", run.error)
             self.add_run(run)
-
-    # -- names ---------------------------------------------------------------
-    def record_graph(self, record_id: str) -> ox.NamedNode:
-        return _n(f"{self.base}/graphs/records/{record_id}")
-
-    def catalog_record(self, record_id: str) -> ox.NamedNode:
-        return _n(f"{self.base}/records/{record_id}")
 
     # -- writing -------------------------------------------------------------
     def stage(self, writes: Iterable[RecordWrite]) -> None:
@@ -299,8 +280,8 @@ class MirroredStore:
         generation = self.registry.generation()
         if generation == 0:
             return True
-        run = _n(f"{self.base}/harvests/{generation}")
-        ask = f"ASK {{ GRAPH {self.provenance} {{ {run} {TYPE} {_n(CAT + 'HarvestRun')} }} }}"
+        run = ox.NamedNode(f"{self.base}/harvests/{generation}")
+        ask = f"ASK {{ GRAPH {self.provenance} {{ {run} {TYPE} {CAT_HARVEST_RUN} }} }}"
         return bool(self.triples.query(ask))
 
     def _sync(self, change: Callable[[], None] | None, runs: Sequence[HarvestRun] = ()) -> None:
@@ -370,52 +351,6 @@ class MirroredStore:
             self.triples.add_graphs(new_graphs)
             crashpoints.reach("mirroring")
             self.triples.add(came)
-
-    def _meta_quads(self, meta: RecordMeta, score: QualityScore | None) -> Iterator[ox.Quad]:
-        """A record's provenance and quality measurements."""
-        yield from self._provenance(meta)
-        if score is not None and meta.status != WITHDRAWN:
-            for s, p, o in dqv_triples(self.catalog_record(meta.id), _n(meta.uri), score):
-                yield ox.Quad(s, p, o, self.provenance)
-
-    def _provenance(self, meta: RecordMeta) -> Iterator[ox.Quad]:
-        subject = self.catalog_record(meta.id)
-        values: list[tuple[ox.NamedNode, Term]] = [
-            (TYPE, _n(DCAT + "CatalogRecord")),
-            (P["recordId"], ox.Literal(meta.id)),
-            (P["source"], ox.Literal(meta.source)),
-            (P["kind"], ox.Literal(meta.kind)),
-            (TOPIC, _n(meta.uri)),
-            (TITLE, ox.Literal(meta.title)),
-            (P["status"], ox.Literal(meta.status)),
-            (P["contentHash"], ox.Literal(meta.content_hash)),
-            (P["profile"], ox.Literal(meta.profile)),
-            (P["policy"], ox.Literal(meta.policy)),
-            (P["violations"], _int(meta.violations)),
-            (P["warnings"], _int(meta.warnings)),
-            (MODIFIED, _datetime(meta.harvested)),
-        ]
-        if meta.status in VISIBLE:
-            values.append((P["graph"], self.record_graph(meta.id)))
-        for predicate, obj in values:
-            yield ox.Quad(subject, predicate, obj, self.provenance)
-
-    def _run_quads(self, run: HarvestRun) -> Iterator[ox.Quad]:
-        subject = _n(f"{self.base}/harvests/{run.id}")
-        values: list[tuple[ox.NamedNode, Term]] = [
-            (TYPE, _n(CAT + "HarvestRun")),
-            (P["source"], ox.Literal(run.source)),
-            (STARTED, _datetime(run.started)),
-            (ENDED, _datetime(run.ended)),
-            (P["outcome"], ox.Literal(run.outcome)),
-            (P["sourceKind"], ox.Literal(run.kind)),
-        ]
-        values += [(P[name], _int(getattr(run, name))) for name in COUNTS]
-        if run.error:
-            values.append((P["error"], ox.Literal(run.error)))
-        values += [(P["rejectedRecord"], ox.Literal(i)) for i in run.rejected_ids]
-        for predicate, obj in values:
-            yield ox.Quad(subject, predicate, obj, self.provenance)
 
     # -- reading -------------------------------------------------------------
     def states(self, source: str) -> dict[str, RecordMeta]:
@@ -542,6 +477,9 @@ class MirroredStore:
     def sparql_server(self) -> SparqlServer | None:
         return self.triples.sparql_server()
 
+    def public_folder(self) -> Path | None:
+        return self.triples.public_folder()
+
     def close(self) -> None:
         """Close the registry and the triple side (closing twice is harmless)."""
         if self._closed:
@@ -553,11 +491,3 @@ class MirroredStore:
 
 def _parse(text: str) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)] if text else []
-
-
-def _int(value: int) -> ox.Literal:
-    return ox.Literal(str(value), datatype=_n(XSD + "integer"))
-
-
-def _datetime(value: datetime) -> ox.Literal:
-    return ox.Literal(value.astimezone(UTC).isoformat(), datatype=_n(XSD + "dateTime"))

@@ -320,6 +320,9 @@ class SparqlServerTriples:
     def sparql_server(self) -> SparqlServer | None:
         return self
 
+    def public_folder(self) -> Path | None:
+        return None  # queries are forwarded to the server
+
     def close(self) -> None:
         self.http.close()
         self.reads.close()

@@ -34,6 +34,8 @@ _WHOLE = re.compile(r"^\+?(\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+|\d+)(?:\.0+)?$")
 #: larger counts are taken as mistakes (more than every person who ever lived, many times over)
 MAX_COUNT = 10**12
 MAX_AGE = 150
+#: codes kept per record: more are no description a person reads, and each adds its broader concepts
+MAX_CODES = 500
 #: what the IRIs minted for blank nodes contain (catalogue.records): such a concept has no IRI of its own
 SKOLEM_MARK = "/.well-known/genid/"
 
@@ -147,6 +149,8 @@ def _codes(g: Graph, uri: str) -> list[Code]:
         code = _code(g, obj)
         if code is not None and code.id not in codes:
             codes[code.id] = code
+            if len(codes) >= MAX_CODES:
+                break
     return sorted(codes.values(), key=lambda code: code.id)
 
 

@@ -17,21 +17,27 @@ prefix it lacks (``ICD-10-GM``) becomes its letters and digits in lower case
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import curies
 
 from catalogue.vocabularies.concepts import canonical
 
-#: IRI forms of WHO's ICD-10 browser and linked data that Bioregistry does not list as ``icd10``
+#: IRI forms in use that Bioregistry does not list (WHO's ICD-10 browser and linked data, SNOMED's
+#: concept IRIs under /sct/, BioPortal's ICD10, the ATC index's current host)
 _EXTRA_URI_PREFIXES = {
     "icd10": (
         "http://id.who.int/icd/release/10/",
         "https://id.who.int/icd/release/10/",
         "https://icd.who.int/browse10/2019/en#/",
         "http://icd.who.int/browse10/2019/en#/",
+        "http://purl.bioontology.org/ontology/ICD10/",
     ),
+    "snomedct": ("http://snomed.info/sct/", "https://snomed.info/sct/", "https://snomed.info/id/"),
+    "atc": ("https://atcddd.fhi.no/atc_ddd_index/?code=", "http://atcddd.fhi.no/atc_ddd_index/?code="),
 }
+#: Bioregistry prefixes of one vocabulary under two names
+_SAME = {"orphanet.ordo": "orpha"}
 #: Wikidata items of coding systems nodes give as ``skos:inScheme`` (HealthDCAT-AP uses Wikidata for them)
 SCHEMES_ON_WIKIDATA = {
     "Q45127": "icd10",  # ICD-10
@@ -49,6 +55,7 @@ MAX_LENGTH = 2_000
 
 @cache
 def _who_forms() -> curies.Converter:
+    """The IRI forms Bioregistry lacks, as a converter of their own (checked first)."""
     records = [
         curies.Record(prefix=prefix, uri_prefix=forms[0], uri_prefix_synonyms=list(forms[1:]))
         for prefix, forms in _EXTRA_URI_PREFIXES.items()
@@ -56,22 +63,30 @@ def _who_forms() -> curies.Converter:
     return curies.Converter(records)
 
 
+@cache
 def normalise_prefix(prefix: str) -> str:
     """Bioregistry's name of a prefix (``ICD-10`` → ``icd10``), else its letters and digits in lower case."""
-    import bioregistry  # about 2 s to load the registry: only when a code is met
+    import bioregistry  # 2-4 s to load the registry (once per process): only when a code is met
 
-    return bioregistry.normalize_prefix(prefix) or re.sub(r"[^a-z0-9]", "", prefix.lower()) or prefix
+    found = bioregistry.normalize_prefix(prefix) or re.sub(r"[^a-z0-9]", "", prefix.lower()) or prefix
+    return _SAME.get(found, found)
 
 
+@lru_cache(maxsize=20_000)
 def from_iri(iri: str) -> str | None:
     """The CURIE of an IRI Bioregistry (or the WHO forms above) can compress; None otherwise."""
     import bioregistry
 
+    iri = iri.rstrip("/")
     found = _who_forms().compress(iri)
     if found:
         return found
     prefix, local = bioregistry.parse_iri(iri)
-    return f"{prefix}:{local}" if prefix and local else None
+    if not prefix or not local:
+        return None
+    if prefix == "idot" and _CURIE.match(local):  # identifiers.org's resolver: prefix:local after it
+        return _identifier(local, None, None)
+    return f"{_SAME.get(prefix, prefix)}:{local}"
 
 
 def normalise(given: str, scheme: str | None = None, notation: str | None = None) -> str:
@@ -97,11 +112,19 @@ def _in_scheme(notation: str | None, scheme: str | None) -> str | None:
     """``notation`` as a CURIE of its scheme, when the scheme is a known coding system."""
     if not notation or not scheme:
         return None
+    notation = notation.strip()
     prefix = SCHEMES_ON_WIKIDATA.get(scheme.rstrip("/").rsplit("/", 1)[-1])
-    if prefix is None:
-        compressed = from_iri(scheme)  # a scheme given by its registry IRI
-        prefix = compressed.split(":", 1)[0] if compressed else None
-    return f"{prefix}:{notation.strip()}" if prefix else None
+    if prefix is not None:
+        return f"{prefix}:{notation}"
+    # a scheme given by the IRI its concepts' IRIs start with (http://snomed.info/sct, …/release/10)
+    if any(c.isspace() for c in notation):
+        return None
+    ends = ("",) if scheme.endswith(("/", "#", "=", ":")) else ("/", "#")
+    for joined in (f"{scheme}{end}{notation}" for end in ends):
+        found = from_iri(joined)
+        if found:
+            return found
+    return None
 
 
 def parse_code(text: str) -> str | None:

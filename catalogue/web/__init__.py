@@ -24,7 +24,8 @@ from catalogue.reachability import UrlChecker
 from catalogue.resources import templates_dir
 from catalogue.schedule import Scheduler
 from catalogue.search import Labeller
-from catalogue.sparql import Limits, SparqlService
+from catalogue.sparql import SparqlService
+from catalogue.sparql_answer import Limits
 from catalogue.web import api, errors, feed, linked_data, operations, pages, push, quality, sparql, validate
 from catalogue.web.head import HeadAsGet
 from catalogue.web.ldes import router as ldes_router
@@ -45,9 +46,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The SPARQL endpoint's snapshot of the public records is built by the first
-        # query (seconds), not at start-up, so a catalogue nobody queries by SPARQL
-        # does not pay for it.
         scheduler, checker = Scheduler(backends), UrlChecker(backends)
         if schedule:
             scheduler.start()
@@ -86,7 +84,6 @@ def create_app(
             limits.max_memory_mb,
             limits.max_query_bytes,
         ),
-        workdir=backends.settings.data_dir / "sparql",
     )
     environment = Environment(loader=FileSystemLoader(templates_dir()), autoescape=True)
     environment.tests["linkable"] = linkable

@@ -116,15 +116,18 @@ def api_search(
 
 
 @router.get("/datasets/{record_id}", responses=errors(404))
-def api_dataset(request: Request, record_id: str) -> dict[str, Any]:
+def api_dataset(
+    request: Request, record_id: str, backends: Annotated[Backends, Depends(get_backends)]
+) -> dict[str, Any]:
     """One record: its description as JSON, and its validation status and messages.
 
+    ``health``: the HealthDCAT-AP facts (counts, ages, categories, codes with the identifier
+    ``code=`` takes, HDAB, retention).
     ``related``: other published datasets linked to it through the graph, each with its ``reason``
     (series, version, derivation, relation, code, publisher) and ``via`` (the shared series, code or
     publisher), a few per reason; null when they could not be found in time (the list is left out
     rather than the answer delayed).
     """
-    backends = request.app.state.backends
     stored = backends.store.get(record_id)
     if stored is None or stored.meta.kind != "dataset":
         raise HTTPException(404, f"no dataset with id {record_id!r}")

@@ -18,7 +18,7 @@ from urllib.parse import unquote_to_bytes, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from catalogue import negotiation, sparql
+from catalogue import negotiation, sparql, sparql_answer, sparql_formats
 from catalogue.errors import CatalogueError
 from catalogue.web.pages import render
 
@@ -107,7 +107,7 @@ def _wants_html(accept: str | None) -> bool:
     ``*/*`` alone (curl, most libraries) gets machine-readable answers, not the page.
     """
     named = any(r.type == "text" and r.subtype == "html" for r in negotiation.parse_accept(accept))
-    offers = [negotiation.HTML, *sparql.RESULTS_MEDIA, *sparql.RDF_MEDIA]
+    offers = [negotiation.HTML, *sparql_formats.RESULTS_MEDIA, *sparql_formats.RDF_MEDIA]
     return named and negotiation.negotiate(accept, offers) == negotiation.HTML
 
 
@@ -256,21 +256,21 @@ async def _answer(request: Request, operation: Operation) -> Response:
         query = operation.query()
     except ProtocolError as error:
         return _text(error.http_status, str(error))
-    results_format, graph_format = sparql.choose_format(operation.formats, accept)
-    named_format = any(sparql.format_name(value) not in (None, "html") for value in operation.formats)
+    results_format, graph_format = sparql_formats.choose_format(operation.formats, accept)
+    named_format = any(sparql_formats.format_name(value) not in (None, "html") for value in operation.formats)
     html = "html" in operation.formats or (not named_format and _wants_html(accept))
     if query is None:
         if html:
             return _page(request, "", None, None)
         if graph_format is None:
             return _text(406, "the service description is available as Turtle, N-Triples, RDF/XML or JSON-LD")
-        media, body = sparql.service_description(endpoint_iri(request), graph_format)
+        media, body = sparql_formats.service_description(endpoint_iri(request), graph_format)
         return Response(body, media_type=media, headers=CORS)
     try:
         if html:
             results_format, graph_format = "json", "turtle"
         elif results_format is None and graph_format is None:
-            raise sparql.NotAcceptable(
+            raise sparql_answer.NotAcceptable(
                 "none of the accepted media types is a SPARQL result format we offer "
                 "(SPARQL JSON/XML/CSV/TSV, Turtle, N-Triples, RDF/XML, JSON-LD)"
             )
@@ -287,14 +287,14 @@ async def _answer(request: Request, operation: Operation) -> Response:
             # the query stops itself at its deadline (with the reason); this wait is the safety net
             answer = await asyncio.wait_for(asyncio.wrap_future(future), endpoint.limits.timeout + GRACE)
         except TimeoutError as error:
-            raise sparql.Timeout(
+            raise sparql_answer.Timeout(
                 f"the query did not finish within the time limit ({endpoint.limits.timeout:g} s); "
                 "narrow it down or add LIMIT"
             ) from error
-    except sparql.SparqlError as error:
+    except sparql_answer.SparqlError as error:
         if html:
             return _page(request, query, None, str(error), status=error.http_status)
-        headers = {"Retry-After": "5"} if isinstance(error, sparql.Busy) else None
+        headers = {"Retry-After": "5"} if isinstance(error, sparql_answer.Busy) else None
         return _text(error.http_status, str(error), headers)
     if html:
         return _page(request, query, answer, None)
@@ -302,7 +302,7 @@ async def _answer(request: Request, operation: Operation) -> Response:
 
 
 def _page(
-    request: Request, query: str, answer: sparql.Answer | None, error: str | None, status: int = 200
+    request: Request, query: str, answer: sparql_answer.Answer | None, error: str | None, status: int = 200
 ) -> Response:
     downloads = []
     if query:
@@ -324,5 +324,5 @@ def _page(
     return response
 
 
-def json_boolean(answer: sparql.Answer) -> bool:
+def json_boolean(answer: sparql_answer.Answer) -> bool:
     return bool(json.loads(answer.body)["boolean"])

@@ -22,7 +22,8 @@ from catalogue.harvest import harvest_source
 from catalogue.index import SearchQuery
 from catalogue.push import push_records
 from catalogue.records import record_id
-from catalogue.sparql import Limits, SparqlService
+from catalogue.sparql import SparqlService
+from catalogue.sparql_answer import Limits
 from catalogue.tokens import create_token
 from catalogue.web import create_app
 

@@ -34,7 +34,7 @@ def site(harvested, live_server):
     """(the /sparql URL, the graph of the rejected record, the graph of the published one)."""
     backends, _, _ = harvested(DOC)
     app = create_app(backends)
-    app.state.sparql.execute("ASK {}", deadline=time.monotonic() + 60)  # the snapshot, built once
+    app.state.sparql.execute("ASK {}", deadline=time.monotonic() + 60)  # a worker, started once
     datasets = backends.store.metas(kind="dataset")
     graphs = {m.status: backends.store.record_graph(m.id).value for m in datasets}
     yield live_server(app).url + "/sparql", graphs["rejected"], graphs["published"]

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from catalogue.demo import generate_catalog
+from catalogue.demo.generated import generate_catalog
 from catalogue.harvest import harvest_source
 from catalogue.web import create_app
 

@@ -19,7 +19,8 @@ import httpx
 import pytest
 
 from catalogue.config import StoreSettings
-from catalogue.sparql import Limits, SparqlService
+from catalogue.sparql import SparqlService
+from catalogue.sparql_answer import Limits
 from catalogue.store import RemoteStoreError
 from catalogue.store.sparql_server import SparqlServerTriples
 from catalogue.web import create_app
@@ -78,7 +79,7 @@ def served(harvested, live_server):
         app.state.sparql.close()
         service = app.state.sparql = SparqlService(backends.store, limits)
         services.append(service)
-        service.execute("ASK {}", deadline=time.monotonic() + 30)  # the snapshot is built
+        service.execute("ASK {}", deadline=time.monotonic() + 30)  # a worker is started
         service.workers.start()
         wait_for_workers(service, limits.max_concurrent)
         return live_server(app).url, service

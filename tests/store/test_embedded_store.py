@@ -61,14 +61,14 @@ def test_a_read_only_view_opens_while_a_writer_keeps_reopening(tmp_path: Path) -
     quad = ox.Quad(
         ox.NamedNode("https://node.example/a"), ox.NamedNode("https://node.example/p"), ox.Literal("0")
     )
-    first = EmbeddedTriples(folder)
+    first = EmbeddedTriples(folder, "")
     first.add([quad])
     first.close()
     stop = threading.Event()
 
     def writer() -> None:
         while not stop.is_set():
-            triples = EmbeddedTriples(folder)
+            triples = EmbeddedTriples(folder, "")
             triples.add([quad])
             triples.close()
 
@@ -78,7 +78,7 @@ def test_a_read_only_view_opens_while_a_writer_keeps_reopening(tmp_path: Path) -
     try:
         for _ in range(200):  # without retrying, about 1 open in 30 failed
             try:
-                reader = EmbeddedTriples(folder, read_only=True)
+                reader = EmbeddedTriples(folder, "", read_only=True)
                 assert reader.query("ASK { ?s ?p ?o }")
                 reader.close()
             except RuntimeError as error:

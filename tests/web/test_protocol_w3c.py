@@ -49,7 +49,7 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     backends = open_backends(make_settings(root, source))
     harvest_source(source, backends)
     app = create_app(backends)
-    app.state.sparql.execute("ASK {}", deadline=time.monotonic() + 60)  # builds the snapshot once
+    app.state.sparql.execute("ASK {}", deadline=time.monotonic() + 60)  # starts a worker once
     server = LiveServer(app)
     yield server.url + "/sparql"
     server.close()

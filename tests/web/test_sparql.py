@@ -16,7 +16,8 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, SPARQLWrapper
 
 from catalogue.harvest import harvest_source
-from catalogue.sparql import Limits, SparqlService
+from catalogue.sparql import SparqlService
+from catalogue.sparql_answer import Limits
 from catalogue.web import create_app
 
 DOC = """
@@ -57,7 +58,7 @@ def server(catalogue, live_server):
     backends = catalogue[0]
     app = create_app(backends)
     app.state.sparql = SparqlService(backends.store, LIMITS)
-    # the first query builds the snapshot and starts a worker: not within the tests' 1 s limit
+    # the first query starts a worker: not within the tests' 1 s limit
     app.state.sparql.execute("ASK {}", deadline=time.monotonic() + 30)
     app.state.sparql.workers.start()
     while len(app.state.sparql.workers.pids()) < LIMITS.max_concurrent:
