@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from catalogue.cli.common import (
     app,
@@ -64,8 +65,10 @@ def run_server(
     config_path = backends.settings.config_path
     readers = max(0, workers - 1) if config_path is not None else 0
     console.print(
-        f"Serving {backends.settings.title} on http://{host}:{port}/ with {readers + 1} "
-        f"worker{'s' if readers else ''} (Ctrl+C to stop)"
+        escape(
+            f"Serving {backends.settings.title} on http://{host}:{port}/ with {readers + 1} "
+            f"worker{'s' if readers else ''} (Ctrl+C to stop)"
+        )
     )
     # commands that write (harvest, token, reindex, check --repair, check-links) run here meanwhile
     channel = AdminServer(backends.settings.data_dir, functools.partial(run_routed, backends))
@@ -109,11 +112,11 @@ def demo(
 
     if nodes_only:  # for a catalogue configured elsewhere (docker-compose.yml) to harvest
         nodes = write_demo_nodes(directory / "nodes")
-        console.print(f"Wrote {len(nodes)} demo nodes to {directory / 'nodes'}/")
+        console.print(escape(f"Wrote {len(nodes)} demo nodes to {directory / 'nodes'}/"))
         return
 
     config_path = write_demo_config(directory, base_url=f"http://{host}:{port}")
-    console.print(f"Demo nodes and config written to {directory}/ (config: {config_path})")
+    console.print(escape(f"Demo nodes and config written to {directory}/ (config: {config_path})"))
     backends = backends_for(load_settings(config_path))
     run_harvests(backends, [s.name for s in backends.settings.sources])
     if serve_after:
