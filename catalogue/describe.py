@@ -203,8 +203,11 @@ def _sub_catalogue(
     if record is not None:
         root = _n(record.uri)
         known = _catalogue_summary(store, record.id, root)
-        descriptions = [t.object for t in known if t.subject == root and t.predicate == DESCRIPTION]
-        descriptions = [d for d in descriptions if isinstance(d, ox.Literal)]
+        descriptions = [
+            t.object
+            for t in known
+            if t.subject == root and t.predicate == DESCRIPTION and isinstance(t.object, ox.Literal)
+        ]
         publisher = _borrowed_publisher(sub, root, known)
         borrowed = borrowed_from(sub, root, known)
         triples += borrowed

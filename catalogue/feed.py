@@ -340,15 +340,15 @@ class ChunkWriter:
             )
         return b""
 
-    def chunk(self, triples: Iterable[ox.Triple | ox.Quad]) -> bytes:
+    def chunk(self, triples: Iterable[ox.Triple]) -> bytes:
         fmt = self.fmt
         if fmt is NTRIPLES:
-            return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+            return negotiation.rdf_bytes(triples, ox.RdfFormat.N_TRIPLES)
         if fmt is TURTLE:
-            text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+            text = negotiation.rdf_bytes(triples, ox.RdfFormat.TURTLE, PREFIXES)
             return _drop_prefix_lines(text)
         if fmt is JSONLD:
-            text = ox.serialize(triples, format=ox.RdfFormat.JSON_LD).strip()
+            text = negotiation.rdf_bytes(triples, ox.RdfFormat.JSON_LD).strip()
             inner = text[1:-1].strip() if text.startswith(b"[") and text.endswith(b"]") else b""
             if not inner:
                 return b""
@@ -356,7 +356,7 @@ class ChunkWriter:
             self.first = False
             return out
         if fmt is RDFXML:
-            text = ox.serialize(triples, format=ox.RdfFormat.RDF_XML)
+            text = negotiation.rdf_bytes(triples, ox.RdfFormat.RDF_XML)
             opening = text.find(b"<rdf:RDF")
             body_start = text.find(b">", opening) + 1
             body_end = text.rfind(b"</rdf:RDF>")
@@ -417,7 +417,7 @@ def dump_chunks(store: Store, fmt: str, settings: Settings) -> Iterator[bytes]:
         if writer is not None:
             return writer.chunk(triples)
         quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
-        return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+        return negotiation.rdf_bytes(quads, ox.RdfFormat.N_QUADS)
 
     if writer is not None:
         yield writer.start()

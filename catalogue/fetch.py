@@ -41,6 +41,7 @@ import httpx
 
 from catalogue import __version__
 from catalogue.config import Limits
+from catalogue.errors import CatalogueError
 
 USER_AGENT = f"catalogue/{__version__} (DCAT-AP harvester)"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -54,7 +55,7 @@ RDF_ACCEPT = (
 )
 
 
-class InputError(Exception):
+class InputError(CatalogueError):
     """A document could not be fetched or read.
 
     ``location`` says which one. ``source`` and ``page`` are filled in by
@@ -62,10 +63,12 @@ class InputError(Exception):
     message reads ``source 'name': page N, URL: problem``.
     """
 
+    http_status = 400
+
     def __init__(self, location: str, message: str, source: str = "") -> None:
-        self.location, self.message, self.source = location, message, source
+        super().__init__(message, source=source)
+        self.location, self.message = location, message
         self.page: int | None = None
-        super().__init__(location, message)
 
     def __str__(self) -> str:
         source = f"source {self.source!r}: " if self.source else ""

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -86,6 +86,8 @@ class HarvestError(InputError):
 class SourceBusy(HarvestError):
     """Another harvest or push of the same source is running."""
 
+    http_status = 409
+
 
 log = logging.getLogger("catalogue.harvest")
 _running: dict[str, threading.Lock] = {}
@@ -107,6 +109,8 @@ def source_lock(source: Source) -> Iterator[None]:
 
 class ValidationFailed(HarvestError):
     """The validator itself failed on some records (out of memory, too deep, an engine crash)."""
+
+    http_status = 500
 
 
 def harvest_source(
@@ -181,7 +185,7 @@ class _Harvest:
         self.cutoff = Cutoff(time.monotonic() + seconds, seconds, stop)
         self.report = progress or (lambda stage, done, total: None)
         self.started = datetime.now(UTC)
-        self.timings: Counter[str] = Counter()
+        self.timings: defaultdict[str, float] = defaultdict(float)
         #: what the source held before
         self.previous = self.store.record_states(source.name)
         self.seen: set[str] = set()

@@ -107,7 +107,7 @@ def page_of(all_members: list[Member], day: date, after: str | None) -> tuple[li
     keyed = [m.key for m in all_members]  # sorted like the members
     first = bisect_left(keyed, after) if after else bisect_left(all_members, Member(start, "", "", ""))
     end = _start(day + timedelta(days=1))
-    chosen = []
+    chosen: list[Member] = []
     for member in all_members[first:]:
         if member.timestamp >= end or len(chosen) == PAGE_SIZE:
             following = member if member.timestamp < end else None
@@ -132,7 +132,9 @@ def node_url(base: str, day: date, after: str | None = None) -> str:
 def stream_quads(base: str) -> list[ox.Quad]:
     """The event stream itself: how members name their dataset and their time, and what is kept."""
     stream, policy = _n(f"{base}/ldes#stream"), ox.BlankNode("retention")
-    triples = [
+    triples: list[
+        tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
+    ] = [
         (stream, TYPE, _n(LDES + "EventStream")),
         (stream, _n(LDES + "timestampPath"), PUBLISHED),
         (stream, _n(LDES + "versionOfPath"), OBJECT),

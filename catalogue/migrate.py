@@ -19,11 +19,11 @@ The registry itself never moves: it is always local, in ``data_dir/store``.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from catalogue.config import Settings
 from catalogue.consistency import CheckReport, check
+from catalogue.errors import CatalogueError
 from catalogue.index import open_index
 from catalogue.store import Store, open_copy
 from catalogue.vocabularies import Vocabularies
@@ -31,8 +31,10 @@ from catalogue.vocabularies import Vocabularies
 TARGETS = ("sparql", "elasticsearch", "embedded")
 
 
-class MigrationError(ValueError):
+class MigrationError(CatalogueError, ValueError):
     """The migration asked for cannot be done with this configuration."""
+
+    http_status = 400
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def migrate(settings: Settings, store: Store, to: str, vocabularies: Vocabularie
     copy = open_copy(settings, chosen.store) if chosen.store else None
     try:
         index = (
-            open_index(dataclasses.replace(settings.search, backend=chosen.search), settings.index_dir)
+            open_index(settings.search.model_copy(update={"backend": chosen.search}), settings.index_dir)
             if chosen.search
             else None
         )

@@ -8,6 +8,7 @@ type and by URL suffix, and :func:`serialize` writes triples in one of them.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -251,4 +252,15 @@ def serialize(triples: Iterable[ox.Triple], syntax: RdfSyntax) -> bytes:
         if isinstance(term, ox.NamedNode)
     }
     used = {name: ns for name, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
-    return ox.serialize(ordered, format=syntax.format, prefixes=used)
+    return rdf_bytes(ordered, syntax.format, used)
+
+
+def rdf_bytes(
+    statements: Iterable[ox.Triple] | Iterable[ox.Quad],
+    format: ox.RdfFormat,
+    prefixes: dict[str, str] | None = None,
+) -> bytes:
+    """pyoxigraph's serialize, written into bytes (it returns None when given an output: say where)."""
+    out = io.BytesIO()
+    ox.serialize(statements, out, format=format, prefixes=prefixes)
+    return out.getvalue()

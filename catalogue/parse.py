@@ -63,9 +63,9 @@ class ParseError(InputError):
     """The document is not valid RDF in the syntax we took it for."""
 
     def __init__(self, location: str, message: str, line: int | None = None, column: int | None = None):
-        self.line, self.column = line, column
         where = f" (line {line}, column {column})" if line else ""
         super().__init__(location, message + where)
+        self.line, self.column = line, column
 
 
 def detect_format(document: Document) -> ox.RdfFormat:
@@ -139,7 +139,7 @@ def _refuse_long_literals(quads: list[ox.Quad], location: str) -> None:
         if isinstance(quad.object, ox.Literal) and len(quad.object.value) > MAX_LITERAL:
             raise ParseError(
                 location,
-                f"the literal of <{quad.subject.value}> <{quad.predicate.value}> has "
+                f"the literal of {quad.subject} <{quad.predicate.value}> has "
                 f"{len(quad.object.value):,} characters, more than the limit of {MAX_LITERAL:,}",
             )
 

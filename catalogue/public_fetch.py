@@ -82,6 +82,8 @@ NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 class RefusedURL(InputError):
     """The URL (or a redirect it led to) points somewhere we do not fetch from; ``reason`` says why."""
 
+    http_status = 422
+
     def __init__(self, location: str, reason: str) -> None:
         self.reason = reason
         super().__init__(location, f"refused: {reason}")

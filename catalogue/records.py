@@ -45,7 +45,11 @@ class Record:
     def title(self) -> str:
         """A readable name for messages: the first title, else the IRI."""
         root = ox.NamedNode(self.uri)
-        titles = sorted(t.object.value for t in self.triples if t.subject == root and t.predicate in TITLES)
+        titles = sorted(
+            t.object.value
+            for t in self.triples
+            if t.subject == root and t.predicate in TITLES and isinstance(t.object, ox.Literal)
+        )
         return titles[0] if titles else self.uri
 
 
@@ -53,7 +57,8 @@ def split_records(quads: Iterable[ox.Quad], source: str, base_url: str) -> list[
     """Datasets first (in document order of their IRIs, sorted), then the catalogue record."""
     edges: Edges = defaultdict(list)
     for quad in quads:  # repeated triples (a TriG graph per member …) are merged in _record
-        edges[quad.subject].append((quad.predicate, quad.object))
+        if not isinstance(quad.subject, ox.Triple) and not isinstance(quad.object, ox.Triple):
+            edges[quad.subject].append((quad.predicate, quad.object))  # RDF 1.2 triple terms: not metadata
     datasets, catalogs = _roots(edges)
     roots = datasets | catalogs
     records, claimed = [], set()
@@ -111,13 +116,16 @@ def _record(
     else:
         anchor = root.value
 
-    def skolemised(term: Term) -> Term:
-        if isinstance(term, ox.BlankNode):
-            return ox.NamedNode(_skolem(base_url, anchor, hashes.of(term)))
-        return term
+    def named(node: Node) -> ox.NamedNode:
+        if isinstance(node, ox.BlankNode):
+            return ox.NamedNode(_skolem(base_url, anchor, hashes.of(node)))
+        return node
+
+    def skolemised(term: Term) -> ox.NamedNode | ox.Literal:
+        return term if isinstance(term, ox.Literal) else named(term)
 
     triples = (
-        ox.Triple(skolemised(subject), predicate, skolemised(obj))
+        ox.Triple(named(subject), predicate, skolemised(obj))
         for subject in members
         for predicate, obj in edges[subject]
     )

@@ -47,7 +47,7 @@ def dataset_jsonld(
     chosen = text_language(view.title, view.description, lang)
     if chosen is not None:
         data["name"] = view.title[chosen][0]
-        _put(data, "description", (view.description.get(chosen) or [None])[0])
+        _put(data, "description", next(iter(view.description.get(chosen, [])), None))
         _put(data, "inLanguage", chosen)
     else:
         data["name"] = text(view.title) or view.uri
@@ -121,8 +121,8 @@ def _put(data: dict[str, Any], key: str, value: Any) -> None:
         data[key] = value
 
 
-def _one_or_list(values: list[str]) -> str | list[str] | None:
-    values = [v for v in values if v]
+def _one_or_list(given: list[str | None] | list[str]) -> str | list[str] | None:
+    values = [v for v in given if v]
     if not values:
         return None
     return values[0] if len(values) == 1 else values

@@ -106,7 +106,7 @@ class Labeller:
     def _from_records(self, iri: str) -> LangText:
         names: LangText = {}
         for triple in self.backends.store.describe([iri]).get(iri, []):
-            if triple.predicate.value in LABEL_PREDICATES and hasattr(triple.object, "language"):
+            if triple.predicate.value in LABEL_PREDICATES and isinstance(triple.object, ox.Literal):
                 names.setdefault(base_language(triple.object.language), []).append(triple.object.value)
         return names
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from catalogue.errors import CatalogueError
 from catalogue.sparql_formats import RDF_FORMATS, RESULTS_FORMATS, results_json
 from catalogue.sparql_syntax import QueryShape, is_update, query_form, shape
 
@@ -24,42 +25,42 @@ DEFAULT_MAX_MEMORY_MB = 2048  # address space of a worker process (at rest about
 DEFAULT_MAX_QUERY_BYTES = 262_144  # a GET query string or a POST body
 
 
-class SparqlError(Exception):
-    """A query that cannot be answered; ``status`` is the HTTP status to answer with."""
+class SparqlError(CatalogueError):
+    """A query that cannot be answered; ``http_status`` is the HTTP status to answer with."""
 
-    status = 400
+    http_status = 400
 
 
 class QuerySyntaxError(SparqlError):
-    status = 400
+    http_status = 400
 
 
 class UpdateRefused(SparqlError):
-    status = 403
+    http_status = 403
 
 
 class Timeout(SparqlError):
-    status = 503
+    http_status = 503
 
 
 class Busy(SparqlError):
-    status = 503
+    http_status = 503
 
 
 class TooLarge(SparqlError):
     """The result has more rows or triples than one answer may carry (413 would blame the request's size)."""
 
-    status = 422
+    http_status = 422
 
 
 class NotAcceptable(SparqlError):
-    status = 406
+    http_status = 406
 
 
 class Upstream(SparqlError):
     """The SPARQL server that holds the store failed (unreachable, an error, an unreadable answer)."""
 
-    status = 502
+    http_status = 502
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class Answer:
 
 
 class OutOfMemory(SparqlError):
-    status = 503
+    http_status = 503
 
 
 @dataclass(frozen=True)

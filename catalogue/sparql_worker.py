@@ -45,6 +45,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from catalogue.errors import CatalogueError
+
 log = logging.getLogger(__name__)
 
 #: how much lower than the web server's the workers' CPU priority is (see nice(2))
@@ -53,20 +55,26 @@ WORKER_NICENESS = 10
 Handler = Callable[[Any], object]
 
 
-class PoolFull(Exception):
+class PoolFull(CatalogueError):
     """Every worker is busy and the waiting line is full."""
 
+    http_status = 503
 
-class WorkerTimeout(Exception):
+
+class WorkerTimeout(CatalogueError):
     """The deadline passed: either no worker became free, or the query did not finish (it was killed)."""
+
+    http_status = 503
 
     def __init__(self, started: bool) -> None:
         super().__init__("the query was stopped at its deadline" if started else "no worker became free")
         self.started = started
 
 
-class WorkerDied(Exception):
+class WorkerDied(CatalogueError):
     """The worker ended while answering (usually: it reached its memory cap)."""
+
+    http_status = 503
 
 
 class _Slot:
@@ -161,7 +169,7 @@ class WorkerPool:
             pass
         with self._lock:
             if self._waiting >= self.max_waiting + self._restarting:  # a worker starting is not busy
-                raise PoolFull
+                raise PoolFull("every worker is busy and the waiting line is full")
             self._waiting += 1
         try:
             return self._idle.get(timeout=max(0.0, deadline - time.monotonic()))

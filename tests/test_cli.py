@@ -174,6 +174,31 @@ def test_validate_with_a_profile_from_the_configuration(runner: CliRunner, tmp_p
     assert unknown.exit_code == 2
 
 
+MARKUP = "[/x][bold]loud[/bold]"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["harvest", MARKUP], ["token", "create", MARKUP]],
+)
+def test_user_given_names_are_never_read_as_markup(
+    runner: CliRunner, tmp_path: Path, arguments: list[str]
+) -> None:
+    config = write_config(tmp_path, "be.ttl")
+    result = runner.invoke(app, ["--config", str(config), *arguments], terminal_width=200)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert MARKUP in result.output
+
+
+def test_harvested_titles_are_printed_as_they_are(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "be.ttl").write_text(BAD.replace('"Genomes"@en', f'"{MARKUP}"@en'))
+    config = write_config(tmp_path, "be.ttl")
+    result = runner.invoke(app, ["--config", str(config), "harvest"], terminal_width=200)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert f"rejected be: {MARKUP} <https://node.example/ds>" in result.output
+
+
 def test_demo_on_a_busy_port_stops_before_its_harvest(runner: CliRunner, tmp_path: Path) -> None:
     import socket
     import time

@@ -155,7 +155,7 @@ def test_a_stale_answer_is_revalidated_and_a_304_keeps_it(themed, tmp_path: Path
 
 @pytest.mark.parametrize(
     ("concepts", "per_source"),
-    [(dataclasses.replace(ALLOWED, resolve=False), True), (ALLOWED, False)],
+    [(ALLOWED.model_copy(update={"resolve": False}), True), (ALLOWED, False)],
     ids=["off globally", "off for the source"],
 )
 def test_resolution_can_be_turned_off(themed, tmp_path: Path, concepts, per_source: bool) -> None:
@@ -192,10 +192,10 @@ def test_depth_and_requests_per_host_are_bounded(themed, tmp_path: Path) -> None
     server, _ = themed
     cache = ConceptCache(tmp_path / "concepts")
     colorectal = f"{server.url}/theme/colorectal.ttl"
-    shallow = ConceptResolver(dataclasses.replace(ALLOWED, max_depth=0), cache).resolve([colorectal])
+    shallow = ConceptResolver(ALLOWED.model_copy(update={"max_depth": 0}), cache).resolve([colorectal])
     assert list(shallow) == [colorectal]
     fresh_cache = ConceptCache(tmp_path / "other")
-    one = ConceptResolver(dataclasses.replace(ALLOWED, max_requests_per_host=1), fresh_cache)
+    one = ConceptResolver(ALLOWED.model_copy(update={"max_requests_per_host": 1}), fresh_cache)
     assert list(one.resolve([colorectal])) == [colorectal]
     assert len(concept_requests(server)) == 2
 

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,87 @@ def test_a_source_owns_the_host_of_its_url_and_its_configured_namespaces(tmp_pat
     assert not owns("be", "https://data.example.be/other/7") and not owns("be", "https://example.be/ds/1")
     assert not owns("nl", "https://node.example.be/ds/1")  # a file path owns no host
     assert not owns("unknown", "https://node.example.be/ds/1")
+
+
+def test_every_mistake_is_reported_in_one_run(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[catalogue]\nbase_url = "ftp://x"\n'
+        '[[sources]]\nname = "be"\nurl = "x"\ninterval = "soon"\nmax_withdraw_share = 2\n'
+        '[[sources]]\nname = "nl"\nurl = "y"\nkind = "gopher"\n'
+        '[limits]\nretries = -1\ntimeout_seconds = "10"\n'
+        '[web]\nvalidations = 1.5\n[search]\nverify_certs = "no"\n',
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert dict(caught.value.problems) == {
+        "catalogue.base_url": "must be an http(s) URL, got 'ftp://x'",
+        "sources[0].interval": 'must be like "30m", "6h" or "7d"',
+        "sources[0].max_withdraw_share": "must be a share between 0 and 1",
+        "sources[1].kind": "'gopher' is not one of 'rdf', 'fdp', 'ldes', 'sparql' or 'push'",
+        "limits.retries": "must be zero or a positive number",
+        "limits.timeout_seconds": "must be a number",
+        "web.validations": "must be a whole number",
+        "search.verify_certs": "must be true or false",
+    }
+    assert str(caught.value).startswith(f"{path}: 8 problems:\n  catalogue.base_url: ")
+
+
+def test_checks_across_tables_are_reported_together(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[[sources]]\nname = "be"\nurl = "x"\nprofile = "ours"\n'
+        '[[sources]]\nname = "be"\nurl = "y"\n'
+        '[[profiles]]\nname = "gdi"\nshapes = ["missing.ttl"]\n'
+        '[[profiles]]\nname = "a"\nextends = "b"\nshapes = ["s.ttl"]\n'
+        '[[profiles]]\nname = "b"\nextends = "a"\nshapes = ["s.ttl"]\n',
+    )
+    (tmp_path / "s.ttl").write_text("")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    problems = caught.value.problems
+    assert ("profiles[0].name", "'gdi' is a built-in profile; choose another name") in problems
+    assert any(key == "profiles[0].shapes" and "'missing.ttl': no such file" in p for key, p in problems)
+    assert ("profiles[1].extends", "'a' extends itself (through 'a')") in problems
+    assert ("sources.name", "'be' is used more than once") in problems
+    assert any(key == "sources[0].profile" and "'ours' is not one of" in p for key, p in problems)
+
+
+def test_settings_made_in_code_are_checked_too() -> None:
+    from pydantic import ValidationError
+
+    from catalogue.config import Limits, Source
+
+    assert Source(name="be", url="https://x/").title == "be"
+    with pytest.raises(ValidationError):
+        Limits(max_bytes=0)
+    with pytest.raises(ValidationError):
+        Source(name="be", url="x", max_withdraw_share=1.5)
+
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def readme_keys() -> dict[str, set[str]]:
+    """Each table's keys in the README's ``toml`` blocks (commented-out keys count: they document)."""
+    keys: dict[str, set[str]] = {}
+    for block in re.findall(r"```toml\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL):
+        table = None
+        for line in block.splitlines():
+            if header := re.match(r"^\[\[?([a-z_]+)\]\]?", line):
+                table = header[1]
+                keys.setdefault(table, set())
+            elif (key := re.match(r"^(?:#\s*)?([a-z_]+)\s*=", line)) and table is not None:
+                keys[table].add(key[1])
+    return keys
+
+
+def test_the_readme_documents_exactly_the_keys_the_models_take() -> None:
+    from catalogue.config import ConfigFile
+    from catalogue.config_checks import table_model
+
+    documented = readme_keys()
+    assert set(documented) == set(ConfigFile.model_fields)
+    for table, field in ConfigFile.model_fields.items():
+        model = table_model(field.annotation)
+        assert model is not None and documented[table] == set(model.model_fields), table

@@ -316,7 +316,9 @@ def test_a_page_identical_to_last_time_is_not_split_again(feed_server, open_cata
 
 
 def test_a_harvest_that_crashes_is_a_failed_run_not_an_exception(feed_server, open_catalogue) -> None:
-    source = Source(name="be", title="Belgium", url=serve(feed_server, dataset("a", "Alpha")), kind="bogus")
+    url = serve(feed_server, dataset("a", "Alpha"))
+    # a kind no walker knows crashes the walk; the model refuses it, so it is built unchecked
+    source = Source.model_construct(name="be", title="Belgium", url=url, kind="bogus")
     backends = open_catalogue(source)
     run = harvest_source(source, backends).run
     assert run.outcome == "failed"

@@ -34,7 +34,7 @@ def catalogue(tmp_path: Path, severity: str = "Violation") -> Settings:
     rule = tmp_path / "keywords.ttl"
     rule.write_text(RULE.replace("SEVERITY", severity))
     (tmp_path / "be.ttl").write_text(DOC)
-    source = Source("be", "Belgian node", str(tmp_path / "be.ttl"), profile="our-rules")
+    source = Source(name="be", title="Belgian node", url=str(tmp_path / "be.ttl"), profile="our-rules")
     profile = Profile("our-rules", "Our rules", "", (str(rule),), extends="dcat-ap-3")
     return Settings("T", "http://catalogue.test", tmp_path / "data", (source,), profiles=(profile,))
 

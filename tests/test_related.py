@@ -114,4 +114,4 @@ def test_no_time_means_no_list_not_an_error(catalogue) -> None:
 
 def test_the_dataset_iri_is_a_term_never_text() -> None:
     with pytest.raises(ValueError):
-        related_query("https://x.example/> } ; DROP ALL ; <x:", "https://cat.example/graphs/provenance")
+        related_query("https://x.example/> } ; DROP ALL ; <x:")

@@ -145,7 +145,7 @@ def test_where_with_words_and_a_graph_walk(client: TestClient) -> None:
 def test_a_bad_where_is_a_400_naming_the_problem(client: TestClient, where: str, problem: str) -> None:
     answer = client.get("/api/search", params={"where": where})
     assert answer.status_code == 400
-    assert problem in answer.json()["detail"]
+    assert problem in answer.json()["error"]["message"]
 
 
 def test_check_where_takes_braces_inside_strings_iris_and_comments() -> None:

@@ -211,4 +211,4 @@ def test_query_form_resolves_relative_iris_against_a_base() -> None:
 
 
 def test_too_large_is_not_a_request_size_status() -> None:
-    assert TooLarge.status == 422
+    assert TooLarge.http_status == 422

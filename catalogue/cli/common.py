@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
+from rich.markup import escape
 
 from catalogue.config import ConfigError, Settings, load_settings, locate_config
 from catalogue.terminal import borrowed_backends, console, errors, run_for_caller
@@ -41,8 +42,8 @@ def main(
 
 
 def fail(title: str, error: object) -> NoReturn:
-    """Say what went wrong and exit 2; the error's text is printed as it is (never read as markup)."""
-    errors.print(f"[red]{title}:[/red] ", end="")
+    """Say what went wrong and exit 2; the title and the error's text are never read as markup."""
+    errors.print(f"[red]{escape(title)}:[/red] ", end="")
     errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from catalogue.cli.common import (
     app,
@@ -44,7 +45,7 @@ def export(
                 written += len(chunk)
     finally:
         store.close()
-    console.print(f"Wrote {target} ({written:,} bytes, gzip-compressed {format}).")
+    console.print(escape(f"Wrote {target} ({written:,} bytes, gzip-compressed {format})."))
 
 
 @app.command()
@@ -58,7 +59,9 @@ def backup(file: Annotated[Path, typer.Argument(help="the backup file to write (
     except BackupError as error:
         fail("Cannot back up", error)
     console.print(
-        f"Backed up {summary.records:,} records and {summary.runs:,} runs to {file} ({summary.bytes:,} bytes)."
+        escape(
+            f"Backed up {summary.records:,} records and {summary.runs:,} runs to {file} ({summary.bytes:,} bytes)."
+        )
     )
 
 
@@ -86,4 +89,6 @@ def restore(file: Annotated[Path, typer.Argument(help="a file written by `catalo
     if not report.in_line:
         print_check(report)
         raise typer.Exit(1)
-    console.print(f"Restored {summary.records:,} records and {summary.runs:,} runs into {current.data_dir}.")
+    console.print(
+        escape(f"Restored {summary.records:,} records and {summary.runs:,} runs into {current.data_dir}.")
+    )

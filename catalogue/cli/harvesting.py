@@ -6,8 +6,10 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from catalogue.cli.common import (
     app,
@@ -57,7 +59,7 @@ def run_harvests(backends: Backends, names: list[str], force: bool = False) -> i
     ) as bar:  # fmt: skip
         for name in names:
             source = backends.settings.source(name)
-            task = bar.add_task(f"{name:>6}", total=None, stage="")
+            task = bar.add_task(escape(f"{name:>6}"), total=None, stage="")
 
             def progress(stage: str, done: int, total: int, task=task) -> None:
                 bar.update(task, stage=stage, completed=done, total=total or None)
@@ -83,7 +85,7 @@ def run_harvests(backends: Backends, names: list[str], force: bool = False) -> i
     for source, result in results:
         run = result.run
         counts = [f"{getattr(run, column):,}" for column in columns]
-        table.add_row(source.name, *counts, "failed (below)" if run.error else "")
+        table.add_row(Text(source.name), *counts, "failed (below)" if run.error else "")
     console.print(table)
     for _, result in results:
         if result.run.error:
@@ -91,10 +93,12 @@ def run_harvests(backends: Backends, names: list[str], force: bool = False) -> i
             errors.print(result.run.error, markup=False, highlight=False, soft_wrap=True)
     for source, result in results:
         for note in result.run.notes:  # claims on dataset IRIs another source publishes too
-            console.print(f"[yellow]note[/yellow] {source.name}: ", end="")
+            console.print(f"[yellow]note[/yellow] {escape(source.name)}: ", end="")
             console.print(note, markup=False, highlight=False, soft_wrap=True)
         for record, report in result.rejected:
-            console.print(f"[yellow]rejected[/yellow] {source.name}: {record.title} <{record.uri}>")
+            console.print(
+                f"[yellow]rejected[/yellow] {escape(f'{source.name}: {record.title} <{record.uri}>')}"
+            )
             for item in report.results:
                 if item.severity == "Violation":
                     console.print(f"    {_short(item.path)}: {item.message}", markup=False, highlight=False)

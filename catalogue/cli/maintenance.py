@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from catalogue.cli.common import (
     app,
@@ -126,7 +127,7 @@ def print_check(report: CheckReport) -> None:
         table.add_column(column, justify="left" if column == "source" else "right")
     for source in report.sources:
         table.add_row(
-            source.source, f"{source.datasets:,}", f"{source.indexed:,}", _drift(source.index),
+            Text(source.source), f"{source.datasets:,}", f"{source.indexed:,}", _drift(source.index),
             f"{source.records:,}", f"{source.graphs:,}", _drift(source.triples),
         )  # fmt: skip
     console.print(table)
@@ -136,7 +137,9 @@ def print_check(report: CheckReport) -> None:
             for kind, ids in (("missing", drift.missing), ("extra", drift.extra), ("stale", drift.stale)):
                 if ids:
                     shown = ", ".join(sorted(ids)[:20]) + (" …" if len(ids) > 20 else "")
-                    console.print(f"[yellow]{source.source}[/yellow] {where}, {kind}: {shown}")
+                    console.print(
+                        f"[yellow]{escape(source.source)}[/yellow] {where}, {kind}: {escape(shown)}"
+                    )
     if report.in_line:
         console.print("[green]In line:[/green] the index and the triple store match the registry.")
     else:

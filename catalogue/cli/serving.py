@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from catalogue.cli.common import (
     app,
@@ -96,8 +97,10 @@ def run_server(
     config_path = backends.settings.config_path
     readers = max(0, workers - 1) if config_path is not None else 0
     console.print(
-        f"Serving {backends.settings.title} on http://{host}:{port}/ with {readers + 1} "
-        f"worker{'s' if readers else ''} (Ctrl+C to stop)"
+        escape(
+            f"Serving {backends.settings.title} on http://{host}:{port}/ with {readers + 1} "
+            f"worker{'s' if readers else ''} (Ctrl+C to stop)"
+        )
     )
     # commands that write (harvest, token, reindex, check --repair, check-links) run here meanwhile
     channel = AdminServer(backends.settings.data_dir, functools.partial(run_routed, backends))
@@ -141,14 +144,14 @@ def demo(
 
     if nodes_only:  # for a catalogue configured elsewhere (docker-compose.yml) to harvest
         nodes = write_demo_nodes(directory / "nodes")
-        console.print(f"Wrote {len(nodes)} demo nodes to {directory / 'nodes'}/")
+        console.print(escape(f"Wrote {len(nodes)} demo nodes to {directory / 'nodes'}/"))
         return
 
     check_writable(directory, "--dir")
     if serve_after:
         check_port(host, port)  # now, not after the whole harvest
     config_path = write_demo_config(directory, base_url=f"http://{host}:{port}")
-    console.print(f"Demo nodes and config written to {directory}/ (config: {config_path})")
+    console.print(escape(f"Demo nodes and config written to {directory}/ (config: {config_path})"))
     demo_settings = load_settings(config_path)
     check_writable(demo_settings.data_dir, "--dir")
     backends = backends_for(demo_settings)

@@ -34,7 +34,7 @@ def token_create(
 
     current = settings()
     if name not in {s.name for s in current.sources}:
-        errors.print(f"[red]No source called {name} in {current.config_path}[/red]")
+        errors.print(f"[red]No source called {escape(name)} in {escape(str(current.config_path))}[/red]")
         raise typer.Exit(2)
     backends = backends_for(current)
     try:
@@ -60,7 +60,9 @@ def token_list(
         table.add_column(column)
     for token in tokens:
         used = f"{token.last_used:%Y-%m-%d %H:%M}" if token.last_used else "never"
-        table.add_row(token.id, token.source, Text(token.label), f"{token.created:%Y-%m-%d %H:%M}", used)
+        table.add_row(
+            Text(token.id), Text(token.source), Text(token.label), f"{token.created:%Y-%m-%d %H:%M}", used
+        )
     console.print(table)
 
 

@@ -21,11 +21,15 @@ from functools import cache
 from importlib.resources import files
 from urllib.parse import urlsplit, urlunsplit
 
+from catalogue.errors import CatalogueError
+
 __all__ = ["KNOWN_CONTEXTS", "UnknownContextError", "inline_remote_contexts", "local_context"]
 
 
-class UnknownContextError(ValueError):
+class UnknownContextError(CatalogueError, ValueError):
     """A document refers to a remote JSON-LD context the catalogue has no local copy of."""
+
+    http_status = 400
 
     def __init__(self, url: str) -> None:
         self.url = url

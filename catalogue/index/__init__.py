@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from catalogue.errors import CatalogueError
+
 if TYPE_CHECKING:
     from catalogue.config import SearchSettings
 
@@ -272,12 +274,16 @@ class SearchIndex(Protocol):
     def close(self) -> None: ...
 
 
-class SearchBackendError(RuntimeError):
+class SearchBackendError(CatalogueError, RuntimeError):
     """The search backend could not be reached, or refused a request (Elasticsearch)."""
 
+    http_status = 503
 
-class QueryError(ValueError):
+
+class QueryError(CatalogueError, ValueError):
     """The user's query text could not be understood."""
+
+    http_status = 400
 
 
 def open_index(settings: SearchSettings, path: Path, read_only: bool = False) -> SearchIndex:

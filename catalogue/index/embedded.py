@@ -48,7 +48,7 @@ import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import tantivy
 from tantivy import FieldType, Occur, Order, Query
@@ -337,9 +337,9 @@ class EmbeddedIndex:
         out.add_integer("quality", doc.quality)
         if doc.sort_title:
             out.add_text("sort_title", doc.sort_title[:200])
-        texts = highlight_source(doc)
-        if texts:
-            out.add_bytes("highlight_text", json.dumps(texts, ensure_ascii=False).encode())
+        highlighted = highlight_source(doc)
+        if highlighted:
+            out.add_bytes("highlight_text", json.dumps(highlighted, ensure_ascii=False).encode())
         return out
 
     # -- reads -------------------------------------------------------------------
@@ -404,7 +404,7 @@ class EmbeddedIndex:
             result = searcher.search(
                 tantivy_query, limit=max(1, size), offset=offset, order_by_field=field, order=order
             )
-            total = result.count
+            total = _count(result)
             page = [(0.0, searcher.doc(address)) for _, address in result.hits[:size]]
         marker = marker_for(query)
         hits = [_hit(score, stored, marker) for score, stored in page]
@@ -533,7 +533,8 @@ class EmbeddedIndex:
             if len(tokens) == 1:
                 query = Query.fuzzy_term_query(self.schema, field, tokens[0], distance=0, prefix=True)
             else:
-                query = Query.phrase_prefix_query(self.schema, field, tokens)
+                words: list[str | tuple[int, str]] = [*tokens]
+                query = Query.phrase_prefix_query(self.schema, field, words)
             subqueries.append(Query.boost_query(query, boost) if boost != 1.0 else query)
         return _dismax(subqueries)
 
@@ -568,7 +569,7 @@ def _relevance_page(
         hits = result.hits
         end = min(offset + size, len(hits))
         if size == 0 or end <= offset:
-            return result.count, []
+            return _count(result), []
         if len(hits) < limit or hits[-1][0] != hits[end - 1][0] or limit >= ceiling:
             break
         limit = min(limit * 4, ceiling)
@@ -587,7 +588,16 @@ def _relevance_page(
         stored = sorted((searcher.doc(address) for _, address in members), key=_id)
         window += [(score, document) for document in stored]
     skip = offset - (window_start or 0)
-    return result.count, window[skip : skip + size]
+    return _count(result), window[skip : skip + size]
+
+
+class _Counted(Protocol):
+    count: int
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    """How many documents matched (searched with count=True; tantivy's stubs leave the attribute out)."""
+    return cast(_Counted, result).count
 
 
 def _id(stored: tantivy.Document) -> str:

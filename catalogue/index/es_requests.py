@@ -261,9 +261,9 @@ def document_source(doc: SearchDocument) -> dict[str, Any]:
     source.update(discovery_source(doc))
     if doc.sort_title:
         source["sort_title"] = doc.sort_title[:200]
-    texts = highlight_source(doc)
-    if texts:
-        source[HIGHLIGHT_SOURCE] = texts
+    highlighted = highlight_source(doc)
+    if highlighted:
+        source[HIGHLIGHT_SOURCE] = highlighted
     return source
 
 

@@ -119,7 +119,7 @@ class _Walk:
             return None
         resource = _Resource(url, _without_navigation(quads), document.not_modified)
         for quad in quads:
-            if quad.subject == node and quad.predicate == TYPE:
+            if quad.subject == node and quad.predicate == TYPE and isinstance(quad.object, ox.NamedNode):
                 resource.types.add(quad.object)
             elif quad.predicate in LINKS and isinstance(quad.object, ox.NamedNode):
                 child = urldefrag(quad.object.value).url
@@ -139,7 +139,7 @@ class _Walk:
 
     def dataset(self, resource: _Resource) -> Iterator[Page]:
         """The dataset with its distributions merged in; other children (a series' datasets) after it."""
-        parts, others = [resource], []
+        parts, others = [resource], list[_Resource]()
         for url in resource.children:
             if url in self.seen or (child := self.fetch(url)) is None:
                 continue
@@ -155,9 +155,11 @@ class _Walk:
 
 def _membership(quads: list[ox.Quad]) -> list[ox.Quad]:
     """The triples an LDP direct container stands for: (membership resource, member relation, child)."""
-    resource, relation, contains = {}, {}, []
+    resource: dict[ox.NamedNode | ox.BlankNode | ox.Triple, ox.NamedNode | ox.BlankNode] = {}
+    relation: dict[ox.NamedNode | ox.BlankNode | ox.Triple, ox.NamedNode] = {}
+    contains: list[ox.Quad] = []
     for quad in quads:
-        if quad.predicate == MEMBERSHIP_RESOURCE:
+        if quad.predicate == MEMBERSHIP_RESOURCE and isinstance(quad.object, ox.NamedNode | ox.BlankNode):
             resource[quad.subject] = quad.object
         elif quad.predicate == MEMBER_RELATION and isinstance(quad.object, ox.NamedNode):
             relation[quad.subject] = quad.object
@@ -204,6 +206,7 @@ def _is_draft(quads: list[ox.Quad], node: ox.NamedNode) -> bool:
     return any(
         q.subject == node
         and q.predicate in STATE
+        and isinstance(q.object, ox.NamedNode | ox.Literal)
         and re.split(r"[#/]", q.object.value)[-1].upper() == "DRAFT"
         for q in quads
     )

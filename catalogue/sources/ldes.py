@@ -66,9 +66,9 @@ TIMESTAMPS = tuple(
     ox.NamedNode(iri)
     for iri in (AS + "published", AS + "updated", PROV + "generatedAtTime", DCT + "modified", DCT + "issued")
 )
-DEFAULT = ox.DefaultGraph()
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
+#: any RDF term a quad can hold in subject or object position (RDF 1.2 triple terms included)
+AnyTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
 @dataclass
@@ -95,7 +95,7 @@ class _Paths:
 
 
 def walk(url: str, reader: Reader) -> Iterator[Page]:
-    paths, latest = _Paths(), {}
+    paths, latest = _Paths(), dict[AnyTerm, _Version]()
     queue, seen, all_not_modified = deque([url]), {urldefrag(url).url}, True
     while queue:
         document, quads = reader.read(queue.popleft())
@@ -124,13 +124,13 @@ def _links(quads: list[ox.Quad]) -> list[str]:
     ]
 
 
-def _versions(quads: list[ox.Quad], paths: _Paths) -> Iterator[tuple[Term, _Version]]:
+def _versions(quads: list[ox.Quad], paths: _Paths) -> Iterator[tuple[AnyTerm, _Version]]:
     """(entity, version) for every member on this page."""
-    graphs: dict[ox.NamedNode | ox.BlankNode, list[ox.Quad]] = {}
-    edges: dict[Term, list[ox.Quad]] = {}
-    members = []
+    graphs: dict[AnyTerm, list[ox.Quad]] = {}
+    edges: dict[AnyTerm, list[ox.Quad]] = {}
+    members: list[AnyTerm] = []
     for quad in quads:
-        if quad.graph_name == DEFAULT:
+        if isinstance(quad.graph_name, ox.DefaultGraph):
             edges.setdefault(quad.subject, []).append(quad)
             if quad.predicate == MEMBER:
                 members.append(quad.object)
@@ -145,7 +145,7 @@ def _versions(quads: list[ox.Quad], paths: _Paths) -> Iterator[tuple[Term, _Vers
         tombstone = any(q.predicate == TYPE and q.object in TOMBSTONES for q in about)
         if version_of is not None and tombstone:  # as:Delete with ldes:versionOfPath as:object
             yield version_of, _Version(timestamp, [])
-        elif version_of is not None:
+        elif isinstance(version_of, ox.NamedNode | ox.BlankNode):  # an entity (not a literal) to rename to
             description = graphs.get(member) or _reachable(member, edges, others)
             yield version_of, _Version(timestamp, _renamed(description, member, version_of))
         elif activity is not None:
@@ -158,7 +158,7 @@ def _versions(quads: list[ox.Quad], paths: _Paths) -> Iterator[tuple[Term, _Vers
             )
 
 
-def _value(about: list[ox.Quad], predicates: list[ox.NamedNode]) -> Term | None:
+def _value(about: list[ox.Quad], predicates: list[ox.NamedNode]) -> AnyTerm | None:
     for predicate in predicates:
         for quad in about:
             if quad.predicate == predicate:
@@ -183,9 +183,10 @@ def _newer(version: _Version, kept: _Version) -> bool:
     return version.timestamp >= kept.timestamp
 
 
-def _reachable(start: Term, edges: dict[Term, list[ox.Quad]], stop: set) -> list[ox.Quad]:
+def _reachable(start: AnyTerm, edges: dict[AnyTerm, list[ox.Quad]], stop: set[AnyTerm]) -> list[ox.Quad]:
     """The default-graph triples describing ``start`` and the nodes hanging off it (not other members)."""
-    found, todo, seen = [], [start], {start}
+    found: list[ox.Quad] = []
+    todo, seen = [start], {start}
     while todo:
         for quad in edges.get(todo.pop(), []):
             if quad.predicate == MEMBER:
@@ -197,14 +198,14 @@ def _reachable(start: Term, edges: dict[Term, list[ox.Quad]], stop: set) -> list
     return found
 
 
-def _renamed(quads: list[ox.Quad], version: Term, entity: Term) -> list[ox.Quad]:
+def _renamed(quads: list[ox.Quad], version: AnyTerm, entity: ox.NamedNode | ox.BlankNode) -> list[ox.Quad]:
     """The version's description as the entity's: version IRI → entity IRI, the isVersionOf link dropped."""
-
-    def swap(term: Term) -> Term:
-        return entity if term == version else term
-
     return [
-        ox.Quad(swap(q.subject), q.predicate, swap(q.object))
+        ox.Quad(
+            entity if q.subject == version else q.subject,
+            q.predicate,
+            entity if q.object == version else q.object,
+        )
         for q in quads
         if not (q.subject == version and q.object == entity)
     ]

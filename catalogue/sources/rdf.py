@@ -74,7 +74,9 @@ def walk(url: str, reader: Reader) -> Iterator[Page]:
 
 def next_page(quads: list[ox.Quad], page_url: str) -> str | None:
     """The absolute URL of the next page, or None on the last page (or a document without paging)."""
-    types: dict[ox.NamedNode | ox.BlankNode, set] = {}
+    types: dict[
+        ox.NamedNode | ox.BlankNode | ox.Triple, set[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
+    ] = {}
     views: set = set()
     for quad in quads:
         if quad.predicate == TYPE:

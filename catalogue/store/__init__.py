@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, overload
 
 import pyoxigraph as ox
 
+from catalogue.errors import CatalogueError
 from catalogue.model import ValidationReport
 from catalogue.quality import QualityScore
 from catalogue.records import Record
@@ -204,16 +205,20 @@ class PageMemory:
     catalogs: dict[str, tuple[str, str]]  # catalogue-level record id → (root IRI, N-Triples of its part)
 
 
-class StoreLockedError(RuntimeError):
+class StoreLockedError(CatalogueError, RuntimeError):
     """Another process holds the store (RocksDB allows one writer)."""
 
+    http_status = 503
 
-class StoreFormatError(RuntimeError):
+
+class StoreFormatError(CatalogueError, RuntimeError):
     """The folder holds a store this version cannot read."""
 
 
-class RemoteStoreError(RuntimeError):
+class RemoteStoreError(CatalogueError, RuntimeError):
     """A SPARQL server holding the store's triples could not be reached, or refused a request."""
+
+    http_status = 502
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
@@ -222,6 +227,8 @@ class RemoteStoreError(RuntimeError):
 
 class RemoteTimeout(RemoteStoreError):
     """The SPARQL server did not answer in time."""
+
+    http_status = 504
 
 
 @dataclass
@@ -540,4 +547,4 @@ def open_copy(settings: Settings, backend: str) -> MirroredStore:
                 f"the embedded triple store in {settings.store_dir} is in use by another process: {error}"
             ) from error
     registry = Registry(settings.store_dir / "records.sqlite", read_only=True)
-    return MirroredStore(registry, triples, settings.base_url, read_only=True)  # type: ignore[arg-type]
+    return MirroredStore(registry, triples, settings.base_url, read_only=True)

@@ -27,9 +27,11 @@ def metric(name: str) -> ox.NamedNode:
     return _n(f"{CAT}{name}Score")
 
 
-def dqv_triples(record: ox.NamedNode, dataset: ox.NamedNode, score: QualityScore) -> list[tuple]:
+def dqv_triples(
+    record: ox.NamedNode, dataset: ox.NamedNode, score: QualityScore
+) -> list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]]:
     values = [(name, score.dimension(name)) for name in DIMENSIONS] + [(TOTAL, score.total)]
-    triples: list[tuple] = []
+    triples: list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]] = []
     for name, value in values:
         measurement = _n(f"{record.value}#{name}")
         triples += [

@@ -214,4 +214,4 @@ class EmbeddedStore(MirroredStore):
     @property
     def db(self) -> ox.Store:
         """The pyoxigraph store (tests look inside)."""
-        return self.triples.db  # type: ignore[attr-defined]
+        return self._embedded.db

@@ -235,6 +235,17 @@ class MirroredStore(ProvenanceQuads):
     def triple_counts(self) -> dict[str, int]:
         return self.registry.triple_counts(VISIBLE)
 
+    def _select(self, sparql: str) -> list[dict[str, str]]:
+        """Our own SELECT on the triple side: each row's bound variables, by name, as their values."""
+        result = self.triples.query(sparql)
+        if not isinstance(result, ox.QuerySolutions):
+            raise TypeError(f"a SELECT query was answered with {type(result).__name__}")
+        names = [variable.value for variable in result.variables]
+        return [
+            {name: term.value for name in names if isinstance(term := row[name], ox.NamedNode | ox.Literal)}
+            for row in result
+        ]
+
     def triple_side(self) -> dict[str, MirroredRecord]:
         """Read with two queries: the provenance of every record, and the size of every record graph."""
         said: dict[str, tuple[str, str]] = {}
@@ -242,21 +253,19 @@ class MirroredStore(ProvenanceQuads):
             f"SELECT ?id ?hash ?status WHERE {{ GRAPH {self.provenance} {{ "
             f"?r {P['recordId']} ?id ; {P['contentHash']} ?hash ; {P['status']} ?status }} }}"
         )
-        for row in self.triples.query(provenance):  # type: ignore[attr-defined]
-            found = (row["hash"].value, row["status"].value)
-            record_id = row["id"].value
+        for row in self._select(provenance):
+            found = (row["hash"], row["status"])
+            record_id = row["id"]
             said[record_id] = found if said.get(record_id, found) == found else ("", "")
         prefix = f"{self.base}/graphs/records/"
         sizes = (
             f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
             f"FILTER (STRSTARTS(STR(?g), {ox.Literal(prefix)})) }} GROUP BY ?g"
         )
-        counted = {
-            row["g"].value[len(prefix) :]: int(row["n"].value)
-            for row in self.triples.query(sizes)  # type: ignore[attr-defined]
-        }
+        counted = {row["g"][len(prefix) :]: int(row["n"]) for row in self._select(sizes)}
+        nothing: tuple[str | None, str | None] = (None, None)
         return {
-            record_id: MirroredRecord(*said.get(record_id, (None, None)), counted.get(record_id, 0))
+            record_id: MirroredRecord(*said.get(record_id, nothing), triples=counted.get(record_id, 0))
             for record_id in said.keys() | counted.keys()
         }
 

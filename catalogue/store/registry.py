@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from sys import intern
+from typing import Any
 
 from catalogue.claims import Owns, nobody_owns, settle_claims
 from catalogue.model import ValidationReport, ValidationResult
@@ -324,7 +325,7 @@ class Registry(RunLog, TokensAndLinks, QualityTable):
             yield _meta(row[:-1]), row[-1]
 
 
-def _row(write: RecordWrite, when: datetime) -> tuple:
+def _row(write: RecordWrite, when: datetime) -> tuple[Any, ...]:
     record, report, quality = write.record, write.report, write.quality
     text = "".join(f"{t} .\n" for t in record.triples)
     results = json.dumps([asdict(result) for result in report.results])
@@ -337,7 +338,7 @@ def _row(write: RecordWrite, when: datetime) -> tuple:
     )  # fmt: skip
 
 
-def _meta(row: tuple) -> RecordMeta:
+def _meta(row: tuple[Any, ...]) -> RecordMeta:
     (record_id, source, kind, uri, status, title, content_hash, profile, policy,
      harvested, violations, warnings, quality) = row  # fmt: skip
     return RecordMeta(

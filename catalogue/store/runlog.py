@@ -10,6 +10,7 @@ import json
 import os
 import sqlite3
 from datetime import UTC, datetime
+from typing import Any
 
 from catalogue.store import FLAGGED, INTERRUPTED, PUBLISHED, HarvestRun, RunChange
 from catalogue.store.sqlite import Database, stamp
@@ -121,7 +122,7 @@ def _counts(run: HarvestRun) -> str:
     return json.dumps({name: getattr(run, name) for name in COUNTS})
 
 
-def _run(row: tuple) -> HarvestRun:
+def _run(row: tuple[Any, ...]) -> HarvestRun:
     run_id, source, started, ended, outcome, kind, counts, error, rejected_ids, quality_mean, notes = row
     return HarvestRun(
         notes=json.loads(notes),

@@ -56,7 +56,7 @@ import socket
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import httpx
 import pyoxigraph as ox
@@ -442,7 +442,10 @@ def _graph_list(value: object) -> list[str]:
     return [graph.value for graph in graphs if isinstance(graph, ox.NamedNode)]
 
 
-def _format(media_type: str, formats: dict) -> object:
+F = TypeVar("F", ox.RdfFormat, ox.QueryResultsFormat)
+
+
+def _format(media_type: str, formats: dict[str, F]) -> F:
     if media_type not in formats:
         raise RemoteStoreError(
             f"the SPARQL server answered in {media_type or 'an unnamed format'}, not one we read"

@@ -1,7 +1,9 @@
 """The validation errors callers catch, in a module of their own so that any part may raise them."""
 
+from catalogue.errors import CatalogueError
 
-class ShapesError(ValueError):
+
+class ShapesError(CatalogueError, ValueError):
     """Shapes that cannot be loaded: a file that does not parse, or a broken shape."""
 
 

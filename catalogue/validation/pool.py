@@ -6,7 +6,9 @@ once (unchecked: the parent has checked the same files) and builds its
 engine in the pool's initializer; a batch goes in as N-Triples text and comes
 back as :class:`~catalogue.model.ValidationResult` objects. Workers are
 started with "spawn", never forked: the parent may be a web server with
-threads and open stores.
+threads and open stores. Spawned workers import the parent's main module,
+so a script that validates large batches needs the usual ``if __name__ ==
+"__main__":`` guard (the ``catalogue`` command, pytest and bench/ have it).
 """
 
 from __future__ import annotations

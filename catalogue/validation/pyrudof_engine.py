@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import rdflib
 from rdflib.collection import Collection
@@ -26,6 +27,9 @@ from catalogue.validation.engine import PYRUDOF, sorted_findings
 from catalogue.validation.errors import EngineUnsupported
 from catalogue.validation.pyshacl_engine import PyshaclEngine
 from catalogue.validation.shapes import SHAPE_LISTS, SHAPE_REFERENCES, SKOLEM, Shapes, skolem_names
+
+if TYPE_CHECKING:  # imported where a session starts: pyrudof is optional
+    import pyrudof
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +107,7 @@ class RudofEngine:
         # merge=True: read into the staged graph (replacing it would build a new one)
         self._session.read_data(ntriples, format=self._pyrudof.RDFFormat.NTriples, merge=True)
 
-    def _finding(self, entry) -> ValidationResult:  # a pyrudof.ShaclValidationEntry
+    def _finding(self, entry: pyrudof.ShaclValidationEntry) -> ValidationResult:
         shape = entry.source_shape or ""
         message = self.shapes.messages.get(shape)
         if message is None:  # the shape has no sh:message: pyrudof's own ("MinCount(1) not satisfied")
@@ -119,7 +123,7 @@ class RudofEngine:
         )
 
 
-def _try_pyrudof(text: str, paths: Sequence[Path]):  # -> pyrudof.Rudof
+def _try_pyrudof(text: str, paths: Sequence[Path]) -> pyrudof.Rudof:
     """A pyrudof session with these shapes (N-Triples) loaded; EngineUnsupported if it refuses them."""
     import pyrudof
 
@@ -210,7 +214,10 @@ def _for_pyrudof(graph: rdflib.Graph) -> rdflib.Graph:
     analysis.check()
 
     skolem = skolem_names(graph)
-    rename = lambda n: rdflib.URIRef(skolem[n]) if n in skolem else n  # noqa: E731
+
+    def rename(node: rdflib.term.Node) -> rdflib.term.Node:
+        return rdflib.URIRef(skolem[node]) if node in skolem else node
+
     result = rdflib.Graph()
     wrappers: dict[rdflib.term.Node, rdflib.BNode] = {}
 
@@ -230,7 +237,7 @@ def _for_pyrudof(graph: rdflib.Graph) -> rdflib.Graph:
     return result
 
 
-def _cells(graph: rdflib.Graph, head: rdflib.term.Node) -> Iterator[rdflib.term.Node]:
+def _cells(graph: rdflib.Graph, head: rdflib.term.Node | None) -> Iterator[rdflib.term.Node]:
     while head != RDF.nil and head is not None:
         yield head
         head = graph.value(head, RDF.rest)
@@ -333,8 +340,11 @@ class _LiteralFocus:
         return found
 
     @staticmethod
-    def _closure(start: set, step) -> set:
-        seen, todo = set(), list(start)
+    def _closure(
+        start: set[rdflib.term.Node], step: Callable[[rdflib.term.Node], Iterable[rdflib.term.Node]]
+    ) -> set[rdflib.term.Node]:
+        seen: set[rdflib.term.Node] = set()
+        todo = list(start)
         while todo:
             node = todo.pop()
             if node not in seen:
@@ -344,7 +354,10 @@ class _LiteralFocus:
 
 
 def _int(node: rdflib.term.Node) -> int:
+    """A literal's integer value (sh:minCount 1 …); 0 for anything else."""
+    if not isinstance(node, rdflib.Literal):
+        return 0
     try:
-        return int(node)
-    except (TypeError, ValueError):
+        return int(float(str(node)))
+    except (TypeError, ValueError, OverflowError):
         return 0

@@ -91,7 +91,7 @@ def _speed_up_pyshacl() -> None:
     except ImportError:
         return
     if isinstance(ALL_CONSTRAINT_PARAMETERS, list) and hasattr(shape_module, "Shape"):
-        shape_module.CONSTRAINT_PARAMS = (frozenset(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+        shape_module.CONSTRAINT_PARAMS = frozenset(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP  # type: ignore[attr-defined]  # a module global pyshacl reads
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
@@ -114,7 +115,9 @@ def _path_node(graph: rdflib.Graph, path: str) -> rdflib.term.Node:
     return rdflib.URIRef(path)
 
 
-def _rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal, node: Any) -> rdflib.term.Node:
+def _rdflib_term(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal, node: Callable[[str], rdflib.term.Node]
+) -> rdflib.term.Node:
     if isinstance(term, ox.NamedNode):
         return node(term.value)
     if isinstance(term, ox.BlankNode):

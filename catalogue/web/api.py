@@ -183,7 +183,7 @@ def _restriction(request: Request, where: str) -> list[str]:
     except PatternError as error:
         raise HTTPException(400, str(error)) from None
     except SparqlError as error:
-        status = error.status if error.status >= 500 else 400
+        status = error.http_status if error.http_status >= 500 else 400
         raise HTTPException(status, f"where=: {error}") from None
 
 

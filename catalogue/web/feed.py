@@ -115,7 +115,7 @@ def _feed(request: Request, fmt: Format, negotiated: bool) -> Response:
 
 
 @router.get("/catalog", summary="DCAT-AP feed of the catalogue", description=FEED_DOC)
-def catalog(request: Request) -> StreamingResponse:
+def catalog(request: Request) -> Response:
     fmt = negotiate(request.headers.get("accept"))
     if fmt is None:
         raise HTTPException(406, "available: " + ", ".join(f.media_type for f in BY_SUFFIX.values()))
@@ -123,7 +123,7 @@ def catalog(request: Request) -> StreamingResponse:
 
 
 def _suffixed(fmt: Format):
-    def route(request: Request) -> StreamingResponse:
+    def route(request: Request) -> Response:
         return _feed(request, fmt, negotiated=False)
 
     return route
@@ -140,7 +140,7 @@ for _suffix, _format in BY_SUFFIX.items():
 
 
 def _dump_route(fmt: str):
-    def route(request: Request) -> StreamingResponse:
+    def route(request: Request) -> Response:
         filename = f"catalogue.{fmt}.gz"
         return StreamingResponse(
             dump(request.app.state.backends.store, fmt, request.app.state.backends.settings),

@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from catalogue import ldes
-from catalogue.negotiation import negotiate
+from catalogue.negotiation import negotiate, rdf_bytes
 from catalogue.web.linked_data import not_modified
 
 router = APIRouter(tags=["feed"])
@@ -54,7 +54,7 @@ def _answer(request: Request, quads: list[ox.Quad], cacheable: bool) -> Response
     chosen = negotiate(request.headers.get("accept"), list(ldes.MEDIA_TYPES))
     if chosen is None:
         raise HTTPException(406, "The stream is available as " + ", ".join(ldes.MEDIA_TYPES) + ".")
-    body = ox.serialize(quads, format=ldes.MEDIA_TYPES[chosen], prefixes=ldes.PREFIXES)
+    body = rdf_bytes(quads, ldes.MEDIA_TYPES[chosen], ldes.PREFIXES)
     headers = {
         "ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
         "Vary": "Accept",

@@ -24,11 +24,12 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from fastapi import HTTPException
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from catalogue.errors import CatalogueError
 from catalogue.store import Store
+from catalogue.web.errors import answer
 
 T = TypeVar("T")
 
@@ -50,12 +51,7 @@ class BodyLimit:
         limit = self.limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            error = too_large(limit)
-            response = (
-                JSONResponse({"detail": error.detail}, 413)
-                if scope["path"].startswith("/api/")
-                else PlainTextResponse(error.detail, 413)
-            )
+            response = answer(Request(scope), 413, too_large(limit).detail)
             await response(scope, receive, send)
             return
         seen = 0
@@ -71,8 +67,10 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-class Busy(Exception):
+class Busy(CatalogueError):
     """No place in the queue, or the deadline passed: try again after ``retry_after`` seconds."""
+
+    http_status = 503
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)

@@ -256,10 +256,11 @@ def parse_moment(text: str, end: bool) -> datetime:
     return start
 
 
-def _order(value: int | str, name: str) -> int | datetime:
+def _order(value: int | str, name: str) -> float:
+    """A bound as a number to compare with its pair's other bound (dates as POSIX timestamps)."""
     if isinstance(value, int):
         return value
-    return parse_moment(value, end=name.endswith("_to"))
+    return parse_moment(value, end=name.endswith("_to")).timestamp()
 
 
 def page_params(request: Request, default_size: int, max_size: int) -> tuple[int, int]:

@@ -42,8 +42,8 @@ def main(config: str, fd: str, log_format: LogFormat = "text") -> None:
     listener = socket.socket(fileno=int(fd))
     try:
         app = create_app(backends, writer=writer_socket(settings.data_dir))
-        config = uvicorn.Config(app, log_level="warning", log_config=log_config(log_format))
-        Server(config).run(sockets=[listener])
+        served = uvicorn.Config(app, log_level="warning", log_config=log_config(log_format))
+        Server(served).run(sockets=[listener])
     finally:
         backends.close()
         listener.close()

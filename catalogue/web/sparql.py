@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from catalogue import negotiation, sparql, sparql_answer, sparql_formats
+from catalogue.errors import CatalogueError
 from catalogue.web import urls
 from catalogue.web.i18n import N_
 from catalogue.web.pages import render
@@ -112,12 +113,11 @@ def _wants_html(accept: str | None) -> bool:
     return named and negotiation.negotiate(accept, offers) == negotiation.HTML
 
 
-class ProtocolError(Exception):
-    """A request the SPARQL 1.1 Protocol does not allow; ``status`` is the HTTP status to answer with."""
+class ProtocolError(CatalogueError):
+    """A request the SPARQL 1.1 Protocol does not allow; ``http_status`` is the HTTP status to answer with."""
 
     def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, http_status=status)
 
 
 @dataclass
@@ -186,7 +186,7 @@ async def sparql_get(request: Request) -> Response:
     try:
         operation.add(_parameters(raw, "query string"))
     except ProtocolError as error:
-        return _text(error.status, str(error))
+        return _text(error.http_status, str(error))
     return await _answer(request, operation)
 
 
@@ -217,7 +217,7 @@ async def sparql_post(request: Request) -> Response:
         else:
             operation.add(_parameters(raw, "request body"))
     except ProtocolError as error:
-        return _text(error.status, str(error))
+        return _text(error.http_status, str(error))
     return await _answer(request, operation)
 
 
@@ -257,7 +257,7 @@ async def _answer(request: Request, operation: Operation) -> Response:
     try:
         query = operation.query()
     except ProtocolError as error:
-        return _text(error.status, str(error))
+        return _text(error.http_status, str(error))
     results_format, graph_format = sparql_formats.choose_format(operation.formats, accept)
     named_format = any(sparql_formats.format_name(value) not in (None, "html") for value in operation.formats)
     html = "html" in operation.formats or (not named_format and _wants_html(accept))
@@ -295,9 +295,9 @@ async def _answer(request: Request, operation: Operation) -> Response:
             ) from error
     except sparql_answer.SparqlError as error:
         if html:
-            return _page(request, query, None, str(error), status=error.status)
+            return _page(request, query, None, str(error), status=error.http_status)
         headers = {"Retry-After": "5"} if isinstance(error, sparql_answer.Busy) else None
-        return _text(error.status, str(error), headers)
+        return _text(error.http_status, str(error), headers)
     if html:
         return _page(request, query, answer, None)
     return Response(answer.body, media_type=answer.media_type, headers=CORS)

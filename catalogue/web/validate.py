@@ -30,6 +30,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from catalogue.config import Limits, Settings
+from catalogue.errors import CatalogueError
 from catalogue.fetch import Document, InputError
 from catalogue.negotiation import negotiate
 from catalogue.parse import ParseError
@@ -38,7 +39,7 @@ from catalogue.validation import profiles as shapes
 from catalogue.validation.errors import ShapesError
 from catalogue.validation.render import to_json, to_turtle
 from catalogue.validation.summary import Summary, validate_document
-from catalogue.web.errors import DESCRIPTIONS, unreadable_media
+from catalogue.web.errors import DESCRIPTIONS, error_json, unreadable_media
 from catalogue.web.i18n import N_
 from catalogue.web.limits import Admission, Busy
 from catalogue.web.pages import render
@@ -109,7 +110,7 @@ def known_profiles(settings: Settings) -> list[shapes.Profile]:
     return shapes.available(settings)
 
 
-class Problem(Exception):
+class Problem(CatalogueError):
     """Why a request cannot be answered with a report: an HTTP status and a message for people."""
 
     def __init__(
@@ -120,15 +121,12 @@ class Problem(Exception):
         column: int | None = None,
         retry_after: int | None = None,
     ):
-        super().__init__(message)
-        self.status, self.message, self.line, self.column = status, message, line, column
+        super().__init__(message, http_status=status, line=line, column=column)
+        self.message = message
         self.headers = {"Retry-After": str(retry_after)} if retry_after else {}
 
     def as_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"detail": self.message}
-        if self.line:
-            body |= {"line": self.line, "column": self.column}
-        return body
+        return error_json(self.http_status, self.message, **self.details())
 
 
 @dataclass(frozen=True)
@@ -166,7 +164,7 @@ async def validate_form(request: Request) -> HTMLResponse:
         finally:
             await form.close()
     except Problem as problem:
-        response = _page(request, problem=problem, status=problem.status, **fields)
+        response = _page(request, problem=problem, status=problem.http_status, **fields)
         response.headers.update(problem.headers)
         return response
     return _page(request, summary=summary, input_label=submission.label, **fields)
@@ -224,10 +222,10 @@ async def validate_api(
     except Problem as problem:
         headers = {"Vary": "Accept", **problem.headers}
         if media == HTML:
-            page = _page(request, problem=problem, status=problem.status, profile=profile, url=url or "")
+            page = _page(request, problem=problem, status=problem.http_status, profile=profile, url=url or "")
             page.headers.update(headers)
             return page
-        return JSONResponse(problem.as_json(), status_code=problem.status, headers=headers)
+        return JSONResponse(problem.as_json(), status_code=problem.http_status, headers=headers)
     if media == TURTLE:
         return Response(
             to_turtle(summary), media_type="text/turtle; charset=utf-8", headers={"Vary": "Accept"}

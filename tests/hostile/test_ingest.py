@@ -233,7 +233,7 @@ def test_the_validation_service_refuses_entity_bombs_and_keeps_running(case: str
     body, content_type, expected = DOCUMENTS[case]
     response = service.post("/api/validate", content=body, headers={"Content-Type": content_type})
     assert response.status_code == 400, response.text
-    assert expected in response.json()["detail"]
+    assert expected in response.json()["error"]["message"]
     assert service.get("/api/sources").status_code == 200
 
 
@@ -244,7 +244,7 @@ def test_the_validation_service_refuses_a_nested_gzip_bomb_by_url(service, feed_
     )
     response = service.post("/api/validate", params={"url": f"{feed_server.url}/bomb.ttl"})
     assert response.status_code == 400, response.text
-    assert "larger than the limit of 1,000,000 bytes" in response.json()["detail"]
+    assert "larger than the limit of 1,000,000 bytes" in response.json()["error"]["message"]
 
 
 # -- the command line and pushes ----------------------------------------------------------------
@@ -255,7 +255,7 @@ def test_the_harvest_command_goes_on_after_a_failing_source(feed_server: FeedSer
     feed_server.respond("/deep", 200, (HEAD + deep(MAX_DEPTH + 1)).encode(), {"Content-Type": "text/turtle"})
     sources = (
         Source(name="first", title="First", url=f"{feed_server.url}/deep"),
-        Source(name="broken", title="Broken", url=f"{feed_server.url}/ok", kind="bogus"),
+        Source.model_construct(name="broken", title="Broken", url=f"{feed_server.url}/ok", kind="bogus"),
         Source(name="last", title="Last", url=f"{feed_server.url}/ok"),
     )
     backends = open_backends(Settings("T", "http://catalogue.test", tmp_path / "data", sources, LIMITS))
@@ -293,7 +293,7 @@ def test_a_hostile_push_is_a_clear_json_error_and_a_failed_run(
     _, source, backends = node
     response = pushing(body.encode())
     assert response.status_code == 400, response.text
-    assert expected in response.json()["detail"]
+    assert expected in response.json()["error"]["message"]
     run = backends.store.runs("be", limit=1)[0]
     assert (run.kind, run.outcome) == ("push", "failed") and expected in run.error
     assert_failed_cleanly(backends, source)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 
@@ -85,7 +84,7 @@ def test_huge_labels_and_endless_broader_links_are_capped(feed_server: FeedServe
     lines = [f'<{iri}> {PREF} "{"x" * 5_000}"@en .']
     lines += [f"<{iri}> {BROADER} <{feed_server.url}/b{n}> ." for n in range(100)]
     feed_server.respond("/wide", 200, "\n".join(lines).encode(), {"Content-Type": "application/n-triples"})
-    limited = dataclasses.replace(ALLOWED, max_requests=5)
+    limited = ALLOWED.model_copy(update={"max_requests": 5})
     resolver = ConceptResolver(limited, ConceptCache(tmp_path))
     found = resolver.resolve([iri])
     assert len(found[iri].broader) == MAX_BROADER
@@ -101,14 +100,14 @@ def test_a_broader_cycle_ends(feed_server: FeedServer, tmp_path: Path) -> None:
     feed_server.respond(
         "/b", 200, f"<{b}> {BROADER} <{a}> .".encode(), {"Content-Type": "application/n-triples"}
     )
-    deep = dataclasses.replace(ALLOWED, max_depth=50)
+    deep = ALLOWED.model_copy(update={"max_depth": 50})
     assert set(ConceptResolver(deep, ConceptCache(tmp_path)).resolve([a])) == {a, b}
     assert len(feed_server.requests) == 2
 
 
 def test_a_slow_concept_server_costs_at_most_the_time_budget(feed_server: FeedServer, tmp_path: Path) -> None:
     feed_server.delays.update({f"/slow{n}": 3.0 for n in range(5)})
-    budget = dataclasses.replace(ALLOWED, timeout_seconds=0.5, max_seconds=1.0)
+    budget = ALLOWED.model_copy(update={"timeout_seconds": 0.5, "max_seconds": 1.0})
     started = time.monotonic()
     iris = [f"{feed_server.url}/slow{n}" for n in range(5)]
     ConceptResolver(budget, ConceptCache(tmp_path)).resolve(iris)

@@ -231,7 +231,7 @@ def test_a_full_validation_queue_answers_503_with_retry_after(slow_validation) -
         refused = client.post("/api/validate", params={"url": slow})
         assert time.monotonic() - started < 1.5  # refused at once, not after waiting
         assert refused.status_code == 503 and int(refused.headers["retry-after"]) >= 1
-        assert "busy" in refused.json()["detail"]
+        assert "busy" in refused.json()["error"]["message"]
         page = client.post("/validate", data={"url": slow})  # the form says so too, as a page
         assert page.status_code == 503 and "retry-after" in page.headers and "busy" in page.text
         assert [future.result().status_code for future in admitted] == [200, 200]
@@ -244,7 +244,7 @@ def test_a_validation_past_its_deadline_answers_503(slow_validation) -> None:
         started = time.monotonic()
         late = client.post("/api/validate", params={"url": slow})
         assert time.monotonic() - started < 2.5
-        assert late.status_code == 503 and "longer than 1 seconds" in late.json()["detail"]
+        assert late.status_code == 503 and "longer than 1 seconds" in late.json()["error"]["message"]
         assert "retry-after" in late.headers
 
 
@@ -265,9 +265,9 @@ def test_oversized_bodies_are_refused_before_they_are_read(client: TestClient) -
     validate = client.post(
         "/api/validate", content=b"#" * 11_000_000, headers={"Content-Type": "text/turtle"}
     )
-    assert validate.status_code == 413 and isinstance(validate.json()["detail"], str)
+    assert validate.status_code == 413 and isinstance(validate.json()["error"]["message"], str)
     push = client.put("/api/sources/be/records", headers={"Content-Length": str(10 * 1024**3)}, content=b"")
-    assert push.status_code == 413 and isinstance(push.json()["detail"], str)
+    assert push.status_code == 413 and isinstance(push.json()["error"]["message"], str)
 
 
 CHROMIUM = shutil.which("chromium")

@@ -276,7 +276,9 @@ def test_follow_hosts_are_followed_on_public_addresses_only(feed_server) -> None
     port = feed_server.httpd.server_address[1]
     (feed_server.root / "page-1.ttl").write_text(page(1, f"<http://localhost:{port}/page-2.ttl>"))
     (feed_server.root / "page-2.ttl").write_text(page(2, None))
-    source = Source("node", "Node", f"{feed_server.url}/page-1.ttl", follow_hosts=("localhost",))
+    source = Source(
+        name="node", title="Node", url=f"{feed_server.url}/page-1.ttl", follow_hosts=("localhost",)
+    )
     with pytest.raises(
         InputError, match=r"page 1, .*: refused to follow http://localhost:\d+/page-2.ttl: .*loopback"
     ):

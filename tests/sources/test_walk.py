@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
-from catalogue.config import KINDS, Limits, Source
-from catalogue.fetch import Fetcher
-from catalogue.sources import WALKERS, walk
+from catalogue.config import KINDS, Source
+from catalogue.sources import WALKERS
 
 
 def test_every_kind_the_configuration_accepts_has_a_walker() -> None:
     assert set(WALKERS) == set(KINDS) - {"push"}  # push-only sources are never walked
 
 
-def test_an_unknown_kind_is_named() -> None:
-    source = Source(name="odd", title="Odd", url="http://127.0.0.1:9/", kind="gopher")
-    with Fetcher(Limits()) as fetcher, pytest.raises(ValueError, match="source odd: unknown kind 'gopher'"):
-        next(walk(source, fetcher))
+def test_an_unknown_kind_is_refused_when_the_source_is_made() -> None:
+    with pytest.raises(ValidationError, match="kind"):
+        Source(name="odd", title="Odd", url="http://127.0.0.1:9/", kind="gopher")  # type: ignore[arg-type]
 
 
 def test_follow_hosts_are_read_from_the_configuration(tmp_path) -> None:

@@ -77,7 +77,9 @@ def api(tmp_path, open_catalogue, live_server):
 def test_every_api_error_is_documented_with_its_shape(api) -> None:
     client, tokens = api
     document = client.get("/openapi.json").json()
-    error_schema = document["components"]["schemas"]["ErrorBody"]
+    schemas = document["components"]["schemas"]
+    assert schemas["ErrorBody"]["properties"]["error"] == {"$ref": "#/components/schemas/ErrorDetail"}
+    detail_schema = schemas["ErrorDetail"]
     operations = {
         (path, method): operation
         for path, methods in document["paths"].items()
@@ -98,9 +100,10 @@ def test_every_api_error_is_documented_with_its_shape(api) -> None:
             assert answer.status_code >= 400, (method, path)
             schema = documented[status]["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path)
-            body = answer.json()
-            assert isinstance(body["detail"], str) and body["detail"], (method, path)
-            assert set(body) <= set(error_schema["properties"]), (method, path, body)
+            body = answer.json()["error"]
+            assert isinstance(body["message"], str) and body["message"], (method, path)
+            assert body["status"] == answer.status_code, (method, path)
+            assert set(body) <= set(detail_schema["properties"]), (method, path, body)
             seen_statuses.add(answer.status_code)
     assert {400, 401, 403, 404, 406, 415, 422} <= seen_statuses
     busy = operations["/api/validate", "post"]["responses"]["503"]
@@ -117,7 +120,7 @@ def test_options_and_wrong_methods_name_every_method_of_the_path(api) -> None:
     assert options.headers["allow"] == "PUT, DELETE, OPTIONS"
     wrong = client.post("/api/sources/be/records")
     assert wrong.status_code == 405 and wrong.headers["allow"] == "PUT, DELETE, OPTIONS"
-    assert isinstance(wrong.json()["detail"], str)
+    assert isinstance(wrong.json()["error"]["message"], str)
 
 
 def test_a_refused_push_keeps_its_challenge(api) -> None:
@@ -130,6 +133,6 @@ def test_invalid_parameters_answer_a_sentence_and_say_which(api) -> None:
     client, _ = api
     answer = client.get("/api/search", params={"quality_min": "lots"})
     assert answer.status_code == 422
-    body = answer.json()
-    assert body["detail"].startswith("query.quality_min: ")
+    body = answer.json()["error"]
+    assert body["status"] == 422 and body["message"].startswith("query.quality_min: ")
     assert body["errors"][0]["where"] == "query.quality_min"

@@ -71,7 +71,7 @@ def test_missing_wrong_and_foreign_tokens_change_nothing(node) -> None:
     assert put(client, GOOD, None).status_code == 401
     assert put(client, GOOD, "cat_be_not-a-real-token").status_code == 401
     refused = put(client, GOOD, tokens["nl"])  # nl's token cannot push to be
-    assert refused.status_code == 403 and "another node" in refused.json()["detail"]
+    assert refused.status_code == 403 and "another node" in refused.json()["error"]["message"]
     assert (
         client.delete("/api/sources/be/records", params={"uri": "https://node.example/x"}).status_code == 401
     )
@@ -82,7 +82,7 @@ def test_missing_wrong_and_foreign_tokens_change_nothing(node) -> None:
 def test_a_broken_body_is_refused_with_its_line(node) -> None:
     backends, client, tokens = node
     response = put(client, HEAD + 'ex:x a dcat:Dataset ; dct:title "unterminated .\n', tokens["be"])
-    assert response.status_code == 400 and "line" in response.json()["detail"]
+    assert response.status_code == 400 and "line" in response.json()["error"]["message"]
     assert backends.store.states("be") == {}
 
 

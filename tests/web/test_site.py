@@ -327,7 +327,7 @@ def test_error_pages_speak_the_visitors_language_or_say_they_do_not(client: Test
     missing = client.get("/sources/zz", headers=german)
     assert missing.status_code == 404 and "Es gibt keinen Knoten namens &#39;zz&#39;." in missing.text
     assert "Es gibt keinen Datensatz" in client.get("/datasets/nope", headers=german).text
-    assert client.get("/api/datasets/nope").json()["detail"].startswith("no dataset")  # programs: English
+    assert "no dataset" in str(client.get("/api/datasets/nope").json())  # programs: English
     invalid = client.get("/datasets", params={"page": "0"}, headers=german)
     assert (
         invalid.status_code == 400 and '<p lang="en">page:' in invalid.text

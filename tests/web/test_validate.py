@@ -173,13 +173,13 @@ def test_api_form_fields_work_too(client: httpx.Client) -> None:
 def test_api_errors(client: httpx.Client) -> None:
     broken = client.post("/api/validate", content=BROKEN, headers=TURTLE)
     assert broken.status_code == 400
-    assert broken.json()["line"] == 3 and broken.json()["column"]
-    assert "The request body is not readable RDF" in broken.json()["detail"]
-    assert "line 3" in broken.json()["detail"]
+    assert broken.json()["error"]["line"] == 3 and broken.json()["error"]["column"]
+    assert "The request body is not readable RDF" in broken.json()["error"]["message"]
+    assert "line 3" in broken.json()["error"]["message"]
     empty = client.post("/api/validate")
-    assert empty.status_code == 400 and "url=" in empty.json()["detail"]
+    assert empty.status_code == 400 and "url=" in empty.json()["error"]["message"]
     unknown = client.post("/api/validate?profile=no-such", content=DOC, headers=TURTLE)
-    assert unknown.status_code == 400 and "dcat-ap-3" in unknown.json()["detail"]
+    assert unknown.status_code == 400 and "dcat-ap-3" in unknown.json()["error"]["message"]
     assert "/api/validate" in client.get("/openapi.json").json()["paths"]
 
 
@@ -201,7 +201,10 @@ def test_api_refuses_urls_that_are_not_public(client: httpx.Client, feed_server)
     for url, reason in REFUSED:
         answer = client.post("/api/validate", params={"url": url.format(port=port)})
         assert answer.status_code == 422, url
-        assert reason in answer.json()["detail"] and "was not fetched" in answer.json()["detail"]
+        assert (
+            reason in answer.json()["error"]["message"]
+            and "was not fetched" in answer.json()["error"]["message"]
+        )
 
 
 def test_a_url_on_an_allowed_address_is_fetched_but_a_redirect_to_a_private_one_is_not(
@@ -230,9 +233,9 @@ def test_a_url_on_an_allowed_address_is_fetched_but_a_redirect_to_a_private_one_
             ("/internal", "10.0.0.8 is a private"),
         ):
             refused = client.post("/api/validate", params={"url": f"{feed_server.url}{path}"})
-            assert refused.status_code == 422 and reason in refused.json()["detail"]
+            assert refused.status_code == 422 and reason in refused.json()["error"]["message"]
         missing = client.post("/api/validate", params={"url": f"{feed_server.url}/absent.ttl"})
-        assert missing.status_code == 400 and "HTTP 404" in missing.json()["detail"]
+        assert missing.status_code == 400 and "HTTP 404" in missing.json()["error"]["message"]
 
 
 def test_bodies_and_documents_over_the_limit(service, feed_server) -> None:
@@ -242,7 +245,7 @@ def test_bodies_and_documents_over_the_limit(service, feed_server) -> None:
     with httpx.Client(base_url=url, timeout=30) as client:
         declared = client.post("/api/validate", content=big, headers=TURTLE)
         assert declared.status_code == 413
-        assert declared.json()["detail"] == "The input is larger than the limit of 2,000 bytes."
+        assert declared.json()["error"]["message"] == "The input is larger than the limit of 2,000 bytes."
         streamed = client.post(
             "/api/validate", content=iter([big.encode()[:1500], big.encode()[1500:]]), headers=TURTLE
         )
@@ -256,7 +259,8 @@ def test_bodies_and_documents_over_the_limit(service, feed_server) -> None:
         (feed_server.root / "big.ttl").write_text(big)
         fetched = client.post("/api/validate", params={"url": f"{feed_server.url}/big.ttl"})
         assert (
-            fetched.status_code == 400 and "larger than the limit of 2,000 bytes" in fetched.json()["detail"]
+            fetched.status_code == 400
+            and "larger than the limit of 2,000 bytes" in fetched.json()["error"]["message"]
         )
 
 
