@@ -62,7 +62,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     from catalogue.backends import open_backends
     from catalogue.config import load_settings
-    from catalogue.demo import write_demo_config
+    from catalogue.demo.nodes import write_demo_config
     from catalogue.harvest import harvest_source
     from catalogue.web import create_app
 
