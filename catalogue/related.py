@@ -42,7 +42,7 @@ from catalogue.views import dataset_view, pick_language
 #: datasets listed per reason
 PER_REASON = 5
 #: seconds the related datasets may take before the page is shown without them
-DEADLINE = 1.5
+DEADLINE = 3.0
 #: why a dataset is listed, in the order the lists are shown
 REASONS = ("series", "version", "derivation", "relation", "code", "publisher")
 SKOLEM = "/.well-known/genid/"
