@@ -27,7 +27,7 @@ import uvicorn
 import catalogue.web.pages as pages
 from catalogue.backends import open_backends
 from catalogue.config import Settings, Source
-from catalogue.demo import generate_catalog
+from catalogue.demo.generated import generate_catalog
 from catalogue.harvest import harvest_source
 from catalogue.related import related_datasets
 

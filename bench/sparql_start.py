@@ -35,7 +35,7 @@ from pathlib import Path
 
 import httpx
 
-from catalogue.demo import generate_catalog
+from catalogue.demo.generated import generate_catalog
 
 COUNT = "SELECT (COUNT(?d) AS ?n) WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }"
 BASE_URL = "http://catalogue.bench"

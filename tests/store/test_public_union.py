@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 
 from catalogue.config import Source
-from catalogue.demo import generate_catalog
+from catalogue.demo.generated import generate_catalog
 from catalogue.harvest import harvest_source
 from catalogue.model import ValidationReport
 from catalogue.records import Record
