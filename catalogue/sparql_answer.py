@@ -101,6 +101,9 @@ class Query:
     named_graph_uris: list[str]
     deadline: float
     base_iri: str | None
+    #: written by the catalogue itself (related datasets), never by a visitor: no guard to pass, so
+    #: no parse by rdflib (which costs more than such a query) — the dataset is the public union
+    trusted: bool = False
 
 
 # -- the guard ------------------------------------------------------------------
