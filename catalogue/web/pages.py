@@ -81,7 +81,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     lang, ui_lang = i18n.content_language(request), i18n.interface_language(request)
     labeller = request.app.state.labeller
     with i18n.speaking(ui_lang):
-        return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        return request.app.state.templates.TemplateResponse(
             request,
             template,
             {
