@@ -289,7 +289,12 @@ def trickling_server() -> Iterator[str]:
 
 def test_a_forwarded_answer_that_trickles_is_cut_off_at_the_deadline(trickling_server: str) -> None:
     """httpx's timeout holds per read: each byte in time kept us reading for 20 s, past any deadline."""
-    settings = StoreSettings(backend="sparql", query_url=trickling_server, update_url=trickling_server)
+    settings = StoreSettings(
+        backend="sparql",
+        query_url=trickling_server,
+        update_url=trickling_server,
+        graph_store_url=trickling_server,
+    )
     server = SparqlServerTriples(settings, "http://catalogue.test")
     started = time.monotonic()
     answer = server.open_query("SELECT ?s WHERE { ?s ?p ?o }", "application/sparql-results+json", [], [], 1.0)

@@ -111,7 +111,7 @@ def test_a_graph_the_public_may_not_read_is_refused_however_from_is_written(cata
     _, service = catalogue
     with pytest.raises(SparqlError) as refused:
         service.execute(_fill(way, SECRET), base_iri=f"{BASE}/sparql")
-    assert refused.value.status == 400 and "public graphs" in str(refused.value)
+    assert refused.value.http_status == 400 and "public graphs" in str(refused.value)
     assert SECRET in str(refused.value)
 
 
