@@ -300,7 +300,7 @@ class ProfileTable(BaseModel):
     name: Name
     title: Text | None = None
     extends: Text | None = None
-    shapes: Annotated[tuple[Text, ...], Field(min_length=1)]
+    shapes: Annotated[tuple[Text, ...], BeforeValidator(checks.path_list)]
     spec: Annotated[
         str, Strict(), StringConstraints(strip_whitespace=True), AfterValidator(checks.spec_url)
     ] = ""

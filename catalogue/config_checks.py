@@ -76,6 +76,15 @@ def problem_of(error: ErrorDetails, root: type[BaseModel]) -> Problem:
     return key, SENTENCES.get(kind, error["msg"])
 
 
+def path_list(value: object) -> object:
+    """A profile's ``shapes``: at least one path (a lone string is a likely slip, said as such)."""
+    check(
+        isinstance(value, list) and len(value) > 0,
+        'must be a non-empty list of paths, like ["shapes/ours.ttl"]',
+    )
+    return value
+
+
 def _table_at(root: type[BaseModel], loc: list[int | str]) -> type[BaseModel]:
     """The model of the table at ``loc`` (list positions skipped)."""
     table = root
