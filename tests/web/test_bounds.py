@@ -53,7 +53,9 @@ def test_a_nodes_rejected_records_come_page_by_page(catalogue) -> None:
     *_, client = catalogue
     first = client.get("/sources/be").text
     assert len(broken_titles(first)) == 20
-    assert f"{REJECTED} rejected records; page 1 of 2" in first and 'href="?page=2#rejected"' in first
+    assert (
+        f"{REJECTED} rejected records. Page 1 of 2" in first and 'href="/sources/be?page=2#rejected"' in first
+    )
     second = client.get("/sources/be", params={"page": 2}).text
     everything = {f"Broken {i:02}" for i in range(REJECTED)}
     assert (

@@ -60,9 +60,13 @@ def test_page_opens_with_key_facts_and_request_access(client: TestClient) -> Non
     ids = client.ids  # type: ignore[attr-defined]
     html = client.get(f"/datasets/{ids['a']}", params={"lang": "fr"}).text
     facts = section(html, "key-facts")
-    assert html.index('class="key-facts"') < html.index('class="downloads"') < html.index("All properties")
-    assert '<a class="button" href="https://node.example/request/a">Request access</a>' in facts
-    assert "12,000" in facts and "18 – 65" in facts
+    assert (
+        html.index('class="key-facts"')
+        < html.index('class="downloads"')
+        < html.index("Toutes les propriétés")
+    )
+    assert '<a class="button" href="https://node.example/request/a">Demander l’accès</a>' in facts
+    assert "12\u202f000" in facts and "18 – 65" in facts  # numbers as French writes them
     assert "Cancer du sein" in facts  # the node's own label, in the visitor's language
     assert "Type 2 diabetes mellitus" in facts  # a shipped ICD-10 label for a code given as an IRI
     assert "Health Data Access Body" in facts and "mailto:hdab@node.example" in facts
