@@ -55,7 +55,9 @@ def axe_source() -> str:
     return AXE.read_text()
 
 
-@pytest.fixture(scope="session")
+# package scope: Playwright's sync API holds an event loop in this thread while it runs, and the
+# tests after this package call asyncio.run() — so the browser and the site end with this package
+@pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo catalogue (seven nodes, a few rejected records) served on 127.0.0.1."""
     import uvicorn
@@ -102,7 +104,7 @@ def warm_up(base: str) -> None:
         time.sleep(2)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright

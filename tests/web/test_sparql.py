@@ -399,7 +399,7 @@ def test_html_page_and_results_for_browsers(endpoint: str) -> None:
     assert '<textarea id="sparql-query" name="query"' in page.text and 'action="/sparql"' in page.text
     assert "Datasets per theme" in page.text and "Latest modified datasets" in page.text
     results = httpx.get(endpoint, params={"query": DATASETS}, headers={"Accept": BROWSER})
-    assert results.status_code == 200 and "<table>" in results.text
+    assert results.status_code == 200 and '<table class="bindings">' in results.text
     assert f'<a href="{WGS}">{WGS}</a>' in results.text and "Whole-genome sequencing" in results.text
     assert "format=json" in results.text and "format=csv" in results.text
     # user input is escaped, never HTML
@@ -413,7 +413,7 @@ def test_html_page_and_results_for_browsers(endpoint: str) -> None:
     error = httpx.get(endpoint, params={"query": "SELECT <oops"}, headers={"Accept": BROWSER})
     assert error.status_code == 400 and "could not be answered" in error.text and "&lt;oops" in error.text
     form = httpx.get(endpoint, params={"query": DATASETS, "format": "html"})
-    assert "<table>" in form.text
+    assert '<table class="bindings">' in form.text
 
 
 @pytest.mark.parametrize(
