@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 @routed
 def reindex() -> None:
     """Rebuild the search index from the triple store."""
-    from catalogue.harvest import reindex as rebuild
+    from catalogue.consistency import reindex as rebuild
 
     backends = backends_for(settings())
     try:
