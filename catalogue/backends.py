@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from catalogue.concepts import ConceptCache, ConceptVocabularies
 from catalogue.config import Settings
 from catalogue.consistency import catch_up, reindex
-from catalogue.index import SearchIndex, open_index
+from catalogue.index import SearchIndex
+from catalogue.index.opening import open_index
 from catalogue.store import Store, open_store
 from catalogue.vocabularies import Vocabularies
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from catalogue.config import Settings
 from catalogue.consistency import CheckReport, check
 from catalogue.errors import CatalogueError
-from catalogue.index import open_index
+from catalogue.index.opening import open_index
 from catalogue.store import Store, open_copy
 from catalogue.vocabularies import Vocabularies
 

@@ -13,8 +13,9 @@ from catalogue.backends import open_backends
 from catalogue.cli import app
 from catalogue.config import SearchSettings, load_settings
 from catalogue.consistency import check, repair
-from catalogue.index import SearchQuery, open_index
+from catalogue.index import SearchQuery
 from catalogue.index.documents import search_document
+from catalogue.index.opening import open_index
 
 DOC = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> .

@@ -53,7 +53,7 @@ def check(
     """
     from catalogue.consistency import check as compare
     from catalogue.consistency import repair as bring_in_line
-    from catalogue.index import open_index
+    from catalogue.index.opening import open_index
 
     current = settings()
     if repair:  # writes: the store opened for writing (not beside a running `catalogue serve`)

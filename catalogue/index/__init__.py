@@ -2,8 +2,9 @@
 
 Callers talk to a :class:`SearchIndex`; backends (``embedded`` for tantivy,
 ``elasticsearch``) live one per module beside this file and are chosen by
-:func:`catalogue.index.open_index` from the ``[search]`` settings. Nothing
-outside this package imports a backend.
+:func:`catalogue.index.opening.open_index` from the ``[search]`` settings.
+Nothing outside this package imports a backend, and this module imports none
+of its package: every backend imports the contract from here.
 """
 
 from __future__ import annotations
@@ -12,13 +13,9 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 from catalogue.errors import CatalogueError
-
-if TYPE_CHECKING:
-    from catalogue.config import SearchSettings
 
 #: Facets offered by search, in display order. Values are IRIs, except
 #: ``keyword`` (literal text, folded: see catalogue.index.documents), ``source``
@@ -284,15 +281,3 @@ class QueryError(CatalogueError, ValueError):
     """The user's query text could not be understood."""
 
     http_status = 400
-
-
-def open_index(settings: SearchSettings, path: Path, read_only: bool = False) -> SearchIndex:
-    """Open (or create) the configured backend: Elasticsearch, or the embedded index under ``path``
-    (``read_only``: beside the process that writes it, never creating nor replacing it)."""
-    if settings.backend == "elasticsearch":
-        from catalogue.index.elasticsearch import ElasticsearchIndex
-
-        return ElasticsearchIndex(settings)
-    from catalogue.index.embedded import EmbeddedIndex
-
-    return EmbeddedIndex(path, read_only=read_only)
