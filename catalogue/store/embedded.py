@@ -49,11 +49,13 @@ class EmbeddedTriples:
         # registry: a read-only store opens its snapshot of Oxigraph on first use only.
         self._db: ox.Store | None = None if read_only else ox.Store(str(path))
         self._changed = not read_only  # a writer publishes a snapshot when it starts (see flush)
+        self._opened: Path | None = None  # the folder a read-only store has open
 
     @property
     def db(self) -> ox.Store:
         if self._db is None:
-            self._db = open_read_only(snapshots.latest(self.path) or self.path)
+            self._opened = snapshots.latest(self.path) or self.path
+            self._db = open_read_only(self._opened)
         return self._db
 
     def add_graphs(self, graphs: Iterable[tuple[ox.NamedNode, str]]) -> None:
@@ -137,8 +139,13 @@ class EmbeddedTriples:
             self._changed = False
 
     def refresh(self) -> None:
-        """A read-only view shows the store as it was when opened: the next use opens the current one."""
-        if self.read_only:
+        """A read-only view shows the store as it was when opened: the next use opens the newest snapshot,
+        if the writer took one since."""
+        if (
+            self.read_only
+            and self._db is not None
+            and snapshots.latest(self.path) not in (None, self._opened)
+        ):
             self._db = None
 
     def query(self, sparql: str, **options: object) -> object:
@@ -224,7 +231,7 @@ class EmbeddedStore(MirroredStore):
         if not read_only and self.registry.state(UNION_MARK) != "1":
             triples.fill_union()  # (a rebuild just now filled it already: adding again changes nothing)
             self.registry.set_state(UNION_MARK, "1")
-        self._embedded, self._seen = triples, -1
+        self._embedded = triples
         if not read_only:
             triples.flush()  # the readers' snapshot, as of now
 
@@ -232,9 +239,8 @@ class EmbeddedStore(MirroredStore):
         """As for every store; read-only (a reader of ``serve --workers``), Oxigraph is also seen anew
         when it changed, as RocksDB's read-only view never catches up with the writer by itself."""
         current = super().generation()
-        if self.read_only and current != self._seen:
+        if self.read_only:  # (the writer takes its snapshot just after the registry's generation moves)
             self._embedded.refresh()
-            self._seen = current
         return current
 
     @property
