@@ -10,7 +10,7 @@ of its package: every backend imports the contract from here.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -281,3 +281,22 @@ class QueryError(CatalogueError, ValueError):
     """The user's query text could not be understood."""
 
     http_status = 400
+
+
+def filter_terms(filters: Mapping[str, object]) -> dict[str, tuple[str, list[str]]]:
+    """Facet filters as each backend matches them: facet -> (field to match, its distinct accepted values).
+
+    Both backends read filters through this, so they accept and refuse the same:
+    an unknown facet is a QueryError naming the facets; a lone string is one
+    value; values that are not strings are dropped; a facet left with no value
+    does not filter.
+    """
+    terms = {}
+    for name, values in filters.items():
+        if name not in FACETS and name not in FILTER_FIELDS:
+            raise QueryError(f"unknown facet {name!r}; facets are {', '.join(FACETS)}")
+        listed = [values] if isinstance(values, str) else values if isinstance(values, Iterable) else []
+        accepted = list(dict.fromkeys(value for value in listed if isinstance(value, str)))
+        if accepted:
+            terms[name] = (FILTER_FIELDS.get(name, name), accepted)
+    return terms

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 import tantivy
 from tantivy import FieldType, Occur, Query
 
-from catalogue.index import FACETS, FILTER_FIELDS, QueryError
+from catalogue.index import filter_terms
 from catalogue.index.analysis import FOLDED, MIN_PREFIX, Part, analyzer_name, query_parts
 from catalogue.index.embedded_discovery import CONCEPTS_BOOST
-from catalogue.index.embedded_schema import FACET_FIELDS, TEXT_FIELDS
+from catalogue.index.embedded_schema import TEXT_FIELDS
 
 TITLE_BOOST = 3.0
 DISMAX_TIE = 0.2
@@ -96,17 +96,11 @@ class Queries:
         return Query.range_query(self.schema, "quality", FieldType.Integer, points, 10_000)
 
     def filters(self, filters: dict[str, list[str]]) -> dict[str, Query]:
-        queries = {}
-        for name, values in filters.items():
-            field = FILTER_FIELDS.get(name, FACET_FIELDS.get(name))
-            if field is None:
-                raise QueryError(f"unknown facet {name!r}; facets are {', '.join(FACETS)}")
-            if isinstance(values, str):
-                values = [values]
-            accepted = [value for value in dict.fromkeys(values) if isinstance(value, str)]
-            if accepted:
-                queries[name] = Query.term_set_query(self.schema, field, accepted)
-        return queries
+        """One query per facet with values (values OR-ed); QueryError for an unknown facet."""
+        return {
+            name: Query.term_set_query(self.schema, field, accepted)
+            for name, (field, accepted) in filter_terms(filters).items()
+        }
 
 
 def conjunction(text: Query | None, filters: list[Query]) -> Query:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from catalogue.index import FACETS, FILTER_FIELDS, QueryError, SearchQuery
+from catalogue.index import FACETS, SearchQuery, filter_terms
 from catalogue.index.analysis import MIN_PREFIX, Part, query_parts
 from catalogue.index.es_discovery import CONCEPTS, CONCEPTS_BOOST, keyword_forms_aggregation, range_filter
 from catalogue.index.es_requests.schema import FACET_FIELDS, HIGHLIGHT_SOURCE, MAX_RESULT_WINDOW, TEXT_FIELDS
@@ -91,17 +91,7 @@ def _part(part: Part) -> dict[str, Any]:
 
 def facet_filters(filters: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """One ``terms`` filter per facet with values (values OR-ed); QueryError for an unknown facet."""
-    queries = {}
-    for name, values in filters.items():
-        field = FILTER_FIELDS.get(name, FACET_FIELDS.get(name))
-        if field is None:
-            raise QueryError(f"unknown facet {name!r}; facets are {', '.join(FACETS)}")
-        if isinstance(values, str):
-            values = [values]
-        accepted = [value for value in dict.fromkeys(values) if isinstance(value, str)]
-        if accepted:
-            queries[name] = {"terms": {field: accepted}}
-    return queries
+    return {name: {"terms": {field: accepted}} for name, (field, accepted) in filter_terms(filters).items()}
 
 
 def quality_filter(points: int) -> dict[str, Any]:
