@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 import pytest
 
-from catalogue.describe import SUMMARY_QUERY
+from catalogue.describe import summary_query
 from catalogue.model import ValidationReport, ValidationResult
 from catalogue.quality import DIMENSIONS, Check, QualityScore
 from catalogue.records import Record
@@ -64,10 +64,10 @@ def score(points: int) -> QualityScore:
 
 
 def our_graphs(store: Store) -> set[str]:
-    rows = store.query(
+    rows = store.select(
         f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), "{BASE}/") }}'
     )
-    return {row["g"].value for row in rows}  # type: ignore[attr-defined]
+    return {row["g"].value for row in rows}
 
 
 def extra_graphs(store: Store) -> set[str]:
@@ -190,20 +190,18 @@ def test_failed_runs_are_recorded_in_provenance(open_test_store) -> None:
     assert rows == [{"outcome": "failed", "error": 'page 2 answered 500 "Internal"\nretry'}]
 
 
-def test_catalogue_summary_query_with_substitutions(open_test_store) -> None:
-    """The feed's query for a source's own catalogue: variables bound by substitution."""
+def test_catalogue_summary_query_over_one_record_graph(open_test_store) -> None:
+    """The feed's query for a source's own catalogue: the record's graph given as the default graph."""
     store = open_test_store()
     store.apply([write(shared("a"))], [], run(found=1))
     root = ox.NamedNode("https://node.example/a")
-    bindings = {ox.Variable("g"): store.record_graph("be-a"), ox.Variable("root"): root}
-    triples = set(store.query(SUMMARY_QUERY, substitutions=bindings))  # type: ignore[call-overload]
+    triples = set(store.construct(summary_query(root), default_graph=[store.record_graph("be-a")]))
     assert triples == {
         ox.Triple(root, PUBLISHER, AGENT),
         ox.Triple(AGENT, NAME, ox.Literal("Hospital")),
         ox.Triple(root, TITLE, ox.Literal("Title", language="en")),  # titles are borrowed too
     }
-    other = {ox.Variable("g"): store.record_graph("be-zzz"), ox.Variable("root"): root}
-    assert list(store.query(SUMMARY_QUERY, substitutions=other)) == []  # type: ignore[call-overload]
+    assert store.construct(summary_query(root), default_graph=[store.record_graph("be-zzz")]) == []
 
 
 # -- what the public SPARQL endpoint sees ------------------------------------------------
@@ -428,7 +426,7 @@ def test_triples_are_rebuilt_from_the_registry_when_a_process_stopped_midway(ope
     store.close()
     again = open_test_store()
     assert our_graphs(again) == {f"{BASE}/graphs/records/be-a", PROVENANCE} | extra_graphs(again)
-    statuses = again.query(
+    statuses = again.select(
         "SELECT ?id ?status WHERE { GRAPH ?g { ?r <https://w3id.org/catalogue/ns#recordId> ?id ; "
         "<https://w3id.org/catalogue/ns#status> ?status } } ORDER BY ?id"
     )

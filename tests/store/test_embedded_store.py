@@ -79,7 +79,7 @@ def test_a_read_only_view_opens_while_a_writer_keeps_reopening(tmp_path: Path) -
         for _ in range(200):  # without retrying, about 1 open in 30 failed
             try:
                 reader = EmbeddedTriples(folder, "", read_only=True)
-                assert reader.query("ASK { ?s ?p ?o }")
+                assert reader.ask("ASK { ?s ?p ?o }")
                 reader.close()
             except RuntimeError as error:
                 failures.append(str(error))
