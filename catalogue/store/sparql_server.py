@@ -240,21 +240,41 @@ class SparqlServerTriples:
     def select(self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()) -> list[Solution]:
         """Our own queries (not the public's), answered whole; the dataset goes as the protocol's
         ``default-graph-uri`` and ``named-graph-uri``, never into the query's text."""
-        media_type, body = self._read(query, JSON_RESULTS, default_graph, named_graphs)
-        return solutions(ox.parse_query_results(body, format=_format(media_type, RESULT_FORMATS)))
+        rows = self._results(query, default_graph, named_graphs)
+        if isinstance(rows, bool):
+            raise RemoteStoreError(f"{self.query_url} answered a SELECT query with a boolean")
+        return rows
 
     def construct(
         self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()
     ) -> list[ox.Triple]:
         media_type, body = self._read(query, N_TRIPLES, default_graph, named_graphs)
-        return [quad.triple for quad in ox.parse(body, format=_format(media_type, GRAPH_FORMATS))]
+        try:
+            return [
+                quad.triple
+                for quad in ox.parse(body, format=_format(media_type, GRAPH_FORMATS, self.query_url))
+            ]
+        except SyntaxError as error:
+            raise RemoteStoreError(
+                f"{self.query_url} answered with triples we cannot read: {error}"
+            ) from None
 
     def ask(self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()) -> bool:
+        answer = self._results(query, default_graph, named_graphs)
+        if not isinstance(answer, bool):
+            raise RemoteStoreError(f"{self.query_url} answered an ASK query with rows")
+        return answer
+
+    def _results(self, query: str, default_graph: Graphs, named_graphs: Graphs) -> list[Solution] | bool:
+        """A SELECT's rows or an ASK's answer, read whole (rows are parsed as they are read)."""
         media_type, body = self._read(query, JSON_RESULTS, default_graph, named_graphs)
-        result = ox.parse_query_results(body, format=_format(media_type, RESULT_FORMATS))
-        if not isinstance(result, ox.QueryBoolean):
-            raise TypeError(f"an ASK query was answered with {type(result).__name__}")
-        return bool(result)
+        try:
+            result = ox.parse_query_results(body, format=_format(media_type, RESULT_FORMATS, self.query_url))
+            return bool(result) if isinstance(result, ox.QueryBoolean) else solutions(result)
+        except SyntaxError as error:
+            raise RemoteStoreError(
+                f"{self.query_url} answered with results we cannot read: {error}"
+            ) from None
 
     def _read(
         self, query: str, accept: str, default_graph: Graphs, named_graphs: Graphs
@@ -448,11 +468,9 @@ def _blocks(graphs: Iterable[tuple[str, list[str]]]) -> str:
 F = TypeVar("F", ox.RdfFormat, ox.QueryResultsFormat)
 
 
-def _format(media_type: str, formats: dict[str, F]) -> F:
+def _format(media_type: str, formats: dict[str, F], url: str) -> F:
     if media_type not in formats:
-        raise RemoteStoreError(
-            f"the SPARQL server answered in {media_type or 'an unnamed format'}, not one we read"
-        )
+        raise RemoteStoreError(f"{url} answered in {media_type or 'an unnamed format'}, not a format we read")
     return formats[media_type]
 
 

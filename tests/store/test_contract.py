@@ -204,6 +204,28 @@ def test_catalogue_summary_query_over_one_record_graph(open_test_store) -> None:
     assert store.construct(summary_query(root), default_graph=[store.record_graph("be-zzz")]) == []
 
 
+def test_typed_queries_run_over_the_graphs_they_are_given(open_test_store) -> None:
+    """select / construct / ask take their dataset as graphs (on a server: default-graph-uri and
+    named-graph-uri), and without one see every graph of the store."""
+    store = open_test_store()
+    store.apply([write(record("a", "A")), write(record("b", "B"))], [], run(found=2))
+    a, b = store.record_graph("be-a"), store.record_graph("be-b")
+    titles = "SELECT ?t ?unbound WHERE { ?s <http://purl.org/dc/terms/title> ?t }"
+    assert store.select(titles, default_graph=[a]) == [{"t": ox.Literal("A", language="en")}]
+    assert sorted(row["t"].value for row in store.select(titles, default_graph=[a, b])) == ["A", "B"]
+    graphs = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert store.select(graphs, named_graphs=[b]) == [{"g": b}]
+    assert {a, b} <= {row["g"] for row in store.select(graphs)}
+    says_b = 'ASK { GRAPH ?g { ?s ?p "B"@en } }'  # (Virtuoso reads a GRAPH <iri> whatever the list)
+    assert store.ask(says_b) is True
+    assert store.ask(says_b, named_graphs=[a]) is False
+    assert store.ask(says_b, named_graphs=[a, b]) is True
+    everything = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    b_title = ox.Triple(ox.NamedNode("https://node.example/b"), TITLE, ox.Literal("B", language="en"))
+    assert store.construct(everything, default_graph=[b]) == [b_title]
+    assert store.construct(everything, default_graph=[store.record_graph("be-zzz")]) == []
+
+
 # -- what the public SPARQL endpoint sees ------------------------------------------------
 
 

@@ -8,7 +8,9 @@ dataset a query runs over is given as graphs, never written into its text:
 ``GRAPH`` sees) become pyoxigraph's dataset options on the embedded store and
 the SPARQL 1.1 Protocol's ``default-graph-uri`` / ``named-graph-uri`` on a
 server. Given neither, a query runs over the store's own dataset: every named
-graph, and the store's default graph — so name graphs with ``GRAPH``.
+graph, and the store's default graph — so name graphs with ``GRAPH``. (Virtuoso
+keeps ``GRAPH ?g`` to the named graphs given, but reads a ``GRAPH <iri>``
+written in the query whatever they are: to restrict, bind the graph variable.)
 """
 
 from __future__ import annotations
