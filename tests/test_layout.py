@@ -17,6 +17,8 @@ LAYERED = (
     "catalogue.views",
     "catalogue.config",
     "catalogue.resources",
+    "catalogue.store",
+    "catalogue.claims",
 )
 ENGINES = {"rdflib", "pyshacl", "pyrudof"}
 
@@ -198,11 +200,16 @@ def _imports(path: Path, modules: set[str]) -> set[str]:
     return found & modules
 
 
-def test_no_import_cycle_through_the_moved_packages():
-    files = {}
+def _modules() -> dict[str, Path]:
+    found = {}
     for path in PACKAGE.rglob("*.py"):
         parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-        files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def test_no_import_cycle_through_the_moved_packages():
+    files = _modules()
     graph = {name: _imports(path, set(files)) for name, path in files.items()}
     for start in (name for name in graph if name.startswith(LAYERED)):
         seen, todo = set(), list(graph[start])
@@ -212,3 +219,42 @@ def test_no_import_cycle_through_the_moved_packages():
             if name not in seen:
                 seen.add(name)
                 todo.extend(graph[name])
+
+
+#: what the store may import of the catalogue: itself, the plain data types, the error base, constants
+STORE_MAY_IMPORT = ("catalogue.store", "catalogue.model", "catalogue.errors", "catalogue.namespaces")
+#: a module of the standard library's kind (no catalogue import): the crash test's hooks
+STORE_MAY_ALSO_IMPORT = {"catalogue", "catalogue.crashpoints"}
+
+
+def test_the_store_imports_nothing_of_the_catalogue_above_it():
+    """So no cycle runs through it (claims, quality and validation import the store, never the reverse).
+
+    Deferred imports count (``open_store`` imports its backends inside); type-only ones do not.
+    """
+    files = _modules()
+    store = {name: path for name, path in files.items() if name.split(".")[:2] == ["catalogue", "store"]}
+    assert "catalogue.store.protocols.triples" in store  # (the walk found the package)
+    for name, path in store.items():
+        outside = {
+            imported
+            for imported in _imports(path, set(files))
+            if not imported.startswith(STORE_MAY_IMPORT) and imported not in STORE_MAY_ALSO_IMPORT
+        }
+        assert outside == set(), f"{name} imports {sorted(outside)}"
+
+
+def test_every_store_backend_loads_only_the_store_and_plain_types():
+    loaded = loaded_after("import catalogue.store.embedded, catalogue.store.sparql_server")
+    ours = {m for m in loaded if m.split(".")[0] == "catalogue"}
+    assert "catalogue.store.sparql_server" in ours
+    assert {m for m in ours if not m.startswith(STORE_MAY_IMPORT)} <= STORE_MAY_ALSO_IMPORT
+    assert not {m for m in loaded if m.split(".")[0] in ENGINES}
+
+
+def test_store_modules_stay_small():
+    """The package's __init__ re-exports; no store module grows past ~500 lines."""
+    store = PACKAGE / "store"
+    sizes = {path.name: len(path.read_text(encoding="utf-8").splitlines()) for path in store.rglob("*.py")}
+    assert {name: lines for name, lines in sizes.items() if lines > 500} == {}
+    assert sizes["__init__.py"] < 200

@@ -29,9 +29,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from catalogue.store import SparqlServer, StoreFormatError, StoreLockedError, snapshots
+from catalogue.store import snapshots
+from catalogue.store.errors import StoreFormatError, StoreLockedError
 from catalogue.store.mirror import MirroredStore
+from catalogue.store.protocols.triples import SparqlServer
 from catalogue.store.registry import Registry
+from catalogue.store.types import Graphs, Solution, solutions
 
 WRITE_CHUNK = 100_000  # quads per bulk load
 #: the registry's mark that the default graph holds the public union (stores from before it get it on open)
@@ -148,8 +151,32 @@ class EmbeddedTriples:
         ):
             self._db = None
 
-    def query(self, sparql: str, **options: object) -> object:
-        return self.db.query(sparql, **options)  # type: ignore[arg-type]
+    def select(self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()) -> list[Solution]:
+        return solutions(self._query(query, default_graph, named_graphs))
+
+    def construct(
+        self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()
+    ) -> list[ox.Triple]:
+        result = self._query(query, default_graph, named_graphs)
+        if not isinstance(result, ox.QueryTriples):
+            raise TypeError(f"a CONSTRUCT query was answered with {type(result).__name__}")
+        return list(result)
+
+    def ask(self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()) -> bool:
+        result = self._query(query, default_graph, named_graphs)
+        if not isinstance(result, ox.QueryBoolean):
+            raise TypeError(f"an ASK query was answered with {type(result).__name__}")
+        return bool(result)
+
+    def _query(
+        self, query: str, default_graph: Graphs, named_graphs: Graphs
+    ) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean:
+        """The dataset as pyoxigraph's options; an empty list leaves the store's own in place."""
+        return self.db.query(
+            query,
+            default_graph=[*default_graph] or None,
+            named_graphs=[*named_graphs] or None,
+        )
 
     def describe(self, iris: Iterable[str], record_graphs: str) -> dict[str, list[ox.Triple]]:
         """Read from the union, which is the record graphs together (``record_graphs`` is ours already)."""
