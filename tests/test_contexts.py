@@ -25,6 +25,7 @@ EXAMPLES_CONTEXT = (
 SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "examples" / "dcat-ap-3.0.1"
 BASE = "https://example.org/feed.jsonld"
 
+
 def _triples(document: object, base: str = BASE) -> set[tuple[str, str, str]]:
     quads = ox.parse(json.dumps(inline_remote_contexts(document)), format=ox.RdfFormat.JSON_LD, base_iri=base)
     return {(str(q.subject), str(q.predicate), str(q.object)) for q in quads}
