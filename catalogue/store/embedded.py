@@ -29,11 +29,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from catalogue.store import snapshots
 from catalogue.store.errors import StoreFormatError, StoreLockedError
 from catalogue.store.mirror import MirroredStore
 from catalogue.store.protocols.triples import SparqlServer
 from catalogue.store.registry import Registry
+from catalogue.store.snapshots import latest_snapshot, take_snapshot
 from catalogue.store.types import Graphs, Solution, solutions
 
 WRITE_CHUNK = 100_000  # quads per bulk load
@@ -57,7 +57,7 @@ class EmbeddedTriples:
     @property
     def db(self) -> ox.Store:
         if self._db is None:
-            self._opened = snapshots.latest(self.path) or self.path
+            self._opened = latest_snapshot(self.path) or self.path
             self._db = open_read_only(self._opened)
         return self._db
 
@@ -138,17 +138,13 @@ class EmbeddedTriples:
         """Every change on disk, and a snapshot of them for the readers in other processes."""
         self.db.flush()
         if self._changed and not self.read_only:
-            snapshots.take(self.db, self.path)
+            take_snapshot(self.db, self.path)
             self._changed = False
 
     def refresh(self) -> None:
         """A read-only view shows the store as it was when opened: the next use opens the newest snapshot,
         if the writer took one since."""
-        if (
-            self.read_only
-            and self._db is not None
-            and snapshots.latest(self.path) not in (None, self._opened)
-        ):
+        if self.read_only and self._db is not None and latest_snapshot(self.path) not in (None, self._opened):
             self._db = None
 
     def select(self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()) -> list[Solution]:
