@@ -123,7 +123,9 @@ def harvest(run: list[str], env: dict[str, str], folder: Path) -> dict[str, floa
     peak = [0.0]
     started = time.perf_counter()
     with open(folder / "harvest.log", "w") as log:
-        process = subprocess.Popen([*run, "harvest"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(  # in the run's folder: ``python -m`` puts the working folder first
+            [*run, "harvest"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=folder
+        )
         thread = sampled(process, peak)
         SERVED[0] = 0
         watch(process, started, folder, peak)
@@ -209,7 +211,7 @@ def serve(run: list[str], env: dict[str, str], folder: Path, port: int, seconds:
         started = time.perf_counter()
         server = subprocess.Popen(
             [*run, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, cwd=folder,
         )  # fmt: skip
         result: dict[str, object] = {}
         try:
