@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import free_port
+from prometheus_client.parser import text_string_to_metric_families
 
 from catalogue.demo.generated import generate_catalog
 
@@ -74,6 +75,9 @@ def serving(tmp_path: Path) -> Iterator[Serving]:
     )
     env = {**os.environ, "CATALOGUE_CONFIG": str(config)}
     subprocess.run([*CATALOGUE, "harvest", "be"], env=env, check=True, capture_output=True, timeout=300)
+    stale = tmp_path / "data" / "metrics" / "histogram_1.db"  # left by an earlier run
+    stale.parent.mkdir()
+    stale.write_bytes(b"stale samples")
     server = subprocess.Popen(
         [*CATALOGUE, "serve", "--port", str(port), "--workers", "2"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -172,6 +176,34 @@ def test_sigterm_stops_the_readers_and_cleans_up(serving: Serving) -> None:
     assert (
         not list((serving.data / "admin").glob("*.sock")) and not (serving.data / "admin" / "socket").exists()
     )
+
+
+def searches_counted(url: str) -> float:
+    """``/api/search`` answers with 2xx counted in ``/metrics`` (which the writer answers)."""
+    text = httpx.get(f"{url}/metrics", timeout=30).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "catalogue_request_seconds_count"
+        and sample.labels == {"route": "/api/search", "method": "GET", "status": "2xx"}
+    )
+
+
+def test_metrics_count_the_requests_of_every_worker(serving: Serving) -> None:
+    assert not (serving.data / "metrics" / "histogram_1.db").exists()  # an earlier run's: emptied at start
+    before = searches_counted(serving.url)
+    os.kill(serving.server.pid, signal.SIGSTOP)  # only the reader answers these
+    try:
+        for _ in range(7):
+            search_total(serving.url, q="genome")
+    finally:
+        os.kill(serving.server.pid, signal.SIGCONT)
+    assert searches_counted(serving.url) >= before + 7
+    (reader,) = serving.readers()
+    os.kill(reader, signal.SIGKILL)  # a reader that died: what it answered stays counted
+    wait_for(lambda: len(serving.readers()) == 1 and serving.readers() != [reader])
+    assert searches_counted(serving.url) >= before + 7
 
 
 def test_a_read_only_store_sees_the_triples_of_each_new_harvest(harvested) -> None:
