@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from catalogue.harvest_ledger import CACHE_KIB, Ledger
+from catalogue.harvest.ledger import CACHE_KIB, Ledger
 from catalogue.store import RecordState
 
 
