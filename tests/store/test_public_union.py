@@ -86,6 +86,26 @@ def test_a_store_from_before_the_union_gets_it_when_opened_for_writing(tmp_path:
         again.close()
 
 
+def test_the_union_added_to_an_old_store_keeps_stored_blank_nodes(tmp_path: Path) -> None:
+    """Records are skolemised, but a blank node in a record graph must reach the union as itself:
+    removing the record's graph removes from the union exactly the triples read from that graph."""
+    store = open_store(tmp_path / "store", BASE)
+    store.apply([write("a"), write("b")], [], HarvestRun("be", NOW, NOW, "ok"))
+    assert isinstance(store, EmbeddedStore)
+    node = ox.Triple(ox.BlankNode("kept"), ox.NamedNode(DCT + "title"), ox.Literal("anonymous"))
+    store.db.add(ox.Quad(*node, store.record_graph("be-a")))
+    store.db.clear_graph(ox.DefaultGraph())
+    store.registry.set_states({UNION_MARK: ""})
+    store.close()
+    again = open_store(tmp_path / "store", BASE)
+    try:
+        assert union(again) == {title("a"), title("b"), node}
+        again.apply([], ["be-a"], HarvestRun("be", NOW, NOW, "ok"))
+        assert union(again) == {title("b")}
+    finally:
+        again.close()
+
+
 def test_a_union_cut_short_is_rebuilt_with_the_triple_side(tmp_path: Path) -> None:
     """A process stopped while mirroring leaves the mark pending: the next writer rebuilds, union included."""
     store = open_store(tmp_path / "store", BASE)
