@@ -273,11 +273,13 @@ def test_quality_measurements_are_dqv_in_the_provenance_graph(open_test_store) -
         f"SELECT ?metric ?value WHERE {{ GRAPH <{PROVENANCE}> {{ <{BASE}/records/be-a> dqv:hasQualityMeasurement ?m . "
         "?m dqv:isMeasurementOf ?metric ; dqv:value ?value ; dqv:computedOn <https://node.example/a> } }"
     )
-    values = {row["metric"].rsplit("#", 1)[1]: int(row["value"]) for row in select(store, measurements)}
-    assert values == {f"{d}Score": 10 for d in DIMENSIONS} | {"qualityScore": 50}
+
+    def values() -> dict[str, int]:
+        return {row["metric"].rsplit("#", 1)[1]: int(row["value"]) for row in select(store, measurements)}
+
+    assert values() == {f"{d}Score": 10 for d in DIMENSIONS} | {"qualityScore": 50}
     store.set_quality({"be-a": score(20)})  # URL checks came back: replaced, not added
-    values = {row["metric"].rsplit("#", 1)[1]: int(row["value"]) for row in select(store, measurements)}
-    assert values == {f"{d}Score": 20 for d in DIMENSIONS} | {"qualityScore": 100}
+    assert values() == {f"{d}Score": 20 for d in DIMENSIONS} | {"qualityScore": 100}
     assert store.quality("be-a").total == 100
     labels = PREFIXES + (
         "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
