@@ -104,7 +104,7 @@ def test_a_read_only_store_sees_the_triples_of_each_new_harvest(harvested) -> No
     def datasets() -> int:
         reader.generation()  # what every cache keyed on the generation asks first
         query = "SELECT DISTINCT ?d WHERE { GRAPH ?g { ?d a <http://www.w3.org/ns/dcat#Dataset> } }"
-        return len(list(reader.query(query)))  # type: ignore[call-overload]
+        return len(reader.select(query))
 
     try:
         assert datasets() == 3

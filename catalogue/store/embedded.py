@@ -2,9 +2,10 @@
 
 ``records.sqlite`` is the registry (the commit point, see ``registry.py``);
 ``oxigraph/`` holds what SPARQL sees, kept in line by ``mirror.py``. RocksDB
-allows one process to open the folder for writing; others may open it
-read-only (``catalogue export`` beside ``catalogue serve``, and the SPARQL
-endpoint's worker processes).
+allows one process to open the folder for writing; others (``catalogue
+export`` beside ``catalogue serve``, the SPARQL endpoint's worker processes,
+the reader workers) open the snapshot the writer took after its last change
+(``snapshots.py``), read-only.
 
 **The public union.** Oxigraph's default graph holds the union of the visible
 record graphs, materialised: written with each record graph (in the same
@@ -28,9 +29,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from catalogue.store import SparqlServer, StoreFormatError, StoreLockedError
+from catalogue.store.errors import StoreFormatError, StoreLockedError
 from catalogue.store.mirror import MirroredStore
+from catalogue.store.protocols.triples import SparqlServer
 from catalogue.store.registry import Registry
+from catalogue.store.snapshots import latest_snapshot, take_snapshot
+from catalogue.store.types import Graphs, Solution, solutions
 
 WRITE_CHUNK = 100_000  # quads per bulk load
 #: the registry's mark that the default graph holds the public union (stores from before it get it on open)
@@ -45,14 +49,16 @@ class EmbeddedTriples:
         """``record_graphs``: how the names of record graphs start (the union is theirs only)."""
         self.path, self.read_only, self.record_graphs = path, read_only, record_graphs
         # Read-only users (`catalogue export` beside a running server) mostly need only the
-        # registry, and RocksDB's read-only view can break while the writer compacts: so a
-        # read-only store opens Oxigraph on first use only.
+        # registry: a read-only store opens its snapshot of Oxigraph on first use only.
         self._db: ox.Store | None = None if read_only else ox.Store(str(path))
+        self._changed = not read_only  # a writer publishes a snapshot when it starts (see flush)
+        self._opened: Path | None = None  # the folder a read-only store has open
 
     @property
     def db(self) -> ox.Store:
         if self._db is None:
-            self._db = open_read_only(self.path)
+            self._opened = latest_snapshot(self.path) or self.path
+            self._db = open_read_only(self._opened)
         return self._db
 
     def add_graphs(self, graphs: Iterable[tuple[ox.NamedNode, str]]) -> None:
@@ -73,6 +79,7 @@ class EmbeddedTriples:
             self._load("".join(chunk))
 
     def _load(self, nquads: str) -> None:
+        self._changed = True
         self.db.bulk_load(input=nquads.encode(), format=ox.RdfFormat.N_QUADS, lenient=True)
 
     def remove_graphs(self, graphs: Sequence[tuple[ox.NamedNode, str]]) -> None:
@@ -81,6 +88,7 @@ class EmbeddedTriples:
         The triples are read from the graphs themselves (not parsed from the
         text), so blank nodes are the ones stored.
         """
+        self._changed = True
         held: set[ox.Triple] = set()
         for graph, _ in graphs:
             if self.db.contains_named_graph(graph):
@@ -112,27 +120,59 @@ class EmbeddedTriples:
     def add(self, quads: Iterable[ox.Quad]) -> None:
         # A harvest writes hundreds of thousands of quads: load them in slices,
         # so neither one huge transaction nor the bulk loader's buffers grow with the source.
+        self._changed = True
         quads = iter(quads)
         while chunk := list(islice(quads, WRITE_CHUNK)):
             self.db.bulk_extend(chunk)
 
     def remove(self, quads: Iterable[ox.Quad]) -> None:
+        self._changed = True
         for quad in quads:
             self.db.remove(quad)
 
     def clear(self) -> None:
+        self._changed = True
         self.db.clear()
 
     def flush(self) -> None:
+        """Every change on disk, and a snapshot of them for the readers in other processes."""
         self.db.flush()
+        if self._changed and not self.read_only:
+            take_snapshot(self.db, self.path)
+            self._changed = False
 
     def refresh(self) -> None:
-        """A read-only view shows the store as it was when opened: the next use opens the current one."""
-        if self.read_only:
+        """A read-only view shows the store as it was when opened: the next use opens the newest snapshot,
+        if the writer took one since."""
+        if self.read_only and self._db is not None and latest_snapshot(self.path) not in (None, self._opened):
             self._db = None
 
-    def query(self, sparql: str, **options: object) -> object:
-        return self.db.query(sparql, **options)  # type: ignore[arg-type]
+    def select(self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()) -> list[Solution]:
+        return solutions(self._query(query, default_graph, named_graphs))
+
+    def construct(
+        self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()
+    ) -> list[ox.Triple]:
+        result = self._query(query, default_graph, named_graphs)
+        if not isinstance(result, ox.QueryTriples):
+            raise TypeError(f"a CONSTRUCT query was answered with {type(result).__name__}")
+        return list(result)
+
+    def ask(self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()) -> bool:
+        result = self._query(query, default_graph, named_graphs)
+        if not isinstance(result, ox.QueryBoolean):
+            raise TypeError(f"an ASK query was answered with {type(result).__name__}")
+        return bool(result)
+
+    def _query(
+        self, query: str, default_graph: Graphs, named_graphs: Graphs
+    ) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean:
+        """The dataset as pyoxigraph's options; an empty list leaves the store's own in place."""
+        return self.db.query(
+            query,
+            default_graph=[*default_graph] or None,
+            named_graphs=[*named_graphs] or None,
+        )
 
     def describe(self, iris: Iterable[str], record_graphs: str) -> dict[str, list[ox.Triple]]:
         """Read from the union, which is the record graphs together (``record_graphs`` is ours already)."""
@@ -152,12 +192,13 @@ class EmbeddedTriples:
 
     def close(self) -> None:
         if self._db is not None and not self.read_only:  # a read-only store refuses to flush
-            self._db.flush()
+            self.flush()
         self._db = None
 
 
 def open_read_only(path: Path) -> ox.Store:
-    """A read-only view of the RocksDB folder, tried again if a writer replaced its files meanwhile.
+    """A read-only view of a RocksDB folder (a snapshot, or a live folder no process writes), tried
+    again if a writer replaced its files meanwhile (a live folder whose writer started meanwhile).
 
     RocksDB's read-only open reads ``CURRENT``, then the ``MANIFEST`` it
     names, then the table files that lists; a writer opening or compacting at
@@ -170,11 +211,24 @@ def open_read_only(path: Path) -> ox.Store:
     while True:
         try:
             return ox.Store.read_only(str(path))
-        except (OSError, RuntimeError) as error:
-            if "No such file" not in str(error) or attempt == READ_ONLY_ATTEMPTS:
+        except BaseException as error:  # (pyo3's PanicException is not an Exception)
+            if not files_vanished(error) or attempt == READ_ONLY_ATTEMPTS:
                 raise
             time.sleep(0.05 * attempt)
             attempt += 1
+
+
+def files_vanished(error: BaseException) -> bool:
+    """Whether ``error`` says a table file of the folder went away: a writer compacted it meanwhile.
+
+    A read-only view reads some table files only when a query first needs
+    them, so a query over an older view can meet this too (about 1 query in
+    140 under a writer that keeps bulk-loading); opening the folder again
+    gives a view over the files that replaced them.
+    """
+    if isinstance(error, (KeyboardInterrupt, SystemExit)):
+        return False
+    return "No such file" in str(error)
 
 
 class EmbeddedStore(MirroredStore):
@@ -200,15 +254,16 @@ class EmbeddedStore(MirroredStore):
         if not read_only and self.registry.state(UNION_MARK) != "1":
             triples.fill_union()  # (a rebuild just now filled it already: adding again changes nothing)
             self.registry.set_state(UNION_MARK, "1")
-        self._embedded, self._seen = triples, -1
+        self._embedded = triples
+        if not read_only:
+            triples.flush()  # the readers' snapshot, as of now
 
     def generation(self) -> int:
         """As for every store; read-only (a reader of ``serve --workers``), Oxigraph is also seen anew
         when it changed, as RocksDB's read-only view never catches up with the writer by itself."""
         current = super().generation()
-        if self.read_only and current != self._seen:
+        if self.read_only:  # (the writer takes its snapshot just after the registry's generation moves)
             self._embedded.refresh()
-            self._seen = current
         return current
 
     @property

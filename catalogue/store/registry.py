@@ -23,9 +23,13 @@ from datetime import UTC, datetime
 from sys import intern
 from typing import Any
 
-from catalogue.claims import Owns, nobody_owns, settle_claims
 from catalogue.model import ValidationReport, ValidationResult
-from catalogue.store import (
+from catalogue.store.claims import Owns, nobody_owns, settle_claims
+from catalogue.store.links import TokensAndLinks
+from catalogue.store.quality_table import CURRENT_DATASETS, QualityTable
+from catalogue.store.runlog import RunLog, insert_run, recount
+from catalogue.store.sqlite import INDEX_MARK, mark_unindexed, stamp
+from catalogue.store.types import (
     WITHDRAWN,
     Committed,
     HarvestRun,
@@ -34,10 +38,6 @@ from catalogue.store import (
     RecordState,
     RecordWrite,
 )
-from catalogue.store.links import TokensAndLinks
-from catalogue.store.quality_table import CURRENT_DATASETS, QualityTable
-from catalogue.store.runlog import RunLog, insert_run, recount
-from catalogue.store.sqlite import INDEX_MARK, mark_unindexed, stamp
 
 META_COLUMNS = (
     "id, source, kind, uri, status, title, content_hash, profile, policy, harvested, violations, warnings, "

@@ -26,9 +26,7 @@ import logging
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import pyoxigraph as ox
@@ -38,79 +36,34 @@ from catalogue.backends import Backends
 from catalogue.claims import ownership
 from catalogue.concepts import ConceptVocabularies, resolve_records
 from catalogue.config import Source
-from catalogue.consistency import catch_up
 from catalogue.fetch import Cutoff, Fetcher, InputError
-from catalogue.index import SearchIndex
-from catalogue.index.documents import search_document
+from catalogue.harvest.errors import HarvestError, SourceBusy, described
+from catalogue.harvest.indexing import index_records
+from catalogue.harvest.locks import source_lock
+from catalogue.harvest.pages import parse_lines, without_paging
+from catalogue.harvest.results import HarvestResult, Progress, failed_run
+from catalogue.harvest.validating import (
+    VALIDATION_BATCH,
+    assess,
+    for_validation,
+    status_for,
+    validate_guarded,
+)
 from catalogue.model import ValidationReport
-from catalogue.namespaces import DCAT, RDF_TYPE
-from catalogue.quality import QualityScore, score, urls_to_check
 from catalogue.records import Record, assemble, split_records
 from catalogue.sources import Page, walk
-from catalogue.sources.rdf import HYDRA_NAMESPACES
 from catalogue.store import (
     FLAGGED,
     PUBLISHED,
     REJECTED,
-    VISIBLE,
-    WITHDRAWN,
     HarvestRun,
     PageMemory,
     RecordWrite,
-    Store,
 )
 from catalogue.validation.errors import ShapesError
 from catalogue.validation.validator import Validator
-from catalogue.views.dcat_ap_3 import dataset_view
-from catalogue.vocabularies import Vocabularies
-
-#: called as progress(stage, done, total); total is 0 while unknown
-Progress = Callable[[str, int, int], None]
-#: records validated together (and, above 1,000, spread over worker processes)
-VALIDATION_BATCH = 2000
-
-
-@dataclass
-class HarvestResult:
-    run: HarvestRun
-    #: seconds spent per stage: walk (fetch + parse), split, validate, stage, commit, index
-    timings: dict[str, float] = field(default_factory=dict)
-    #: records refused by validation in this run, with their reports
-    rejected: list[tuple[Record, ValidationReport]] = field(default_factory=list)
-
-
-class HarvestError(InputError):
-    """The harvest cannot go on; the message says why and what to do."""
-
-
-class SourceBusy(HarvestError):
-    """Another harvest or push of the same source is running."""
-
-    http_status = 409
-
 
 log = logging.getLogger("catalogue.harvest")
-_running: dict[str, threading.Lock] = {}
-_running_guard = threading.Lock()
-
-
-@contextmanager
-def source_lock(source: Source) -> Iterator[None]:
-    """Held while a source is harvested or pushed to: two never change one source at once."""
-    with _running_guard:
-        lock = _running.setdefault(source.name, threading.Lock())
-    if not lock.acquire(blocking=False):
-        raise SourceBusy(source.url, f"source {source.name!r}: a harvest of this source is already running")
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-class ValidationFailed(HarvestError):
-    """The validator itself failed on some records (out of memory, too deep, an engine crash)."""
-
-    http_status = 500
 
 
 def harvest_source(
@@ -139,35 +92,7 @@ def harvest_source(
         raise
     except BaseException as error:  # a bug, a surprise, a Rust panic: the other sources still get harvested
         log.exception("harvest of %s crashed", source.name)
-        return failed_run(backends.store, source, started, f"the harvest crashed: {_described(error)}", {}, 0)
-
-
-def validate_guarded(
-    validator: Validator,
-    source: Source,
-    records: list[Record],
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, ValidationReport]:
-    """Validate, turning the validator's own failures into a ValidationFailed that names the records.
-
-    pyrudof raises a pyo3 ``PanicException``, which is not an ``Exception``;
-    only interruptions are let through.
-    """
-    try:
-        return validator.validate(records, progress)
-    except (KeyboardInterrupt, SystemExit, GeneratorExit):
-        raise
-    except BaseException as error:
-        shown = ", ".join(f"<{r.uri}>" for r in records[:3]) + (" …" if len(records) > 3 else "")
-        raise ValidationFailed(
-            source.url,
-            f"source {source.name!r}: validation could not run on {len(records):,} record(s) ({shown}): "
-            + _described(error),
-        ) from error
-
-
-def _described(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        return failed_run(backends.store, source, started, f"the harvest crashed: {described(error)}", {}, 0)
 
 
 class _Harvest:
@@ -205,7 +130,7 @@ class _Harvest:
                 self._read_source()
                 self._validate_pending(final=True)
                 catalogs = [
-                    assemble(rid, self.source.name, "catalog", uri, _triples(lines))
+                    assemble(rid, self.source.name, "catalog", uri, parse_lines(lines))
                     for rid, (uri, lines) in self.catalogs.items()
                 ]
                 self.seen.update(r.id for r in catalogs)
@@ -282,7 +207,7 @@ class _Harvest:
         else:
             try:
                 records = split_records(
-                    _without_paging(page.quads), self.source.name, self.backends.settings.base_url
+                    without_paging(page.quads), self.source.name, self.backends.settings.base_url
                 )
             except InputError as error:  # a record refused while splitting: say on which page
                 error.source, error.page = self.source.name, self.pages
@@ -350,7 +275,7 @@ class _Harvest:
         clock = time.perf_counter()
         progress = lambda done, total: self.report("validate", done, total)  # noqa: E731
         reports = validate_guarded(
-            self.validator, self.source, [_for_validation(r) for r in records], progress
+            self.validator, self.source, [for_validation(r) for r in records], progress
         )
         self.timings["validate"] += time.perf_counter() - clock
         clock = time.perf_counter()
@@ -418,126 +343,3 @@ class _Harvest:
             rejected_ids=sorted(i for i, status in self.statuses.items() if status == REJECTED),
             ticket=self.ticket,
         )
-
-
-def _triples(lines: Iterable[str]) -> list[ox.Triple]:
-    text = "".join(f"{line} .\n" for line in lines)
-    return [q.triple for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)]
-
-
-def _for_validation(record: Record) -> Record:
-    """A catalogue record without its ``dcat:dataset`` links, which only say "this is a dataset of mine".
-
-    The datasets are validated as records of their own; checking 50,000 links
-    again as values of one catalogue costs pyshacl ~60 MB and finds nothing new.
-    """
-    if record.kind == "dataset":
-        return record
-    kept = [t for t in record.triples if t.predicate != DATASET_LINK]
-    return assemble(record.id, record.source, record.kind, record.uri, kept)
-
-
-DATASET_LINK = ox.NamedNode(DCAT + "dataset")
-
-
-def _without_paging(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
-    """Drop Hydra paging (views, next links): it differs page by page and is not catalogue metadata."""
-    quads = list(quads)
-    views = {
-        q.subject
-        for q in quads
-        if q.predicate.value == RDF_TYPE
-        and isinstance(q.object, ox.NamedNode)
-        and q.object.value.startswith(HYDRA_NAMESPACES)
-    }
-    for quad in quads:
-        if quad.subject in views or quad.predicate.value.startswith(HYDRA_NAMESPACES):
-            continue
-        yield quad
-
-
-def failed_run(
-    store: Store,
-    source: Source,
-    started: datetime,
-    message: str,
-    timings: dict,
-    pages: int,
-    kind: str = "",
-    ticket: int | None = None,
-) -> HarvestResult:
-    """Record a run that changed nothing (and that was under way as ``ticket``); the message names the source."""
-    if f"source {source.name!r}" not in message:
-        message = f"source {source.name!r}: {message}"
-    run = HarvestRun(
-        source.name,
-        started,
-        datetime.now(UTC),
-        "failed",
-        kind=kind or source.kind,
-        pages=pages,
-        error=message,
-        ticket=ticket,
-    )
-    store.add_run(run)
-    return HarvestResult(run, dict(timings))
-
-
-def status_for(report: ValidationReport, policy: str) -> str:
-    if report.conforms:
-        return PUBLISHED
-    return FLAGGED if policy == "warn" else REJECTED
-
-
-def assess(store: Store, record: Record, conforms: bool) -> tuple[QualityScore | None, list[str]]:
-    """A dataset's quality score (with what URL checks found so far) and the URLs it depends on."""
-    if record.kind != "dataset":
-        return None, []
-    view = dataset_view(record.triples, record.uri)
-    urls = sorted(urls_to_check(view))
-    return score(view, conforms, store.url_states(urls)), urls
-
-
-def index_records(
-    backends: Backends, source: str, written: list[str], withdrawn: Iterable[str], behind: bool = False
-) -> None:
-    """Bring the search index in line with what a commit of this source wrote and withdrew, then clear the
-    commit's mark; ``behind``: the index lacked an earlier commit of the source, so check all of it."""
-    index, store = backends.index, backends.store
-    gone = list(withdrawn)
-    documents = []
-    for meta, triples in store.triples_of(written):
-        if meta.status in VISIBLE and meta.kind == "dataset":
-            documents.append(search_document(meta, triples, backends.vocabularies))
-        elif meta.status != WITHDRAWN:
-            gone.append(meta.id)
-        if len(documents) >= 1000:
-            index.upsert(documents)
-            documents = []
-    index.delete(gone)
-    index.upsert(documents)
-    crashpoints.reach("indexing")
-    index.commit()
-    if behind:
-        catch_up(store, index, backends.vocabularies, source)
-    store.mark_indexed(source)
-
-
-def reindex(store: Store, index: SearchIndex, vocabularies: Vocabularies) -> int:
-    """Rebuild the search index from the store, the source of truth."""
-    index.clear()
-    count = 0
-
-    def documents():
-        nonlocal count
-        for stored in store.iter_records(VISIBLE):
-            if stored.meta.kind != "dataset":
-                continue
-            count += 1
-            yield search_document(stored.meta, stored.triples, vocabularies)
-
-    index.upsert(documents())
-    index.commit()
-    for label in store.index_pending():  # the rebuild holds every commit
-        store.mark_indexed(label)
-    return count
