@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import ServedCatalogue, wait_for
+from prometheus_client.parser import text_string_to_metric_families
 
 from catalogue.demo.generated import generate_catalog
 
@@ -91,6 +92,38 @@ def test_sigterm_stops_the_readers_and_cleans_up(serving: ServedCatalogue) -> No
     assert (
         not list((serving.data / "admin").glob("*.sock")) and not (serving.data / "admin" / "socket").exists()
     )
+
+
+def searches_counted(url: str) -> float:
+    """``/api/search`` answers with 2xx counted in ``/metrics`` (which the writer answers)."""
+    text = httpx.get(f"{url}/metrics", timeout=30).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "catalogue_request_seconds_count"
+        and sample.labels == {"route": "/api/search", "method": "GET", "status": "2xx"}
+    )
+
+
+def test_metrics_count_the_requests_of_every_worker(serve_catalogue, tmp_path: Path) -> None:
+    stale = tmp_path / "data" / "metrics" / "histogram_1.db"  # an earlier run's samples: emptied at start
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"stale samples")
+    serving = serve_catalogue("--workers", "2", ready=lambda served: len(served.readers()) == 1)
+    assert not stale.exists()
+    before = searches_counted(serving.url)
+    os.kill(serving.server.pid, signal.SIGSTOP)  # only the reader answers these
+    try:
+        for _ in range(7):
+            search_total(serving.url, q="genome")
+    finally:
+        os.kill(serving.server.pid, signal.SIGCONT)
+    assert searches_counted(serving.url) >= before + 7
+    (reader,) = serving.readers()
+    os.kill(reader, signal.SIGKILL)  # a reader that died: what it answered stays counted
+    wait_for(lambda: len(serving.readers()) == 1 and serving.readers() != [reader])
+    assert searches_counted(serving.url) >= before + 7
 
 
 def test_a_read_only_store_sees_the_triples_of_each_new_harvest(harvested) -> None:

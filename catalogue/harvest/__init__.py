@@ -1,6 +1,7 @@
 """Harvest a source, one module per step: walk its pages → split → validate → stage; then commit → index.
 
-``run`` drives a harvest (start there); ``pages`` is the split step's page
+``run`` drives a harvest (start there); ``ledger`` is what it knows of the whole
+source, kept on disk; ``pages`` is the split step's page
 handling, ``validating`` the validate step (shared with pushes), ``indexing``
 the index step after a commit; ``results``, ``errors`` and ``locks`` are what
 a harvest hands back, raises and holds. Rebuilding the whole index from the

@@ -1,8 +1,10 @@
 """Harvest a source: walk its pages → split → validate → stage; then commit → index.
 
-A harvest reads the source page by page and keeps only one page, one batch
-of records awaiting validation and a map of what the source held before in
-memory, so a source of 50,000 datasets costs little more than one of 5,000.
+A harvest reads the source page by page and keeps only one page and one batch
+of records awaiting validation in memory; what it must know of the whole source
+(what it held before, the records met, the catalogue's lines) is kept on disk
+in a ledger (``ledger.py``), so a source of 1,000,000 datasets costs
+little more memory than one of 10,000.
 New and changed records are validated as they come and *staged* in the
 store; nothing is visible until the whole source has been read, when one
 commit publishes them, withdraws what disappeared and records the run. A
@@ -39,6 +41,7 @@ from catalogue.config import Source
 from catalogue.fetch import Cutoff, Fetcher, InputError
 from catalogue.harvest.errors import HarvestError, SourceBusy, described
 from catalogue.harvest.indexing import index_records
+from catalogue.harvest.ledger import Ledger
 from catalogue.harvest.locks import source_lock
 from catalogue.harvest.pages import parse_lines, without_paging
 from catalogue.harvest.results import HarvestResult, Progress, failed_run
@@ -58,6 +61,7 @@ from catalogue.store import (
     REJECTED,
     HarvestRun,
     PageMemory,
+    RecordState,
     RecordWrite,
 )
 from catalogue.validation.errors import ShapesError
@@ -111,18 +115,19 @@ class _Harvest:
         self.report = progress or (lambda stage, done, total: None)
         self.started = datetime.now(UTC)
         self.timings: defaultdict[str, float] = defaultdict(float)
-        #: what the source held before
-        self.previous = self.store.record_states(source.name)
-        self.seen: set[str] = set()
-        self.statuses: dict[str, str] = {}  # dataset id → status after this harvest
+        #: what the source held before, the records met and their statuses, the catalogue records' lines
+        self.ledger = Ledger(self.store.iter_record_states(source.name))
         self.pending: list[Record] = []  # changed records awaiting validation
-        #: catalogue-level records, gathered over pages: id → (root IRI, their triples as N-Triples lines)
-        self.catalogs: dict[str, tuple[str, set[str]]] = {}
+        self.leaving = 0  # datasets this harvest withdraws
         self.counts: Counter[str] = Counter()
         self.rejected: list[tuple[Record, ValidationReport]] = []
         self.pages = 0
 
     def run(self) -> HarvestResult:
+        with self.ledger:
+            return self._harvest()
+
+    def _harvest(self) -> HarvestResult:
         self.behind = self.source.name in self.store.index_pending()
         self.ticket = self.store.begin_run(self.source.name, self.source.kind, self.started)
         try:
@@ -130,11 +135,14 @@ class _Harvest:
                 self._read_source()
                 self._validate_pending(final=True)
                 catalogs = [
-                    assemble(rid, self.source.name, "catalog", uri, parse_lines(lines))
-                    for rid, (uri, lines) in self.catalogs.items()
+                    assemble(
+                        rid, self.source.name, "catalog", uri, parse_lines(self.ledger.catalog_lines(rid))
+                    )
+                    for rid, uri in self.ledger.catalogs()
                 ]
-                self.seen.update(r.id for r in catalogs)
-                self._validate([r for r in catalogs if not self._unchanged(r)])
+                for record in catalogs:
+                    self.ledger.meet(record.id, None)
+                self._validate([r for r in catalogs if not self._unchanged(r, self.ledger.before(r.id))])
             withdrawn = self._withdrawals()
         except (InputError, ShapesError, FileNotFoundError, RuntimeError, OSError, MemoryError) as error:
             self.store.discard(self.source.name)
@@ -145,7 +153,7 @@ class _Harvest:
         except BaseException:
             self.store.discard(self.source.name)
             raise
-        run = self._run(withdrawn)
+        run = self._run()
         crashpoints.reach("validated")
         clock = time.perf_counter()
         self.report("store", 0, 1)
@@ -190,7 +198,7 @@ class _Harvest:
                 self.timings["split"] += time.perf_counter() - clock
                 self._validate_pending()
             fetcher.prune_cache()  # the whole source was walked: cached pages not met are gone
-        if not self.statuses:
+        if not self.ledger.found():
             raise HarvestError(self.source.url, f"source {self.source.name!r}: no dcat:Dataset found")
 
     def _read_page(self, page: Page) -> None:
@@ -199,8 +207,8 @@ class _Harvest:
         memory = self.store.page_memory(self.source.name, page.url) if digest else None
         if memory is not None and memory.digest == digest and self._can_reuse(memory):
             for rid in memory.datasets:
-                self.seen.add(rid)
-                self.statuses[rid] = self.previous[rid].status
+                before = self.ledger.before(rid)
+                self.ledger.meet(rid, before.status if before else "")
             self.counts["unchanged"] += len(memory.datasets)
             for rid, (uri, text) in memory.catalogs.items():
                 self._gather_catalog(rid, uri, ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
@@ -224,38 +232,35 @@ class _Harvest:
     def _can_reuse(self, memory: PageMemory) -> bool:
         """Its datasets are stored, judged by the shapes and policy now in force, and not met on another page yet."""
         wanted = (self.validator.profile_version, self.source.policy)
-        return all(
-            rid in self.previous
-            and (self.previous[rid].profile_version, self.previous[rid].policy) == wanted
-            and rid not in self.seen
-            for rid in memory.datasets
-        )
+        for rid in memory.datasets:
+            before = self.ledger.before(rid)
+            if before is None or (before.profile_version, before.policy) != wanted or self.ledger.met(rid):
+                return False
+        return True
 
     def _gather_catalog(self, rid: str, uri: str, triples: Iterable[ox.Triple | ox.Quad]) -> None:
-        # kept as text: a big source's catalogue lists every dataset, and strings cost a third of triples
-        lines = self.catalogs.setdefault(rid, (uri, set()))[1]
-        lines.update(str(t.triple if isinstance(t, ox.Quad) else t) for t in triples)
+        # kept as text in the ledger: a big source's catalogue lists every dataset
+        self.ledger.gather(rid, uri, (str(t.triple if isinstance(t, ox.Quad) else t) for t in triples))
 
     def _take(self, records: list[Record]) -> None:
         for record in records:
             if record.kind != "dataset":
                 self._gather_catalog(record.id, record.uri, record.triples)
                 continue
-            if record.id in self.seen:  # described on an earlier page too: the first description wins
+            if self.ledger.met(record.id):  # described on an earlier page too: the first description wins
                 continue
-            self.seen.add(record.id)
-            if self._unchanged(record):
-                self.statuses[record.id] = self.previous[record.id].status
+            before = self.ledger.before(record.id)
+            if self._unchanged(record, before):
+                assert before is not None
+                self.ledger.meet(record.id, before.status)
                 self.counts["unchanged"] += 1
             else:
-                before = self.previous.get(record.id)
-                self.statuses[record.id] = ""  # decided by validation
+                self.ledger.meet(record.id, "")  # decided by validation
                 self.counts["new" if before is None else "changed"] += 1
                 self.pending.append(record)
 
-    def _unchanged(self, record: Record) -> bool:
+    def _unchanged(self, record: Record, before: RecordState | None) -> bool:
         """Same content, judged by the same shapes under the same policy: its verdict still holds."""
-        before = self.previous.get(record.id)
         return before is not None and (before.content_hash, before.profile_version, before.policy) == (
             record.content_hash,
             self.validator.profile_version,
@@ -299,7 +304,7 @@ class _Harvest:
             self.counts["violations"] += report.violations
             self.counts["warnings"] += report.warnings
             if record.kind == "dataset":
-                self.statuses[record.id] = status
+                self.ledger.meet(record.id, status)
             if status == REJECTED:
                 self.rejected.append((record, report))
         self.store.stage(writes)
@@ -308,9 +313,8 @@ class _Harvest:
     # -- finishing -----------------------------------------------------------------
     def _withdrawals(self) -> list[str]:
         """What disappeared from the source; refuses to withdraw too much at once unless forced."""
-        gone = sorted(set(self.previous) - self.seen)
-        datasets = sum(1 for v in self.previous.values() if v.kind == "dataset")
-        leaving = sum(1 for i in gone if self.previous[i].kind == "dataset")
+        gone, leaving, datasets = self.ledger.withdrawals()
+        self.leaving = leaving
         if datasets and not self.force and leaving / datasets > self.source.max_withdraw_share:
             raise HarvestError(
                 self.source.url,
@@ -321,8 +325,8 @@ class _Harvest:
             )
         return gone
 
-    def _run(self, withdrawn: list[str]) -> HarvestRun:
-        statuses = Counter(self.statuses.values())
+    def _run(self) -> HarvestRun:
+        statuses = Counter(self.ledger.statuses())
         return HarvestRun(
             source=self.source.name,
             started=self.started,
@@ -330,16 +334,16 @@ class _Harvest:
             outcome="ok",
             kind=self.source.kind,
             pages=self.pages,
-            found=len(self.statuses),
+            found=self.ledger.found(),
             new=self.counts["new"],
             changed=self.counts["changed"],
             unchanged=self.counts["unchanged"],
-            withdrawn=sum(self.previous[i].kind == "dataset" for i in withdrawn),
+            withdrawn=self.leaving,
             published=statuses[PUBLISHED],
             flagged=statuses[FLAGGED],
             rejected=statuses[REJECTED],
             violations=self.counts["violations"],
             warnings=self.counts["warnings"],
-            rejected_ids=sorted(i for i, status in self.statuses.items() if status == REJECTED),
+            rejected_ids=self.ledger.rejected(),
             ticket=self.ticket,
         )

@@ -343,6 +343,9 @@ class MirroredStore(ProvenanceQuads):
     def record_states(self, source: str) -> dict[str, RecordState]:
         return self.registry.record_states(source)
 
+    def iter_record_states(self, source: str) -> Iterator[tuple[str, RecordState]]:
+        return self.registry.iter_record_states(source)
+
     def get(self, record_id: str) -> StoredRecord | None:
         meta = self.registry.meta(record_id)
         if meta is None:

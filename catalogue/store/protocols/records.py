@@ -33,6 +33,10 @@ class RecordStore(Protocol):
         """Like :meth:`states`, but only what change detection needs: light enough for 100,000 records."""
         ...
 
+    def iter_record_states(self, source: str) -> Iterator[tuple[str, RecordState]]:
+        """:meth:`record_states` one by one, never all in memory: a harvest of a million records."""
+        ...
+
     def stage(self, writes: Iterable[RecordWrite]) -> None:
         """Keep new and changed records of a harvest in progress, unseen until :meth:`commit`."""
         ...
