@@ -29,7 +29,7 @@ from typing import Literal
 from tantivy import Filter, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
 
 from catalogue.index import ANALYSED_LANGUAGES, compounds
-from catalogue.index.variants import alternatives
+from catalogue.index.variants import MAX_ALTERNATIVES, alternatives, run_alternatives
 
 log = logging.getLogger(__name__)
 
@@ -161,13 +161,16 @@ def query_parts(text: str) -> tuple[list[Part], list[Part]]:
         if any(char.isalnum() for char in phrase)
     ]
     optional: list[Part] = []
-    for word, prefix in words:
+    runs = run_alternatives([word for word, _ in words])
+    for (word, prefix), run in zip(words, runs, strict=True):
         if prefix:
             required.append(Part(word, "prefix"))
         elif is_stopword(word):
             optional.append(Part(word, "word"))
         else:
-            required.append(Part(word, "word", alternatives(word)))
+            both = dict.fromkeys((*alternatives(word), *run))
+            both.pop(word.lower(), None)
+            required.append(Part(word, "word", tuple(both)[: 2 * MAX_ALTERNATIVES]))
     if not required:
         return optional, []
     return required, optional
