@@ -74,6 +74,8 @@ FOLDED = "catalogue_folded"
 #: the analyzer chains (see analyzers()); part of the embedded index's schema fingerprint
 ANALYSIS = "simple | remove_long(40) | lowercase | [stemmer] | ascii_fold; " + compounds.describe()
 MAX_WORDS = 32
+#: a match through an alternative (another language, another spelling) counts this much of the word's own
+ALTERNATIVE_BOOST = 0.5
 MIN_PREFIX = 2
 
 WORD = re.compile(r"[^\W_]+(\*)?")

@@ -66,6 +66,7 @@ from catalogue.index import (
     SearchResults,
 )
 from catalogue.index.analysis import (
+    ALTERNATIVE_BOOST,
     ANALYSIS,
     FOLDED,
     MIN_PREFIX,
@@ -488,8 +489,10 @@ class EmbeddedIndex:
     def _part(self, part: Part) -> Query:
         if part.kind == "prefix":
             clause = self._prefix(part.text)
-        else:  # the part as written or any of its alternatives
-            forms = (self._any_field(text) for text in (part.text, *part.alternatives))
+        else:  # the part as written or any of its alternatives (which count less)
+            written = self._any_field(part.text)
+            others = (self._any_field(text) for text in part.alternatives)
+            forms = [written, *(Query.boost_query(q, ALTERNATIVE_BOOST) for q in others if q is not None)]
             clause = _dismax([query for query in forms if query is not None])
         # None: nothing indexable in it (every word longer than any indexed token), so nothing matches
         return clause if clause is not None else Query.empty_query()

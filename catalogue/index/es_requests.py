@@ -59,7 +59,7 @@ from catalogue.index import (
     compounds,
     most_common_forms,
 )
-from catalogue.index.analysis import MIN_PREFIX, STEMMERS, Part, analyzer_name, query_parts
+from catalogue.index.analysis import ALTERNATIVE_BOOST, MIN_PREFIX, STEMMERS, Part, analyzer_name, query_parts
 from catalogue.index.es_discovery import (
     CONCEPTS,
     CONCEPTS_BOOST,
@@ -355,8 +355,12 @@ def _part(part: Part) -> dict[str, Any]:
     written = any_field(part.text, phrase=part.kind == "phrase")
     if not part.alternatives:
         return written
-    # any alternative will do; each as a phrase, as the embedded backend matches text of several words
-    queries = [written, *(any_field(text, phrase=True) for text in part.alternatives)]
+    # any alternative will do (counting less); each as a phrase, as the embedded backend matches text of
+    # several words
+    others = [any_field(text, phrase=True) for text in part.alternatives]
+    for other in others:
+        other["multi_match"]["boost"] = ALTERNATIVE_BOOST
+    queries = [written, *others]
     return {"dis_max": {"queries": queries, "tie_breaker": DISMAX_TIE}}
 
 

@@ -92,6 +92,20 @@ def labels(code: str) -> list[str]:
     return []
 
 
+def display_label(code: str, lang: str) -> str | None:
+    """One label of a code for a page in ``lang``: our term's word in that language, else WHO's title.
+
+    English pages keep WHO's title (more precise than the common word); None for codes we ship no
+    label of (SNOMED CT, Orphanet…: their resolved labels, if any, come from the vocabularies).
+    """
+    code = canonical(code)
+    prefix, _, local = code.partition(":")
+    if prefix != "icd10" or not _icd10_valid(local):
+        return None
+    own = None if lang.split("-")[0].lower() == "en" else terms.code_label(code, lang)
+    return own or _icd10().get_description(local)
+
+
 def expand(code: str) -> list[str]:
     """The code and every concept above it: what a record coded with it is filtered by."""
     code = canonical(code)

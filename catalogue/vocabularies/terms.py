@@ -95,3 +95,20 @@ def code_labels(code: str) -> tuple[str, ...]:
 def label_groups() -> list[tuple[str, ...]]:
     """Each term's labels, usual terms first: a word that is one of them also counts as the others."""
     return [term.ordered() for term in terms()]
+
+
+@cache
+def _named(code: str) -> dict[str, str]:
+    """Language -> the usual label of the first term naming exactly ``code``."""
+    found: dict[str, str] = {}
+    for term in terms():
+        if code in term.codes:
+            for lang, names in term.labels.items():
+                found.setdefault(lang, names[0])
+    return found
+
+
+def code_label(code: str, lang: str) -> str | None:
+    """The usual word for an ICD-10 concept in ``lang`` (``icd10:C50``, "nl" → "Borstkanker"); None if none."""
+    name = _named(code).get(lang.split("-")[0].lower())
+    return name[:1].upper() + name[1:] if name else None

@@ -1052,3 +1052,81 @@ def test_no_suggestion_when_something_matches_or_nothing_is_near(languages: Sear
     from catalogue.index.suggest import suggestion
 
     assert suggestion(languages, text) is None
+
+
+# -- a node written in other words: cases, not the examples above ----------------------------
+
+
+@pytest.fixture
+def unseen(index: SearchIndex) -> SearchIndex:
+    """A second node, in words the terms table was not written from; some coded, some not."""
+    index.upsert(
+        [
+            coded(
+                "nl-lung",
+                ["icd10:C34.9"],
+                source="gamma",
+                title={"nl": ["Longkanker: behandeling en overleving"]},
+            ),
+            doc(
+                "de-heart",
+                source="gamma",
+                title={"de": ["Herzinfarktregister Nordrhein"]},
+                description={"de": ["Patientinnen und Patienten nach akutem Herzinfarkt."]},
+            ),
+            coded(
+                "fr-diab", ["icd10:E11.9"], source="gamma", title={"fr": ["Suivi des personnes diabétiques"]}
+            ),
+            coded(
+                "fi-stroke",
+                ["icd10:I63.9"],
+                source="gamma",
+                title={"fi": ["Aivohalvauspotilaiden kuntoutus"]},
+            ),
+            doc("sv-asthma", source="gamma", title={"sv": ["Astma hos barn i Skåne"]}),
+            coded("en-memory", ["icd10:F03"], source="gamma", title={"en": ["Memory clinic cohort"]}),
+            doc("es-mama", source="gamma", title={"es": ["Cáncer de mama en mujeres jóvenes"]}),
+            doc("en-weather", source="gamma", title={"en": ["Weather and air quality"]}),
+        ]
+    )
+    index.commit()
+    return index
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lung cancer", {"nl-lung"}),  # en; the record is coded C34.9
+        ("longkanker", {"nl-lung"}),  # nl
+        ("Lungenkrebs", {"nl-lung"}),  # de
+        ("keuhkosyöpä", {"nl-lung"}),  # fi
+        ("heart attack", {"de-heart"}),  # en; Herzinfarkt|register, not coded
+        ("infarctus du myocarde", {"de-heart"}),  # fr
+        ("hjärtinfarkt", {"de-heart"}),  # sv
+        ("diabetes", {"fr-diab"}),  # en; E11.9 is in the block E10-E14
+        ("suikerziekte", {"fr-diab"}),  # nl
+        ("stroke", {"fi-stroke"}),  # en, sv; I63.9 is in the block I60-I69
+        ("Schlaganfall", {"fi-stroke"}),  # de
+        ("beroerte", {"fi-stroke"}),  # nl
+        ("asthma children", {"sv-asthma"}),  # en; astma, barn
+        ("Asthma Kinder", {"sv-asthma"}),  # de
+        ("Demenz", {"en-memory"}),  # de; F03
+        ("démence", {"en-memory"}),  # fr
+        ("muistisairaus", {"en-memory"}),  # fi
+        ("breast cancer", {"es-mama"}),  # en
+        ("Brustkrebs", {"es-mama"}),  # de
+        ("cancer", {"nl-lung", "es-mama"}),  # fr, sv, en
+        ("rintasyöpä", {"es-mama"}),  # fi
+        ("weather cancer", set()),  # every word must still match
+    ],
+)
+def test_a_node_in_other_words_is_found_across_languages(
+    unseen: SearchIndex, text: str, expected: set[str]
+) -> None:
+    assert found(unseen, text) == expected
+
+
+def test_other_language_matches_rank_after_the_records_own_words(unseen: SearchIndex) -> None:
+    unseen.upsert([doc("en-lung", source="gamma", title={"en": ["Lung cancer screening trial"]})])
+    unseen.commit()
+    assert ids(unseen.search(SearchQuery(text="lung cancer")))[0] == "en-lung"
