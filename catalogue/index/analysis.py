@@ -15,7 +15,9 @@ Query text is never handed to a query parser: it is split into words here, so
 quotes, colons and brackets in what people type cannot break a search. Every
 word must match, ``"a phrase"`` must match as a phrase and ``word*`` matches
 as a prefix (unstemmed fields). Words on one of tantivy's stop word lists
-("the", "de", "und") only add to the score, unless the query has nothing else.
+("the", "de", "und") only add to the score, unless the query has nothing else
+or they belong to words that together label a term ("sein" of *cancer du
+sein*, also a German stop word).
 """
 
 from __future__ import annotations
@@ -167,7 +169,7 @@ def query_parts(text: str) -> tuple[list[Part], list[Part]]:
     for (word, prefix), run in zip(words, runs, strict=True):
         if prefix:
             required.append(Part(word, "prefix"))
-        elif is_stopword(word):
+        elif is_stopword(word) and not run:  # in a term's label ("sein" of cancer du sein) it counts
             optional.append(Part(word, "word"))
         else:
             both = dict.fromkeys((*alternatives(word), *run))

@@ -127,3 +127,13 @@ def test_words_that_make_a_term_together_each_count_as_its_other_labels() -> Non
 def test_every_part_stays_bounded() -> None:
     required, _ = query_parts(" ".join(["cancer", "breast"] * 20))
     assert all(len(part.alternatives) <= 2 * MAX_ALTERNATIVES for part in required)
+
+
+def test_a_stop_word_inside_a_terms_label_counts() -> None:
+    # "sein" (breast) is a German stop word; in "cancer du sein" it is half of the term
+    required, optional = query_parts("cancer du sein")
+    assert [part.text for part in required] == ["cancer", "du", "sein"] and optional == []
+    assert "borstkanker" in required[2].alternatives
+    # outside a label it stays optional
+    required, optional = query_parts("cancer sein")
+    assert [part.text for part in required] == ["cancer"] and [part.text for part in optional] == ["sein"]

@@ -1117,6 +1117,8 @@ def unseen(index: SearchIndex) -> SearchIndex:
         ("Brustkrebs", {"es-mama"}),  # de
         ("cancer", {"nl-lung", "es-mama"}),  # fr, sv, en
         ("rintasyöpä", {"es-mama"}),  # fi
+        ("rintasyövän", {"es-mama"}),  # fi, genitive
+        ("cancer du sein", {"es-mama"}),  # fr; "sein" is a German stop word, but half of this term
         ("weather cancer", set()),  # every word must still match
     ],
 )
