@@ -8,12 +8,12 @@ its triples:
 *Embedded store*. The store's own oxigraph folder is the public dataset: its
 default graph is the union of the visible record graphs, materialised with
 every commit (``catalogue/store/embedded.py``), its named graphs the visible
-record graphs and the provenance graph. Worker processes open it read-only
-and query it with no dataset options; a worker opens it again when the
-store's generation (one more with every harvest) has moved on, since a
-read-only view keeps seeing the store as it was when opened. Nothing is
-copied: the endpoint answers as soon as the server has started, and again
-right after each harvest.
+record graphs and the provenance graph. Worker processes open the snapshot
+the writer takes after each change (``catalogue/store/snapshots.py``: a
+checkpoint of hard links, never written again), read-only, and query it with
+no dataset options; a worker opens the next snapshot when there is a newer
+one. Nothing is copied: the endpoint answers as soon as the server has
+started, and again right after each harvest.
 
 *A store on a SPARQL server* (``sparql_forward.py``). The server keeps the
 union materialised as a graph of its own; the query is forwarded to it with
@@ -49,6 +49,7 @@ too: ``oxigraph serve --timeout-s``, Virtuoso's ``MaxQueryExecutionTime``).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable
@@ -61,6 +62,7 @@ import pyoxigraph as ox
 from catalogue.sparql_answer import (
     Answer,
     Busy,
+    EngineFailed,
     Inspected,
     Limits,
     OutOfMemory,
@@ -78,8 +80,10 @@ from catalogue.sparql_answer import (
 from catalogue.sparql_forward import ForwardedDataset, remote_error
 from catalogue.sparql_syntax import shape
 from catalogue.sparql_worker import PoolFull, WorkerDied, WorkerPool, WorkerTimeout
-from catalogue.store import RemoteStoreError, Store
-from catalogue.store.embedded import open_read_only
+from catalogue.store import RemoteStoreError, Store, snapshots
+from catalogue.store.embedded import files_vanished, open_read_only
+
+log = logging.getLogger(__name__)
 
 # -- the dataset ----------------------------------------------------------------
 
@@ -97,17 +101,16 @@ class InspectRequest:
 
 @dataclass(frozen=True)
 class WorkerRequest:
-    """A query for a worker process to answer from the embedded store's folder, as of a generation."""
+    """A query for a worker process to answer from the embedded store's newest snapshot."""
 
-    folder: str
-    generation: int
+    folder: str  # the store's live folder (the snapshots are beside it)
     query: Query
     max_rows: int
     max_triples: int
 
 
-#: the store a worker process has open: (folder, generation, read-only store)
-_opened: tuple[str, int, ox.Store] | None = None
+#: the snapshot a worker process has open: (its folder, a read-only store on it)
+_opened: tuple[Path, ox.Store] | None = None
 
 
 class NamedGraphsOf:
@@ -155,16 +158,46 @@ def answer_in_worker(request: WorkerRequest | InspectRequest) -> Answer | Inspec
         return error.with_traceback(None)
     except MemoryError:
         return OutOfMemory("the query needed more memory than this endpoint allows; narrow it down")
+    except Exception as error:  # a store error, or a Rust panic in pyoxigraph (not an ``Exception``):
+        return _failed(error)
+    except BaseException as error:  # said and survived, rather than the worker's end read as out of memory
+        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+            raise
+        return _failed(error)
+
+
+def _failed(error: BaseException) -> SparqlError:
+    """The query engine's own failure: the details (paths, internals) in the log, not in the answer."""
+    global _opened
+    _opened = None  # a fresh view for the next query
+    log.error("the SPARQL engine failed: %s: %s", type(error).__name__, error)
+    return EngineFailed("the query engine failed on this query; try again, or report it if it keeps failing")
 
 
 def _answer_from_store(request: WorkerRequest) -> Answer:
+    try:
+        return _answer_from_view(request, _view(request, again=False))
+    except (OSError, RuntimeError) as error:
+        if not files_vanished(error):
+            raise
+        return _answer_from_view(request, _view(request, again=True))  # over the files that replaced them
+
+
+def _view(request: WorkerRequest, again: bool) -> ox.Store:
+    """A read-only view of the store's newest snapshot: the one open, or a new one when the writer took
+    another since (or when ``again``: the snapshot open was removed)."""
     global _opened
+    folder = Path(request.folder)
+    current = snapshots.latest(folder) or folder  # (a store no writer has opened since it had snapshots)
+    if again or _opened is None or _opened[0] != current:
+        _opened = None  # close the older view before opening the next
+        _opened = (current, open_read_only(current))
+    return _opened[1]
+
+
+def _answer_from_view(request: WorkerRequest, view: ox.Store) -> Answer:
     query = request.query
     found = None if query.trusted else inspect(query.text, query.base_iri).shape
-    if _opened is None or _opened[:2] != (request.folder, request.generation):
-        _opened = None  # close the older view before opening the next
-        _opened = (request.folder, request.generation, open_read_only(Path(request.folder)))
-    view = _opened[2]
     public = NamedGraphsOf(view)
     options: dict[str, list[ox.NamedNode]]
     if found is None:  # our own query: the store's default graph (the public union), its named graphs
@@ -238,7 +271,6 @@ class SparqlService:
         reply = self._in_worker(
             WorkerRequest(
                 str(self.folder),
-                self.store.generation(),
                 request,
                 self.limits.max_rows,
                 self.limits.max_triples,

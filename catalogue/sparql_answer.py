@@ -90,6 +90,12 @@ class OutOfMemory(SparqlError):
     http_status = 503
 
 
+class EngineFailed(SparqlError):
+    """The store failed while answering (an I/O error, a crash inside pyoxigraph): not the query's fault."""
+
+    http_status = 500
+
+
 @dataclass(frozen=True)
 class Query:
     """One query and how it is to be answered (``deadline`` on the monotonic clock, which processes share)."""

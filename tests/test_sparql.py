@@ -100,6 +100,43 @@ def test_the_service_answers_exactly_what_is_public(tmp_path: Path) -> None:
         store.close()
 
 
+def add_many(store: Store, name: str, triples: int) -> None:
+    """A record of many triples: enough writes for RocksDB to flush and compact under the readers."""
+    uri = f"https://node.example/{name}"
+    subject, title = ox.NamedNode(uri), ox.NamedNode("http://purl.org/dc/terms/title")
+    said = tuple(
+        ox.Triple(subject, ox.NamedNode(f"https://node.example/p{i}"), ox.Literal(f"{name} {i}"))
+        for i in range(triples)
+    )
+    record = Record(
+        f"be-{name}", "be", "dataset", uri, (ox.Triple(subject, title, ox.Literal(name)), *said), name
+    )
+    write = RecordWrite(record, "published", ValidationReport(), "dcat-ap-3", "reject")
+    store.apply([write], [], HarvestRun("be", NOW, NOW, "ok", found=1))
+
+
+def test_queries_are_answered_while_harvests_rewrite_the_store(tmp_path: Path) -> None:
+    """A writer that keeps committing compacts away table files that open read-only views still name:
+    the workers open the folder again and answer, rather than dying (once read as "out of memory")."""
+    store = open_store(tmp_path / "store", "http://catalogue.test")
+    service = SparqlService(store, Limits(timeout=30, max_concurrent=2, max_memory_mb=64000))
+    stop = time.monotonic() + 20
+    try:
+        with ThreadPoolExecutor(1) as writer:
+            writing = writer.submit(lambda: [add_many(store, f"n{i:03}", 3_000) for i in range(60)])
+            answered = 0
+            while not writing.done() and time.monotonic() < stop:
+                seen = titles(service)
+                assert seen == [f"n{i:03}" for i in range(len(seen))]  # whole commits, in order
+                answered += 1
+            writing.result()
+        assert answered > 5
+        assert len(titles(service)) == 60
+    finally:
+        service.close()
+        store.close()
+
+
 # -- the worker pool ----------------------------------------------------------------------
 
 

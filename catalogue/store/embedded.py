@@ -2,9 +2,10 @@
 
 ``records.sqlite`` is the registry (the commit point, see ``registry.py``);
 ``oxigraph/`` holds what SPARQL sees, kept in line by ``mirror.py``. RocksDB
-allows one process to open the folder for writing; others may open it
-read-only (``catalogue export`` beside ``catalogue serve``, and the SPARQL
-endpoint's worker processes).
+allows one process to open the folder for writing; others (``catalogue
+export`` beside ``catalogue serve``, the SPARQL endpoint's worker processes,
+the reader workers) open the snapshot the writer took after its last change
+(``snapshots.py``), read-only.
 
 **The public union.** Oxigraph's default graph holds the union of the visible
 record graphs, materialised: written with each record graph (in the same
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from catalogue.store import SparqlServer, StoreFormatError, StoreLockedError
+from catalogue.store import SparqlServer, StoreFormatError, StoreLockedError, snapshots
 from catalogue.store.mirror import MirroredStore
 from catalogue.store.registry import Registry
 
@@ -45,14 +46,16 @@ class EmbeddedTriples:
         """``record_graphs``: how the names of record graphs start (the union is theirs only)."""
         self.path, self.read_only, self.record_graphs = path, read_only, record_graphs
         # Read-only users (`catalogue export` beside a running server) mostly need only the
-        # registry, and RocksDB's read-only view can break while the writer compacts: so a
-        # read-only store opens Oxigraph on first use only.
+        # registry: a read-only store opens its snapshot of Oxigraph on first use only.
         self._db: ox.Store | None = None if read_only else ox.Store(str(path))
+        self._changed = not read_only  # a writer publishes a snapshot when it starts (see flush)
+        self._opened: Path | None = None  # the folder a read-only store has open
 
     @property
     def db(self) -> ox.Store:
         if self._db is None:
-            self._db = open_read_only(self.path)
+            self._opened = snapshots.latest(self.path) or self.path
+            self._db = open_read_only(self._opened)
         return self._db
 
     def add_graphs(self, graphs: Iterable[tuple[ox.NamedNode, str]]) -> None:
@@ -73,6 +76,7 @@ class EmbeddedTriples:
             self._load("".join(chunk))
 
     def _load(self, nquads: str) -> None:
+        self._changed = True
         self.db.bulk_load(input=nquads.encode(), format=ox.RdfFormat.N_QUADS, lenient=True)
 
     def remove_graphs(self, graphs: Sequence[tuple[ox.NamedNode, str]]) -> None:
@@ -81,6 +85,7 @@ class EmbeddedTriples:
         The triples are read from the graphs themselves (not parsed from the
         text), so blank nodes are the ones stored.
         """
+        self._changed = True
         held: set[ox.Triple] = set()
         for graph, _ in graphs:
             if self.db.contains_named_graph(graph):
@@ -112,23 +117,35 @@ class EmbeddedTriples:
     def add(self, quads: Iterable[ox.Quad]) -> None:
         # A harvest writes hundreds of thousands of quads: load them in slices,
         # so neither one huge transaction nor the bulk loader's buffers grow with the source.
+        self._changed = True
         quads = iter(quads)
         while chunk := list(islice(quads, WRITE_CHUNK)):
             self.db.bulk_extend(chunk)
 
     def remove(self, quads: Iterable[ox.Quad]) -> None:
+        self._changed = True
         for quad in quads:
             self.db.remove(quad)
 
     def clear(self) -> None:
+        self._changed = True
         self.db.clear()
 
     def flush(self) -> None:
+        """Every change on disk, and a snapshot of them for the readers in other processes."""
         self.db.flush()
+        if self._changed and not self.read_only:
+            snapshots.take(self.db, self.path)
+            self._changed = False
 
     def refresh(self) -> None:
-        """A read-only view shows the store as it was when opened: the next use opens the current one."""
-        if self.read_only:
+        """A read-only view shows the store as it was when opened: the next use opens the newest snapshot,
+        if the writer took one since."""
+        if (
+            self.read_only
+            and self._db is not None
+            and snapshots.latest(self.path) not in (None, self._opened)
+        ):
             self._db = None
 
     def query(self, sparql: str, **options: object) -> object:
@@ -152,12 +169,13 @@ class EmbeddedTriples:
 
     def close(self) -> None:
         if self._db is not None and not self.read_only:  # a read-only store refuses to flush
-            self._db.flush()
+            self.flush()
         self._db = None
 
 
 def open_read_only(path: Path) -> ox.Store:
-    """A read-only view of the RocksDB folder, tried again if a writer replaced its files meanwhile.
+    """A read-only view of a RocksDB folder (a snapshot, or a live folder no process writes), tried
+    again if a writer replaced its files meanwhile (a live folder whose writer started meanwhile).
 
     RocksDB's read-only open reads ``CURRENT``, then the ``MANIFEST`` it
     names, then the table files that lists; a writer opening or compacting at
@@ -170,11 +188,24 @@ def open_read_only(path: Path) -> ox.Store:
     while True:
         try:
             return ox.Store.read_only(str(path))
-        except (OSError, RuntimeError) as error:
-            if "No such file" not in str(error) or attempt == READ_ONLY_ATTEMPTS:
+        except BaseException as error:  # (pyo3's PanicException is not an Exception)
+            if not files_vanished(error) or attempt == READ_ONLY_ATTEMPTS:
                 raise
             time.sleep(0.05 * attempt)
             attempt += 1
+
+
+def files_vanished(error: BaseException) -> bool:
+    """Whether ``error`` says a table file of the folder went away: a writer compacted it meanwhile.
+
+    A read-only view reads some table files only when a query first needs
+    them, so a query over an older view can meet this too (about 1 query in
+    140 under a writer that keeps bulk-loading); opening the folder again
+    gives a view over the files that replaced them.
+    """
+    if isinstance(error, (KeyboardInterrupt, SystemExit)):
+        return False
+    return "No such file" in str(error)
 
 
 class EmbeddedStore(MirroredStore):
@@ -200,15 +231,16 @@ class EmbeddedStore(MirroredStore):
         if not read_only and self.registry.state(UNION_MARK) != "1":
             triples.fill_union()  # (a rebuild just now filled it already: adding again changes nothing)
             self.registry.set_state(UNION_MARK, "1")
-        self._embedded, self._seen = triples, -1
+        self._embedded = triples
+        if not read_only:
+            triples.flush()  # the readers' snapshot, as of now
 
     def generation(self) -> int:
         """As for every store; read-only (a reader of ``serve --workers``), Oxigraph is also seen anew
         when it changed, as RocksDB's read-only view never catches up with the writer by itself."""
         current = super().generation()
-        if self.read_only and current != self._seen:
+        if self.read_only:  # (the writer takes its snapshot just after the registry's generation moves)
             self._embedded.refresh()
-            self._seen = current
         return current
 
     @property

@@ -31,10 +31,11 @@ def test_the_folder_holds_the_registry_and_oxigraph(tmp_path: Path) -> None:
         f"{BASE}/graphs/records/be-a",
         f"{BASE}/graphs/provenance",
     }
-    assert store.sparql_server() is None  # the public endpoint builds its own in-memory view
+    assert store.sparql_server() is None  # the public endpoint's workers read the snapshots
     store.close()
     assert sorted(p.name for p in (tmp_path / "store").iterdir()) == [
         "oxigraph",
+        "oxigraph-snapshots",
         "records.sqlite",
         *(
             name
