@@ -113,7 +113,8 @@ HERE = Path(__file__).resolve().parent.parent
 def count_hits(directory: Path, queries: list[str]) -> list[int]:
     """In a worker: the number of hits of each query on the demo catalogue in ``directory``."""
     from catalogue.config import load_settings
-    from catalogue.index import SearchQuery, open_index
+    from catalogue.index import SearchQuery
+    from catalogue.index.opening import open_index
 
     settings = load_settings(directory / "catalogue.toml")
     index = open_index(settings.search, settings.index_dir)

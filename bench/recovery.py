@@ -24,8 +24,8 @@ from pathlib import Path
 from generated import harvested_catalogue
 
 from catalogue.backends import open_backends
-from catalogue.claims import nobody_owns, settle_claims
 from catalogue.store import HarvestRun
+from catalogue.store.claims import nobody_owns, settle_claims
 
 
 def timed_open(settings) -> float:

@@ -28,6 +28,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,7 +46,15 @@ from catalogue.demo.generated import generate_catalog  # noqa: E402
 PAGE_SIZE = 1000
 BASE = "https://scale.example.org/"
 HYDRA = "http://www.w3.org/ns/hydra/core#"
+#: a million datasets take hours on a shared machine: far above the default hour
+HARVEST_LIMIT = 48 * 3600
 CHEAP = "SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> } LIMIT 10"
+
+
+#: the highest page the feed served (how far a harvest got)
+SERVED = [0]
+#: a harvest is stopped when the disk holding its data has less free space than this
+MIN_FREE_BYTES = 8 * 1024**3
 
 
 def feed_server(n: int) -> tuple[http.server.ThreadingHTTPServer, str]:
@@ -62,6 +71,7 @@ def feed_server(n: int) -> tuple[http.server.ThreadingHTTPServer, str]:
             if not 1 <= number <= pages:
                 self.send_error(404)
                 return
+            SERVED[0] = max(SERVED[0], number)
             body = page(number, pages, n, self.server.server_address[1])  # type: ignore[index]
             self.send_response(200)
             self.send_header("Content-Type", "text/turtle")
@@ -113,9 +123,12 @@ def harvest(run: list[str], env: dict[str, str], folder: Path) -> dict[str, floa
     peak = [0.0]
     started = time.perf_counter()
     with open(folder / "harvest.log", "w") as log:
-        process = subprocess.Popen([*run, "harvest"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(  # in the run's folder: ``python -m`` puts the working folder first
+            [*run, "harvest"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=folder
+        )
         thread = sampled(process, peak)
-        process.wait()
+        SERVED[0] = 0
+        watch(process, started, folder, peak)
         thread.join()
     if process.returncode:
         raise SystemExit(f"harvest failed (exit {process.returncode}); see {folder / 'harvest.log'}")
@@ -124,6 +137,25 @@ def harvest(run: list[str], env: dict[str, str], folder: Path) -> dict[str, floa
         "harvest_rss": peak[0],
         "disk": disk_mb(folder / "data"),
     }
+
+
+def watch(process: subprocess.Popen, started: float, folder: Path, peak: list[float]) -> None:
+    """Until the harvest ends: a line a minute (growth shows while a long harvest runs); stop it if the
+    disk is nearly full (the machine is shared: a million datasets take tens of GB)."""
+    report = started
+    while process.poll() is None:
+        time.sleep(1)
+        if shutil.disk_usage(folder).free < MIN_FREE_BYTES:
+            process.terminate()
+            process.wait()
+            raise SystemExit(f"harvest stopped at page {SERVED[0]:,}: less than 8 GB free on the disk")
+        if time.perf_counter() - report >= 60:
+            report = time.perf_counter()
+            print(
+                f"… harvest {report - started:.0f} s: page {SERVED[0]:,}, RSS {tree_rss_mb(process.pid):.0f} MB "
+                f"(peak {peak[0]:.0f}), data {disk_mb(folder / 'data'):.0f} MB",
+                file=sys.stderr, flush=True,
+            )  # fmt: skip
 
 
 def first_sparql(url: str, server: subprocess.Popen, started: float, limit: float) -> float:
@@ -179,7 +211,7 @@ def serve(run: list[str], env: dict[str, str], folder: Path, port: int, seconds:
         started = time.perf_counter()
         server = subprocess.Popen(
             [*run, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, cwd=folder,
         )  # fmt: skip
         result: dict[str, object] = {}
         try:
@@ -217,7 +249,8 @@ def run_build(checkout: Path, feed: str, n: int, seconds: float) -> dict[str, ob
         config = folder / "catalogue.toml"
         config.write_text(
             f'[catalogue]\ntitle = "Scale"\nbase_url = "http://127.0.0.1:{port}"\ndata_dir = "data"\n\n'
-            f'[[sources]]\nname = "scale"\ntitle = "Scale node"\nurl = "{feed}"\n'
+            f'[[sources]]\nname = "scale"\ntitle = "Scale node"\nurl = "{feed}"\n\n'
+            f"[limits]\nharvest_timeout_seconds = {HARVEST_LIMIT}\n"
         )
         env = {**os.environ, **extra, "CATALOGUE_CONFIG": str(config)}
         result: dict[str, object] = dict(harvest(run, env, folder))

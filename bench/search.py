@@ -38,8 +38,8 @@ from catalogue.index import (
     SearchIndex,
     SearchQuery,
     SearchResults,
-    open_index,
 )
+from catalogue.index.opening import open_index
 
 
 def _words(text: str) -> list[str]:

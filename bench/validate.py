@@ -18,6 +18,7 @@ Then a document of at least 16 MB goes through the same end-to-end path
     python bench/validate.py                      # 10,000 datasets, 16 MB, every profile
     python bench/validate.py -n 2000 --mb 4 --profiles dcat-ap-3
     python bench/validate.py --engine pyshacl     # our pipeline with pyshacl as the engine
+    python bench/validate.py --against 0c79142^ -n 3000 --profiles dcat-ap-3   # beside an earlier tree
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 SPEED_UP_TARGET = 3.0
 SECONDS_TARGET = 30.0
 
@@ -82,7 +85,7 @@ def ours_child(document: Path, profile: str, engine: str | None) -> dict:
     with Validator(profile, engine=engine) as validator:
         reports = validator.validate(records)
         used, workers = validator.engine, validator.workers
-        worker_peaks = [_peak_kb(process.pid) for process in validator._processes]
+        worker_peaks = [_peak_kb(pid) for pid in validator.worker_pids()]
     done = time.perf_counter()
     return {
         "parse": parsed - started,
@@ -110,11 +113,64 @@ def _peak_kb(pid: int) -> int:
     return 0
 
 
-def child(*arguments: str) -> dict:
+def child(*arguments: str, tree: Path | None = None) -> dict:
+    """A measurement in a fresh process; with ``tree``, by that tree's own bench script and package."""
+    script, env = Path(__file__), None
+    if tree is not None:  # its workers (python -m) put the working directory first on their path: the tree
+        script, env = tree / "bench" / "validate.py", {**os.environ, "PYTHONPATH": str(tree)}
     finished = subprocess.run(
-        [sys.executable, __file__, "--child", *arguments], check=True, capture_output=True, text=True
+        [sys.executable, str(script), "--child", *arguments],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tree,
     )
+    if finished.returncode:
+        raise SystemExit(f"{script} --child {' '.join(arguments)} failed:\n{finished.stderr[-3000:]}")
     return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def against(rev: str, n: int, profiles: list[str], engine: str, repeats: int) -> None:
+    """Our validation beside the tree at ``rev`` (its package, its bench child), runs alternating, niced.
+
+    For the validation pool: ``--against 0c79142^`` is the design before ProcessPoolExecutor (worker
+    processes fed JSON lines by threads). Medians of ``repeats`` runs each; the machine is shared.
+    """
+    from catalogue.demo.generated import generate_catalog
+
+    os.nice(10)  # the children inherit it
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "tree"
+        old.mkdir()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
+        document = Path(tmp) / "catalog.ttl"
+        document.write_bytes(generate_catalog(n, invalid_every=50))
+        print(
+            f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; {n:,} datasets; {repeats} runs each, niced"
+        )
+        lines = [
+            f"| profile | validate s: ours (median, min–max) | validate s: {rev} | ratio ours/{rev} "
+            f"| total s: ours | total s: {rev} | workers |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for profile in profiles:
+            runs: dict[str, list[dict]] = {"ours": [], rev: []}
+            for _ in range(repeats):
+                runs["ours"].append(child("ours", str(document), profile, engine))
+                runs[rev].append(child("ours", str(document), profile, engine, tree=old))
+                if runs["ours"][-1]["failing"] != runs[rev][-1]["failing"]:
+                    raise SystemExit(f"{profile}: the two trees disagree on the verdicts")
+            ours, theirs = ([r["validate"] for r in runs[k]] for k in ("ours", rev))
+            totals = [statistics.median(r["seconds"] for r in runs[k]) for k in ("ours", rev)]
+            lines.append(
+                f"| {profile} | {statistics.median(ours):.1f} ({min(ours):.1f}–{max(ours):.1f}) "
+                f"| {statistics.median(theirs):.1f} ({min(theirs):.1f}–{max(theirs):.1f}) "
+                f"| {statistics.median(ours) / statistics.median(theirs):.2f} "
+                f"| {totals[0]:.1f} | {totals[1]:.1f} | {runs['ours'][0]['workers']} |"
+            )
+            print(f"  {profile} done, load {os.getloadavg()[0]:.2f}", flush=True)
+    print("\n".join(lines))
 
 
 def main() -> None:
@@ -126,6 +182,10 @@ def main() -> None:
     parser.add_argument("--profiles", nargs="*", help="profiles to measure (default: every built-in one)")
     parser.add_argument("--engine", choices=("pyrudof", "pyshacl"), help="our engine (default: the default)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the (slow) pyshacl baseline")
+    parser.add_argument(
+        "--against", metavar="REV", help="compare our validation with the tree at a git revision"
+    )
+    parser.add_argument("--repeats", type=int, default=5, help="with --against: runs of each (default 5)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -144,6 +204,9 @@ def main() -> None:
 
     profiles = args.profiles or list(BUILT_IN)
     engine = args.engine or "-"
+    if args.against:
+        against(args.against, args.n, profiles, engine, args.repeats)
+        return
     load = os.getloadavg()[0]
     print(f"{os.cpu_count()} CPUs, load average {load:.2f} at the start; engine: {args.engine or 'default'}")
     rows, big_rows = [], []

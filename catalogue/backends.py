@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from catalogue.concepts import ConceptCache, ConceptVocabularies
 from catalogue.config import Settings
-from catalogue.index import SearchIndex, open_index
+from catalogue.consistency import catch_up, reindex
+from catalogue.index import SearchIndex
+from catalogue.index.opening import open_index
 from catalogue.store import Store, open_store
 from catalogue.vocabularies import Vocabularies
 
@@ -66,8 +68,6 @@ def concept_vocabularies(settings: Settings) -> Vocabularies:
 
 
 def _catch_up(backends: Backends) -> None:
-    from catalogue.consistency import catch_up
-
     fixed = catch_up(backends.store, backends.index, backends.vocabularies)
     if fixed:
         log.warning(
@@ -78,8 +78,6 @@ def _catch_up(backends: Backends) -> None:
 
 
 def _rebuild_index(backends: Backends) -> None:
-    from catalogue.harvest import reindex  # catalogue.harvest imports this module
-
     count = reindex(backends.store, backends.index, backends.vocabularies)
     if count:
         log.warning(

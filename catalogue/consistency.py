@@ -215,3 +215,23 @@ def _documents(store: Store, vocabularies: Vocabularies, ids: list[str]) -> Iter
     for meta, triples in store.triples_of(ids):
         if meta.status in VISIBLE and meta.kind == "dataset":
             yield search_document(meta, triples, vocabularies)
+
+
+def reindex(store: Store, index: SearchIndex, vocabularies: Vocabularies) -> int:
+    """Rebuild the search index from the store, the source of truth; the number of documents indexed."""
+    index.clear()
+    count = 0
+
+    def documents() -> Iterator[SearchDocument]:
+        nonlocal count
+        for stored in store.iter_records(VISIBLE):
+            if stored.meta.kind != "dataset":
+                continue
+            count += 1
+            yield search_document(stored.meta, stored.triples, vocabularies)
+
+    index.upsert(documents())
+    index.commit()
+    for label in store.index_pending():  # the rebuild holds every commit
+        store.mark_indexed(label)
+    return count

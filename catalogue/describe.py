@@ -35,7 +35,7 @@ import pyoxigraph as ox
 
 from catalogue.config import Settings, Source
 from catalogue.namespaces import DCAT, DCATAP, DCT, FOAF, RDF_TYPE, RDFS, SKOS, XSD
-from catalogue.store import PUBLISHED, RecordMeta, Store
+from catalogue.store import PUBLISHED, RecordMeta, Store, TripleStore
 from catalogue.validation import profiles as shapes
 
 VOID = "http://rdfs.org/ns/void#"
@@ -285,19 +285,23 @@ def _borrowed_publisher(sub: ox.NamedNode, root: ox.NamedNode, known: list[ox.Tr
 _WANTED = ", ".join(
     f"<{p}>" for p in [DCT + "description", DCT + "publisher", DCT + "title", DCT + "issued", *BORROWED_IRIS]
 )
-SUMMARY_QUERY = f"""
-CONSTRUCT {{ ?root ?p ?o . ?agent ?q ?v }}
-WHERE {{ GRAPH ?g {{
-  {{ ?root ?p ?o FILTER(?p IN ({_WANTED})) }}
+
+
+def summary_query(root: ox.NamedNode) -> str:
+    """The query for what a sub-catalogue borrows from ``root``, run over the catalogue record's graph as the
+    default graph (``root`` is written as pyoxigraph writes an IRI: validated, nothing pasted)."""
+    return f"""
+CONSTRUCT {{ {root} ?p ?o . ?agent ?q ?v }}
+WHERE {{
+  {{ {root} ?p ?o FILTER(?p IN ({_WANTED})) }}
   UNION
-  {{ ?root <http://purl.org/dc/terms/publisher> ?agent . ?agent ?q ?v
+  {{ {root} <http://purl.org/dc/terms/publisher> ?agent . ?agent ?q ?v
     FILTER(?q IN (<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>, <http://xmlns.com/foaf/0.1/name>)) }}
-}} }}
+}}
 """
 
 
-def _catalogue_summary(store: Store, record_id: str, root: ox.NamedNode) -> list[ox.Triple]:
+def _catalogue_summary(store: TripleStore, record_id: str, root: ox.NamedNode) -> list[ox.Triple]:
     """What a sub-catalogue borrows from a source's catalogue record, without reading all of it
     (a source's catalogue record lists every dataset: thousands of triples)."""
-    bindings = {ox.Variable("g"): store.record_graph(record_id), ox.Variable("root"): root}
-    return list(store.query(SUMMARY_QUERY, substitutions=bindings))  # type: ignore[call-overload]
+    return store.construct(summary_query(root), default_graph=[store.record_graph(record_id)])

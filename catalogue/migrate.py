@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from catalogue.config import Settings
 from catalogue.consistency import CheckReport, check
 from catalogue.errors import CatalogueError
-from catalogue.index import open_index
+from catalogue.index.opening import open_index
 from catalogue.store import Store, open_copy
 from catalogue.vocabularies import Vocabularies
 
@@ -93,7 +93,7 @@ def plan(settings: Settings, to: str) -> Plan:
 
 def migrate(settings: Settings, store: Store, to: str, vocabularies: Vocabularies) -> Migration:
     """Fill the target backend(s) from ``store`` (opened read-only on the current ones) and check them."""
-    from catalogue.harvest import reindex
+    from catalogue.consistency import reindex
 
     chosen = plan(settings, to)
     done = Migration(chosen)

@@ -13,11 +13,14 @@ literal with its quotes and escapes, an IRI pyoxigraph accepted), never as text.
 **``where=``.** A SPARQL group graph pattern over ``?dataset``, e.g.
 ``{ ?dataset dct:publisher <https://…> }``, restricts a search. It is checked
 here first (:func:`check_where`: one balanced ``{ … }`` that uses
-``?dataset``, nothing after its closing brace, bounded in length and depth, no
-update or SERVICE keyword), then run by :func:`restrict` through
+``?dataset``, nothing after its closing brace, bounded in length and depth:
+what keeps it inside the sub-query it is put in), then run by :func:`restrict` through
 :class:`~catalogue.sparql.SparqlService` — the ``/sparql`` endpoint's worker
 processes, read-only guard, row limit and deadline — as a sub-query joined with
-the provenance graph, so what comes back are ids of visible records. The
+the provenance graph, so what comes back are ids of visible records. Updates
+and SERVICE are the guard's to refuse, as for any query: inside a pattern an
+update keyword is a syntax error, and rdflib's parser finds a SERVICE wherever
+it stands (a keyword search on the text would only say it again). The
 restriction is computed whole, up to :data:`MAX_RESTRICTION` records, and
 handed to the index as an id filter: totals, facets and pages stay exact. A
 pattern matching more is refused (:class:`PatternError`, 400) rather than cut,
@@ -35,7 +38,7 @@ import pyoxigraph as ox
 from catalogue.index import Range, SearchQuery
 from catalogue.namespaces import CAT, DCAT, DCT, FOAF, HEALTHDCATAP, PROV, RDF, RDFS, SKOS, XSD
 from catalogue.sparql import QuerySyntaxError, SparqlService
-from catalogue.sparql_syntax import skeleton, uses_keyword
+from catalogue.sparql_syntax import skeleton
 from catalogue.store import VISIBLE
 from catalogue.store.dqv import DQV
 
@@ -64,7 +67,6 @@ MAX_DEPTH = 24
 MAX_RESTRICTION = 10_000
 #: words of a search's text turned into SPARQL
 MAX_WORDS = 10
-REFUSED = ("SERVICE", "INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
 #: per facet: the pattern linking ?dataset to ?value (the facet's accepted values are bound to ?value)
 FACET_PATTERNS = {
@@ -232,10 +234,6 @@ def check_where(pattern: str) -> str:
         raise PatternError("where= opens more braces than it closes")
     if re.search(r"[?$]dataset(?!\w)", shape) is None:
         raise PatternError("where= must use the variable ?dataset (the datasets it keeps)")
-    for keyword in REFUSED:
-        if uses_keyword(text, keyword):
-            what = "federated queries" if keyword == "SERVICE" else "updates"
-            raise PatternError(f"where= may not use {keyword}: {what} are not accepted")
     return text
 
 
@@ -271,11 +269,9 @@ def restrict(service: SparqlService, provenance: str, where: str, timeout: float
     pattern = check_where(where)
     deadline = None if timeout is None else time.monotonic() + timeout
     limit = min(MAX_RESTRICTION, service.limits.max_rows - 1)
-    try:
+    try:  # parsed in a worker: a parse can cost (pyoxigraph evaluates as it goes)
         answer = service.execute(restriction_query(pattern, provenance, limit), deadline=deadline)
-    except (
-        QuerySyntaxError
-    ) as error:  # parsed in a worker: a parse can cost (pyoxigraph evaluates as it goes)
+    except QuerySyntaxError as error:
         raise _syntax_error(error) from None
     ids = [found.value for row in answer.rows or [] if isinstance(found := row.get("id"), ox.Literal)]
     if len(ids) > limit:

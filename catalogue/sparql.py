@@ -80,8 +80,9 @@ from catalogue.sparql_answer import (
 from catalogue.sparql_forward import ForwardedDataset, remote_error
 from catalogue.sparql_syntax import shape
 from catalogue.sparql_worker import PoolFull, WorkerDied, WorkerPool, WorkerTimeout
-from catalogue.store import RemoteStoreError, Store, snapshots
+from catalogue.store import RemoteStoreError, Store
 from catalogue.store.embedded import files_vanished, open_read_only
+from catalogue.store.snapshots import latest_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ def _view(request: WorkerRequest, again: bool) -> ox.Store:
     another since (or when ``again``: the snapshot open was removed)."""
     global _opened
     folder = Path(request.folder)
-    current = snapshots.latest(folder) or folder  # (a store no writer has opened since it had snapshots)
+    current = latest_snapshot(folder) or folder  # (a store no writer has opened since it had snapshots)
     if again or _opened is None or _opened[0] != current:
         _opened = None  # close the older view before opening the next
         _opened = (current, open_read_only(current))

@@ -17,7 +17,7 @@ texts (:data:`CACHED`) since clients repeat theirs.
 The helpers over a *skeleton* of the query (IRIs, strings and comments
 blanked out) remain for queries this package writes itself — binding
 variables with a ``VALUES`` block (:func:`with_values`) — and for fragments
-of queries (:func:`uses_keyword`).
+of queries (the braces of ``search_sparql.py``'s ``where=``).
 """
 
 from __future__ import annotations
@@ -50,15 +50,6 @@ _OPAQUE = re.compile(
 def skeleton(query: str) -> str:
     """The query with IRIs, strings and comments replaced by spaces (offsets unchanged)."""
     return _OPAQUE.sub(lambda match: " " * len(match.group()), query)
-
-
-def uses_keyword(text: str, keyword: str) -> bool:
-    """Whether the keyword occurs as a keyword (not in an IRI, string, comment, variable or prefixed name).
-
-    For fragments of queries, which the parser cannot read alone (``search_sparql.py``'s ``where=``).
-    """
-    pattern = rf"(?<![\w?$:]){re.escape(keyword)}(?![\w:-])"
-    return re.search(pattern, skeleton(text), re.IGNORECASE) is not None
 
 
 def where_clause_start(query: str) -> int:

@@ -11,12 +11,12 @@ import hashlib
 import hmac
 import secrets
 
-from catalogue.store import Store
+from catalogue.store import PushTokens
 
 PREFIX = "cat_"
 
 
-def create_token(store: Store, source: str, label: str = "") -> str:
+def create_token(store: PushTokens, source: str, label: str = "") -> str:
     token = f"{PREFIX}{source}_{secrets.token_urlsafe(32)}"
     store.add_token(source, digest(token), label)
     return token
@@ -26,7 +26,7 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def token_allows(store: Store, token: str, source: str) -> bool | None:
+def token_allows(store: PushTokens, token: str, source: str) -> bool | None:
     """True: the token belongs to this source; False: to another one; None: it is no token of ours."""
     owner = store.token_source(digest(token))
     if owner is None:

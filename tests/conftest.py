@@ -6,16 +6,22 @@ import functools
 import http.server
 import importlib.util
 import os
+import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+import httpx
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 
 from catalogue.backends import Backends, open_backends
 from catalogue.config import Limits, Settings, Source
@@ -197,6 +203,17 @@ class LiveServer:
         self.thread.join(5)
 
 
+#: the start of a node's Turtle: prefixes, its catalog and the publisher ex:org, for tests to add datasets to
+NODE_HEAD = """
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix ex: <https://node.example/> .
+ex:catalog a dcat:Catalog ; dct:title "Node"@en ; dct:description "A node."@en ; dct:publisher ex:org .
+ex:org a foaf:Agent ; foaf:name "Hospital"@en .
+"""
+
+
 @pytest.fixture
 def harvested(tmp_path: Path, open_catalogue):
     """Harvest a Turtle document as the Belgian node: ``harvested(doc) -> (backends, source, path)``."""
@@ -212,6 +229,20 @@ def harvested(tmp_path: Path, open_catalogue):
         return backends, source, node
 
     return harvest
+
+
+@pytest.fixture
+def site(harvested) -> Iterator[Callable[[str], TestClient]]:
+    """``site(doc)``: the app over a harvested Turtle document (the Belgian node), in a TestClient
+    (its lifespan run); closed after the test."""
+    from catalogue.web import create_app
+
+    with ExitStack() as opened:
+
+        def open_site(document: str) -> TestClient:
+            return opened.enter_context(TestClient(create_app(harvested(document)[0])))
+
+        yield open_site
 
 
 @pytest.fixture
@@ -264,3 +295,113 @@ def open_catalogue(tmp_path: Path) -> Iterator:
     yield opener
     for backends in opened:
         backends.close()
+
+
+# -- `catalogue serve` in a process of its own ----------------------------------------------
+
+CATALOGUE = [sys.executable, "-m", "catalogue"]
+
+
+@dataclass
+class ServedCatalogue:
+    """`catalogue serve` in its own process on 127.0.0.1, over a config in a tmp dir; output in ``log``."""
+
+    server: subprocess.Popen[bytes]
+    url: str
+    env: dict[str, str]
+    data: Path
+    log: Path
+
+    def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """A `catalogue` command as the operator types it beside the running server."""
+        return subprocess.run(
+            [*CATALOGUE, *args], env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+
+    def token(self, label: str) -> str:
+        """A new push token for source be."""
+        created = self.cli("token", "create", "be", "--label", label, timeout=60)
+        assert created.returncode == 0, created.stderr
+        return created.stdout.strip().splitlines()[-1]
+
+    def push(self, token: str, first: int) -> httpx.Response:
+        """One generated dataset (numbered ``first``) pushed to source be."""
+        from catalogue.demo.generated import generate_catalog
+
+        return httpx.put(
+            f"{self.url}/api/sources/be/records",
+            content=generate_catalog(1, base="https://be.example/", first=first),
+            headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {token}"},
+            timeout=120,
+        )
+
+    def readers(self) -> list[int]:
+        """The reader processes of ``serve --workers N`` (children of the server running catalogue.web.reader)."""
+        found = []
+        for task in Path(f"/proc/{self.server.pid}/task").iterdir():
+            for pid in (task / "children").read_text().split():
+                try:
+                    if b"catalogue.web.reader" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        found.append(int(pid))
+                except OSError:
+                    pass
+        return found
+
+    def answers(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        """SIGTERM (after SIGCONT, should a test have left it stopped), then SIGKILL if it lingers."""
+        if self.server.poll() is None:
+            os.kill(self.server.pid, signal.SIGCONT)
+            self.server.send_signal(signal.SIGTERM)
+        try:
+            self.server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+            self.server.wait()
+
+
+def wait_for(condition: Callable[[], object], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def serve_catalogue(tmp_path: Path) -> Iterator[Callable[..., ServedCatalogue]]:
+    """``serve_catalogue(*serve_args)``: sources be (20 generated datasets, harvested first) and nl
+    (``nl.ttl``, for the test to write) in ``catalogue.toml``, served on a free port once ``/healthz``
+    answers and ``ready`` holds (300 s at most: a loaded machine); stopped after the test."""
+    from catalogue.demo.generated import generate_catalog
+
+    started: list[ServedCatalogue] = []
+
+    def serve(*serve_args: str, ready: Callable[[ServedCatalogue], bool] = lambda _: True) -> ServedCatalogue:
+        (tmp_path / "be.ttl").write_bytes(generate_catalog(20, base="https://be.example/"))
+        port = free_port()
+        config = tmp_path / "catalogue.toml"
+        config.write_text(
+            f'[catalogue]\ntitle = "T"\nbase_url = "http://127.0.0.1:{port}"\ndata_dir = "./data"\n\n'
+            '[[sources]]\nname = "be"\nurl = "be.ttl"\n\n[[sources]]\nname = "nl"\nurl = "nl.ttl"\n'
+        )
+        env = {**os.environ, "CATALOGUE_CONFIG": str(config)}
+        subprocess.run([*CATALOGUE, "harvest", "be"], env=env, check=True, capture_output=True, timeout=300)
+        log = tmp_path / "serve.log"
+        with log.open("wb") as output:  # a file, not a pipe: a pipe nobody reads would stop the server
+            server = subprocess.Popen(
+                [*CATALOGUE, "serve", "--port", str(port), *serve_args],
+                env=env, stdout=output, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        served = ServedCatalogue(server, f"http://127.0.0.1:{port}", env, tmp_path / "data", log)
+        started.append(served)
+        wait_for(lambda: served.answers() and ready(served), seconds=300)
+        return served
+
+    yield serve
+    for served in started:
+        served.stop()

@@ -8,58 +8,31 @@ all the while.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
 import threading
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port
+from conftest import CATALOGUE, ServedCatalogue
 
 from catalogue.demo.generated import generate_catalog
 
-CATALOGUE = [sys.executable, "-m", "catalogue"]
-
 
 @pytest.fixture
-def serving(tmp_path: Path):
-    """A catalogue of one small node, harvested and served; yields (config, base url)."""
-    (tmp_path / "be.ttl").write_bytes(generate_catalog(20, base="https://be.example/"))
-    port = free_port()
-    config = tmp_path / "catalogue.toml"
-    config.write_text(
-        f'[catalogue]\ntitle = "T"\nbase_url = "http://127.0.0.1:{port}"\ndata_dir = "./data"\n\n'
-        '[[sources]]\nname = "be"\nurl = "be.ttl"\n\n[[sources]]\nname = "nl"\nurl = "nl.ttl"\n'
-    )
-    env = {**os.environ, "CATALOGUE_CONFIG": str(config)}
-    subprocess.run([*CATALOGUE, "harvest", "be"], env=env, check=True, capture_output=True, timeout=300)
-    server = subprocess.Popen(
-        [*CATALOGUE, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield config, url, env
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+def serving(serve_catalogue, tmp_path: Path) -> Iterator[ServedCatalogue]:
+    """A catalogue of one small node (be), harvested and served; nl is declared, not written."""
+    served = serve_catalogue()
+    yield served
+    served.stop()
     assert not (tmp_path / "data" / "admin" / "socket").exists()  # the channel closes with the catalogue
 
 
-def test_harvest_and_token_create_run_inside_the_running_catalogue(serving, tmp_path: Path) -> None:
-    config, url, env = serving
+def test_harvest_and_token_create_run_inside_the_running_catalogue(
+    serving: ServedCatalogue, tmp_path: Path
+) -> None:
+    url = serving.url
     (tmp_path / "nl.ttl").write_bytes(generate_catalog(1500, base="https://nl.example/"))
     answers: list[int] = []
     reading = threading.Event()
@@ -73,9 +46,7 @@ def test_harvest_and_token_create_run_inside_the_running_catalogue(serving, tmp_
     reader = threading.Thread(target=read)
     reader.start()
     try:
-        harvest = subprocess.run(
-            [*CATALOGUE, "harvest", "nl"], env=env, capture_output=True, text=True, timeout=600
-        )
+        harvest = serving.cli("harvest", "nl", timeout=600)
     finally:
         reading.clear()
         reader.join()
@@ -86,38 +57,19 @@ def test_harvest_and_token_create_run_inside_the_running_catalogue(serving, tmp_
     history = httpx.get(f"{url}/api/sources/nl/harvests").json()
     assert history[0]["outcome"] == "ok" and history[0]["new"] == 1500
 
-    created = subprocess.run(
-        [*CATALOGUE, "token", "create", "be", "--label", "ci"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert created.returncode == 0, created.stderr
-    token = created.stdout.strip().splitlines()[-1]
-    pushed = httpx.put(
-        f"{url}/api/sources/be/records",
-        content=generate_catalog(1, base="https://be.example/", first=100),
-        headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {token}"},
-    )
+    token = serving.token("ci")
+    pushed = serving.push(token, 100)
     assert pushed.status_code == 200, pushed.text
 
-    listed = subprocess.run(
-        [*CATALOGUE, "token", "list"], env=env, capture_output=True, text=True, timeout=60
-    )
+    listed = serving.cli("token", "list", timeout=60)
     assert listed.returncode == 0 and "ci" in listed.stdout and "never" not in listed.stdout
 
 
-def test_errors_of_a_command_sent_to_the_running_catalogue_reach_the_caller(serving) -> None:
-    _, _, env = serving
-    missing = subprocess.run(
-        [*CATALOGUE, "harvest", "nl"], env=env, capture_output=True, text=True, timeout=120
-    )
+def test_errors_of_a_command_sent_to_the_running_catalogue_reach_the_caller(serving: ServedCatalogue) -> None:
+    missing = serving.cli("harvest", "nl", timeout=120)
     assert missing.returncode == 1  # nl.ttl does not exist: the run fails, and says so here
     assert "nl" in missing.stderr and "nl.ttl" in missing.stderr
-    unknown = subprocess.run(
-        [*CATALOGUE, "token", "revoke", "000000000000"], env=env, capture_output=True, text=True, timeout=60
-    )
+    unknown = serving.cli("token", "revoke", "000000000000", timeout=60)
     assert unknown.returncode == 2 and "No such token" in unknown.stderr
 
 

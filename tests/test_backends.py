@@ -12,24 +12,22 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import NODE_HEAD
 
 from catalogue.backends import Backends
 from catalogue.index import IndexEntry, SearchQuery
 from catalogue.index.embedded import MARKER, EmbeddedIndex
 
-NODE = """
-@prefix dcat: <http://www.w3.org/ns/dcat#> .
-@prefix dct: <http://purl.org/dc/terms/> .
-@prefix foaf: <http://xmlns.com/foaf/0.1/> .
-@prefix ex: <https://node.example/> .
-ex:catalog a dcat:Catalog ; dct:title "Node"@en ; dct:description "A node."@en ; dct:publisher ex:org .
-ex:org a foaf:Agent ; foaf:name "Hospital"@en .
+NODE = (
+    NODE_HEAD
+    + """
 ex:a a dcat:Dataset ; dct:title "Rare disease genomes"@en ; dct:description "About genomes."@en ;
     dct:publisher ex:org .
 ex:b a dcat:Dataset ; dct:title "Cancer registry"@en ; dct:description "Counts per region."@en ;
     dct:publisher ex:org .
 ex:c a dcat:Dataset ; dct:title "Rejected, no description"@en ; dct:publisher ex:org .
 """
+)
 
 
 def published_entries(backends: Backends) -> list[IndexEntry]:

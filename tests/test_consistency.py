@@ -13,8 +13,9 @@ from catalogue.backends import open_backends
 from catalogue.cli import app
 from catalogue.config import SearchSettings, load_settings
 from catalogue.consistency import check, repair
-from catalogue.index import SearchQuery, open_index
+from catalogue.index import SearchQuery
 from catalogue.index.documents import search_document
+from catalogue.index.opening import open_index
 
 DOC = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> .
@@ -157,7 +158,7 @@ def test_an_index_that_missed_a_commit_catches_up_when_the_store_is_next_opened(
     backends, source, node = harvested(DOC)
     # a commit whose process stopped before indexing: the registry has the change, the index not
     node.write_text(DOC.replace("Genomes.", "Whole genomes, re-sequenced."))
-    from catalogue import harvest as harvesting
+    from catalogue.harvest import run as harvesting
 
     indexed = harvesting.index_records
     harvesting.index_records = lambda *args, **kwargs: None
@@ -180,7 +181,7 @@ def test_an_index_that_missed_a_commit_catches_up_when_the_store_is_next_opened(
 
 def test_a_harvest_that_finds_nothing_changed_still_repairs_an_index_behind_its_source(harvested) -> None:
     backends, source, node = harvested(DOC)
-    from catalogue import harvest as harvesting
+    from catalogue.harvest import run as harvesting
 
     node.write_text(DOC.replace("Genomes.", "Whole genomes, re-sequenced."))
     indexed = harvesting.index_records

@@ -25,9 +25,6 @@ EXAMPLES_CONTEXT = (
 SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "examples" / "dcat-ap-3.0.1"
 BASE = "https://example.org/feed.jsonld"
 
-# rdflib's JSON-LD parser (the independent second opinion below) warns about its own internals
-pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
-
 
 def _triples(document: object, base: str = BASE) -> set[tuple[str, str, str]]:
     quads = ox.parse(json.dumps(inline_remote_contexts(document)), format=ox.RdfFormat.JSON_LD, base_iri=base)

@@ -1,4 +1,4 @@
-"""The package's layering: storage needs no validator, and the moved packages form no import cycle."""
+"""The package's layering: storage needs no validator, no import cycle (deferred imports included), no module over 500 lines."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ LAYERED = (
     "catalogue.views",
     "catalogue.config",
     "catalogue.resources",
+    "catalogue.store",
+    "catalogue.claims",
 )
 ENGINES = {"rdflib", "pyshacl", "pyrudof"}
 
@@ -46,6 +48,142 @@ def test_the_model_and_the_configuration_load_no_engine():
     assert not ENGINES & loaded_after("import catalogue.config, catalogue.validation.profiles")
 
 
+def _module_files(package: Path = PACKAGE) -> dict[str, Path]:
+    """Every module under the package by its dotted name (a package by its own name, not ``__init__``)."""
+    files = {}
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return files
+
+
+def _without_type_checking(tree: ast.Module) -> ast.Module:
+    """The tree with ``if TYPE_CHECKING:`` bodies emptied: they are read by type checkers, never run."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            node.body = []  # its ``else:`` runs
+    return tree
+
+
+def _imported(name: str, node: ast.Import | ast.ImportFrom, modules: set[str]) -> set[str]:
+    """The catalogue modules one import statement of module ``name`` runs, wherever it stands.
+
+    ``from x import y`` runs ``x.y`` when y is a submodule, else ``x``; and
+    importing a module runs its enclosing packages' ``__init__`` first,
+    unless the importer is inside that package already (it is being set up).
+    """
+    if isinstance(node, ast.Import):
+        targets = {alias.name for alias in node.names}
+    else:
+        base = node.module or ""
+        if node.level:
+            package = name if name + ".__init__" in modules else name.rpartition(".")[0]
+            for _ in range(node.level - 1):
+                package = package.rpartition(".")[0]
+            base = ".".join(p for p in (package, base) if p)
+        targets = {f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names}
+    found = set()
+    for target in targets:
+        while (
+            target and target not in modules
+        ):  # `import catalogue.x.y` binds through a name: climb to a module
+            target = target.rpartition(".")[0]
+        found.add(target)
+        parts = target.split(".")
+        for end in range(1, len(parts)):
+            enclosing = ".".join(parts[:end])
+            if enclosing in modules and not name.startswith(enclosing + "."):
+                found.add(enclosing)
+    return found - {"", name}
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """Which of the package's modules each of its modules imports, deferred imports included, type-only ones
+    not (an ``if TYPE_CHECKING:`` body never runs)."""
+    files = _module_files(package)
+    modules = set(files) | {f"{name}.__init__" for name, path in files.items() if path.name == "__init__.py"}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        tree = _without_type_checking(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+        graph[name] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                graph[name] |= _imported(name, node, modules)
+        graph[name].discard(name)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One cycle through each group of mutually importing modules (Tarjan's strongly connected components)."""
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        order[node] = low[node] = len(order)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in order:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], order[nxt])
+        if low[node] == order[node]:
+            group = {stack.pop()}
+            while node not in group:
+                group.add(stack.pop())
+            if len(group) > 1:
+                groups.append(group)
+
+    for node in sorted(graph):
+        if node not in order:
+            visit(node)
+    return [_a_cycle(graph, group) for group in groups]
+
+
+def _a_cycle(graph: dict[str, set[str]], group: set[str]) -> list[str]:
+    """The shortest way from the group's first module back to itself, within the group."""
+    start = min(group)
+    paths = {nxt: [start, nxt] for nxt in sorted(graph[start] & group)}
+    todo = list(paths)
+    while start not in paths:
+        node = todo.pop(0)
+        for nxt in sorted(graph[node] & group):
+            if nxt not in paths:
+                paths[nxt] = [*paths[node], nxt]
+                todo.append(nxt)
+    return paths[start]
+
+
+def test_the_cycle_finder_finds_cycles_and_only_cycles():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set(), "e": {"d"}}
+    assert cycles(graph) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_an_import_runs_submodules_and_enclosing_packages_not_the_importers_own():
+    modules = {"p", "p.__init__", "p.a", "p.b", "q"}
+
+    def runs(name: str, statement: str) -> set[str]:
+        node = ast.parse(statement).body[0]
+        assert isinstance(node, ast.Import | ast.ImportFrom)
+        return _imported(name, node, modules)
+
+    assert runs("p.a", "from p import b") == {"p.b"}  # a submodule, its package being set up already
+    assert runs("p.a", "from p import thing") == {"p"}  # a name from the package's __init__
+    assert runs("p.a", "from . import b") == runs("p.a", "from .b import thing") == {"p.b"}
+    assert runs("p", "from .a import thing") == {"p.a"}
+    assert runs("q", "from p.b import thing") == runs("q", "import p.b") == {"p", "p.b"}  # __init__ first
+    assert runs("q", "import json") == set()
+
+
+def test_the_import_graph_holds_deferred_imports():
+    graph = import_graph()
+    assert "catalogue.consistency" in graph["catalogue.backends"]  # module level
+    assert "catalogue.harvest" in graph["catalogue.cli.harvesting"]  # in a function
+
+
 def _imports(path: Path, modules: set[str]) -> set[str]:
     """Catalogue modules imported anywhere in the file (deferred imports too, type-only ones not)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -62,11 +200,16 @@ def _imports(path: Path, modules: set[str]) -> set[str]:
     return found & modules
 
 
-def test_no_import_cycle_through_the_moved_packages():
-    files = {}
+def _modules() -> dict[str, Path]:
+    found = {}
     for path in PACKAGE.rglob("*.py"):
         parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-        files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def test_no_import_cycle_through_the_moved_packages():
+    files = _modules()
     graph = {name: _imports(path, set(files)) for name, path in files.items()}
     for start in (name for name in graph if name.startswith(LAYERED)):
         seen, todo = set(), list(graph[start])
@@ -76,3 +219,42 @@ def test_no_import_cycle_through_the_moved_packages():
             if name not in seen:
                 seen.add(name)
                 todo.extend(graph[name])
+
+
+#: what the store may import of the catalogue: itself, the plain data types, the error base, constants
+STORE_MAY_IMPORT = ("catalogue.store", "catalogue.model", "catalogue.errors", "catalogue.namespaces")
+#: a module of the standard library's kind (no catalogue import): the crash test's hooks
+STORE_MAY_ALSO_IMPORT = {"catalogue", "catalogue.crashpoints"}
+
+
+def test_the_store_imports_nothing_of_the_catalogue_above_it():
+    """So no cycle runs through it (claims, quality and validation import the store, never the reverse).
+
+    Deferred imports count (``open_store`` imports its backends inside); type-only ones do not.
+    """
+    files = _modules()
+    store = {name: path for name, path in files.items() if name.split(".")[:2] == ["catalogue", "store"]}
+    assert "catalogue.store.protocols.triples" in store  # (the walk found the package)
+    for name, path in store.items():
+        outside = {
+            imported
+            for imported in _imports(path, set(files))
+            if not imported.startswith(STORE_MAY_IMPORT) and imported not in STORE_MAY_ALSO_IMPORT
+        }
+        assert outside == set(), f"{name} imports {sorted(outside)}"
+
+
+def test_every_store_backend_loads_only_the_store_and_plain_types():
+    loaded = loaded_after("import catalogue.store.embedded, catalogue.store.sparql_server")
+    ours = {m for m in loaded if m.split(".")[0] == "catalogue"}
+    assert "catalogue.store.sparql_server" in ours
+    assert {m for m in ours if not m.startswith(STORE_MAY_IMPORT)} <= STORE_MAY_ALSO_IMPORT
+    assert not {m for m in loaded if m.split(".")[0] in ENGINES}
+
+
+def test_store_modules_stay_small():
+    """The package's __init__ re-exports; no store module grows past ~500 lines."""
+    store = PACKAGE / "store"
+    sizes = {path.name: len(path.read_text(encoding="utf-8").splitlines()) for path in store.rglob("*.py")}
+    assert {name: lines for name, lines in sizes.items() if lines > 500} == {}
+    assert sizes["__init__.py"] < 200

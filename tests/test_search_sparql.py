@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,7 +10,6 @@ from fastapi.testclient import TestClient
 
 from catalogue.index import SearchQuery
 from catalogue.search_sparql import PatternError, check_where, search_as_sparql
-from catalogue.web import create_app
 
 DOC = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> .
@@ -47,11 +45,10 @@ ORG = "https://node.example/org"
 
 
 @pytest.fixture
-def client(harvested) -> Iterator[TestClient]:
-    backends, _, _ = harvested(DOC)
-    with TestClient(create_app(backends)) as client:
-        client.app.state.sparql.execute("ASK {}", deadline=time.monotonic() + 120)  # type: ignore[attr-defined]
-        yield client
+def client(site) -> TestClient:
+    client = site(DOC)
+    client.app.state.sparql.execute("ASK {}", deadline=time.monotonic() + 120)  # type: ignore[attr-defined]
+    return client
 
 
 def search_uris(client: TestClient, params: list[tuple[str, str]]) -> tuple[set[str], dict]:

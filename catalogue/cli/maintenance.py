@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 @routed
 def reindex() -> None:
     """Rebuild the search index from the triple store."""
-    from catalogue.harvest import reindex as rebuild
+    from catalogue.consistency import reindex as rebuild
 
     backends = backends_for(settings())
     try:
@@ -53,7 +53,7 @@ def check(
     """
     from catalogue.consistency import check as compare
     from catalogue.consistency import repair as bring_in_line
-    from catalogue.index import open_index
+    from catalogue.index.opening import open_index
 
     current = settings()
     if repair:  # writes: the store opened for writing (not beside a running `catalogue serve`)

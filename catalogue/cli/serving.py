@@ -92,6 +92,7 @@ def run_server(
     from catalogue.admin import AdminServer
     from catalogue.logs import log_config
     from catalogue.web import create_app
+    from catalogue.web.operations import share_between_processes
     from catalogue.web.workers import Readers, Server, unix_listener, writer_socket
 
     config_path = backends.settings.config_path
@@ -109,6 +110,8 @@ def run_server(
     if readers:
         sockets.append(unix_listener(writer_socket(backends.settings.data_dir)))
     pool = Readers(config_path, listener, readers, log_format) if config_path is not None else None
+    if pool is not None:  # /metrics, answered here, counts the readers' requests too
+        share_between_processes(backends.settings.data_dir / "metrics")
     app = create_app(backends, schedule=True, admin=channel)
     server = Server(uvicorn.Config(app, log_level="warning", log_config=log_config(log_format)))
     try:

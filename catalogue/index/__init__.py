@@ -2,23 +2,20 @@
 
 Callers talk to a :class:`SearchIndex`; backends (``embedded`` for tantivy,
 ``elasticsearch``) live one per module beside this file and are chosen by
-:func:`catalogue.index.open_index` from the ``[search]`` settings. Nothing
-outside this package imports a backend.
+:func:`catalogue.index.opening.open_index` from the ``[search]`` settings.
+Nothing outside this package imports a backend, and this module imports none
+of its package: every backend imports the contract from here.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 from catalogue.errors import CatalogueError
-
-if TYPE_CHECKING:
-    from catalogue.config import SearchSettings
 
 #: Facets offered by search, in display order. Values are IRIs, except
 #: ``keyword`` (literal text, folded: see catalogue.index.documents), ``source``
@@ -286,13 +283,20 @@ class QueryError(CatalogueError, ValueError):
     http_status = 400
 
 
-def open_index(settings: SearchSettings, path: Path, read_only: bool = False) -> SearchIndex:
-    """Open (or create) the configured backend: Elasticsearch, or the embedded index under ``path``
-    (``read_only``: beside the process that writes it, never creating nor replacing it)."""
-    if settings.backend == "elasticsearch":
-        from catalogue.index.elasticsearch import ElasticsearchIndex
+def filter_terms(filters: Mapping[str, object]) -> dict[str, tuple[str, list[str]]]:
+    """Facet filters as each backend matches them: facet -> (field to match, its distinct accepted values).
 
-        return ElasticsearchIndex(settings)
-    from catalogue.index.embedded import EmbeddedIndex
-
-    return EmbeddedIndex(path, read_only=read_only)
+    Both backends read filters through this, so they accept and refuse the same:
+    an unknown facet is a QueryError naming the facets; a lone string is one
+    value; values that are not strings are dropped; a facet left with no value
+    does not filter.
+    """
+    terms = {}
+    for name, values in filters.items():
+        if name not in FACETS and name not in FILTER_FIELDS:
+            raise QueryError(f"unknown facet {name!r}; facets are {', '.join(FACETS)}")
+        listed = [values] if isinstance(values, str) else values if isinstance(values, Iterable) else []
+        accepted = list(dict.fromkeys(value for value in listed if isinstance(value, str)))
+        if accepted:
+            terms[name] = (FILTER_FIELDS.get(name, name), accepted)
+    return terms

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from catalogue.model import DIMENSIONS, QualityScore
 from catalogue.namespaces import CAT, RDF_TYPE, SKOS, XSD
-from catalogue.quality import DIMENSIONS, QualityScore
 
 DQV = "http://www.w3.org/ns/dqv#"
 MEASUREMENT = ox.NamedNode(DQV + "hasQualityMeasurement")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from catalogue.store import PushToken
 from catalogue.store.sqlite import Database, stamp
+from catalogue.store.types import PushToken
 
 #: hex digits of a token's digest that name it in `catalogue token list` and `revoke`
 TOKEN_ID_LENGTH = 12

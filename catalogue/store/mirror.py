@@ -19,7 +19,8 @@ was under way. If the two disagree when the store is opened for writing — a
 process stopped midway, a remote server that was unreachable, or wiped — the
 triple side is cleared and rebuilt from the registry.
 
-The triple side is a small protocol (:class:`TripleSide`) with one
+The triple side is a small protocol
+(:class:`~catalogue.store.protocols.triples.TripleSide`) with one
 implementation per backend: ``embedded.py`` (pyoxigraph in-process) and
 ``sparql_server.py`` (a SPARQL 1.1 server over HTTP).
 """
@@ -32,20 +33,25 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 import pyoxigraph as ox
 
 from catalogue import crashpoints
-from catalogue.claims import Owns, nobody_owns
-from catalogue.quality import QualityScore
-from catalogue.store import (
+from catalogue.model import QualityScore
+from catalogue.store.claims import Owns, nobody_owns
+from catalogue.store.dqv import dqv_definitions
+from catalogue.store.errors import RemoteStoreError
+from catalogue.store.protocols.triples import SparqlServer, TripleSide
+from catalogue.store.provenance import CAT_HARVEST_RUN, TYPE, P, ProvenanceQuads
+from catalogue.store.registry import Registry
+from catalogue.store.types import (
     DUPLICATE,
     FLAGGED,
     PUBLISHED,
     REJECTED,
     VISIBLE,
     WITHDRAWN,
+    Graphs,
     HarvestRun,
     MirroredRecord,
     PageMemory,
@@ -54,66 +60,16 @@ from catalogue.store import (
     RecordMeta,
     RecordState,
     RecordWrite,
-    RemoteStoreError,
     RunChange,
-    SparqlServer,
+    Solution,
     StoredRecord,
 )
-from catalogue.store.dqv import dqv_definitions
-from catalogue.store.provenance import CAT_HARVEST_RUN, TYPE, P, ProvenanceQuads
-from catalogue.store.registry import Registry
 
 log = logging.getLogger(__name__)
 
 ALL_STATUSES = (PUBLISHED, FLAGGED, REJECTED, WITHDRAWN, DUPLICATE)
 #: records mirrored per step (their graphs, provenance and quality), so memory stays flat
 SLICE = 1000
-
-
-class TripleSide(Protocol):
-    """Where what SPARQL sees is kept: the graph of each visible record, and the provenance graph."""
-
-    def add_graphs(self, graphs: Iterable[tuple[ox.NamedNode, str]]) -> None:
-        """Create these record graphs (the caller has removed any old version first).
-
-        Each comes with its triples as the registry keeps them: N-Triples, one
-        triple per line, each line ending in `` .\n``.
-        """
-        ...
-
-    def remove_graphs(self, graphs: Sequence[tuple[ox.NamedNode, str]]) -> None:
-        """Remove these record graphs, each with what it holds (its N-Triples as last mirrored)."""
-        ...
-
-    def add(self, quads: Iterable[ox.Quad]) -> None:
-        """Add quads (provenance, quality measurements, runs); present ones are no error."""
-        ...
-
-    def remove(self, quads: Iterable[ox.Quad]) -> None:
-        """Remove exactly these quads; missing ones are no error."""
-        ...
-
-    def clear(self) -> None:
-        """Forget every graph of this catalogue (before a rebuild)."""
-        ...
-
-    def flush(self) -> None: ...
-
-    def query(self, sparql: str, **options: object) -> object:
-        """A SPARQL query over every graph (options as pyoxigraph's ``Store.query``)."""
-        ...
-
-    def describe(self, iris: Iterable[str], record_graphs: str) -> dict[str, list[ox.Triple]]:
-        """What the record graphs (IRIs starting with ``record_graphs``) say about these IRIs."""
-        ...
-
-    def sparql_server(self) -> SparqlServer | None: ...
-
-    def public_folder(self) -> Path | None:
-        """A folder other processes may open with pyoxigraph's ``Store.read_only`` as the public dataset."""
-        ...
-
-    def close(self) -> None: ...
 
 
 class MirroredStore(ProvenanceQuads):
@@ -235,17 +191,6 @@ class MirroredStore(ProvenanceQuads):
     def triple_counts(self) -> dict[str, int]:
         return self.registry.triple_counts(VISIBLE)
 
-    def _select(self, sparql: str) -> list[dict[str, str]]:
-        """Our own SELECT on the triple side: each row's bound variables, by name, as their values."""
-        result = self.triples.query(sparql)
-        if not isinstance(result, ox.QuerySolutions):
-            raise TypeError(f"a SELECT query was answered with {type(result).__name__}")
-        names = [variable.value for variable in result.variables]
-        return [
-            {name: term.value for name in names if isinstance(term := row[name], ox.NamedNode | ox.Literal)}
-            for row in result
-        ]
-
     def triple_side(self) -> dict[str, MirroredRecord]:
         """Read with two queries: the provenance of every record, and the size of every record graph."""
         said: dict[str, tuple[str, str]] = {}
@@ -253,16 +198,16 @@ class MirroredStore(ProvenanceQuads):
             f"SELECT ?id ?hash ?status WHERE {{ GRAPH {self.provenance} {{ "
             f"?r {P['recordId']} ?id ; {P['contentHash']} ?hash ; {P['status']} ?status }} }}"
         )
-        for row in self._select(provenance):
-            found = (row["hash"], row["status"])
-            record_id = row["id"]
+        for row in self.triples.select(provenance):
+            found = (row["hash"].value, row["status"].value)
+            record_id = row["id"].value
             said[record_id] = found if said.get(record_id, found) == found else ("", "")
         prefix = f"{self.base}/graphs/records/"
         sizes = (
             f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
             f"FILTER (STRSTARTS(STR(?g), {ox.Literal(prefix)})) }} GROUP BY ?g"
         )
-        counted = {row["g"][len(prefix) :]: int(row["n"]) for row in self._select(sizes)}
+        counted = {row["g"].value[len(prefix) :]: int(row["n"].value) for row in self.triples.select(sizes)}
         nothing: tuple[str | None, str | None] = (None, None)
         return {
             record_id: MirroredRecord(*said.get(record_id, nothing), triples=counted.get(record_id, 0))
@@ -282,7 +227,7 @@ class MirroredStore(ProvenanceQuads):
             return True
         run = ox.NamedNode(f"{self.base}/harvests/{generation}")
         ask = f"ASK {{ GRAPH {self.provenance} {{ {run} {TYPE} {CAT_HARVEST_RUN} }} }}"
-        return bool(self.triples.query(ask))
+        return self.triples.ask(ask)
 
     def _sync(self, change: Callable[[], None] | None, runs: Sequence[HarvestRun] = ()) -> None:
         """Mirror a change the registry has committed (and the runs it recorded), then mark it done.
@@ -398,6 +343,9 @@ class MirroredStore(ProvenanceQuads):
     def record_states(self, source: str) -> dict[str, RecordState]:
         return self.registry.record_states(source)
 
+    def iter_record_states(self, source: str) -> Iterator[tuple[str, RecordState]]:
+        return self.registry.iter_record_states(source)
+
     def get(self, record_id: str) -> StoredRecord | None:
         meta = self.registry.meta(record_id)
         if meta is None:
@@ -471,8 +419,16 @@ class MirroredStore(ProvenanceQuads):
     def visible_graphs(self) -> list[ox.NamedNode]:
         return [self.record_graph(m.id) for m in self.registry.metas(statuses=VISIBLE)]
 
-    def query(self, sparql: str, **options: object) -> object:
-        return self.triples.query(sparql, **options)
+    def select(self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()) -> list[Solution]:
+        return self.triples.select(query, default_graph=default_graph, named_graphs=named_graphs)
+
+    def construct(
+        self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()
+    ) -> list[ox.Triple]:
+        return self.triples.construct(query, default_graph=default_graph, named_graphs=named_graphs)
+
+    def ask(self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()) -> bool:
+        return self.triples.ask(query, default_graph=default_graph, named_graphs=named_graphs)
 
     def sparql_server(self) -> SparqlServer | None:
         return self.triples.sparql_server()

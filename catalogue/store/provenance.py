@@ -10,12 +10,11 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
+from catalogue.model import QualityScore
 from catalogue.namespaces import CAT, DCAT, DCT, FOAF, PROV, RDF_TYPE, XSD
-from catalogue.quality import QualityScore
-from catalogue.records import Term
-from catalogue.store import VISIBLE, WITHDRAWN, HarvestRun, RecordMeta
 from catalogue.store.dqv import dqv_triples
 from catalogue.store.runlog import COUNTS
+from catalogue.store.types import VISIBLE, WITHDRAWN, HarvestRun, RecordMeta, Term
 
 TYPE = ox.NamedNode(RDF_TYPE)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 
-from catalogue.quality import BIN, DIMENSIONS, QualityScore, rating
-from catalogue.store import QUALITY_MARK, QualityStats
+from catalogue.model import BIN, DIMENSIONS, QualityScore, rating
 from catalogue.store.sqlite import Database, mark_unindexed
+from catalogue.store.types import QUALITY_MARK, QualityStats
 
 #: the datasets a node currently offers, whatever validation said (the quality dashboards' population)
 CURRENT_DATASETS = "kind = 'dataset' AND status != 'withdrawn'"

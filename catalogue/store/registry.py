@@ -23,9 +23,13 @@ from datetime import UTC, datetime
 from sys import intern
 from typing import Any
 
-from catalogue.claims import Owns, nobody_owns, settle_claims
 from catalogue.model import ValidationReport, ValidationResult
-from catalogue.store import (
+from catalogue.store.claims import Owns, nobody_owns, settle_claims
+from catalogue.store.links import TokensAndLinks
+from catalogue.store.quality_table import CURRENT_DATASETS, QualityTable
+from catalogue.store.runlog import RunLog, insert_run, recount
+from catalogue.store.sqlite import INDEX_MARK, mark_unindexed, stamp
+from catalogue.store.types import (
     WITHDRAWN,
     Committed,
     HarvestRun,
@@ -34,10 +38,6 @@ from catalogue.store import (
     RecordState,
     RecordWrite,
 )
-from catalogue.store.links import TokensAndLinks
-from catalogue.store.quality_table import CURRENT_DATASETS, QualityTable
-from catalogue.store.runlog import RunLog, insert_run, recount
-from catalogue.store.sqlite import INDEX_MARK, mark_unindexed, stamp
 
 META_COLUMNS = (
     "id, source, kind, uri, status, title, content_hash, profile, policy, harvested, violations, warnings, "
@@ -249,18 +249,23 @@ class Registry(RunLog, TokensAndLinks, QualityTable):
         return [_meta(row) for row in page]
 
     def record_states(self, source: str) -> dict[str, RecordState]:
+        return dict(self.iter_record_states(source))
+
+    def iter_record_states(self, source: str) -> Iterator[tuple[str, RecordState]]:
+        """The source's current records one by one, read from SQLite as they are used."""
         rows = self._db().execute(
             "SELECT id, content_hash, profile, policy, status, kind, profile_version FROM records "
             "WHERE source = ? AND status != ?",
             (source, WITHDRAWN),
         )
-        # the short strings repeat for every record: one copy each
-        return {
-            rid: RecordState(
-                digest, intern(profile), intern(policy), intern(status), intern(kind), intern(version)
+        for rid, digest, profile, policy, status, kind, version in rows:
+            # the short strings repeat for every record: one copy each
+            yield (
+                rid,
+                RecordState(
+                    digest, intern(profile), intern(policy), intern(status), intern(kind), intern(version)
+                ),
             )
-            for rid, digest, profile, policy, status, kind, version in rows
-        }
 
     def triple_counts(self, statuses: Iterable[str]) -> dict[str, int]:
         """Per record with one of these statuses, the triples it holds (its N-Triples lines)."""

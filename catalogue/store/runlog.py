@@ -12,8 +12,8 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from catalogue.store import FLAGGED, INTERRUPTED, PUBLISHED, HarvestRun, RunChange
 from catalogue.store.sqlite import Database, stamp
+from catalogue.store.types import FLAGGED, INTERRUPTED, PUBLISHED, HarvestRun, RunChange
 
 COUNTS = (
     "pages", "found", "new", "changed", "unchanged", "withdrawn", "published", "flagged", "rejected",

@@ -41,13 +41,13 @@ def snapshots_of(folder: Path) -> Path:
     return folder.with_name(f"{folder.name}-snapshots")
 
 
-def latest(folder: Path) -> Path | None:
+def latest_snapshot(folder: Path) -> Path | None:
     """The newest complete snapshot of the live folder ``folder``; ``None`` before the writer took one."""
     names = _numbered(snapshots_of(folder))
     return snapshots_of(folder) / names[-1] if names else None
 
 
-def take(store: ox.Store, folder: Path) -> Path:
+def take_snapshot(store: ox.Store, folder: Path) -> Path:
     """A snapshot of ``store`` (open for writing on ``folder``) as it is now; superseded ones pruned."""
     root = snapshots_of(folder)
     root.mkdir(exist_ok=True)

@@ -56,16 +56,19 @@ import socket
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, TYPE_CHECKING, TypeVar
 
 import httpx
 import pyoxigraph as ox
 
-from catalogue.config import StoreSettings
-from catalogue.sparql_syntax import query_form, with_values
-from catalogue.store import RemoteAnswer, RemoteStoreError, RemoteTimeout, SparqlServer, StoreLockedError
+from catalogue.store.errors import RemoteStoreError, RemoteTimeout, StoreLockedError
 from catalogue.store.mirror import MirroredStore
+from catalogue.store.protocols.triples import RemoteAnswer, SparqlServer
 from catalogue.store.registry import Registry
+from catalogue.store.types import Graphs, Solution, solutions
+
+if TYPE_CHECKING:
+    from catalogue.config import StoreSettings
 
 UPDATE_TRIPLES = 10_000  # triples per INSERT DATA / DELETE DATA request
 BLOCK_TRIPLES = 1_000  # triples per GRAPH block in one (Virtuoso's parser gives up at about 5,000)
@@ -234,32 +237,57 @@ class SparqlServerTriples:
         return response
 
     # -- reading -------------------------------------------------------------
-    def query(self, sparql: str, **options: object) -> object:
-        """Our own queries (not the public's): the whole result, as pyoxigraph objects.
+    def select(self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()) -> list[Solution]:
+        """Our own queries (not the public's), answered whole; the dataset goes as the protocol's
+        ``default-graph-uri`` and ``named-graph-uri``, never into the query's text."""
+        rows = self._results(query, default_graph, named_graphs)
+        if isinstance(rows, bool):
+            raise RemoteStoreError(f"{self.query_url} answered a SELECT query with a boolean")
+        return rows
 
-        Options as pyoxigraph's: ``default_graph`` and ``named_graphs`` (lists of
-        graphs) become the protocol's dataset; ``substitutions`` a VALUES block at
-        the start of the WHERE clause (Virtuoso allows no trailing VALUES in CONSTRUCT).
-        """
-        unknown = set(options) - {"default_graph", "named_graphs", "substitutions"}
-        if unknown:
-            raise TypeError(f"unsupported query options: {sorted(unknown)}")
-        substitutions = options.get("substitutions") or {}
-        sparql = with_values(sparql, {var.value: str(term) for var, term in substitutions.items()})  # type: ignore[attr-defined]
-        form = query_form(sparql)
-        default = _graph_list(options.get("default_graph"))
-        named = _graph_list(options.get("named_graphs"))
-        accept = N_TRIPLES if form == "graph" else JSON_RESULTS
-        answer = self._open(self.reads, sparql, accept, default, named, self.settings.timeout_seconds)
+    def construct(
+        self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()
+    ) -> list[ox.Triple]:
+        media_type, body = self._read(query, N_TRIPLES, default_graph, named_graphs)
         try:
-            body = answer.body.read()
+            return [
+                quad.triple
+                for quad in ox.parse(body, format=_format(media_type, GRAPH_FORMATS, self.query_url))
+            ]
+        except SyntaxError as error:
+            raise RemoteStoreError(
+                f"{self.query_url} answered with triples we cannot read: {error}"
+            ) from None
+
+    def ask(self, query: str, *, default_graph: Graphs = (), named_graphs: Graphs = ()) -> bool:
+        answer = self._results(query, default_graph, named_graphs)
+        if not isinstance(answer, bool):
+            raise RemoteStoreError(f"{self.query_url} answered an ASK query with rows")
+        return answer
+
+    def _results(self, query: str, default_graph: Graphs, named_graphs: Graphs) -> list[Solution] | bool:
+        """A SELECT's rows or an ASK's answer, read whole (rows are parsed as they are read)."""
+        media_type, body = self._read(query, JSON_RESULTS, default_graph, named_graphs)
+        try:
+            result = ox.parse_query_results(body, format=_format(media_type, RESULT_FORMATS, self.query_url))
+            return bool(result) if isinstance(result, ox.QueryBoolean) else solutions(result)
+        except SyntaxError as error:
+            raise RemoteStoreError(
+                f"{self.query_url} answered with results we cannot read: {error}"
+            ) from None
+
+    def _read(
+        self, query: str, accept: str, default_graph: Graphs, named_graphs: Graphs
+    ) -> tuple[str, bytes]:
+        """The whole answer to one of our queries: its media type and body."""
+        default, named = [g.value for g in default_graph], [g.value for g in named_graphs]
+        answer = self._open(self.reads, query, accept, default, named, self.settings.timeout_seconds)
+        try:
+            return answer.media_type, answer.body.readall()
         except httpx.HTTPError as error:
             raise RemoteStoreError(f"{self.query_url}: {error}") from error
         finally:
             answer.close()
-        if form == "graph":
-            return [quad.triple for quad in ox.parse(body, format=_format(answer.media_type, GRAPH_FORMATS))]
-        return ox.parse_query_results(body, format=_format(answer.media_type, RESULT_FORMATS))
 
     def describe(self, iris: Iterable[str], record_graphs: str) -> dict[str, list[ox.Triple]]:
         """What the published union (= the record graphs together) says about these IRIs."""
@@ -267,11 +295,13 @@ class SparqlServerTriples:
         if not found:
             return {}
         values = " ".join(str(ox.NamedNode(iri)) for iri in found)
-        solutions = self.query(
+        rows = self.select(
             f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH {self.published} {{ ?s ?p ?o }} }}"
         )
-        for solution in solutions:  # type: ignore[attr-defined]
-            found[solution["s"].value].add(ox.Triple(solution["s"], solution["p"], solution["o"]))
+        for row in rows:
+            subject, predicate = row["s"], row["p"]
+            if isinstance(subject, ox.NamedNode) and isinstance(predicate, ox.NamedNode):  # (always: typed)
+                found[subject.value].add(ox.Triple(subject, predicate, row["o"]))
         return {iri: sorted(triples, key=str) for iri, triples in found.items()}
 
     def open_query(
@@ -435,21 +465,12 @@ def _blocks(graphs: Iterable[tuple[str, list[str]]]) -> str:
     return "".join(blocks)
 
 
-def _graph_list(value: object) -> list[str]:
-    if value is None:
-        return []
-    graphs = value if isinstance(value, list | tuple) else [value]
-    return [graph.value for graph in graphs if isinstance(graph, ox.NamedNode)]
-
-
 F = TypeVar("F", ox.RdfFormat, ox.QueryResultsFormat)
 
 
-def _format(media_type: str, formats: dict[str, F]) -> F:
+def _format(media_type: str, formats: dict[str, F], url: str) -> F:
     if media_type not in formats:
-        raise RemoteStoreError(
-            f"the SPARQL server answered in {media_type or 'an unnamed format'}, not one we read"
-        )
+        raise RemoteStoreError(f"{url} answered in {media_type or 'an unnamed format'}, not a format we read")
     return formats[media_type]
 
 

@@ -18,13 +18,10 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from catalogue.resources import shapes_dir
 from catalogue.validation.errors import ShapesError
-
-if TYPE_CHECKING:
-    from catalogue.config import Settings
 
 __all__ = [
     "BUILT_IN",
@@ -48,6 +45,17 @@ class Profile:
     extends: str | None = None
 
 
+class WithProfiles(Protocol):
+    """What these look-ups read of the settings (``catalogue.config.Settings`` is one): the configured profiles.
+
+    A protocol, not the configuration's class: the configuration imports this
+    module for ``Profile``, and must not be imported back, even for types.
+    """
+
+    @property
+    def profiles(self) -> tuple[Profile, ...]: ...
+
+
 BUILT_IN = {
     "dcat-ap-3": Profile(
         "dcat-ap-3", "DCAT-AP 3.0.0", "https://semiceu.github.io/DCAT-AP/releases/3.0.0/", ("dcat-ap-3.ttl",)
@@ -69,13 +77,13 @@ BUILT_IN = {
 }
 
 
-def available(settings: Settings | None = None) -> list[Profile]:
+def available(settings: WithProfiles | None = None) -> list[Profile]:
     """The built-in profiles, then those configured in ``settings``."""
     configured = tuple(settings.profiles) if settings is not None else ()
     return [*BUILT_IN.values(), *configured]
 
 
-def profile(name: str, settings: Settings | None = None) -> Profile:
+def profile(name: str, settings: WithProfiles | None = None) -> Profile:
     for known in available(settings):
         if known.name == name:
             return known
@@ -83,7 +91,7 @@ def profile(name: str, settings: Settings | None = None) -> Profile:
     raise KeyError(f"no validation profile {name!r} (known: {names})")
 
 
-def standard(name: str, settings: Settings | None = None) -> Profile | None:
+def standard(name: str, settings: WithProfiles | None = None) -> Profile | None:
     """The profile whose specification a record validated with ``name`` may claim (``dct:conformsTo``).
 
     Its own, else that of the nearest profile it extends (an operator's rules on
@@ -103,7 +111,7 @@ def standard(name: str, settings: Settings | None = None) -> Profile | None:
     return None
 
 
-def shapes_files(name: str, settings: Settings | None = None) -> list[Path]:
+def shapes_files(name: str, settings: WithProfiles | None = None) -> list[Path]:
     """Every shapes file of the profile, those of the profiles it extends first."""
     chain: list[Profile] = []
     current: str | None = name
@@ -125,7 +133,7 @@ def shapes_files(name: str, settings: Settings | None = None) -> list[Path]:
     return files
 
 
-def profile_shapes(name: str, settings: Settings | None = None) -> Path:
+def profile_shapes(name: str, settings: WithProfiles | None = None) -> Path:
     """One SHACL file with every shape of the profile, for callers that take a single path.
 
     :func:`combined_shapes_file`, with an unknown profile or a missing shapes
@@ -137,7 +145,7 @@ def profile_shapes(name: str, settings: Settings | None = None) -> Path:
         raise FileNotFoundError(str(error).strip("\"'")) from None
 
 
-def combined_shapes_file(name: str, settings: Settings | None = None) -> Path:
+def combined_shapes_file(name: str, settings: WithProfiles | None = None) -> Path:
     """One Turtle file with every shape of the profile (for code that takes a single path).
 
     A profile with one file is that file; otherwise the files are loaded

@@ -41,7 +41,7 @@ from catalogue.web import (
 from catalogue.web.head import HeadAsGet
 from catalogue.web.ldes import router as ldes_router
 from catalogue.web.limits import BodyLimit
-from catalogue.web.safety import SecurityHeaders, linkable
+from catalogue.web.safety import ResponseHeaders, linkable, security_headers
 from catalogue.web.static import router as static_router
 from catalogue.web.workers import ForwardToWriter
 
@@ -81,8 +81,7 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.add_middleware(BodyLimit, limit=body_limit(backends.settings))
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(i18n.VaryLanguage)
+    app.add_middleware(ResponseHeaders, edits=(security_headers, i18n.with_vary))
     app.state.backends = backends
     app.state.labeller = Labeller(backends)
     limits = backends.settings.sparql

@@ -33,8 +33,6 @@ from babel.support import Translations
 from babel.units import format_unit
 from fastapi import Request
 from jinja2 import Environment
-from starlette.types import ASGIApp, Receive, Scope, Send
-from starlette.types import Message as AsgiMessage
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -218,26 +216,11 @@ def date_time(value: dt.datetime) -> str:
 # -- Vary on every page that speaks the visitor's language -----------------------------
 
 
-class VaryLanguage:
-    """Adds ``Accept-Language`` and ``Cookie`` to ``Vary`` on every HTML answer (they choose its language)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_vary(message: AsgiMessage) -> None:
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": with_vary(list(message.get("headers", [])))}
-            await send(message)
-
-        await self.app(scope, receive, send_with_vary)
-
-
 def with_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``Accept-Language`` and ``Cookie`` added to ``Vary`` on an HTML answer (they choose its language).
+
+    A header edit for :class:`~catalogue.web.safety.ResponseHeaders`.
+    """
     content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
     if not content_type.startswith(b"text/html"):
         return headers

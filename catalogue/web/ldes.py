@@ -5,7 +5,8 @@ one page of a day. TriG by default, N-Quads when asked for (each member's
 description is a named graph, which Turtle cannot carry: anything else is 406).
 Every answer has an ETag and answers If-None-Match with 304; a page of a
 day before today may be kept for a day (see the model's docstring for why
-that is safe), the root and today's pages must be revalidated.
+that is safe), the root and today's pages must be revalidated. HEAD is answered
+as everywhere, by ``web/head.py`` (a GET without its body).
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ router = APIRouter(tags=["feed"])
 PAST_DAY_SECONDS = 86400
 
 
-@router.api_route(
-    "/ldes", methods=["GET", "HEAD"], summary="Linked Data Event Stream of every dataset change"
-)
+@router.get("/ldes", summary="Linked Data Event Stream of every dataset change")
 def root(request: Request) -> Response:
     backends = request.app.state.backends
     members = ldes.members(backends.store)
@@ -35,7 +34,7 @@ def root(request: Request) -> Response:
     return _answer(request, quads, cacheable=False)
 
 
-@router.api_route("/ldes/{day}", methods=["GET", "HEAD"], summary="One page of one day of the event stream")
+@router.get("/ldes/{day}", summary="One page of one day of the event stream")
 def day_page(request: Request, day: str, after: str | None = None) -> Response:
     try:
         when = date.fromisoformat(day)

@@ -205,8 +205,8 @@ def _holder(backends: Backends, iri: str) -> StoredRecord | None:
     """The visible record whose triples describe ``iri`` (one: skolem IRIs are scoped by record)."""
     prefix = f"{backends.settings.base_url}/graphs/records/"
     # inlined: the IRI is our base URL and a digest of letters and digits (checked by the route)
-    found = backends.store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}")
-    for solution in found:  # type: ignore[attr-defined]
+    found = backends.store.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}")
+    for solution in found:
         graph = solution["g"].value
         if graph.startswith(prefix):
             stored = backends.store.get(graph.removeprefix(prefix))

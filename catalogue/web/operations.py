@@ -6,6 +6,10 @@
   SPARQL view is being built;
 * ``/metrics``: Prometheus text — request latency per route, harvest runs by
   outcome, records by status, the size of the store and the index on disk.
+  With several worker processes (``serve --workers N``) each process writes
+  its request timings to files in ``data_dir/metrics`` (prometheus-client's
+  multiprocess mode) and the writing process, which answers ``/metrics``,
+  adds them up: every worker's requests are counted.
 
 All are anonymous and cheap: the readiness checks ask for one hit and an
 ``ASK {}``; the catalogue figures are counted in SQL once per store
@@ -16,6 +20,8 @@ sizes, a walk of the data folders, at most every :data:`DISK_SECONDS`.
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,8 +29,9 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,6 +44,8 @@ router = APIRouter(tags=["operations"])
 READY_TIMEOUT = 2.0
 #: seconds the disk sizes are reused: walking the folders on every scrape costs with their files
 DISK_SECONDS = 10.0
+#: prometheus-client's switch to its multiprocess mode: the folder where each process writes its samples
+SHARED_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @router.get("/healthz", summary="Liveness: the process answers")
@@ -77,16 +86,44 @@ def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
+def share_between_processes(folder: Path) -> None:
+    """From now on, this process and those it starts count requests together in ``folder``.
+
+    Called by ``serve`` before its readers start (they inherit the
+    environment). The folder is emptied first: the files of an earlier run
+    would be counted again. prometheus-client picks its value class when it is
+    imported, which may have happened already, so it is picked again.
+    """
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ[SHARED_ENV] = str(folder)
+    values.ValueClass = values.get_value_class()
+
+
+def process_ended(pid: int) -> None:
+    """Tell prometheus-client that a worker process is gone (its samples stay counted)."""
+    if SHARED_ENV in os.environ:
+        mark_process_dead(pid)
+
+
 class Metrics:
-    """The app's Prometheus registry: request latency, and the catalogue's own figures read at scrape time."""
+    """The app's Prometheus registry: request latency, and the catalogue's own figures read at scrape time.
+
+    Shared between processes (:func:`share_between_processes`), the latency
+    histogram only writes this process's files, and the registry reads
+    everyone's.
+    """
 
     def __init__(self, backends: Backends) -> None:
         self.registry = CollectorRegistry()
+        shared = os.environ.get(SHARED_ENV)
+        if shared:
+            MultiProcessCollector(self.registry, path=shared)
         self.latency = Histogram(
             "catalogue_request_seconds",
             "Time to answer an HTTP request, by route template, method and status class.",
             ["route", "method", "status"],
-            registry=self.registry,
+            registry=None if shared else self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
         self.registry.register(CatalogueCollector(backends))

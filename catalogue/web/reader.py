@@ -14,7 +14,7 @@ from pathlib import Path
 
 from catalogue.backends import Backends
 from catalogue.config import Settings, load_settings
-from catalogue.index import open_index
+from catalogue.index.opening import open_index
 from catalogue.logs import LogFormat, log_config
 from catalogue.store import open_store
 from catalogue.vocabularies import Vocabularies

@@ -16,6 +16,7 @@ served from here and started by a script file of ours (``web/static.py``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -42,25 +43,42 @@ def linkable(value: object) -> bool:
     return LINKABLE.fullmatch(value) is not None
 
 
-class SecurityHeaders:
-    """Adds the security headers to every answer; a Content-Security-Policy unless the route set its own."""
+#: an edit of a response's headers (ASGI's list of lowercase-or-not byte pairs), made before they go out
+HeaderEdit = Callable[[list[tuple[bytes, bytes]]], list[tuple[bytes, bytes]]]
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class ResponseHeaders:
+    """Applies header edits to every HTTP answer as it starts: the one place the app adds headers.
+
+    Edits run in the order given, each on what the previous one left (``security_headers`` here,
+    ``i18n.with_vary`` for the languages).
+    """
+
+    def __init__(self, app: ASGIApp, edits: Sequence[HeaderEdit]) -> None:
         self.app = app
+        self.edits = tuple(edits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message: Message) -> None:
+        async def send_edited(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                if b"content-security-policy" not in present:
-                    headers.append((b"content-security-policy", POLICY.encode()))
-                headers += [(k.encode(), v.encode()) for k, v in HEADERS.items() if k.encode() not in present]
+                for edit in self.edits:
+                    headers = edit(headers)
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, send_edited)
+
+
+def security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The security headers added; a Content-Security-Policy unless the route set its own."""
+    present = {name.lower() for name, _ in headers}
+    added = (
+        [(b"content-security-policy", POLICY.encode())] if b"content-security-policy" not in present else []
+    )
+    added += [(k.encode(), v.encode()) for k, v in HEADERS.items() if k.encode() not in present]
+    return headers + added

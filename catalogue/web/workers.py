@@ -35,6 +35,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from catalogue.admin import channel_dir
+from catalogue.web.operations import process_ended
 
 log = logging.getLogger("catalogue.workers")
 
@@ -174,6 +175,7 @@ class Readers:
                     log.warning(
                         "reader worker %d ended (exit %s); starting another", process.pid, process.returncode
                     )
+                    process_ended(process.pid)
                     self.processes[number] = self._spawn()
 
     def stop(self) -> None:
@@ -187,3 +189,4 @@ class Readers:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            process_ended(process.pid)

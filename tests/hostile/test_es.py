@@ -21,7 +21,8 @@ import httpx
 import pytest
 
 from catalogue.config import SearchSettings
-from catalogue.index import SearchDocument, SearchIndex, SearchQuery, open_index
+from catalogue.index import SearchDocument, SearchIndex, SearchQuery
+from catalogue.index.opening import open_index
 
 HEAL = "http://publications.europa.eu/resource/authority/data-theme/HEAL"
 

@@ -8,8 +8,9 @@ from pathlib import Path
 from catalogue.concepts import ConceptCache, ConceptResolver
 from catalogue.concepts.remote import MAX_BROADER, MAX_LABEL_CHARS, MAX_REDIRECTS
 from catalogue.config import ConceptSettings, SearchSettings
-from catalogue.index import SearchDocument, SearchQuery, compounds, open_index
+from catalogue.index import SearchDocument, SearchQuery, compounds
 from catalogue.index.analysis import MAX_WORDS, query_parts
+from catalogue.index.opening import open_index
 from catalogue.index.variants import MAX_ALTERNATIVES
 from tests.conftest import FeedServer
 

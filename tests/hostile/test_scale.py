@@ -98,3 +98,39 @@ def test_feed_pages_far_in_are_paged_by_the_registry(big, live_server) -> None:
     total, shown = listed(searched)
     assert 0 < total <= visible and shown == min(total, 10)
     assert listed(since) == (0, 0)
+
+
+def looping_feed(feed_server, pages: int, per_page: int) -> str:
+    """A node whose every page repeats the same datasets (a loop in its paging, or a careless export)."""
+    base = "https://loop.example.org/"
+    for number in range(1, pages + 1):
+        view = f"{feed_server.url}/page-{number}.ttl"
+        paging = f"\n<{base}catalog> <{HYDRA}view> <{view}> .\n<{view}> a <{HYDRA}PartialCollectionView> .\n"
+        if number < pages:
+            paging += f"<{view}> <{HYDRA}next> <{feed_server.url}/page-{number + 1}.ttl> .\n"
+        body = generate_catalog(per_page, base=base, invalid_every=5) + paging.encode()
+        (feed_server.root / f"page-{number}.ttl").write_bytes(body)
+    return f"{feed_server.url}/page-1.ttl"
+
+
+def test_a_harvest_never_holds_the_whole_source_in_memory(
+    feed_server, open_catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records before, those met and the catalogue's lines live in the harvest's ledger on disk: the
+    store's all-at-once ``record_states`` is never asked, and a dataset repeated on every page counts once."""
+    from catalogue.config import Source
+
+    source = Source(name="loop", title="Looping node", url=looping_feed(feed_server, pages=4, per_page=40))
+    backends = open_catalogue(source)
+
+    def everything(*args: object) -> None:
+        raise AssertionError("a harvest read every record's state into memory")
+
+    monkeypatch.setattr(backends.store, "record_states", everything)
+    first = harvest_source(source, backends).run
+    assert (first.outcome, first.error) == ("ok", None)
+    assert (first.pages, first.found, first.new, first.rejected) == (4, 40, 40, 8)
+    assert len(first.rejected_ids) == 8
+    again = harvest_source(source, backends).run
+    assert (again.outcome, again.found, again.unchanged, again.new, again.withdrawn) == ("ok", 40, 40, 0, 0)
+    assert (again.published, again.rejected) == (32, 8)

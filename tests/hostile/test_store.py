@@ -9,20 +9,26 @@ graph the public may not read really exists beside the catalogue's).
 
 from __future__ import annotations
 
+import http.server
 import importlib.util
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import httpx
+import pyoxigraph as ox
 import pytest
 
 from catalogue.backends import Backends, open_backends
-from catalogue.config import Settings, Source
+from catalogue.config import Settings, Source, StoreSettings
 from catalogue.harvest import harvest_source
 from catalogue.sparql import SparqlService
 from catalogue.sparql_answer import Limits, SparqlError
+from catalogue.store import RemoteStoreError
+from catalogue.store.sparql_server import SparqlServerTriples
 
 BASE = "http://catalogue.test"
 SECRET = f"{BASE}/graphs/secret"
@@ -143,3 +149,85 @@ def test_the_secret_graph_is_there_to_be_refused(catalogue) -> None:
         timeout=30,
     )
     assert [row["o"]["value"] for row in answer.json()["results"]["bindings"]] == ["secret"]
+
+
+# -- the store's own typed queries, against a SPARQL server that records and answers what we choose --------
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """Keeps each POSTed form and answers with the server's ``answer`` (media type, body)."""
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        length = int(self.headers.get("Content-Length", "0"))
+        self.server.forms.append(parse_qs(self.rfile.read(length).decode(), keep_blank_values=True))  # type: ignore[attr-defined]
+        media_type, body = self.server.answer  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Type", media_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def recorder() -> Iterator[tuple[http.server.ThreadingHTTPServer, SparqlServerTriples]]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.forms, server.answer = [], ("application/sparql-results+json", NO_ROWS)  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    settings = StoreSettings(backend="sparql", query_url=url, update_url=url, graph_store_url=url)
+    triples = SparqlServerTriples(settings, BASE)
+    yield server, triples
+    triples.close()
+    server.shutdown()
+    server.server_close()
+
+
+NO_ROWS = b'{"head": {"vars": ["s"]}, "results": {"bindings": []}}'
+#: a graph IRI that would end the query and start another if it were pasted into the text
+SNEAKY = ox.NamedNode(f"{BASE}/graphs/a%3E%7D;DROP?named-graph-uri=x&query=DROP+ALL#&default-graph-uri=y")
+
+
+def test_the_dataset_goes_as_protocol_parameters_and_the_query_as_written(recorder) -> None:
+    server, triples = recorder
+    query = "SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert triples.select(query, default_graph=[SNEAKY], named_graphs=[SNEAKY, ox.NamedNode(SECRET)]) == []
+    (form,) = server.forms
+    assert form == {
+        "query": [query],
+        "default-graph-uri": [SNEAKY.value],
+        "named-graph-uri": [SNEAKY.value, SECRET],
+    }
+    with pytest.raises(ValueError):  # an IRI that could break out of <…> is no graph name at all
+        ox.NamedNode(BASE + "/graphs/a> } DROP ALL")
+
+
+@pytest.mark.parametrize(
+    ("media_type", "body", "complaint"),
+    [
+        (
+            "application/sparql-results+json",
+            b'{"head": {"vars": ["s"]}, "results": {"bindings": [{',
+            "cannot read",
+        ),
+        ("application/sparql-results+json", b'{"head": {}, "boolean": true}', "with a boolean"),
+        ("text/html", b"<html>Welcome</html>", "text/html"),
+    ],
+)
+def test_a_select_answered_badly_is_an_error_naming_the_server(recorder, media_type, body, complaint) -> None:
+    server, triples = recorder
+    server.answer = (media_type, body)
+    with pytest.raises(RemoteStoreError, match=complaint) as error:
+        triples.select("SELECT ?s WHERE { ?s ?p ?o }")
+    assert triples.query_url in str(error.value)
+
+
+def test_an_ask_or_construct_answered_badly_is_an_error_too(recorder) -> None:
+    server, triples = recorder
+    with pytest.raises(RemoteStoreError, match="with rows"):
+        triples.ask("ASK { ?s ?p ?o }")
+    server.answer = ("application/n-triples", b"<x:s> <x:p> broken .\n")
+    with pytest.raises(RemoteStoreError, match="cannot read"):
+        triples.construct("CONSTRUCT WHERE { ?s ?p ?o }")

@@ -34,8 +34,8 @@ from catalogue.index import (
     SearchIndex,
     SearchQuery,
     SearchResults,
-    open_index,
 )
+from catalogue.index.opening import open_index
 
 HEAL = "http://publications.europa.eu/resource/authority/data-theme/HEAL"
 TECH = "http://publications.europa.eu/resource/authority/data-theme/TECH"

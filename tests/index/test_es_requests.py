@@ -24,12 +24,12 @@ from catalogue.index import (
     QueryError,
     SearchDocument,
     SearchQuery,
-    open_index,
 )
 from catalogue.index import es_requests as req
 from catalogue.index.analysis import ALTERNATIVE_BOOST, MAX_WORDS, STEMMERS
 from catalogue.index.elasticsearch import SearchBackendError, client_options
 from catalogue.index.embedded import EmbeddedIndex
+from catalogue.index.opening import open_index
 
 HEAL = "http://publications.europa.eu/resource/authority/data-theme/HEAL"
 CSV = "http://publications.europa.eu/resource/authority/file-type/CSV"

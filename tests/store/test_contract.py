@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 import pytest
 
-from catalogue.describe import SUMMARY_QUERY
+from catalogue.describe import summary_query
 from catalogue.model import ValidationReport, ValidationResult
 from catalogue.quality import DIMENSIONS, Check, QualityScore
 from catalogue.records import Record
@@ -64,10 +64,10 @@ def score(points: int) -> QualityScore:
 
 
 def our_graphs(store: Store) -> set[str]:
-    rows = store.query(
+    rows = store.select(
         f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), "{BASE}/") }}'
     )
-    return {row["g"].value for row in rows}  # type: ignore[attr-defined]
+    return {row["g"].value for row in rows}
 
 
 def extra_graphs(store: Store) -> set[str]:
@@ -190,20 +190,40 @@ def test_failed_runs_are_recorded_in_provenance(open_test_store) -> None:
     assert rows == [{"outcome": "failed", "error": 'page 2 answered 500 "Internal"\nretry'}]
 
 
-def test_catalogue_summary_query_with_substitutions(open_test_store) -> None:
-    """The feed's query for a source's own catalogue: variables bound by substitution."""
+def test_catalogue_summary_query_over_one_record_graph(open_test_store) -> None:
+    """The feed's query for a source's own catalogue: the record's graph given as the default graph."""
     store = open_test_store()
     store.apply([write(shared("a"))], [], run(found=1))
     root = ox.NamedNode("https://node.example/a")
-    bindings = {ox.Variable("g"): store.record_graph("be-a"), ox.Variable("root"): root}
-    triples = set(store.query(SUMMARY_QUERY, substitutions=bindings))  # type: ignore[call-overload]
+    triples = set(store.construct(summary_query(root), default_graph=[store.record_graph("be-a")]))
     assert triples == {
         ox.Triple(root, PUBLISHER, AGENT),
         ox.Triple(AGENT, NAME, ox.Literal("Hospital")),
         ox.Triple(root, TITLE, ox.Literal("Title", language="en")),  # titles are borrowed too
     }
-    other = {ox.Variable("g"): store.record_graph("be-zzz"), ox.Variable("root"): root}
-    assert list(store.query(SUMMARY_QUERY, substitutions=other)) == []  # type: ignore[call-overload]
+    assert store.construct(summary_query(root), default_graph=[store.record_graph("be-zzz")]) == []
+
+
+def test_typed_queries_run_over_the_graphs_they_are_given(open_test_store) -> None:
+    """select / construct / ask take their dataset as graphs (on a server: default-graph-uri and
+    named-graph-uri), and without one see every graph of the store."""
+    store = open_test_store()
+    store.apply([write(record("a", "A")), write(record("b", "B"))], [], run(found=2))
+    a, b = store.record_graph("be-a"), store.record_graph("be-b")
+    titles = "SELECT ?t ?unbound WHERE { ?s <http://purl.org/dc/terms/title> ?t }"
+    assert store.select(titles, default_graph=[a]) == [{"t": ox.Literal("A", language="en")}]
+    assert sorted(row["t"].value for row in store.select(titles, default_graph=[a, b])) == ["A", "B"]
+    graphs = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert store.select(graphs, named_graphs=[b]) == [{"g": b}]
+    assert {a, b} <= {row["g"] for row in store.select(graphs)}
+    says_b = 'ASK { GRAPH ?g { ?s ?p "B"@en } }'  # (Virtuoso reads a GRAPH <iri> whatever the list)
+    assert store.ask(says_b) is True
+    assert store.ask(says_b, named_graphs=[a]) is False
+    assert store.ask(says_b, named_graphs=[a, b]) is True
+    everything = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    b_title = ox.Triple(ox.NamedNode("https://node.example/b"), TITLE, ox.Literal("B", language="en"))
+    assert store.construct(everything, default_graph=[b]) == [b_title]
+    assert store.construct(everything, default_graph=[store.record_graph("be-zzz")]) == []
 
 
 # -- what the public SPARQL endpoint sees ------------------------------------------------
@@ -253,11 +273,13 @@ def test_quality_measurements_are_dqv_in_the_provenance_graph(open_test_store) -
         f"SELECT ?metric ?value WHERE {{ GRAPH <{PROVENANCE}> {{ <{BASE}/records/be-a> dqv:hasQualityMeasurement ?m . "
         "?m dqv:isMeasurementOf ?metric ; dqv:value ?value ; dqv:computedOn <https://node.example/a> } }"
     )
-    values = {row["metric"].rsplit("#", 1)[1]: int(row["value"]) for row in select(store, measurements)}
-    assert values == {f"{d}Score": 10 for d in DIMENSIONS} | {"qualityScore": 50}
+
+    def values() -> dict[str, int]:
+        return {row["metric"].rsplit("#", 1)[1]: int(row["value"]) for row in select(store, measurements)}
+
+    assert values() == {f"{d}Score": 10 for d in DIMENSIONS} | {"qualityScore": 50}
     store.set_quality({"be-a": score(20)})  # URL checks came back: replaced, not added
-    values = {row["metric"].rsplit("#", 1)[1]: int(row["value"]) for row in select(store, measurements)}
-    assert values == {f"{d}Score": 20 for d in DIMENSIONS} | {"qualityScore": 100}
+    assert values() == {f"{d}Score": 20 for d in DIMENSIONS} | {"qualityScore": 100}
     assert store.quality("be-a").total == 100
     labels = PREFIXES + (
         "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
@@ -428,7 +450,7 @@ def test_triples_are_rebuilt_from_the_registry_when_a_process_stopped_midway(ope
     store.close()
     again = open_test_store()
     assert our_graphs(again) == {f"{BASE}/graphs/records/be-a", PROVENANCE} | extra_graphs(again)
-    statuses = again.query(
+    statuses = again.select(
         "SELECT ?id ?status WHERE { GRAPH ?g { ?r <https://w3id.org/catalogue/ns#recordId> ?id ; "
         "<https://w3id.org/catalogue/ns#status> ?status } } ORDER BY ?id"
     )

@@ -80,7 +80,7 @@ def test_a_read_only_view_opens_while_a_writer_keeps_reopening(tmp_path: Path) -
         for _ in range(200):  # without retrying, about 1 open in 30 failed
             try:
                 reader = EmbeddedTriples(folder, "", read_only=True)
-                assert reader.query("ASK { ?s ?p ?o }")
+                assert reader.ask("ASK { ?s ?p ?o }")
                 reader.close()
             except RuntimeError as error:
                 failures.append(str(error))
@@ -88,3 +88,23 @@ def test_a_read_only_view_opens_while_a_writer_keeps_reopening(tmp_path: Path) -
         stop.set()
         thread.join()
     assert failures == []
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "answered"),
+    [
+        ("select", "ASK { ?s ?p ?o }", "QueryBoolean"),
+        ("construct", "SELECT ?s WHERE { ?s ?p ?o }", "QuerySolutions"),
+        ("ask", "CONSTRUCT WHERE { ?s ?p ?o }", "QueryTriples"),
+    ],
+)
+def test_a_query_of_another_form_is_an_error_naming_what_came_back(
+    tmp_path: Path, method, query, answered
+) -> None:
+    """A server's wrong answer is a RemoteStoreError (tests/hostile/test_store.py); here it is our own mistake."""
+    store = open_store(tmp_path / "store", BASE)
+    try:
+        with pytest.raises(TypeError, match=answered):
+            getattr(store, method)(query)
+    finally:
+        store.close()

@@ -19,12 +19,12 @@ QUAD = ox.Quad(
 def test_a_snapshot_keeps_the_store_as_it_was(tmp_path: Path) -> None:
     live = tmp_path / "oxigraph"
     store = ox.Store(str(live))
-    assert snapshots.latest(live) is None
+    assert snapshots.latest_snapshot(live) is None
     store.add(QUAD)
-    taken = snapshots.take(store, live)
+    taken = snapshots.take_snapshot(store, live)
     store.remove(QUAD)
     store.flush()
-    assert snapshots.latest(live) == taken
+    assert snapshots.latest_snapshot(live) == taken
     assert list(ox.Store.read_only(str(taken)).quads_for_pattern(None, None, None)) == [QUAD]
     assert list(store.quads_for_pattern(None, None, None)) == []
 
@@ -34,7 +34,7 @@ def test_superseded_snapshots_go_after_the_grace_time(
 ) -> None:
     live = tmp_path / "oxigraph"
     store = ox.Store(str(live))
-    taken = [snapshots.take(store, live) for _ in range(4)]
+    taken = [snapshots.take_snapshot(store, live) for _ in range(4)]
     assert [path.exists() for path in taken] == [True] * 4  # superseded, but maybe still read
     old = time.time() - snapshots.GRACE_SECONDS - 1
     for path in taken:
@@ -42,9 +42,9 @@ def test_superseded_snapshots_go_after_the_grace_time(
     leftover = snapshots.snapshots_of(live) / ".taking-000000000099"  # a writer killed while taking one
     leftover.mkdir()
     os.utime(leftover, (old, old))
-    newest = snapshots.take(store, live)
+    newest = snapshots.take_snapshot(store, live)
     assert [path.name for path in sorted(snapshots.snapshots_of(live).iterdir())] == [
         taken[-1].name,
         newest.name,
     ]
-    assert snapshots.latest(live) == newest
+    assert snapshots.latest_snapshot(live) == newest

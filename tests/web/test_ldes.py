@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import httpx
@@ -151,3 +152,14 @@ def test_members_come_from_the_registry(pair) -> None:
     second = ldes.members(upstream.store)
     assert [m.activity for m in first] == ["Create"] and [m.activity for m in second] == ["Update"]
     assert second[0].timestamp > first[0].timestamp
+
+
+def test_the_schema_has_one_operation_per_method_and_no_duplicate_ids(open_catalogue) -> None:
+    """HEAD comes from web/head.py, so /ldes lists GET only; FastAPI's duplicate-id warning is an error here."""
+    app = create_app(open_catalogue())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Duplicate Operation ID")
+        schema = app.openapi()
+    ids = [op["operationId"] for path in schema["paths"].values() for op in path.values()]
+    assert len(ids) == len(set(ids))
+    assert set(schema["paths"]["/ldes"]) == {"get"} and set(schema["paths"]["/ldes/{day}"]) == {"get"}

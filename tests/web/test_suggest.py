@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import pytest
+from conftest import NODE_HEAD
 from fastapi.testclient import TestClient
 
-from catalogue.web import create_app
-
-DOC = """
-@prefix dcat: <http://www.w3.org/ns/dcat#> .
-@prefix dct: <http://purl.org/dc/terms/> .
-@prefix foaf: <http://xmlns.com/foaf/0.1/> .
-@prefix ex: <https://node.example/> .
-ex:catalog a dcat:Catalog ; dct:title "Node"@en ; dct:description "A node."@en ; dct:publisher ex:org .
-ex:org a foaf:Agent ; foaf:name "Hospital"@en .
+DOC = (
+    NODE_HEAD
+    + """
 ex:a a dcat:Dataset ; dct:title "Childhood leukemia cohort"@en ; dct:description "Samples."@en ;
    dct:publisher ex:org .
 ex:b a dcat:Dataset ; dct:title "Borstkanker bij vrouwen"@nl ; dct:description "Monsters."@nl ;
    dct:publisher ex:org .
 """
+)
 
 
 @pytest.fixture
-def client(harvested):
-    backends, _, _ = harvested(DOC)
-    with TestClient(create_app(backends)) as client:
-        yield client
+def client(site) -> TestClient:
+    return site(DOC)
 
 
 def test_the_api_suggests_only_when_nothing_is_found(client: TestClient) -> None:

@@ -1,8 +1,10 @@
 """Harvest a source: walk its pages → split → validate → stage; then commit → index.
 
-A harvest reads the source page by page and keeps only one page, one batch
-of records awaiting validation and a map of what the source held before in
-memory, so a source of 50,000 datasets costs little more than one of 5,000.
+A harvest reads the source page by page and keeps only one page and one batch
+of records awaiting validation in memory; what it must know of the whole source
+(what it held before, the records met, the catalogue's lines) is kept on disk
+in a ledger (``ledger.py``), so a source of 1,000,000 datasets costs
+little more memory than one of 10,000.
 New and changed records are validated as they come and *staged* in the
 store; nothing is visible until the whole source has been read, when one
 commit publishes them, withdraws what disappeared and records the run. A
@@ -26,9 +28,7 @@ import logging
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import pyoxigraph as ox
@@ -38,79 +38,36 @@ from catalogue.backends import Backends
 from catalogue.claims import ownership
 from catalogue.concepts import ConceptVocabularies, resolve_records
 from catalogue.config import Source
-from catalogue.consistency import catch_up
 from catalogue.fetch import Cutoff, Fetcher, InputError
-from catalogue.index import SearchIndex
-from catalogue.index.documents import search_document
+from catalogue.harvest.errors import HarvestError, SourceBusy, described
+from catalogue.harvest.indexing import index_records
+from catalogue.harvest.ledger import Ledger
+from catalogue.harvest.locks import source_lock
+from catalogue.harvest.pages import parse_lines, without_paging
+from catalogue.harvest.results import HarvestResult, Progress, failed_run
+from catalogue.harvest.validating import (
+    VALIDATION_BATCH,
+    assess,
+    for_validation,
+    status_for,
+    validate_guarded,
+)
 from catalogue.model import ValidationReport
-from catalogue.namespaces import DCAT, RDF_TYPE
-from catalogue.quality import QualityScore, score, urls_to_check
 from catalogue.records import Record, assemble, split_records
 from catalogue.sources import Page, walk
-from catalogue.sources.rdf import HYDRA_NAMESPACES
 from catalogue.store import (
     FLAGGED,
     PUBLISHED,
     REJECTED,
-    VISIBLE,
-    WITHDRAWN,
     HarvestRun,
     PageMemory,
+    RecordState,
     RecordWrite,
-    Store,
 )
 from catalogue.validation.errors import ShapesError
 from catalogue.validation.validator import Validator
-from catalogue.views.dcat_ap_3 import dataset_view
-from catalogue.vocabularies import Vocabularies
-
-#: called as progress(stage, done, total); total is 0 while unknown
-Progress = Callable[[str, int, int], None]
-#: records validated together (and, above 1,000, spread over worker processes)
-VALIDATION_BATCH = 2000
-
-
-@dataclass
-class HarvestResult:
-    run: HarvestRun
-    #: seconds spent per stage: walk (fetch + parse), split, validate, stage, commit, index
-    timings: dict[str, float] = field(default_factory=dict)
-    #: records refused by validation in this run, with their reports
-    rejected: list[tuple[Record, ValidationReport]] = field(default_factory=list)
-
-
-class HarvestError(InputError):
-    """The harvest cannot go on; the message says why and what to do."""
-
-
-class SourceBusy(HarvestError):
-    """Another harvest or push of the same source is running."""
-
-    http_status = 409
-
 
 log = logging.getLogger("catalogue.harvest")
-_running: dict[str, threading.Lock] = {}
-_running_guard = threading.Lock()
-
-
-@contextmanager
-def source_lock(source: Source) -> Iterator[None]:
-    """Held while a source is harvested or pushed to: two never change one source at once."""
-    with _running_guard:
-        lock = _running.setdefault(source.name, threading.Lock())
-    if not lock.acquire(blocking=False):
-        raise SourceBusy(source.url, f"source {source.name!r}: a harvest of this source is already running")
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-class ValidationFailed(HarvestError):
-    """The validator itself failed on some records (out of memory, too deep, an engine crash)."""
-
-    http_status = 500
 
 
 def harvest_source(
@@ -139,35 +96,7 @@ def harvest_source(
         raise
     except BaseException as error:  # a bug, a surprise, a Rust panic: the other sources still get harvested
         log.exception("harvest of %s crashed", source.name)
-        return failed_run(backends.store, source, started, f"the harvest crashed: {_described(error)}", {}, 0)
-
-
-def validate_guarded(
-    validator: Validator,
-    source: Source,
-    records: list[Record],
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, ValidationReport]:
-    """Validate, turning the validator's own failures into a ValidationFailed that names the records.
-
-    pyrudof raises a pyo3 ``PanicException``, which is not an ``Exception``;
-    only interruptions are let through.
-    """
-    try:
-        return validator.validate(records, progress)
-    except (KeyboardInterrupt, SystemExit, GeneratorExit):
-        raise
-    except BaseException as error:
-        shown = ", ".join(f"<{r.uri}>" for r in records[:3]) + (" …" if len(records) > 3 else "")
-        raise ValidationFailed(
-            source.url,
-            f"source {source.name!r}: validation could not run on {len(records):,} record(s) ({shown}): "
-            + _described(error),
-        ) from error
-
-
-def _described(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        return failed_run(backends.store, source, started, f"the harvest crashed: {described(error)}", {}, 0)
 
 
 class _Harvest:
@@ -186,18 +115,19 @@ class _Harvest:
         self.report = progress or (lambda stage, done, total: None)
         self.started = datetime.now(UTC)
         self.timings: defaultdict[str, float] = defaultdict(float)
-        #: what the source held before
-        self.previous = self.store.record_states(source.name)
-        self.seen: set[str] = set()
-        self.statuses: dict[str, str] = {}  # dataset id → status after this harvest
+        #: what the source held before, the records met and their statuses, the catalogue records' lines
+        self.ledger = Ledger(self.store.iter_record_states(source.name))
         self.pending: list[Record] = []  # changed records awaiting validation
-        #: catalogue-level records, gathered over pages: id → (root IRI, their triples as N-Triples lines)
-        self.catalogs: dict[str, tuple[str, set[str]]] = {}
+        self.leaving = 0  # datasets this harvest withdraws
         self.counts: Counter[str] = Counter()
         self.rejected: list[tuple[Record, ValidationReport]] = []
         self.pages = 0
 
     def run(self) -> HarvestResult:
+        with self.ledger:
+            return self._harvest()
+
+    def _harvest(self) -> HarvestResult:
         self.behind = self.source.name in self.store.index_pending()
         self.ticket = self.store.begin_run(self.source.name, self.source.kind, self.started)
         try:
@@ -205,11 +135,14 @@ class _Harvest:
                 self._read_source()
                 self._validate_pending(final=True)
                 catalogs = [
-                    assemble(rid, self.source.name, "catalog", uri, _triples(lines))
-                    for rid, (uri, lines) in self.catalogs.items()
+                    assemble(
+                        rid, self.source.name, "catalog", uri, parse_lines(self.ledger.catalog_lines(rid))
+                    )
+                    for rid, uri in self.ledger.catalogs()
                 ]
-                self.seen.update(r.id for r in catalogs)
-                self._validate([r for r in catalogs if not self._unchanged(r)])
+                for record in catalogs:
+                    self.ledger.meet(record.id, None)
+                self._validate([r for r in catalogs if not self._unchanged(r, self.ledger.before(r.id))])
             withdrawn = self._withdrawals()
         except (InputError, ShapesError, FileNotFoundError, RuntimeError, OSError, MemoryError) as error:
             self.store.discard(self.source.name)
@@ -220,7 +153,7 @@ class _Harvest:
         except BaseException:
             self.store.discard(self.source.name)
             raise
-        run = self._run(withdrawn)
+        run = self._run()
         crashpoints.reach("validated")
         clock = time.perf_counter()
         self.report("store", 0, 1)
@@ -265,7 +198,7 @@ class _Harvest:
                 self.timings["split"] += time.perf_counter() - clock
                 self._validate_pending()
             fetcher.prune_cache()  # the whole source was walked: cached pages not met are gone
-        if not self.statuses:
+        if not self.ledger.found():
             raise HarvestError(self.source.url, f"source {self.source.name!r}: no dcat:Dataset found")
 
     def _read_page(self, page: Page) -> None:
@@ -274,15 +207,15 @@ class _Harvest:
         memory = self.store.page_memory(self.source.name, page.url) if digest else None
         if memory is not None and memory.digest == digest and self._can_reuse(memory):
             for rid in memory.datasets:
-                self.seen.add(rid)
-                self.statuses[rid] = self.previous[rid].status
+                before = self.ledger.before(rid)
+                self.ledger.meet(rid, before.status if before else "")
             self.counts["unchanged"] += len(memory.datasets)
             for rid, (uri, text) in memory.catalogs.items():
                 self._gather_catalog(rid, uri, ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
         else:
             try:
                 records = split_records(
-                    _without_paging(page.quads), self.source.name, self.backends.settings.base_url
+                    without_paging(page.quads), self.source.name, self.backends.settings.base_url
                 )
             except InputError as error:  # a record refused while splitting: say on which page
                 error.source, error.page = self.source.name, self.pages
@@ -299,38 +232,35 @@ class _Harvest:
     def _can_reuse(self, memory: PageMemory) -> bool:
         """Its datasets are stored, judged by the shapes and policy now in force, and not met on another page yet."""
         wanted = (self.validator.profile_version, self.source.policy)
-        return all(
-            rid in self.previous
-            and (self.previous[rid].profile_version, self.previous[rid].policy) == wanted
-            and rid not in self.seen
-            for rid in memory.datasets
-        )
+        for rid in memory.datasets:
+            before = self.ledger.before(rid)
+            if before is None or (before.profile_version, before.policy) != wanted or self.ledger.met(rid):
+                return False
+        return True
 
     def _gather_catalog(self, rid: str, uri: str, triples: Iterable[ox.Triple | ox.Quad]) -> None:
-        # kept as text: a big source's catalogue lists every dataset, and strings cost a third of triples
-        lines = self.catalogs.setdefault(rid, (uri, set()))[1]
-        lines.update(str(t.triple if isinstance(t, ox.Quad) else t) for t in triples)
+        # kept as text in the ledger: a big source's catalogue lists every dataset
+        self.ledger.gather(rid, uri, (str(t.triple if isinstance(t, ox.Quad) else t) for t in triples))
 
     def _take(self, records: list[Record]) -> None:
         for record in records:
             if record.kind != "dataset":
                 self._gather_catalog(record.id, record.uri, record.triples)
                 continue
-            if record.id in self.seen:  # described on an earlier page too: the first description wins
+            if self.ledger.met(record.id):  # described on an earlier page too: the first description wins
                 continue
-            self.seen.add(record.id)
-            if self._unchanged(record):
-                self.statuses[record.id] = self.previous[record.id].status
+            before = self.ledger.before(record.id)
+            if self._unchanged(record, before):
+                assert before is not None
+                self.ledger.meet(record.id, before.status)
                 self.counts["unchanged"] += 1
             else:
-                before = self.previous.get(record.id)
-                self.statuses[record.id] = ""  # decided by validation
+                self.ledger.meet(record.id, "")  # decided by validation
                 self.counts["new" if before is None else "changed"] += 1
                 self.pending.append(record)
 
-    def _unchanged(self, record: Record) -> bool:
+    def _unchanged(self, record: Record, before: RecordState | None) -> bool:
         """Same content, judged by the same shapes under the same policy: its verdict still holds."""
-        before = self.previous.get(record.id)
         return before is not None and (before.content_hash, before.profile_version, before.policy) == (
             record.content_hash,
             self.validator.profile_version,
@@ -350,7 +280,7 @@ class _Harvest:
         clock = time.perf_counter()
         progress = lambda done, total: self.report("validate", done, total)  # noqa: E731
         reports = validate_guarded(
-            self.validator, self.source, [_for_validation(r) for r in records], progress
+            self.validator, self.source, [for_validation(r) for r in records], progress
         )
         self.timings["validate"] += time.perf_counter() - clock
         clock = time.perf_counter()
@@ -374,7 +304,7 @@ class _Harvest:
             self.counts["violations"] += report.violations
             self.counts["warnings"] += report.warnings
             if record.kind == "dataset":
-                self.statuses[record.id] = status
+                self.ledger.meet(record.id, status)
             if status == REJECTED:
                 self.rejected.append((record, report))
         self.store.stage(writes)
@@ -383,9 +313,8 @@ class _Harvest:
     # -- finishing -----------------------------------------------------------------
     def _withdrawals(self) -> list[str]:
         """What disappeared from the source; refuses to withdraw too much at once unless forced."""
-        gone = sorted(set(self.previous) - self.seen)
-        datasets = sum(1 for v in self.previous.values() if v.kind == "dataset")
-        leaving = sum(1 for i in gone if self.previous[i].kind == "dataset")
+        gone, leaving, datasets = self.ledger.withdrawals()
+        self.leaving = leaving
         if datasets and not self.force and leaving / datasets > self.source.max_withdraw_share:
             raise HarvestError(
                 self.source.url,
@@ -396,8 +325,8 @@ class _Harvest:
             )
         return gone
 
-    def _run(self, withdrawn: list[str]) -> HarvestRun:
-        statuses = Counter(self.statuses.values())
+    def _run(self) -> HarvestRun:
+        statuses = Counter(self.ledger.statuses())
         return HarvestRun(
             source=self.source.name,
             started=self.started,
@@ -405,139 +334,16 @@ class _Harvest:
             outcome="ok",
             kind=self.source.kind,
             pages=self.pages,
-            found=len(self.statuses),
+            found=self.ledger.found(),
             new=self.counts["new"],
             changed=self.counts["changed"],
             unchanged=self.counts["unchanged"],
-            withdrawn=sum(self.previous[i].kind == "dataset" for i in withdrawn),
+            withdrawn=self.leaving,
             published=statuses[PUBLISHED],
             flagged=statuses[FLAGGED],
             rejected=statuses[REJECTED],
             violations=self.counts["violations"],
             warnings=self.counts["warnings"],
-            rejected_ids=sorted(i for i, status in self.statuses.items() if status == REJECTED),
+            rejected_ids=self.ledger.rejected(),
             ticket=self.ticket,
         )
-
-
-def _triples(lines: Iterable[str]) -> list[ox.Triple]:
-    text = "".join(f"{line} .\n" for line in lines)
-    return [q.triple for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)]
-
-
-def _for_validation(record: Record) -> Record:
-    """A catalogue record without its ``dcat:dataset`` links, which only say "this is a dataset of mine".
-
-    The datasets are validated as records of their own; checking 50,000 links
-    again as values of one catalogue costs pyshacl ~60 MB and finds nothing new.
-    """
-    if record.kind == "dataset":
-        return record
-    kept = [t for t in record.triples if t.predicate != DATASET_LINK]
-    return assemble(record.id, record.source, record.kind, record.uri, kept)
-
-
-DATASET_LINK = ox.NamedNode(DCAT + "dataset")
-
-
-def _without_paging(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
-    """Drop Hydra paging (views, next links): it differs page by page and is not catalogue metadata."""
-    quads = list(quads)
-    views = {
-        q.subject
-        for q in quads
-        if q.predicate.value == RDF_TYPE
-        and isinstance(q.object, ox.NamedNode)
-        and q.object.value.startswith(HYDRA_NAMESPACES)
-    }
-    for quad in quads:
-        if quad.subject in views or quad.predicate.value.startswith(HYDRA_NAMESPACES):
-            continue
-        yield quad
-
-
-def failed_run(
-    store: Store,
-    source: Source,
-    started: datetime,
-    message: str,
-    timings: dict,
-    pages: int,
-    kind: str = "",
-    ticket: int | None = None,
-) -> HarvestResult:
-    """Record a run that changed nothing (and that was under way as ``ticket``); the message names the source."""
-    if f"source {source.name!r}" not in message:
-        message = f"source {source.name!r}: {message}"
-    run = HarvestRun(
-        source.name,
-        started,
-        datetime.now(UTC),
-        "failed",
-        kind=kind or source.kind,
-        pages=pages,
-        error=message,
-        ticket=ticket,
-    )
-    store.add_run(run)
-    return HarvestResult(run, dict(timings))
-
-
-def status_for(report: ValidationReport, policy: str) -> str:
-    if report.conforms:
-        return PUBLISHED
-    return FLAGGED if policy == "warn" else REJECTED
-
-
-def assess(store: Store, record: Record, conforms: bool) -> tuple[QualityScore | None, list[str]]:
-    """A dataset's quality score (with what URL checks found so far) and the URLs it depends on."""
-    if record.kind != "dataset":
-        return None, []
-    view = dataset_view(record.triples, record.uri)
-    urls = sorted(urls_to_check(view))
-    return score(view, conforms, store.url_states(urls)), urls
-
-
-def index_records(
-    backends: Backends, source: str, written: list[str], withdrawn: Iterable[str], behind: bool = False
-) -> None:
-    """Bring the search index in line with what a commit of this source wrote and withdrew, then clear the
-    commit's mark; ``behind``: the index lacked an earlier commit of the source, so check all of it."""
-    index, store = backends.index, backends.store
-    gone = list(withdrawn)
-    documents = []
-    for meta, triples in store.triples_of(written):
-        if meta.status in VISIBLE and meta.kind == "dataset":
-            documents.append(search_document(meta, triples, backends.vocabularies))
-        elif meta.status != WITHDRAWN:
-            gone.append(meta.id)
-        if len(documents) >= 1000:
-            index.upsert(documents)
-            documents = []
-    index.delete(gone)
-    index.upsert(documents)
-    crashpoints.reach("indexing")
-    index.commit()
-    if behind:
-        catch_up(store, index, backends.vocabularies, source)
-    store.mark_indexed(source)
-
-
-def reindex(store: Store, index: SearchIndex, vocabularies: Vocabularies) -> int:
-    """Rebuild the search index from the store, the source of truth."""
-    index.clear()
-    count = 0
-
-    def documents():
-        nonlocal count
-        for stored in store.iter_records(VISIBLE):
-            if stored.meta.kind != "dataset":
-                continue
-            count += 1
-            yield search_document(stored.meta, stored.triples, vocabularies)
-
-    index.upsert(documents())
-    index.commit()
-    for label in store.index_pending():  # the rebuild holds every commit
-        store.mark_indexed(label)
-    return count

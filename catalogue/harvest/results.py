@@ -1,0 +1,51 @@
+"""What a harvest hands back: its run for the history, its timings and the records it refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from catalogue.config import Source
+from catalogue.model import ValidationReport
+from catalogue.records import Record
+from catalogue.store import HarvestRun, Store
+
+#: called as progress(stage, done, total); total is 0 while unknown
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class HarvestResult:
+    run: HarvestRun
+    #: seconds spent per stage: walk (fetch + parse), split, validate, stage, commit, index
+    timings: dict[str, float] = field(default_factory=dict)
+    #: records refused by validation in this run, with their reports
+    rejected: list[tuple[Record, ValidationReport]] = field(default_factory=list)
+
+
+def failed_run(
+    store: Store,
+    source: Source,
+    started: datetime,
+    message: str,
+    timings: dict,
+    pages: int,
+    kind: str = "",
+    ticket: int | None = None,
+) -> HarvestResult:
+    """Record a run that changed nothing (and that was under way as ``ticket``); the message names the source."""
+    if f"source {source.name!r}" not in message:
+        message = f"source {source.name!r}: {message}"
+    run = HarvestRun(
+        source.name,
+        started,
+        datetime.now(UTC),
+        "failed",
+        kind=kind or source.kind,
+        pages=pages,
+        error=message,
+        ticket=ticket,
+    )
+    store.add_run(run)
+    return HarvestResult(run, dict(timings))
