@@ -102,6 +102,13 @@ def run_harvests(backends: Backends, names: list[str], force: bool = False) -> i
             for item in report.results:
                 if item.severity == "Violation":
                     console.print(f"    {_short(item.path)}: {item.message}", markup=False, highlight=False)
+        if result.run.rejected > len(result.rejected):
+            more = result.run.rejected - len(result.rejected)
+            console.print(
+                escape(
+                    f"… and {more:,} more rejected records of {source.name}: see its page, /sources/{source.name}"
+                )
+            )
     return sum(result.run.outcome != "ok" for _, result in results)
 
 

@@ -13,6 +13,9 @@ from catalogue.store import HarvestRun, Store
 
 #: called as progress(stage, done, total); total is 0 while unknown
 Progress = Callable[[str, int, int], None]
+#: rejected records a result keeps with their reports, for the command line to show: a node whose
+#: every dataset is invalid would otherwise hold all of them in memory (the registry has every report)
+REJECTED_SHOWN = 50
 
 
 @dataclass
@@ -20,7 +23,7 @@ class HarvestResult:
     run: HarvestRun
     #: seconds spent per stage: walk (fetch + parse), split, validate, stage, commit, index
     timings: dict[str, float] = field(default_factory=dict)
-    #: records refused by validation in this run, with their reports
+    #: the first :data:`REJECTED_SHOWN` records refused by validation in this run, with their reports
     rejected: list[tuple[Record, ValidationReport]] = field(default_factory=list)
 
 

@@ -44,7 +44,7 @@ from catalogue.harvest.indexing import index_records
 from catalogue.harvest.ledger import Ledger
 from catalogue.harvest.locks import source_lock
 from catalogue.harvest.pages import parse_lines, without_paging
-from catalogue.harvest.results import HarvestResult, Progress, failed_run
+from catalogue.harvest.results import REJECTED_SHOWN, HarvestResult, Progress, failed_run
 from catalogue.harvest.validating import (
     VALIDATION_BATCH,
     assess,
@@ -305,7 +305,7 @@ class _Harvest:
             self.counts["warnings"] += report.warnings
             if record.kind == "dataset":
                 self.ledger.meet(record.id, status)
-            if status == REJECTED:
+            if status == REJECTED and len(self.rejected) < REJECTED_SHOWN:
                 self.rejected.append((record, report))
         self.store.stage(writes)
         self.timings["stage"] += time.perf_counter() - clock

@@ -7,8 +7,6 @@ import rdflib
 from fastapi.testclient import TestClient
 from rdflib import DCTERMS
 
-from catalogue.web import create_app
-
 NODE = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> .
 @prefix dct: <http://purl.org/dc/terms/> .
@@ -27,10 +25,8 @@ BASE = "http://catalogue.test"
 
 
 @pytest.fixture
-def client(harvested):
-    backends, _, _ = harvested(NODE)
-    with TestClient(create_app(backends)) as client:
-        yield client
+def client(site) -> TestClient:
+    return site(NODE)
 
 
 @pytest.mark.parametrize(

@@ -134,3 +134,23 @@ def test_a_harvest_never_holds_the_whole_source_in_memory(
     again = harvest_source(source, backends).run
     assert (again.outcome, again.found, again.unchanged, again.new, again.withdrawn) == ("ok", 40, 40, 0, 0)
     assert (again.published, again.rejected) == (32, 8)
+
+
+def test_a_node_whose_every_dataset_is_invalid_is_not_kept_in_memory_to_be_shown(tmp_path) -> None:
+    """The command line shows the first rejected records with their violations and counts the rest:
+    the harvest keeps only those few with their reports, never every refused record."""
+    from typer.testing import CliRunner
+
+    from catalogue.cli import app
+    from catalogue.harvest.results import REJECTED_SHOWN
+
+    count = REJECTED_SHOWN + 12
+    (tmp_path / "be.ttl").write_bytes(generate_catalog(count, base="https://bad.example/", invalid_every=1))
+    config = tmp_path / "catalogue.toml"
+    config.write_text(
+        '[catalogue]\ntitle = "T"\ndata_dir = "./data"\n\n[[sources]]\nname = "be"\nurl = "be.ttl"\n'
+    )
+    result = CliRunner().invoke(app, ["--config", str(config), "harvest"], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("rejected be: ") == REJECTED_SHOWN
+    assert "… and 12 more rejected records of be: see its page, /sources/be" in result.output

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from catalogue.web import create_app
-
 SCRIPT = "<script>alert(1)</script>"
 DOC = f"""
 @prefix dcat: <http://www.w3.org/ns/dcat#> .
@@ -22,10 +20,8 @@ DOC = f"""
 
 
 @pytest.fixture
-def client(harvested):
-    backends, _, _ = harvested(DOC)
-    with TestClient(create_app(backends)) as client:
-        yield client
+def client(site) -> TestClient:
+    return site(DOC)
 
 
 @pytest.mark.parametrize(

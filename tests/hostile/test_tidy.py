@@ -14,24 +14,22 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from conftest import NODE_HEAD
 
 from catalogue.web import create_app
 from catalogue.web.i18n import with_vary
 from catalogue.web.safety import security_headers
 
-DOC = """
-@prefix dcat: <http://www.w3.org/ns/dcat#> .
-@prefix dct: <http://purl.org/dc/terms/> .
-@prefix foaf: <http://xmlns.com/foaf/0.1/> .
-@prefix ex: <https://node.example/> .
-ex:catalog a dcat:Catalog ; dct:title "Node"@en ; dct:description "A node."@en ; dct:publisher ex:org .
-ex:org a foaf:Agent ; foaf:name "Hospital"@en .
+DOC = (
+    NODE_HEAD
+    + """
 ex:a a dcat:Dataset ; dct:title "SERVICE"@en ; dct:description "Its title is a keyword."@en ;
     dct:publisher ex:org .
 ex:b a dcat:Dataset ; dct:title "Genomes"@en ; dct:description "About genomes."@en ;
     dct:publisher <https://node.example/DELETE> .
 <https://node.example/DELETE> a foaf:Agent ; foaf:name "Lab"@en .
 """
+)
 FAR = "<http://127.0.0.1:9/sparql>"
 
 

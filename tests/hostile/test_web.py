@@ -65,10 +65,8 @@ DOC = f"""
 
 
 @pytest.fixture
-def client(harvested):
-    backends, _, _ = harvested(DOC)
-    with TestClient(create_app(backends)) as client:
-        yield client
+def client(site) -> TestClient:
+    return site(DOC)
 
 
 def ids(client: TestClient) -> dict[str, str]:
