@@ -20,11 +20,18 @@ baseline's in the same run.
 
     python bench/discovery.py                 # 10,000 datasets, 200 requests per kind
     python bench/discovery.py -n 2000 -q 50
+    python bench/discovery.py -n 100000 --data /tmp/disco-100k   # harvested once, kept, reused
+
+With ``--data`` the harvested catalogue (store, the query set's titles and
+concepts) is kept in that folder and a later run with the same ``-n`` measures
+it again without harvesting (100,000 datasets take hours to harvest on a
+loaded two-core machine).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import shutil
@@ -39,7 +46,7 @@ import httpx
 from search_backends import config_file, fill, launcher, percentile, serve
 
 from catalogue.backends import open_backends
-from catalogue.config import SearchSettings, Settings, Source
+from catalogue.config import Limits, SearchSettings, Settings, Source
 from catalogue.demo.generated import generate_catalog
 from catalogue.harvest import harvest_source
 
@@ -121,9 +128,13 @@ def timed(url: str, requests: list[list[tuple[str, str]]]) -> tuple[list[float],
 
 
 def measure(
-    settings: Settings, folder: Path, sets: dict[str, list[list[tuple[str, str]]]], port: int
+    settings: Settings,
+    folder: Path,
+    sets: dict[str, list[list[tuple[str, str]]]],
+    port: int,
+    refill: bool = True,
 ) -> dict[str, Any]:
-    row: dict[str, Any] = {"fill index (s)": fill(settings)}
+    row: dict[str, Any] = {"fill index (s)": fill(settings) if refill else float("nan")}
     server = serve(config_file(folder, settings.data_dir, settings.search), port)
     try:
         url = f"http://127.0.0.1:{port}"
@@ -137,35 +148,58 @@ def measure(
     return row
 
 
+def build(folder: Path, n: int) -> tuple[Settings, Source, list[str], list[str]]:
+    """The harvested catalogue of n datasets in ``folder`` (harvested now unless kept from an earlier run)."""
+    document = folder / "catalog.ttl"
+    source = Source(name="bench", title="Benchmark node", url=str(document), country="BE")
+    # 100,000 datasets in one document take longer than the default hour of one harvest
+    limits = Limits(harvest_timeout_seconds=6 * 3600.0, max_bytes=2_000_000_000)
+    settings = Settings("bench", "http://127.0.0.1:8000", folder / "data", (source,), limits=limits)
+    kept = folder / f"queries-{n}.json"
+    if kept.exists():
+        saved = json.loads(kept.read_text())
+        print(f"{n:,} datasets: the catalogue harvested earlier in {folder}", flush=True)
+        return settings, source, saved["titles"], saved["concepts"]
+    extra, concepts = health_turtle(n, random.Random(2026))
+    document.write_bytes(generate_catalog(n) + b"\n" + extra.encode())
+    backends = open_backends(settings)
+    started = time.perf_counter()
+    run = harvest_source(source, backends).run
+    harvested = time.perf_counter() - started
+    titles = [meta.title for meta in backends.store.metas() if meta.kind == "dataset" and meta.title]
+    backends.close()
+    print(f"{run.published:,} datasets harvested in {harvested:.0f} s", flush=True)
+    kept.write_text(json.dumps({"titles": titles, "concepts": concepts, "harvest_s": harvested}))
+    return settings, source, titles, concepts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("-n", type=int, default=10_000, help="datasets in the catalogue")
     parser.add_argument("-q", type=int, default=200, help="requests per kind")
+    parser.add_argument("--data", type=Path, help="folder keeping the harvested catalogue between runs")
     parser.add_argument("--es-url", default="", help="a cluster of your own instead of starting one")
     parser.add_argument("--no-es", action="store_true", help="the embedded index only")
+    parser.add_argument(
+        "--keep-index",
+        action="store_true",
+        help="measure the embedded index the harvest built (fill not timed)",
+    )
     args = parser.parse_args()
-    rng = random.Random(2026)
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        extra, concepts = health_turtle(args.n, rng)
-        document = folder / "catalog.ttl"
-        document.write_bytes(generate_catalog(args.n) + b"\n" + extra.encode())
-        source = Source(name="bench", title="Benchmark node", url=str(document), country="BE")
-        settings = Settings("bench", "http://127.0.0.1:8000", folder / "data", (source,))
-        backends = open_backends(settings)
-        started = time.perf_counter()
-        run = harvest_source(source, backends).run
-        harvested = time.perf_counter() - started
-        titles = [meta.title for meta in backends.store.metas() if meta.kind == "dataset" and meta.title]
-        backends.close()
-        print(f"{run.published:,} datasets harvested in {harvested:.0f} s", flush=True)
+        folder = args.data or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        settings, source, titles, concepts = build(folder, args.n)
         sets = query_sets(titles, concepts, args.q)
-        shutil.rmtree(settings.data_dir / "index")  # filled again from the store, timed
+        if not args.keep_index:
+            shutil.rmtree(
+                settings.data_dir / "index", ignore_errors=True
+            )  # filled again from the store, timed
         es = launcher()
-        results["embedded"] = measure(settings, folder, sets, es.free_port())
+        results["embedded"] = measure(settings, folder, sets, es.free_port(), refill=not args.keep_index)
         print("  embedded: done", flush=True)
         if not args.no_es:
             cluster = None if args.es_url else es.Cluster(1).start()
@@ -173,7 +207,12 @@ def main() -> None:
                 url = args.es_url or cluster.url
                 search = SearchSettings(backend="elasticsearch", url=url, index_prefix="benchdisco")
                 on_es = Settings(
-                    settings.title, settings.base_url, settings.data_dir, (source,), search=search
+                    settings.title,
+                    settings.base_url,
+                    settings.data_dir,
+                    (source,),
+                    search=search,
+                    limits=settings.limits,
                 )
                 results["ES 1 node"] = measure(on_es, folder, sets, es.free_port())
                 print("  Elasticsearch: done", flush=True)

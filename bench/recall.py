@@ -11,8 +11,9 @@ checkout first on ``sys.path``, so the two never share a module.
     python bench/recall.py --base /tmp/base-lingo --markdown
 
 The queries are ours, written for the demo's health and genomics records
-(~8 per language: the plain word, a compound's part, the compound, a
-spelling variant, a word whose translation labels a shipped concept). A
+(~11 per language: the plain word, a compound's part, the compound, a
+spelling variant, a word whose translation labels a shipped concept, a
+condition named in several words or as a compound). A
 query is "dead" when it finds nothing.
 """
 
@@ -36,6 +37,9 @@ QUERIES: dict[str, tuple[str, ...]] = {
         "ziekte",
         "gezondheid",
         "zeldzame ziekten",
+        "darmkanker",
+        "dementie",
+        "hart- en vaatziekten",
     ),
     "de": (
         "Krebs",
@@ -46,11 +50,62 @@ QUERIES: dict[str, tuple[str, ...]] = {
         "Gesundheit",
         "Erkrankungen",
         "Genotypisierung",
+        "Demenz",
+        "Lungenkrebs",
+        "seltene Erkrankungen",
     ),
-    "fr": ("cancer", "génome", "tumeur", "séquençage", "santé", "maladies rares", "sein", "génotypage"),
-    "fi": ("syöpä", "genomi", "kasvain", "sekvensointi", "terveys", "rintasyöpä", "sairaudet", "potilas"),
-    "sv": ("cancer", "genom", "tumör", "sekvensering", "hälsa", "bröstcancer", "sjukdom", "genotypning"),
-    "en": ("cancer", "genome", "leukaemia", "tumour", "sequencing", "health", "paediatric", "haematology"),
+    "fr": (
+        "cancer",
+        "génome",
+        "tumeur",
+        "séquençage",
+        "santé",
+        "maladies rares",
+        "sein",
+        "génotypage",
+        "cancer du sein",
+        "diabète",
+        "maladies cardiovasculaires",
+    ),
+    "fi": (
+        "syöpä",
+        "genomi",
+        "kasvain",
+        "sekvensointi",
+        "terveys",
+        "rintasyöpä",
+        "sairaudet",
+        "potilas",
+        "diabetes",
+        "harvinaiset sairaudet",
+        "lapset",
+    ),
+    "sv": (
+        "cancer",
+        "genom",
+        "tumör",
+        "sekvensering",
+        "hälsa",
+        "bröstcancer",
+        "sjukdom",
+        "genotypning",
+        "hjärt-kärlsjukdomar",
+        "sällsynta sjukdomar",
+        "barn",
+    ),
+    "en": (
+        "cancer",
+        "genome",
+        "leukaemia",
+        "tumour",
+        "sequencing",
+        "health",
+        "paediatric",
+        "haematology",
+        "breast cancer",
+        "bowel cancer",
+        "rare diseases",
+    ),
 }
 HERE = Path(__file__).resolve().parent.parent
 

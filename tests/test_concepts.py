@@ -289,3 +289,52 @@ def test_concepts_config(tmp_path: Path) -> None:
         parse_settings(
             {"sources": [{"name": "a", "url": "https://a.example/", "resolve_concepts": "no"}]}, path
         )
+
+
+def test_snomed_and_orphanet_codes_filter_by_exact_code_and_take_resolved_labels(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """SNOMED CT and ORDO are not shipped (licence): exact codes filter; labels come from dereferencing."""
+    from catalogue.vocabularies.codes import parse_code
+
+    base = feed_server.url
+    concept_file(
+        feed_server,
+        "sct/254837009.ttl",
+        f'<{base}/sct/254837009.ttl> skos:prefLabel "Malignant neoplasm of breast"@en, "Borstkanker"@nl ;'
+        f" skos:broader <{base}/sct/363346000.ttl> .",
+    )
+    concept_file(
+        feed_server,
+        "sct/363346000.ttl",
+        f'<{base}/sct/363346000.ttl> skos:prefLabel "Kwaadaardig gezwel"@nl .',
+    )
+    record = (
+        'ex:a a dcat:Dataset ; dct:title "Tissue samples"@en ; dct:description "Samples."@en ; dct:publisher ex:org ;'
+        f' <http://healthdataportal.eu/ns/health#hasCodeValues> <{base}/sct/254837009.ttl>, "ORPHA:558" .\n'
+        f'<{base}/sct/254837009.ttl> <http://purl.org/dc/terms/identifier> "SNOMED-CT:254837009" .\n'
+    )
+    (feed_server.root / "node.ttl").write_text(HEAD + record)
+    source = Source(name="be", title="BE", url=f"{base}/node.ttl", policy="warn")
+    for resolve in (True, False):
+        concepts = ALLOWED if resolve else ALLOWED.model_copy(update={"resolve": False})
+        backends = open_backends(settings(tmp_path / str(resolve), source, concepts))
+        try:
+            harvest_source(source, backends)
+            for given in (
+                "SNOMED-CT:254837009",
+                "http://snomed.info/id/254837009",
+                "ORPHA:558",
+                "http://www.orpha.net/ORDO/Orphanet_558",
+            ):
+                code = parse_code(given)
+                assert code in ("snomedct:254837009", "orpha:558"), given
+                query = SearchQuery(filters={"code": [code]})
+                assert backends.index.search(query).total == 1, given
+            assert backends.index.search(SearchQuery(filters={"code": ["snomedct:363346000"]})).total == 0
+            # the labels, and the broader concept's, only with resolution on
+            assert found(backends, "borstkanker") == found(backends, "gezwel") == int(resolve)
+            label = backends.vocabularies.label(f"{base}/sct/254837009.ttl", "nl")
+            assert label == ("Borstkanker" if resolve else None)
+        finally:
+            backends.close()

@@ -212,6 +212,10 @@ def test_api_filters_by_code_with_its_hierarchy_country_ages_and_counts(node: Te
     assert titles(node, code="http://id.who.int/icd/release/10/C00-C97") == ["Rintasyöpäkohortti"]
     assert titles(node, code="ATC:A10") == ["Diabetes registry"]
     assert titles(node, q="breast") == ["Rintasyöpäkohortti"]  # by the label of its code's category
+    # and by its words in other languages (catalogue/vocabularies/medical-terms.tsv)
+    for query in ("breast cancer", "borstkanker", "Brustkrebs", "cancer du sein", "bröstcancer"):
+        assert titles(node, q=query) == ["Rintasyöpäkohortti"], query
+    assert titles(node, q="Zuckerkrankheit") == ["Diabetes registry"]  # coded E11.9 (ICD-10-GM)
     # the node is Belgian: records naming no country of their own are Belgian
     assert titles(node, country="BE") == ["Diabetes registry", "Weather"]
     assert titles(node, country="FIN") == ["Rintasyöpäkohortti"]

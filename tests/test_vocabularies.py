@@ -265,3 +265,39 @@ def test_unknown_countries_are_refused(bad: str) -> None:
 def test_health_categories_are_labelled_in_the_project_languages(vocabularies: Vocabularies) -> None:
     iri = "http://healthdata.ec.europa.eu/authority/health-category/GENOMIC"
     assert {"en", "nl", "fr", "de", "fi", "sv"} <= set(vocabularies.labels(iri))
+
+
+@pytest.mark.parametrize(
+    ("code", "lang", "expected"),
+    [
+        ("icd10:C50", "nl", "Borstkanker"),  # our term's word in the page's language
+        ("icd10:C50", "fi", "Rintasyöpä"),
+        ("icd10:C50", "en", "Malignant neoplasm of breast"),  # English pages keep WHO's title
+        ("icd10:C50.4", "de", "Malignant neoplasm: Upper-outer quadrant of breast"),  # no term of its own
+        ("icd10:c50", "fr", "Cancer du sein"),  # normalised first
+        ("snomedct:254837009", "nl", None),  # not shipped: resolved labels only
+        ("icd10:NOPE", "nl", None),
+    ],
+)
+def test_display_label_of_a_code(code: str, lang: str, expected: str | None) -> None:
+    from catalogue.vocabularies.concepts import display_label
+
+    assert display_label(code, lang) == expected
+
+
+def test_code_labels_cross_languages_through_the_terms_table() -> None:
+    from catalogue.vocabularies.concepts import labels
+
+    found = set(labels("icd10:C50"))
+    assert {"Malignant neoplasm of breast", "borstkanker", "Brustkrebs", "rintasyöpä", "bröstcancer"} <= found
+    assert {"kanker", "Krebs", "syöpä"} <= set(labels("icd10:C00-C97"))
+    assert labels("snomedct:254837009") == []
+
+
+def test_a_malformed_terms_row_names_the_file_and_line() -> None:
+    from catalogue.vocabularies.terms import parse, terms
+
+    text = "key\ticd10\ten\n# a comment\nok\t-\tword\tmot\twoord\tWort\tsana\tord\tpalabra\tpalavra\nbad\t-\tonly\n"
+    with pytest.raises(ValueError, match=r"terms\.tsv, line 4: 3 columns, expected 10"):
+        parse(text, "terms.tsv")
+    assert len(terms()) > 80 and all(term.labels.get("en") for term in terms())

@@ -16,12 +16,23 @@ from catalogue.vocabularies import Vocabularies
 
 
 class ConceptVocabularies(Vocabularies):
-    """Shipped vocabularies (shared, never changed) with resolved concepts' labels for search."""
+    """Shipped vocabularies (shared, never changed) with resolved concepts' labels for search and pages."""
 
     def __init__(self, shipped: Vocabularies, cache: ConceptCache, max_depth: int = 3) -> None:
         super().__init__()
         self._labels, self._schemes, self._notations = shipped._labels, shipped._schemes, shipped._notations
         self.shipped, self.cache, self.max_depth = shipped, cache, max_depth
+
+    def label(self, iri: str, lang: str, fallback: str | None = None) -> str | None:
+        """A shipped concept's label; else a resolved one's, chosen by language as for shipped ones (pages)."""
+        if iri in self._labels:
+            return super().label(iri, lang, fallback)
+        concept = self.cache.get(iri)
+        if concept is None or not concept.labels:
+            return fallback
+        resolved = Vocabularies()
+        resolved._labels[iri] = list(concept.labels)
+        return resolved.label(iri, lang, fallback)
 
     def all_labels(self, iri: str) -> list[str]:
         """A shipped concept's labels; else a resolved one's and its broader concepts' (cycles cut)."""

@@ -15,7 +15,9 @@ Query text is never handed to a query parser: it is split into words here, so
 quotes, colons and brackets in what people type cannot break a search. Every
 word must match, ``"a phrase"`` must match as a phrase and ``word*`` matches
 as a prefix (unstemmed fields). Words on one of tantivy's stop word lists
-("the", "de", "und") only add to the score, unless the query has nothing else.
+("the", "de", "und") only add to the score, unless the query has nothing else
+or they belong to words that together label a term ("sein" of *cancer du
+sein*, also a German stop word).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Literal
 from tantivy import Filter, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
 
 from catalogue.index import ANALYSED_LANGUAGES, compounds
-from catalogue.index.variants import alternatives
+from catalogue.index.variants import MAX_ALTERNATIVES, alternatives, run_alternatives
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,8 @@ FOLDED = "catalogue_folded"
 #: the analyzer chains (see analyzers()); part of the embedded index's schema fingerprint
 ANALYSIS = "simple | remove_long(40) | lowercase | [stemmer] | ascii_fold; " + compounds.describe()
 MAX_WORDS = 32
+#: a match through an alternative (another language, another spelling) counts this much of the word's own
+ALTERNATIVE_BOOST = 0.5
 MIN_PREFIX = 2
 
 WORD = re.compile(r"[^\W_]+(\*)?")
@@ -161,13 +165,16 @@ def query_parts(text: str) -> tuple[list[Part], list[Part]]:
         if any(char.isalnum() for char in phrase)
     ]
     optional: list[Part] = []
-    for word, prefix in words:
+    runs = run_alternatives([word for word, _ in words])
+    for (word, prefix), run in zip(words, runs, strict=True):
         if prefix:
             required.append(Part(word, "prefix"))
-        elif is_stopword(word):
+        elif is_stopword(word) and not run:  # in a term's label ("sein" of cancer du sein) it counts
             optional.append(Part(word, "word"))
         else:
-            required.append(Part(word, "word", alternatives(word)))
+            both = dict.fromkeys((*alternatives(word), *run))
+            both.pop(word.lower(), None)
+            required.append(Part(word, "word", tuple(both)[: 2 * MAX_ALTERNATIVES]))
     if not required:
         return optional, []
     return required, optional

@@ -17,8 +17,9 @@ it is rarer than its parts (a frequent word that happens to be two words,
 as *register*, is left whole). The dictionaries
 are the :data:`TOP_WORDS` most frequent words of each language in
 ``wordfreq`` (code Apache-2.0; its word lists are CC-BY-SA 4.0 and are read
-from the installed package, not copied here). Untagged text is tried with
-each language in turn.
+from the installed package, not copied here), with the one-word medical terms
+of our terms table, which such lists lack (*keuhkosyöpä*, so
+*keuhkosyöpäpotilaat* splits). Untagged text is tried with each language in turn.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import functools
 import math
 import re
 from importlib.metadata import version
+
+from catalogue.vocabularies.terms import terms
 
 #: the languages that write compounds as one word, and wordfreq's list for each
 WORD_LISTS = {"nl": "large", "de": "large", "sv": "large", "da": "small", "fi": "large"}
@@ -50,7 +53,8 @@ LETTERS = re.compile(r"[^\W\d_]+")
 
 def describe() -> str:
     """What the splitting depends on, for the indexes' schema fingerprints (a change means a rebuild)."""
-    return f"compounds(wordfreq {version('wordfreq')}, top {TOP_WORDS}, parts >= {MIN_PART})"
+    medical = sum(len(term_words(lang)) for lang in WORD_LISTS)
+    return f"compounds(wordfreq {version('wordfreq')}, top {TOP_WORDS}, parts >= {MIN_PART}, terms {medical})"
 
 
 @functools.cache
@@ -61,7 +65,17 @@ def dictionary(lang: str) -> dict[str, int]:
     import wordfreq  # only the index writers need it: loaded on first use
 
     words = wordfreq.top_n_list(lang, TOP_WORDS, wordlist=WORD_LISTS[lang])
-    return {word: rank for rank, word in enumerate(words, 1) if len(word) >= MIN_PART and word.isalpha()}
+    ranks = {word: rank for rank, word in enumerate(words, 1) if len(word) >= MIN_PART and word.isalpha()}
+    # medical words rarer than the list's last (keuhkosyöpä, aivohalvaus) count as its rarest
+    for word in term_words(lang):
+        ranks.setdefault(word, TOP_WORDS)
+    return ranks
+
+
+def term_words(lang: str) -> list[str]:
+    """The one-word labels in ``lang`` of the terms table (:mod:`catalogue.vocabularies.terms`), lower case."""
+    labels = (label for term in terms() for label in term.labels.get(lang, ()))
+    return sorted({w for w in map(str.lower, labels) if len(w) >= MIN_PART and w.isalpha()})
 
 
 def _likely(word: str, parts: tuple[str, ...], ranks: dict[str, int]) -> bool:

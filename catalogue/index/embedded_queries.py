@@ -14,7 +14,7 @@ import tantivy
 from tantivy import FieldType, Occur, Query
 
 from catalogue.index import filter_terms
-from catalogue.index.analysis import FOLDED, MIN_PREFIX, Part, analyzer_name, query_parts
+from catalogue.index.analysis import ALTERNATIVE_BOOST, FOLDED, MIN_PREFIX, Part, analyzer_name, query_parts
 from catalogue.index.embedded_discovery import CONCEPTS_BOOST
 from catalogue.index.embedded_schema import TEXT_FIELDS
 
@@ -42,8 +42,10 @@ class Queries:
     def _part(self, part: Part) -> Query:
         if part.kind == "prefix":
             clause = self._prefix(part.text)
-        else:  # the part as written or any of its alternatives
-            forms = (self._any_field(text) for text in (part.text, *part.alternatives))
+        else:  # the part as written or any of its alternatives (which count less)
+            written = self._any_field(part.text)
+            others = (self._any_field(text) for text in part.alternatives)
+            forms = [written, *(Query.boost_query(q, ALTERNATIVE_BOOST) for q in others if q is not None)]
             clause = dismax([query for query in forms if query is not None])
         # None: nothing indexable in it (every word longer than any indexed token), so nothing matches
         return clause if clause is not None else Query.empty_query()

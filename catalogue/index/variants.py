@@ -11,7 +11,15 @@ matches as any of its :func:`alternatives`, on both backends alike.
   is a concept's label (``Gesundheit``) also matches its other labels
   (*Health*, *Gezondheid*, *Terveys*), so a German query finds a Dutch-only
   record that writes the word, not only records themed with the concept.
-  Only vocabularies we ship count: no hand-typed translations.
+* Labels of one medical term in the other languages
+  (:mod:`catalogue.vocabularies.terms`, a table of our own): ``cancer`` also
+  matches *kanker*, *Krebs*, *syöpä*; ``borstkanker`` also matches
+  "breast cancer" and *Brustkrebs*.
+
+A query of several words that together are a term's label (``breast
+cancer``) also offers the term's other labels to each of its words
+(:func:`phrase_alternatives`), so a record that writes the term as one
+compound (*borstkanker*, *rintasyöpä*) matches every word.
 
 Alternatives are compared folded (lower case, no accents) and capped at
 :data:`MAX_ALTERNATIVES` per word, so every query's cost stays bounded.
@@ -29,9 +37,10 @@ from breame.spelling import (  # type: ignore[import-untyped]  # no type informa
 
 from catalogue.index import ANALYSED_LANGUAGES
 from catalogue.vocabularies import Vocabularies
+from catalogue.vocabularies.terms import label_groups
 
-#: one per analysed language, and the other spelling
-MAX_ALTERNATIVES = len(ANALYSED_LANGUAGES) + 1
+#: one per analysed language and the other spelling, and as many again for synonyms
+MAX_ALTERNATIVES = 2 * (len(ANALYSED_LANGUAGES) + 1)
 OFFERED = frozenset(ANALYSED_LANGUAGES)
 #: labels of more words than this are not offered as alternatives (nor looked up)
 MAX_LABEL_WORDS = 4
@@ -66,6 +75,10 @@ def _concept_labels() -> dict[str, tuple[str, ...]]:
         offered = dict.fromkeys(label for lang, label in labels.items() if lang.split("-")[0] in OFFERED)
         for label in labels.values():
             found.setdefault(fold(label), {}).update(offered)
+    for group in label_groups():
+        short = dict.fromkeys(label for label in group if len(label.split()) <= MAX_LABEL_WORDS)
+        for label in short:
+            found.setdefault(fold(label), {}).update(short)
     return {key: tuple(labels) for key, labels in found.items()}
 
 
@@ -78,7 +91,35 @@ def alternatives(text: str) -> tuple[str, ...]:
     spelled = " ".join(_spellings().get(word, word) for word in key.split())
     if spelled != key:
         found[spelled] = spelled
-    for label in _concept_labels().get(key, ()):
-        found.setdefault(fold(label), label.lower())
+    found.update(_labels(key))
     found.pop(key, None)
     return tuple(found.values())[:MAX_ALTERNATIVES]
+
+
+def _labels(key: str) -> dict[str, str]:
+    """The other labels of the concepts and terms labelled ``key`` (folded), folded -> as written."""
+    found: dict[str, str] = {}
+    for label in _concept_labels().get(key, ()):
+        found.setdefault(fold(label), label.lower())
+    return found
+
+
+def run_alternatives(words: list[str]) -> list[tuple[str, ...]]:
+    """For each word, the other forms of the longest run of words around it that is a label as a whole.
+
+    ``breast cancer registry``: "breast cancer" is a term's label, so both of
+    its words also count as *borstkanker*, *Brustkrebs*, "cancer du sein" …;
+    "registry" gets nothing here (its own :func:`alternatives` still apply).
+    Runs of 2 to :data:`MAX_LABEL_WORDS` words, the longest first.
+    """
+    found: list[tuple[str, ...]] = [() for _ in words]
+    for length in range(min(MAX_LABEL_WORDS, len(words)), 1, -1):
+        for start in range(len(words) - length + 1):
+            span = range(start, start + length)
+            if any(found[i] for i in span):
+                continue
+            key = fold(" ".join(words[start : start + length]))
+            labels = tuple(label for folded, label in _labels(key).items() if folded != key)
+            for i in span:
+                found[i] = labels[:MAX_ALTERNATIVES]
+    return found

@@ -1,5 +1,14 @@
 """Broader concepts and labels of the codes we can ship: ICD-10 and ATC.
 
+SNOMED CT and Orphanet (ORDO) are not shipped: SNOMED CT may be used only
+under SNOMED International's affiliate licence (or a member country's
+national one), which a catalogue cannot pass on to everyone who installs it;
+Orphanet's ontology is published by Orphadata under terms of its own and
+ships in no well-kept Python package, and we do not vendor it. Their codes
+are normalised all the same (``snomedct:…``, ``orpha:…``,
+:mod:`catalogue.vocabularies.codes`) and filter by the exact code; their labels and broader concepts come from concept dereferencing at
+harvest (:mod:`catalogue.concepts`) when ``[concepts] resolve`` is on.
+
 A ``code=icd10:C50`` filter must find datasets coded C50.9, and the word
 "breast" a Finnish-only record coded C50.4. So each code of a record is
 indexed with every concept above it and their labels
@@ -16,6 +25,8 @@ from __future__ import annotations
 import re
 from functools import cache
 from types import ModuleType
+
+from catalogue.vocabularies import terms
 
 #: ATC levels: anatomical group, therapeutic, pharmacological, chemical subgroups, substance
 _ATC = re.compile(r"^[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$")
@@ -68,11 +79,31 @@ def canonical(code: str) -> str:
 
 
 def labels(code: str) -> list[str]:
-    """Labels of the concept (English: the shipped vocabularies have no others); [] when we know none."""
-    prefix, _, local = canonical(code).partition(":")
+    """Labels of the concept: WHO's English title, and the words of our terms table in eight languages.
+
+    [] when we know none. The terms (:mod:`catalogue.vocabularies.terms`) name
+    chapters, blocks and common categories, so C50.4 gets "breast cancer",
+    *borstkanker* … through C50 and "cancer", *kanker* … through C00-C97.
+    """
+    code = canonical(code)
+    prefix, _, local = code.partition(":")
     if prefix == "icd10" and _icd10_valid(local):
-        return [_icd10().get_description(local)]
+        return [_icd10().get_description(local), *terms.code_labels(code)]
     return []
+
+
+def display_label(code: str, lang: str) -> str | None:
+    """One label of a code for a page in ``lang``: our term's word in that language, else WHO's title.
+
+    English pages keep WHO's title (more precise than the common word); None for codes we ship no
+    label of (SNOMED CT, Orphanet…: their resolved labels, if any, come from the vocabularies).
+    """
+    code = canonical(code)
+    prefix, _, local = code.partition(":")
+    if prefix != "icd10" or not _icd10_valid(local):
+        return None
+    own = None if lang.split("-")[0].lower() == "en" else terms.code_label(code, lang)
+    return own or _icd10().get_description(local)
 
 
 def expand(code: str) -> list[str]:

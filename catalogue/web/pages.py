@@ -21,7 +21,7 @@ from catalogue.search_sparql import search_as_sparql
 from catalogue.store import REJECTED, VISIBLE, RunChange, Store, StoredRecord
 from catalogue.views import DatasetView, dataset_view, pick_language
 from catalogue.views.dcat_ap_3 import choose_language
-from catalogue.vocabularies.concepts import labels as concept_labels
+from catalogue.vocabularies.concepts import display_label as concept_label
 from catalogue.web import i18n, urls
 from catalogue.web.i18n import LANGUAGE, N_, Message
 from catalogue.web.params import SearchParams, get_backends, get_labeller, page_params, read_params
@@ -279,7 +279,11 @@ def dataset_page(request: Request, stored: StoredRecord) -> HTMLResponse:
         "dataset.html",
         related=None if found is None else with_titles(backends.store, found, lang),
         access=request_access(view),
-        code_label=lambda code: pick_language(code.labels, lang) or ", ".join(concept_labels(code.id)),
+        code_label=lambda code: (
+            pick_language(code.labels, lang)
+            or concept_label(code.id, lang)
+            or (backends.vocabularies.label(code.iri, lang) if code.iri else None)
+        ),
         downloads=[(syntax.suffix, f"{path}.{syntax.suffix}") for syntax in DOWNLOADS],
         record=stored,
         view=view,

@@ -39,6 +39,12 @@ QUERIES: list[tuple[str, dict[str, str | list[str]]]] = [
     ("kanker", {}),
     ("génomique", {}),
     ("patiënten", {}),
+    # across languages: the terms table and compound parts (catalogue/vocabularies/medical-terms.tsv)
+    ("breast cancer", {}),
+    ("Brustkrebs", {}),
+    ("cancer du sein", {}),
+    ("rintasyöpä", {"sort": "title"}),
+    ("biobank", {"code": "ICD-10:C00-C97"}),
     ('"whole genome"', {}),
     ("gen*", {}),
     ("data", {"source": ["be", "nl"]}),

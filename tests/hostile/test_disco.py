@@ -99,3 +99,22 @@ def test_the_widest_allowed_request_is_answered_quickly(client: TestClient) -> N
     answer = client.get("/api/search", params=params)
     assert answer.status_code == 200, answer.text
     assert time.perf_counter() - started < 5
+
+
+def test_a_query_of_many_medical_words_stays_bounded(client: TestClient) -> None:
+    """Every word of a query of terms in many languages widens: words and alternatives stay capped."""
+    from catalogue.index.analysis import MAX_WORDS, query_parts
+    from catalogue.index.variants import MAX_ALTERNATIVES
+    from catalogue.vocabularies.terms import terms
+
+    words = " ".join(label for term in terms()[:60] for names in term.labels.values() for label in names[:1])
+    required, optional = query_parts(words)
+    assert len(required) + len(optional) <= MAX_WORDS
+    assert all(len(part.alternatives) <= 2 * MAX_ALTERNATIVES for part in required)
+    for text in (words, f'"{words}"', "cancer " + SCRIPT, "borstkanker" * 40):
+        started = time.perf_counter()
+        answer = client.get("/api/search", params={"q": text[:2000]})
+        assert answer.status_code in (200, 422), answer.text
+        assert time.perf_counter() - started < 5
+        page = client.get("/datasets", params={"q": text[:2000]})
+        assert page.status_code in (200, 400) and SCRIPT not in page.text

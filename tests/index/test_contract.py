@@ -178,8 +178,10 @@ def test_upsert_commit_search(catalogue: SearchIndex) -> None:
     assert set(ids(everything)) == {"nl-genomes", "en-cancer", "fr-genomics", "labels-only"}
     assert list(everything.facets) == list(FACETS)
     registry = catalogue.search(SearchQuery(text="registry"))
-    assert ids(registry) == ["en-cancer"]
+    # the French "registre" is the same word in another language (catalogue/vocabularies/terms.py)
+    assert set(ids(registry)) == {"en-cancer", "fr-genomics"}
     assert registry.hits[0].score > 0
+    assert ids(catalogue.search(SearchQuery(text="cancer registry"))) == ["en-cancer"]
 
 
 def test_upsert_replaces_a_document_with_the_same_id(catalogue: SearchIndex) -> None:
@@ -203,10 +205,11 @@ def test_readers_see_nothing_before_commit(catalogue: SearchIndex) -> None:
 
 
 def test_delete_and_delete_source(catalogue: SearchIndex) -> None:
+    assert catalogue.search(SearchQuery(text="volledige")).total == 1
     catalogue.delete(["nl-genomes", "not-there"])
     catalogue.commit()
     assert catalogue.count() == 3
-    assert catalogue.search(SearchQuery(text="genoom")).total == 0
+    assert catalogue.search(SearchQuery(text="volledige")).total == 0
 
     catalogue.delete_source("beta")
     catalogue.commit()
@@ -982,6 +985,10 @@ def languages(index: SearchIndex) -> SearchIndex:
     return index
 
 
+CANCER = {"nl-breast", "nl-bowel", "de-bowel", "fi-breast", "sv-breast"}
+BREAST = {"nl-breast", "fi-breast", "sv-breast"}
+
+
 def found(index: SearchIndex, text: str) -> set[str]:
     return {hit.id for hit in index.search(SearchQuery(text=text, size=50)).hits}
 
@@ -989,16 +996,18 @@ def found(index: SearchIndex, text: str) -> set[str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("kanker", {"nl-breast", "nl-bowel"}),  # the head of borstkanker, darmkanker
-        ("borst", {"nl-breast"}),  # a modifier
-        ("Borstkanker", {"nl-breast"}),  # the compound itself
-        ("Krebs", {"de-bowel"}),  # a part of a part: Darmkrebs|register
-        ("register", {"de-bowel"}),
-        ("syöpä", {"fi-breast"}),
-        ("syopa", {"fi-breast"}),  # typed without the accents
-        ("cancer", {"sv-breast"}),  # bröst|cancer|studie
+        # "cancer" in five languages, each the head of a compound (borst|kanker, Darm|krebs|register,
+        # rinta|syöpä|rekisteri, bröst|cancer|studie), each a label of one term (vocabularies/terms.py)
+        ("kanker", CANCER),
+        ("Krebs", CANCER),
+        ("syöpä", CANCER),
+        ("syopa", CANCER),  # typed without the accents
+        ("cancer", CANCER),
+        ("borst", BREAST),  # a modifier, and "breast" in Finnish and Swedish
+        ("Borstkanker", BREAST),  # the compound itself, and the term it is a label of
+        ("register", {"de-bowel", "fi-breast"}),  # Darmkrebs|register, Rintasyöpä|rekisteri
         ("genoom", {"untagged"}),  # untagged text is split too
-        ("kanker darm", {"nl-bowel"}),  # every word must still match
+        ("kanker darm", {"nl-bowel", "de-bowel"}),  # every word must still match
         ("anker", set()),  # inside kanker, but not one of its parts
     ],
 )
@@ -1043,3 +1052,83 @@ def test_no_suggestion_when_something_matches_or_nothing_is_near(languages: Sear
     from catalogue.index.suggest import suggestion
 
     assert suggestion(languages, text) is None
+
+
+# -- a node written in other words: cases, not the examples above ----------------------------
+
+
+@pytest.fixture
+def unseen(index: SearchIndex) -> SearchIndex:
+    """A second node, in words the terms table was not written from; some coded, some not."""
+    index.upsert(
+        [
+            coded(
+                "nl-lung",
+                ["icd10:C34.9"],
+                source="gamma",
+                title={"nl": ["Longkanker: behandeling en overleving"]},
+            ),
+            doc(
+                "de-heart",
+                source="gamma",
+                title={"de": ["Herzinfarktregister Nordrhein"]},
+                description={"de": ["Patientinnen und Patienten nach akutem Herzinfarkt."]},
+            ),
+            coded(
+                "fr-diab", ["icd10:E11.9"], source="gamma", title={"fr": ["Suivi des personnes diabétiques"]}
+            ),
+            coded(
+                "fi-stroke",
+                ["icd10:I63.9"],
+                source="gamma",
+                title={"fi": ["Aivohalvauspotilaiden kuntoutus"]},
+            ),
+            doc("sv-asthma", source="gamma", title={"sv": ["Astma hos barn i Skåne"]}),
+            coded("en-memory", ["icd10:F03"], source="gamma", title={"en": ["Memory clinic cohort"]}),
+            doc("es-mama", source="gamma", title={"es": ["Cáncer de mama en mujeres jóvenes"]}),
+            doc("en-weather", source="gamma", title={"en": ["Weather and air quality"]}),
+        ]
+    )
+    index.commit()
+    return index
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lung cancer", {"nl-lung"}),  # en; the record is coded C34.9
+        ("longkanker", {"nl-lung"}),  # nl
+        ("Lungenkrebs", {"nl-lung"}),  # de
+        ("keuhkosyöpä", {"nl-lung"}),  # fi
+        ("heart attack", {"de-heart"}),  # en; Herzinfarkt|register, not coded
+        ("infarctus du myocarde", {"de-heart"}),  # fr
+        ("hjärtinfarkt", {"de-heart"}),  # sv
+        ("diabetes", {"fr-diab"}),  # en; E11.9 is in the block E10-E14
+        ("suikerziekte", {"fr-diab"}),  # nl
+        ("stroke", {"fi-stroke"}),  # en, sv; I63.9 is in the block I60-I69
+        ("Schlaganfall", {"fi-stroke"}),  # de
+        ("beroerte", {"fi-stroke"}),  # nl
+        ("asthma children", {"sv-asthma"}),  # en; astma, barn
+        ("Asthma Kinder", {"sv-asthma"}),  # de
+        ("Demenz", {"en-memory"}),  # de; F03
+        ("démence", {"en-memory"}),  # fr
+        ("muistisairaus", {"en-memory"}),  # fi
+        ("breast cancer", {"es-mama"}),  # en
+        ("Brustkrebs", {"es-mama"}),  # de
+        ("cancer", {"nl-lung", "es-mama"}),  # fr, sv, en
+        ("rintasyöpä", {"es-mama"}),  # fi
+        ("rintasyövän", {"es-mama"}),  # fi, genitive
+        ("cancer du sein", {"es-mama"}),  # fr; "sein" is a German stop word, but half of this term
+        ("weather cancer", set()),  # every word must still match
+    ],
+)
+def test_a_node_in_other_words_is_found_across_languages(
+    unseen: SearchIndex, text: str, expected: set[str]
+) -> None:
+    assert found(unseen, text) == expected
+
+
+def test_other_language_matches_rank_after_the_records_own_words(unseen: SearchIndex) -> None:
+    unseen.upsert([doc("en-lung", source="gamma", title={"en": ["Lung cancer screening trial"]})])
+    unseen.commit()
+    assert ids(unseen.search(SearchQuery(text="lung cancer")))[0] == "en-lung"

@@ -475,7 +475,7 @@ def test_the_catalogue_describes_its_services_and_dumps(live) -> None:
     backends, url = live
     for path in ("/catalog", "/index.ttl"):
         g = rdflib.Graph().parse(
-            data=httpx.get(url + path, headers={"Accept": "text/turtle"}).content, format="turtle"
+            data=httpx.get(url + path, headers={"Accept": "text/turtle"}, timeout=60).content, format="turtle"
         )
         endpoint = g.value(rdflib.URIRef(f"{url}/catalog"), DCAT.service)
         assert endpoint == rdflib.URIRef(f"{url}/sparql")
@@ -486,14 +486,14 @@ def test_the_catalogue_describes_its_services_and_dumps(live) -> None:
         dumps = {str(d) for d in g.objects(void, VOID.dataDump)}
         assert dumps == {f"{url}/dump.nq.gz", f"{url}/dump.ttl.gz"}
         for dump_url in dumps:  # what the description links answers
-            assert httpx.get(dump_url).status_code == 200
-    g = rdflib.Graph().parse(data=httpx.get(f"{url}/catalog").content, format="turtle")
+            assert httpx.get(dump_url, timeout=60).status_code == 200
+    g = rdflib.Graph().parse(data=httpx.get(f"{url}/catalog", timeout=60).content, format="turtle")
     assert set(g.objects(rdflib.URIRef(f"{url}/sparql"), DCAT.servesDataset)) == {
         EX.wgs,
         EX.cohort,
         NL.biobank,
     }
-    answer = httpx.get(f"{url}/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    answer = httpx.get(f"{url}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
     assert answer.status_code == 200  # the endpoint the description names is there
 
 

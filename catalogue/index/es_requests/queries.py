@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from catalogue.index import FACETS, SearchQuery, filter_terms
-from catalogue.index.analysis import MIN_PREFIX, Part, query_parts
+from catalogue.index.analysis import ALTERNATIVE_BOOST, MIN_PREFIX, Part, query_parts
 from catalogue.index.es_discovery import CONCEPTS, CONCEPTS_BOOST, keyword_forms_aggregation, range_filter
 from catalogue.index.es_requests.schema import FACET_FIELDS, HIGHLIGHT_SOURCE, MAX_RESULT_WINDOW, TEXT_FIELDS
 from catalogue.index.highlight import marker_for
@@ -84,8 +84,12 @@ def _part(part: Part) -> dict[str, Any]:
     written = any_field(part.text, phrase=part.kind == "phrase")
     if not part.alternatives:
         return written
-    # any alternative will do; each as a phrase, as the embedded backend matches text of several words
-    queries = [written, *(any_field(text, phrase=True) for text in part.alternatives)]
+    # any alternative will do (counting less); each as a phrase, as the embedded backend matches text of
+    # several words
+    others = [any_field(text, phrase=True) for text in part.alternatives]
+    for other in others:
+        other["multi_match"]["boost"] = ALTERNATIVE_BOOST
+    queries = [written, *others]
     return {"dis_max": {"queries": queries, "tie_breaker": DISMAX_TIE}}
 
 
