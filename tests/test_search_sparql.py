@@ -87,7 +87,14 @@ def test_the_sparql_of_a_search_finds_what_it_finds(
 ) -> None:
     found, body = search_uris(client, params)
     assert found  # each case finds something: the comparison means something
-    assert set(sparql_uris(client, body["sparql"])) == found
+    by_sparql = set(sparql_uris(client, body["sparql"]))
+    if any(name == "q" for name, _ in params):
+        # words: the SPARQL matches them as substrings of titles, descriptions and keywords; the index
+        # also matches their other spellings and languages, publishers' names and the labels of codes
+        # (g2, coded C50.9, is found by "cancer"): what the SPARQL finds, the search finds
+        assert by_sparql and by_sparql <= found
+    else:
+        assert by_sparql == found
 
 
 def test_the_sparql_keeps_the_order_and_the_page(client: TestClient) -> None:
@@ -123,7 +130,11 @@ def test_where_restricts_hits_totals_and_facets(client: TestClient) -> None:
 
 def test_where_with_words_and_a_graph_walk(client: TestClient) -> None:
     where = '{ ?dataset dct:publisher/foaf:name ?name FILTER(CONTAINS(?name, "Lab")) }'
-    found, _ = search_uris(client, [("where", where), ("q", "genomes")])
+    assert search_uris(client, [("where", where)])[0] == {
+        "https://node.example/g1",
+        "https://node.example/other",
+    }
+    found, _ = search_uris(client, [("where", where), ("q", "Belgium")])
     assert found == {"https://node.example/g1"}
 
 
