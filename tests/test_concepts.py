@@ -16,16 +16,7 @@ from catalogue.config import ConceptSettings, ConfigError, Settings, Source, par
 from catalogue.harvest import harvest_source, reindex
 from catalogue.index import SearchQuery
 from catalogue.vocabularies import Vocabularies
-from tests.conftest import QUICK_LIMITS, FeedServer
-
-HEAD = """
-@prefix dcat: <http://www.w3.org/ns/dcat#> .
-@prefix dct: <http://purl.org/dc/terms/> .
-@prefix foaf: <http://xmlns.com/foaf/0.1/> .
-@prefix ex: <https://node.example/> .
-ex:catalog a dcat:Catalog ; dct:title "Node"@en ; dct:description "A node."@en ; dct:publisher ex:org .
-ex:org a foaf:Agent ; foaf:name "Hospital"@en .
-"""
+from tests.conftest import NODE_HEAD, QUICK_LIMITS, FeedServer
 
 SKOS_HEAD = "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
 ALLOWED = ConceptSettings(resolve=True, allow_hosts=("127.0.0.1",), timeout_seconds=5.0)
@@ -35,7 +26,7 @@ def node(server: FeedServer, *themes: str) -> str:
     """A node with one dataset themed with the given concept paths of the server."""
     links = ", ".join(f"<{server.url}{path}>" for path in themes)
     record = f'ex:a a dcat:Dataset ; dct:title "Tissue samples"@en ; dct:description "Samples."@en ; dct:publisher ex:org ; dcat:theme {links} .\n'
-    (server.root / "node.ttl").write_text(HEAD + record)
+    (server.root / "node.ttl").write_text(NODE_HEAD + record)
     return f"{server.url}/node.ttl"
 
 
@@ -113,7 +104,7 @@ def test_a_code_by_an_unshipped_iri_is_found_by_its_resolved_labels(
         'ex:a a dcat:Dataset ; dct:title "Tissue samples"@en ; dct:description "Samples."@en ; '
         f"dct:publisher ex:org ; <http://healthdataportal.eu/ns/health#hasCodeValues> <{base}/code/c50.ttl> .\n"
     )
-    (feed_server.root / "node.ttl").write_text(HEAD + record)
+    (feed_server.root / "node.ttl").write_text(NODE_HEAD + record)
     source = Source(name="be", title="BE", url=f"{base}/node.ttl", policy="warn")
     backends = open_backends(settings(tmp_path, source))
     try:
@@ -314,7 +305,7 @@ def test_snomed_and_orphanet_codes_filter_by_exact_code_and_take_resolved_labels
         f' <http://healthdataportal.eu/ns/health#hasCodeValues> <{base}/sct/254837009.ttl>, "ORPHA:558" .\n'
         f'<{base}/sct/254837009.ttl> <http://purl.org/dc/terms/identifier> "SNOMED-CT:254837009" .\n'
     )
-    (feed_server.root / "node.ttl").write_text(HEAD + record)
+    (feed_server.root / "node.ttl").write_text(NODE_HEAD + record)
     source = Source(name="be", title="BE", url=f"{base}/node.ttl", policy="warn")
     for resolve in (True, False):
         concepts = ALLOWED if resolve else ALLOWED.model_copy(update={"resolve": False})
