@@ -170,7 +170,7 @@ def catalogue(config: Path, *args: str, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as output:  # a file, not a pipe nobody reads
         return subprocess.Popen(
             [sys.executable, "-m", "catalogue", "--config", str(config), *args],
-            stdout=output, stderr=subprocess.STDOUT,
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,  # a group of its own, for Ctrl+C
         )  # fmt: skip
 
 
@@ -194,18 +194,24 @@ def harvest_with_workers(
     return process, children
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl+C"])
 def test_sigterm_stops_a_harvest_like_ctrl_c_and_its_workers_with_it(
-    node: Path, feed_server: FeedServer, watched: set[Process], tmp_path: Path
+    node: Path, feed_server: FeedServer, watched: set[Process], tmp_path: Path, signum: signal.Signals
 ) -> None:
     before, _, runs = registry(node)
     log = tmp_path / "harvest.log"
     process, children = harvest_with_workers(node, feed_server, watched, log, fetching=True)
     workers = validation_workers(process.pid)
-    process.send_signal(signal.SIGTERM)
+    if signum == signal.SIGINT:  # Ctrl+C in a terminal: the whole process group gets it
+        os.killpg(process.pid, signal.SIGINT)
+    else:  # kill, systemd, docker: the process alone
+        process.send_signal(signum)
     process.wait(GONE)
     output = log.read_text()
-    assert process.returncode not in (0, None, -signal.SIGTERM), output  # it ended by itself
-    assert "Harvest stopped by SIGTERM: the source being harvested keeps what it had" in output, output
+    assert process.returncode == 128 + signum, output  # it ended by itself, saying so in one line
+    by = "Ctrl+C" if signum == signal.SIGINT else "SIGTERM"
+    assert f"Harvest stopped by {by}: the source being harvested keeps what it had" in output, output
+    assert "Traceback" not in output  # the workers left Ctrl+C to their parent
     assert_all_gone(workers, within=0)  # stopped before it exited, not left to end by themselves
     assert_all_gone(children)  # multiprocessing's resource tracker ends once its pipe closes
     records, staged, runs_after = registry(node)
@@ -282,7 +288,7 @@ def serve_with_children(
     return process, children
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_no_child_of_serve_outlives_it(
     node: Path, watched: set[Process], tmp_path: Path, signum: signal.Signals
 ) -> None:
