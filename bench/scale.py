@@ -10,8 +10,10 @@ one, else this interpreter with the checkout first on ``sys.path``), in one run:
    validation workers (sampled from /proc), the data directory's size;
 2. ``catalogue serve``: seconds until ``/sparql`` first answers a query, the
    server's RSS (all its processes) then;
-3. ``/api/search`` and ``/datasets`` (a word query each) with 1 and 8
-   concurrent clients for ``--seconds`` each: requests/s, p50/p95/p99, errors;
+3. ``/api/search`` and ``/datasets`` (one of 8 popular words each) with 1 and
+   8 concurrent clients for ``--seconds`` each: requests/s, p50/p95/p99,
+   errors; and ``/api/search`` for 400 different searches (those words on
+   pages 1 to 50), which answers kept for repeated searches hardly help;
 4. SIGTERM, and the server's peak RSS under load.
 
 Rows are printed as each build finishes (a million datasets take long), and a
@@ -48,6 +50,12 @@ BASE = "https://scale.example.org/"
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 #: a million datasets take hours on a shared machine: far above the default hour
 HARVEST_LIMIT = 48 * 3600
+#: reader phases: name -> (path, varied): the 8 popular words on page 1, or on any of 50 pages
+PHASES = {
+    "/api/search": ("/api/search", False),
+    "/api/search, 400 searches": ("/api/search", True),
+    "/datasets": ("/datasets", False),
+}
 CHEAP = "SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> } LIMIT 10"
 
 
@@ -172,8 +180,9 @@ def first_sparql(url: str, server: subprocess.Popen, started: float, limit: floa
     return float("nan")
 
 
-def clients(url: str, path: str, count: int, seconds: float) -> dict[str, float]:
-    """``count`` clients asking ``path`` with a word query for ``seconds``."""
+def clients(url: str, path: str, count: int, seconds: float, varied: bool = False) -> dict[str, float]:
+    """``count`` clients asking ``path`` with a word query for ``seconds``; ``varied``: a random page
+    of 1 to 50 of it too, so most searches are new (400 of them) and few answers are kept ones."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -185,7 +194,10 @@ def clients(url: str, path: str, count: int, seconds: float) -> dict[str, float]
             while time.monotonic() < stop:
                 started = time.perf_counter()
                 try:
-                    ok = http.get(path, params={"q": rng.choice(WORDS)}).status_code == 200
+                    params = {"q": rng.choice(WORDS)}
+                    if varied:
+                        params["page"] = str(rng.randint(1, 50))
+                    ok = http.get(path, params=params).status_code == 200
                 except httpx.HTTPError:
                     ok = False
                 with lock:
@@ -220,9 +232,9 @@ def serve(run: list[str], env: dict[str, str], folder: Path, port: int, seconds:
             peak = [0.0]
             thread = threading.Thread(target=_peak_while, args=(server.pid, peak, result), daemon=True)
             thread.start()
-            for path in ("/api/search", "/datasets"):
+            for name, (path, varied) in PHASES.items():
                 for count in (1, 8):
-                    result[f"{path} ×{count}"] = clients(url, path, count, seconds)
+                    result[f"{name} ×{count}"] = clients(url, path, count, seconds, varied)
             result["done"] = True
             thread.join()
             result["load_rss"] = peak[0]
@@ -270,9 +282,9 @@ ROWS = [
 def table(n: int, results: dict[str, dict[str, object]]) -> None:
     names = list(results)
     rows = list(ROWS)
-    for path in ("/api/search", "/datasets"):
+    for name in PHASES:
         for count in (1, 8):
-            key = f"{path} ×{count}"
+            key = f"{name} ×{count}"
             rows.append((f"{key}: req/s", lambda r, k=key: f"{r[k]['rps']:.1f}"))
             rows.append(
                 (
