@@ -17,9 +17,10 @@ revalidated, rewritten or reindexed.
 
 A harvest notes in the store that it is under way (``Store.begin_run``): if
 its process is killed, the next process to open the store records it as
-interrupted; one stopped by Ctrl+C or SIGTERM records it so itself. If the index lacks an earlier commit of the source (its process
-stopped before indexing), the harvest re-indexes what drifted, even when it
-finds nothing changed.
+interrupted; one stopped by Ctrl+C (or SIGTERM, which ``catalogue harvest``
+turns into the same KeyboardInterrupt) records that itself. If the index
+lacks an earlier commit of the source (its process stopped before indexing),
+the harvest re-indexes what drifted, even when it finds nothing changed.
 """
 
 from __future__ import annotations
@@ -174,7 +175,7 @@ class _Harvest:
         return HarvestResult(run, dict(self.timings), self.rejected)
 
     def _record_interrupted(self) -> None:
-        """Record the run as interrupted now (a process that is killed has it recorded when the store is next opened)."""
+        """Record the run as interrupted now, not at the store's next opening as for a killed process."""
         self.store.add_run(
             HarvestRun(
                 self.source.name, self.started, datetime.now(UTC), INTERRUPTED, kind=self.source.kind,
