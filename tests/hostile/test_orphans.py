@@ -34,6 +34,7 @@ from catalogue.backends import open_backends
 from catalogue.config import load_settings
 from catalogue.demo.generated import generate_catalog
 from catalogue.harvest import VALIDATION_BATCH, harvest_source
+from catalogue.schedule import STOP_GRACE
 
 BASE = "https://be.example/"
 HYDRA = "http://www.w3.org/ns/hydra/core#"
@@ -295,5 +296,6 @@ def test_no_child_of_serve_outlives_it(
     log = tmp_path / "serve.log"
     process, children = serve_with_children(node, watched, log)
     process.send_signal(signum)
-    process.wait(WAIT)
+    # serve waits for its scheduled harvest to notice, up to a request's timeout (WAIT) and STOP_GRACE
+    process.wait(WAIT + STOP_GRACE + 30)
     assert_all_gone(children)
