@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator, Sequence
 
 from catalogue.model import BIN, DIMENSIONS, QualityScore, rating
+from catalogue.store.packed import pack, unpack
 from catalogue.store.sqlite import Database, mark_unindexed
 from catalogue.store.types import QUALITY_MARK, QualityStats
 
@@ -22,20 +23,20 @@ class QualityTable(Database):
 
     def quality(self, record_id: str) -> QualityScore | None:
         row = self._db().execute("SELECT quality FROM records WHERE id = ?", (record_id,)).fetchone()
-        return QualityScore.from_json(row[0]) if row and row[0] else None
+        return QualityScore.from_json(unpack(row[0], record_id)) if row and row[0] else None
 
     def qualities(self, ids: Sequence[str] | None = None) -> Iterator[tuple[str, str, QualityScore]]:
         """(record id, dataset IRI, score) of these records (None: of all), where there is a score."""
         sql = "SELECT id, uri, quality FROM records WHERE quality IS NOT NULL AND status != 'withdrawn'"
         if ids is None:
             for record_id, uri, text in self._db().execute(sql):
-                yield record_id, uri, QualityScore.from_json(text)
+                yield record_id, uri, QualityScore.from_json(unpack(text, record_id))
             return
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             query = f"{sql} AND id IN ({', '.join('?' * len(chunk))})"
             for record_id, uri, text in self._db().execute(query, chunk):
-                yield record_id, uri, QualityScore.from_json(text)
+                yield record_id, uri, QualityScore.from_json(unpack(text, record_id))
 
     def set_quality(self, scores: dict[str, QualityScore]) -> None:
         with self.transaction() as db:
@@ -43,7 +44,7 @@ class QualityTable(Database):
             db.executemany(
                 "UPDATE records SET quality = ?, quality_total = ?, quality_dimensions = ? WHERE id = ?",
                 (
-                    (score.to_json(), score.total, json.dumps(score.dimensions()), rid)
+                    (pack(score.to_json()), score.total, json.dumps(score.dimensions()), rid)
                     for rid, score in scores.items()
                 ),
             )
@@ -68,13 +69,15 @@ class QualityTable(Database):
             stats.ratings[rating(total)] += count
         stats.missed = db.execute(
             f"SELECT j.value ->> 0, j.value ->> 2, sum((j.value ->> 3) - (j.value ->> 4)) AS lost "
-            f"FROM records, json_each(records.quality) j WHERE {where} GROUP BY 1, 2 HAVING lost > 0 "
+            f"FROM records, json_each(unpack(records.quality, records.id)) j WHERE {where} "
+            "GROUP BY 1, 2 HAVING lost > 0 "
             "ORDER BY lost DESC",
             params,
         ).fetchall()
         stats.violations = db.execute(
             f"SELECT j.value ->> 'path', j.value ->> 'message', count(DISTINCT records.id) "
-            f"FROM records, json_each(records.report) j WHERE {where.replace('quality_total IS NOT NULL', '1')} "
+            "FROM records, json_each(unpack(records.report, records.id)) j "
+            f"WHERE {where.replace('quality_total IS NOT NULL', '1')} "
             "AND j.value ->> 'severity' = 'Violation' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10",
             params,
         ).fetchall()
