@@ -10,8 +10,9 @@ no value is ever guessed from its bytes, and a registry part-way through its
 conversion (:func:`conversions`, killed and restarted) reads right throughout.
 
 Only the registry packs and unpacks: every reader above it gets the text
-exactly as before. SQL that looks inside the JSON (the quality dashboards)
-calls the ``unpack(value, id)`` function added to each connection (:func:`add_functions`).
+exactly as before. SQL can no longer look inside the JSON, so the quality
+dashboards' sums over every score and report are made in Python
+(``quality_table.py``), which turned out faster than ``json_each`` was.
 """
 
 from __future__ import annotations
@@ -56,13 +57,8 @@ def unpack(value: str | bytes, record_id: str) -> str:
         ) from None
 
 
-def _unpack_sql(value: str | bytes | None, record_id: str) -> str | None:
-    return None if value is None else unpack(value, record_id)
-
-
-def add_functions(db: sqlite3.Connection) -> None:
-    """``pack(text)`` and ``unpack(value, id)`` for SQL: the conversion, and JSON read in SQL."""
-    db.create_function("unpack", 2, _unpack_sql, deterministic=True)
+def add_pack_function(db: sqlite3.Connection) -> None:
+    """``pack(text)`` for SQL, which converts an older registry's rows (:func:`conversions`)."""
     db.create_function("pack", 1, _pack_text, deterministic=True)
 
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from catalogue.store.packed import PACKED_MARK, add_functions, conversions
+from catalogue.store.packed import PACKED_MARK, add_pack_function, conversions
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
@@ -150,8 +150,8 @@ class Database:
                 # a harvest's commit writes hundreds of MB through the WAL; without a limit the file
                 # keeps that size for as long as the catalogue runs
                 db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
+                add_pack_function(db)
             db.execute("PRAGMA busy_timeout=30000")
-            add_functions(db)
             self._local.db = db
             with self._lock:
                 self._connections.append(db)

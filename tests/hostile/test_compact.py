@@ -22,7 +22,7 @@ from packed_rows import T0, committed, everything, record, storage, text_of, to_
 from catalogue.model import ValidationReport
 from catalogue.records import Record
 from catalogue.store import HarvestRun, RecordWrite, StoreFormatError
-from catalogue.store.packed import add_functions
+from catalogue.store.packed import add_pack_function
 from catalogue.store.registry import Registry
 
 DESCRIPTION = ox.NamedNode(
@@ -76,7 +76,7 @@ def test_a_conversion_killed_part_way_reads_right_and_is_finished_at_the_next_op
     registry.close()
     to_older_layout(path)
     with closing(sqlite3.connect(path, isolation_level=None)) as db:  # the first batches packed, then killed
-        add_functions(db)
+        add_pack_function(db)
         db.execute("UPDATE records SET ntriples = pack(ntriples), report = pack(report), quality = pack(quality) "
                    "WHERE rowid <= 12")  # fmt: skip
     assert {kind for _, _, kind in storage(path)} == {"text", "blob"}

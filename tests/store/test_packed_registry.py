@@ -6,6 +6,8 @@ SQLite file beside it (storage classes, free pages, size) to see what is stored.
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from packed_rows import (
@@ -22,7 +24,8 @@ from packed_rows import (
     write,
 )
 
-from catalogue.store import HarvestRun, open_store
+from catalogue.model import DIMENSIONS, Check, QualityScore, ValidationReport, ValidationResult
+from catalogue.store import HarvestRun, RecordWrite, open_store
 from catalogue.store.registry import Registry
 
 
@@ -120,3 +123,45 @@ def test_a_store_opened_on_an_older_registry_serves_the_same_records(tmp_path: P
     finally:
         store.close()
     assert {kind for _, _, kind in storage(folder / "records.sqlite")} == {"blob"}
+
+
+def test_the_dashboards_sums_agree_with_json_each_over_the_plain_text(tmp_path: Path) -> None:
+    """The points lost per check and the commonest violations, summed in Python, as SQL summed them before."""
+    path = tmp_path / "records.sqlite"
+    writes = []
+    for i in range(40):
+        rec = record(f"r{i:02}")
+        results = [
+            ValidationResult("Violation" if k % 2 == 0 else "Warning", rec.uri, f"{DCT}p{k}", f"m{k}")
+            for k in range(i % 7)  # p0 in most records, p2 in fewer, p4 in fewer still: no ties
+        ]
+        checks = [
+            Check(f"c{k}", DIMENSIONS[k % 5], f"label {k}", 10, float(min(10, i % (k + 2))))
+            for k in range(12)
+        ]
+        results += [
+            ValidationResult(r.severity, "https://other.example/", r.path, r.message) for r in results[:1]
+        ]
+        report, score = ValidationReport(results), QualityScore(checks)  # p0 twice: one dataset still
+        writes.append(RecordWrite(rec, "flagged", report, "dcat-ap-3", "warn", score))
+    registry = Registry(path)
+    registry.stage(writes)
+    registry.commit(HarvestRun("be", T0, T0, "ok"), [], True)
+    stats = registry.quality_stats()
+    registry.close()
+    to_older_layout(path)
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:  # the queries as they were
+        missed = db.execute(
+            "SELECT j.value ->> 0, j.value ->> 2, sum((j.value ->> 3) - (j.value ->> 4)) AS lost "
+            "FROM records, json_each(records.quality) j GROUP BY 1, 2 HAVING lost > 0 ORDER BY lost DESC"
+        ).fetchall()
+        violations = db.execute(
+            "SELECT j.value ->> 'path', j.value ->> 'message', count(DISTINCT records.id) "
+            "FROM records, json_each(records.report) j WHERE j.value ->> 'severity' = 'Violation' "
+            "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10"
+        ).fetchall()
+    assert len(violations) == 3 and stats.violations == violations
+    assert {(c, label): lost for c, label, lost in stats.missed} == {
+        (c, label): lost for c, label, lost in missed
+    }
+    assert [lost for _, _, lost in stats.missed] == sorted((lost for _, _, lost in missed), reverse=True)
