@@ -19,7 +19,12 @@ read back. Per run:
 
 Runs alternate between the trees, niced; medians of ``--repeats``.
 
+``--convert RECORDS_SQLITE`` times instead the one-off conversion of an older
+registry (a copy of it; the file given is only read): seconds, the file's size
+before and after, and the folder's peak size meanwhile.
+
     python bench/registry_size.py --against main -n 10000 -r 3
+    python bench/registry_size.py --convert /srv/catalogue/data/store/records.sqlite
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -198,6 +205,51 @@ def _table(runs: dict[str, list[dict[str, float]]], rev: str | None) -> str:
     return "\n".join(lines)
 
 
+def convert(registry_file: Path) -> None:
+    """Time the one-off conversion of an older registry: a copy of it opened for writing by this tree.
+
+    The copy is taken with SQLite's backup API from a read-only connection, so
+    the registry itself is never written. The peak is the folder's size (file,
+    write-ahead log) sampled every 0.2 s during the conversion.
+    """
+    from catalogue.store.registry import Registry
+
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        copy = Path(tmp) / "records.sqlite"
+        with (
+            closing(sqlite3.connect(f"file:{registry_file}?mode=ro", uri=True)) as source,
+            closing(sqlite3.connect(copy)) as target,
+        ):
+            source.backup(target)
+        before, peak, done = _file(copy), [0], threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.2):
+                peak[0] = max(peak[0], sum(f.stat().st_size for f in copy.parent.iterdir()))
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        clock = time.perf_counter()
+        Registry(copy).close()
+        seconds = time.perf_counter() - clock
+        done.set()
+        sampler.join()
+        after = _file(copy)
+    print(f"{registry_file}: converted in {seconds:.0f} s; peak of the folder {peak[0] / 1e6:,.0f} MB")
+    print("| | records.sqlite MB | free pages MB | auto_vacuum |\n|---|---:|---:|---:|")
+    for name, (size, free, vacuum) in (("before", before), ("after", after)):
+        print(f"| {name} | {size / 1e6:,.0f} | {free / 1e6:,.0f} | {vacuum} |")
+
+
+def _file(path: Path) -> tuple[int, int, int]:
+    """(size, bytes in free pages, auto_vacuum mode) of a registry file."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        free, page, vacuum = (
+            db.execute(f"PRAGMA {p}").fetchone()[0] for p in ("freelist_count", "page_size", "auto_vacuum")
+        )
+    return path.stat().st_size, free * page, vacuum
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -205,10 +257,16 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=10_000, help="datasets (default 10,000)")
     parser.add_argument("-r", "--repeats", type=int, default=3, help="runs of each tree (default 3)")
     parser.add_argument("--against", metavar="REV", help="also measure the tree at this git revision")
+    parser.add_argument(
+        "--convert", metavar="RECORDS_SQLITE", type=Path, help="time converting a copy of an older registry"
+    )
     parser.add_argument("--child", nargs=2, metavar=("FOLDER", "WRITES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(Path(args.child[0]), Path(args.child[1]))))
+        return
+    if args.convert:
+        convert(args.convert)
         return
     run(args.against, args.n, args.repeats)
 
