@@ -10,8 +10,10 @@ one, else this interpreter with the checkout first on ``sys.path``), in one run:
    validation workers (sampled from /proc), the data directory's size;
 2. ``catalogue serve``: seconds until ``/sparql`` first answers a query, the
    server's RSS (all its processes) then;
-3. ``/api/search`` and ``/datasets`` (a word query each) with 1 and 8
-   concurrent clients for ``--seconds`` each: requests/s, p50/p95/p99, errors;
+3. ``/api/search`` and ``/datasets`` (one of 8 popular words each) with 1 and
+   8 concurrent clients for ``--seconds`` each: requests/s, p50/p95/p99,
+   errors; and ``/api/search`` for 400 different searches (those words on
+   pages 1 to 50), which answers kept for repeated searches hardly help;
 4. SIGTERM, and the server's peak RSS under load.
 
 Rows are printed as each build finishes (a million datasets take long), and a
@@ -48,6 +50,12 @@ BASE = "https://scale.example.org/"
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 #: a million datasets take hours on a shared machine: far above the default hour
 HARVEST_LIMIT = 48 * 3600
+#: reader phases: name -> (path, varied): the 8 popular words on page 1, or on any of 50 pages
+PHASES = {
+    "/api/search": ("/api/search", False),
+    "/api/search, 400 searches": ("/api/search", True),
+    "/datasets": ("/datasets", False),
+}
 CHEAP = "SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> } LIMIT 10"
 
 
@@ -116,7 +124,17 @@ def sampled(process: subprocess.Popen, peak: list[float]) -> threading.Thread:
 
 
 def disk_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1024 / 1024
+    """Disk the folder takes, as ``du`` counts it: each file once however many hard links it has
+    (a store snapshot links the store's table files), by the blocks it occupies."""
+    seen: dict[tuple[int, int], int] = {}
+    for path in folder.rglob("*"):
+        try:
+            info = path.lstat()
+        except OSError:  # gone meanwhile: a running harvest replaces files
+            continue
+        if path.is_file():
+            seen[(info.st_dev, info.st_ino)] = info.st_blocks * 512
+    return sum(seen.values()) / 1024 / 1024
 
 
 def harvest(run: list[str], env: dict[str, str], folder: Path) -> dict[str, float]:
@@ -128,7 +146,7 @@ def harvest(run: list[str], env: dict[str, str], folder: Path) -> dict[str, floa
         )
         thread = sampled(process, peak)
         SERVED[0] = 0
-        watch(process, started, folder, peak)
+        disk = watch(process, started, folder, peak)
         thread.join()
     if process.returncode:
         raise SystemExit(f"harvest failed (exit {process.returncode}); see {folder / 'harvest.log'}")
@@ -136,15 +154,20 @@ def harvest(run: list[str], env: dict[str, str], folder: Path) -> dict[str, floa
         "harvest_s": time.perf_counter() - started,
         "harvest_rss": peak[0],
         "disk": disk_mb(folder / "data"),
+        "disk_peak": disk,
     }
 
 
-def watch(process: subprocess.Popen, started: float, folder: Path, peak: list[float]) -> None:
+def watch(process: subprocess.Popen, started: float, folder: Path, peak: list[float]) -> float:
     """Until the harvest ends: a line a minute (growth shows while a long harvest runs); stop it if the
-    disk is nearly full (the machine is shared: a million datasets take tens of GB)."""
-    report = started
+    disk is nearly full (the machine is shared: a million datasets take tens of GB). The data's
+    largest size on disk, sampled every 10 s (store snapshots pin replaced files for a while)."""
+    report = sampled_at = started
+    disk = 0.0
     while process.poll() is None:
         time.sleep(1)
+        if time.perf_counter() - sampled_at >= 10:
+            sampled_at, disk = time.perf_counter(), max(disk, disk_mb(folder / "data"))
         if shutil.disk_usage(folder).free < MIN_FREE_BYTES:
             process.terminate()
             process.wait()
@@ -156,6 +179,7 @@ def watch(process: subprocess.Popen, started: float, folder: Path, peak: list[fl
                 f"(peak {peak[0]:.0f}), data {disk_mb(folder / 'data'):.0f} MB",
                 file=sys.stderr, flush=True,
             )  # fmt: skip
+    return max(disk, disk_mb(folder / "data"))
 
 
 def first_sparql(url: str, server: subprocess.Popen, started: float, limit: float) -> float:
@@ -172,8 +196,9 @@ def first_sparql(url: str, server: subprocess.Popen, started: float, limit: floa
     return float("nan")
 
 
-def clients(url: str, path: str, count: int, seconds: float) -> dict[str, float]:
-    """``count`` clients asking ``path`` with a word query for ``seconds``."""
+def clients(url: str, path: str, count: int, seconds: float, varied: bool = False) -> dict[str, float]:
+    """``count`` clients asking ``path`` with a word query for ``seconds``; ``varied``: a random page
+    of 1 to 50 of it too, so most searches are new (400 of them) and few answers are kept ones."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -185,7 +210,10 @@ def clients(url: str, path: str, count: int, seconds: float) -> dict[str, float]
             while time.monotonic() < stop:
                 started = time.perf_counter()
                 try:
-                    ok = http.get(path, params={"q": rng.choice(WORDS)}).status_code == 200
+                    params = {"q": rng.choice(WORDS)}
+                    if varied:
+                        params["page"] = str(rng.randint(1, 50))
+                    ok = http.get(path, params=params).status_code == 200
                 except httpx.HTTPError:
                     ok = False
                 with lock:
@@ -220,9 +248,9 @@ def serve(run: list[str], env: dict[str, str], folder: Path, port: int, seconds:
             peak = [0.0]
             thread = threading.Thread(target=_peak_while, args=(server.pid, peak, result), daemon=True)
             thread.start()
-            for path in ("/api/search", "/datasets"):
+            for name, (path, varied) in PHASES.items():
                 for count in (1, 8):
-                    result[f"{path} ×{count}"] = clients(url, path, count, seconds)
+                    result[f"{name} ×{count}"] = clients(url, path, count, seconds, varied)
             result["done"] = True
             thread.join()
             result["load_rss"] = peak[0]
@@ -261,7 +289,10 @@ def run_build(checkout: Path, feed: str, n: int, seconds: float) -> dict[str, ob
 ROWS = [
     ("harvest (s)", lambda r: f"{r['harvest_s']:.0f}"),
     ("harvest peak RSS, with workers (MB)", lambda r: f"{r['harvest_rss']:.0f}"),
-    ("data directory (MB)", lambda r: f"{r['disk']:.0f}"),
+    (
+        "data directory at the end / largest during the harvest (MB)",
+        lambda r: f"{r['disk']:.0f} / {r['disk_peak']:.0f}",
+    ),
     ("serve → first SPARQL answer (s)", lambda r: f"{r['sparql_s']:.1f}"),
     ("server RSS then / peak under load (MB)", lambda r: f"{r['serve_rss']:.0f} / {r['load_rss']:.0f}"),
 ]
@@ -270,9 +301,9 @@ ROWS = [
 def table(n: int, results: dict[str, dict[str, object]]) -> None:
     names = list(results)
     rows = list(ROWS)
-    for path in ("/api/search", "/datasets"):
+    for name in PHASES:
         for count in (1, 8):
-            key = f"{path} ×{count}"
+            key = f"{name} ×{count}"
             rows.append((f"{key}: req/s", lambda r, k=key: f"{r[k]['rps']:.1f}"))
             rows.append(
                 (

@@ -8,7 +8,7 @@ run (medians of R runs, after one warm-up):
   record. Now: ``construct(summary_query(root), default_graph=[record graph])``.
   Before: ``GRAPH ?g`` in the text, ``?g`` and ``?root`` bound by pyoxigraph's
   ``substitutions`` (embedded) or by a VALUES block written into the query
-  (``sparql_syntax.with_values``, on a server);
+  (on a server, as ``sparql_syntax.with_values`` did);
 * **provenance rows** — every record's id, hash and status (what ``catalogue
   check`` reads): ``select()`` giving typed rows, against the raw pyoxigraph
   result iterated (embedded) or the same request read the old way (a server:
@@ -36,7 +36,6 @@ from catalogue.config import Settings, Source, StoreSettings
 from catalogue.demo.generated import generate_catalog
 from catalogue.describe import BORROWED_IRIS, summary_query
 from catalogue.harvest import harvest_source
-from catalogue.sparql_syntax import with_values
 from catalogue.store import Store
 from catalogue.store.embedded import EmbeddedStore
 from catalogue.store.mirror import MirroredStore
@@ -80,7 +79,9 @@ def summary_before(store: Store, graph: ox.NamedNode, root: ox.NamedNode) -> lis
         bindings = {ox.Variable("g"): graph, ox.Variable("root"): root}
         return list(store.db.query(BEFORE_SUMMARY, substitutions=bindings))  # type: ignore[arg-type]
     assert isinstance(store, MirroredStore)
-    return store.triples.construct(with_values(BEFORE_SUMMARY, {"g": str(graph), "root": str(root)}))
+    values = f" VALUES (?g ?root) {{ ({graph} {root}) }} "
+    at = BEFORE_SUMMARY.index("WHERE {") + len("WHERE {")
+    return store.triples.construct(BEFORE_SUMMARY[:at] + values + BEFORE_SUMMARY[at:])
 
 
 def rows_before(store: Store, query: str) -> list[tuple[str, ...]]:

@@ -12,7 +12,9 @@ a match in the Dutch text of a record shown in English is still pointed out.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from threading import Lock
 from urllib.parse import unquote
 
@@ -24,6 +26,7 @@ from catalogue.index import FACETS, FacetCount, Highlight, SearchHit, SearchQuer
 from catalogue.index.documents import AGENT_MARK, NODE_MARK
 from catalogue.namespaces import DCT, FOAF, RDFS, SKOS, VCARD
 from catalogue.quality import rating
+from catalogue.search_cache import SearchCache, query_key
 from catalogue.store import RecordMeta
 from catalogue.views import LangText, dataset_view, pick_language
 from catalogue.views.dcat_ap_3 import base_language, choose_language
@@ -111,7 +114,22 @@ class Labeller:
         return names
 
 
-def search(backends: Backends, labeller: Labeller, query: SearchQuery, lang: str) -> SearchPage:
+def search(
+    backends: Backends, labeller: Labeller, query: SearchQuery, lang: str, cache: SearchCache | None = None
+) -> SearchPage:
+    """A page of results with facets, labelled in ``lang``; from ``cache`` while the catalogue is unchanged."""
+    if cache is None:
+        return _search(backends, labeller, query, lang)
+    compute = partial(_search, backends, labeller, query, lang)
+    return cache.get(query_key(query, lang), state_of(backends), query.size, compute)
+
+
+def state_of(backends: Backends) -> Hashable:
+    """What a search's answer depends on; read before the search (see :mod:`catalogue.search_cache`)."""
+    return backends.store.generation(), backends.index.version()
+
+
+def _search(backends: Backends, labeller: Labeller, query: SearchQuery, lang: str) -> SearchPage:
     results = backends.index.search(replace(with_node_countries(query, backends.settings), highlight=True))
     results.facets["country"] = node_countries(results.facets.get("country", []), backends.settings)
     # one read for the page's records, without their reports (a page shows none)

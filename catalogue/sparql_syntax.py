@@ -14,10 +14,8 @@ takes seconds — so the endpoint calls it only in its worker processes, which
 are killed at the query's deadline, and caches the shapes of recent query
 texts (:data:`CACHED`) since clients repeat theirs.
 
-The helpers over a *skeleton* of the query (IRIs, strings and comments
-blanked out) remain for queries this package writes itself — binding
-variables with a ``VALUES`` block (:func:`with_values`) — and for fragments
-of queries (the braces of ``search_sparql.py``'s ``where=``).
+A *skeleton* of a query (IRIs, strings and comments blanked out) remains for
+fragments of queries: the braces of ``search_sparql.py``'s ``where=``.
 """
 
 from __future__ import annotations
@@ -50,48 +48,6 @@ _OPAQUE = re.compile(
 def skeleton(query: str) -> str:
     """The query with IRIs, strings and comments replaced by spaces (offsets unchanged)."""
     return _OPAQUE.sub(lambda match: " " * len(match.group()), query)
-
-
-def where_clause_start(query: str) -> int:
-    """The offset just after the brace that opens the query's WHERE clause.
-
-    That is the first top-level ``{`` — except in ``CONSTRUCT { template } WHERE { … }``,
-    where the template comes first.
-    """
-    text = skeleton(query)
-    depth, openings = 0, []
-    for offset, char in enumerate(text):
-        if char == "{":
-            if depth == 0:
-                openings.append(offset)
-            depth += 1
-        elif char == "}":
-            depth -= 1
-    if not openings:
-        raise ValueError("the query has no WHERE clause")
-    first = openings[0]
-    if re.search(r"(?<![\w?$:])CONSTRUCT\s*$", text[:first], re.IGNORECASE) and len(openings) > 1:
-        return openings[1] + 1
-    return first + 1
-
-
-def with_values(query: str, values: dict[str, str]) -> str:
-    """The query with a ``VALUES`` block binding these variables at the start of its WHERE clause.
-
-    ``values`` maps variable names to terms already serialised in their
-    N-Triples form (``str()`` of a pyoxigraph term): never raw text.
-    """
-    if not values:
-        return query
-    for name in values:
-        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) is None:
-            raise ValueError(f"{name!r} is not a variable name")
-    if re.search(r"(?<![\w?$:])CONSTRUCT\s+WHERE\b", skeleton(query), re.IGNORECASE):
-        raise ValueError("the short form CONSTRUCT WHERE { … } cannot take a VALUES block")
-    at = where_clause_start(query)
-    names = " ".join(f"?{name}" for name in values)
-    block = f" VALUES ({names}) {{ ({' '.join(values.values())}) }} "
-    return query[:at] + block + query[at:]
 
 
 _EMPTY: ox.Store | None = None

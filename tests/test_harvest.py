@@ -183,6 +183,23 @@ def test_every_page_of_a_paged_feed_is_harvested_into_one_catalogue_record(
     assert not any(HYDRA in str(t) for t in triples), "paging is not catalogue metadata"
 
 
+def test_a_catalogue_that_lists_its_datasets_is_not_told_to_list_them(feed_server, open_catalogue) -> None:
+    """Its links are left out of its validation (the datasets are validated themselves), but one."""
+    listed = [
+        dataset(name, title) + f"ex:catalog dcat:dataset ex:{name} .\n"
+        for name, title in [("a", "A"), ("b", "B")]
+    ]
+    url = serve_pages(feed_server, listed)
+    source = Source(name="be", title="Belgium", url=url)
+    backends = open_catalogue(source)
+    harvest_source(source, backends)
+    (catalog,) = [m for m in backends.store.metas("be") if m.kind == "catalog"]
+    stored = backends.store.get(catalog.id)
+    assert stored is not None
+    assert sum(t.predicate.value.endswith("#dataset") for t in stored.triples) == 2
+    assert not [r for r in stored.report.results if r.shape.endswith("CatalogContentShape")]
+
+
 def test_the_http_cache_keeps_only_the_pages_the_source_still_has(feed_server, open_catalogue) -> None:
     url = serve_pages(feed_server, [dataset("a", "Alpha"), dataset("b", "Beta"), dataset("c", "Gamma")])
     source = Source(name="be", title="Belgium", url=url)

@@ -1,9 +1,8 @@
 """What is read from a SPARQL query's text: its shape (rdflib's parser), the WHERE clause, its form."""
 
-import pyoxigraph as ox
 import pytest
 
-from catalogue.sparql_syntax import is_update, query_form, shape, skeleton, with_values
+from catalogue.sparql_syntax import is_update, query_form, shape, skeleton
 
 TRICKY = """PREFIX ex: <http://ex.example/#GRAPH{>
 # SERVICE in a comment { }
@@ -24,39 +23,6 @@ def test_keywords_count_outside_iris_strings_comments_variables_and_names_only()
     assert shape("SELECT * { { SELECT * { SERVICE SILENT <x:y> {} } } }").service
     graph_iri = shape("SELECT * { GRAPH <g:x> { } }")
     assert not graph_iri.graph_variable and "g:x" in graph_iri.iris
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        "SELECT ?o WHERE { ?s ?p ?o }",
-        "SELECT ?o { ?s ?p ?o }",
-        "ASK { ?s ?p ?o }",
-        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-        "DESCRIBE ?s WHERE { ?s ?p ?o }",
-        'PREFIX ex: <http://ex.example/a#b> SELECT ?o WHERE { ?s ex:p "}" . ?s ?p ?o { SELECT * { ?a ?b ?c } } }',
-    ],
-)
-def test_values_bind_variables_at_the_start_of_the_where_clause(query: str) -> None:
-    store = ox.Store()
-    s, p = ox.NamedNode("http://ex.example/s"), ox.NamedNode("http://ex.example/p")
-    store.add(ox.Quad(s, p, ox.Literal("wanted")))
-    store.add(ox.Quad(ox.NamedNode("http://ex.example/other"), p, ox.Literal("not wanted")))
-    bound = with_values(query, {"s": str(s)})
-    result = store.query(bound)
-    if isinstance(result, ox.QueryBoolean):
-        assert bool(result)
-    elif isinstance(result, ox.QuerySolutions):
-        assert {sol["o"].value for sol in result if sol["o"] is not None} <= {"wanted", '"}"'}
-    else:
-        assert {t.subject for t in result} == {s}
-    with pytest.raises(ValueError):
-        with_values(query, {"s> } DROP ALL": str(s)})
-
-
-def test_the_short_construct_form_takes_no_values() -> None:
-    with pytest.raises(ValueError, match="short form"):
-        with_values("CONSTRUCT WHERE { ?s ?p ?o }", {"s": "<http://ex.example/s>"})
 
 
 def test_named_iris_and_the_querys_own_dataset() -> None:

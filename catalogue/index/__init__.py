@@ -10,7 +10,7 @@ of its package: every backend imports the contract from here.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -254,6 +254,14 @@ class SearchIndex(Protocol):
     def search(self, query: SearchQuery) -> SearchResults: ...
 
     def count(self) -> int: ...
+
+    def version(self) -> Hashable:
+        """A value that changes whenever a commit became visible to this process's searches.
+
+        Read it before a search: what the search then finds is at least that
+        recent (answers are cached under it, see :mod:`catalogue.search_cache`).
+        """
+        ...
 
     def near(self, token: str, limit: int) -> list[str]:
         """Titles and descriptions of the first ``limit`` records (by id) with a word within two edits

@@ -42,7 +42,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, __versionstr__
@@ -279,6 +279,30 @@ class ElasticsearchIndex:
 
     def count(self) -> int:
         return int(self._client.count(index=self.alias)["count"])
+
+    def version(self) -> Hashable:
+        """The live index's name and how often it was refreshed for searches (one small request).
+
+        Indexes refresh only when :meth:`commit` asks (``refresh_interval: -1``),
+        and a rebuild changes the name behind the alias.
+        """
+        try:
+            stats = self._client.indices.stats(index=self.alias, metric="refresh")
+        except (ApiError, TransportError) as error:
+            raise SearchBackendError(
+                f"Elasticsearch at {self.settings.url} did not answer: {error}"
+            ) from error
+        return tuple(
+            sorted(
+                (
+                    name,
+                    index["primaries"]["refresh"].get(
+                        "external_total", index["primaries"]["refresh"]["total"]
+                    ),
+                )
+                for name, index in stats.get("indices", {}).items()
+            )
+        )
 
     def search(self, query: SearchQuery) -> SearchResults:
         if req.within_window(query):

@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from pathlib import Path
 
 import tantivy
@@ -32,15 +33,17 @@ from tantivy import Order, Query
 
 from catalogue.index import FACETS, IndexEntry, SearchDocument, SearchQuery, SearchResults
 from catalogue.index.analysis import analyzers
-from catalogue.index.embedded_discovery import keyword_forms, label_keywords, range_query
+from catalogue.index.embedded_discovery import range_query
 from catalogue.index.embedded_queries import Queries, conjunction
-from catalogue.index.embedded_results import FACET_SLACK, count, facet_counts, hit, relevance_page
+from catalogue.index.embedded_results import count, facet_counts, hit, relevance_page
 from catalogue.index.embedded_schema import SCHEMA_VERSION, document, fields, fingerprint, schema
 from catalogue.index.highlight import marker_for
 
 log = logging.getLogger(__name__)
 
 MARKER = "catalogue-index.json"
+#: the number of operations committed, the last value in tantivy's ``meta.json``
+OPSTAMP = re.compile(rb'"opstamp":\s*(\d+)')
 
 WRITER_HEAP = 128_000_000
 #: indexing threads: two, unless that would take every core from the searches
@@ -55,7 +58,9 @@ class EmbeddedIndex:
         #: a reader beside the process that writes (``catalogue serve --workers``): it never writes nor
         #: replaces the index, and reloads when the writer has committed (see _searcher)
         self.read_only = read_only
-        self._seen: int | None = None
+        self._seen: tuple[int, int] | None = None
+        #: commits this process made visible (a writer's version; a reader's is ``_seen``)
+        self._commits = 0
         defined = fields()
         self.fingerprint = fingerprint(defined)
         self.schema = schema(defined)
@@ -175,6 +180,7 @@ class EmbeddedIndex:
                     self._write_marker()
                 self._clearing = self.outdated = False
         self._index.reload()
+        self._commits += 1  # after the reload: a search reading this number sees the commit
 
     def close(self) -> None:
         """Drop uncommitted writes, let merges finish and release the writer lock."""
@@ -196,20 +202,35 @@ class EmbeddedIndex:
     def _searcher(self) -> tantivy.Searcher:
         """The searcher; a read-only index first reloads when another process committed since.
 
-        A commit rewrites ``meta.json``; a stat of it costs microseconds, so every read checks.
+        Every read checks ``meta.json``, which each commit rewrites: its opstamp
+        (file times are too coarse to tell two quick commits apart) and its
+        time (merges rewrite it too). Reading it costs some microseconds.
         """
         if self.read_only:
-            try:
-                changed = (self.path / "meta.json").stat().st_mtime_ns
-            except OSError:
-                changed = None
+            changed = self._committed()
             if changed != self._seen:
                 self._index.reload()
                 self._seen = changed
         return self._index.searcher()
 
+    def _committed(self) -> tuple[int, int] | None:
+        """(opstamp, modification time) of the last commit, from ``meta.json``."""
+        try:
+            meta = self.path / "meta.json"
+            data, modified = meta.read_bytes(), meta.stat().st_mtime_ns
+        except OSError:
+            return None
+        stamp = OPSTAMP.search(data)
+        return (int(stamp.group(1)) if stamp else -1), modified
+
     def count(self) -> int:
         return self._searcher().num_docs
+
+    def version(self) -> Hashable:
+        if self.read_only:
+            self._searcher()  # reloads first if the writer committed: the version is what it loaded
+            return self._seen
+        return self._commits
 
     def entries(self) -> Iterator[IndexEntry]:
         # One searcher throughout: a commit while this is read does not change what it yields.
@@ -260,15 +281,11 @@ class EmbeddedIndex:
         facets = (
             facet_counts(searcher, tantivy_query, query.facet_size, exclude=set(filters)) if total else {}
         )
-        if total and "keyword" not in filters and query.facet_size > 0:
-            label_keywords(facets, keyword_forms(searcher, tantivy_query, query.facet_size + FACET_SLACK))
         # A filtered facet is counted without its own filter, so the other values
         # of that facet stay visible (values within one facet are OR-ed).
         for name in filters:
             others = conjunction(base, [q for other, q in filters.items() if other != name])
             facets.update(facet_counts(searcher, others, query.facet_size, only={name}))
-            if name == "keyword" and query.facet_size > 0:
-                label_keywords(facets, keyword_forms(searcher, others, query.facet_size + FACET_SLACK))
         return SearchResults(total=total, hits=hits, facets={name: facets.get(name, []) for name in FACETS})
 
     def near(self, token: str, limit: int) -> list[str]:

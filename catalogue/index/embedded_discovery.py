@@ -78,10 +78,14 @@ def range_query(schema: tantivy.Schema, wanted: Range) -> Query:
     return Query.boolean_query([(Occur.Must, starts_before), (Occur.Must, ends_after)])
 
 
-def keyword_forms(searcher: tantivy.Searcher, query: Query, buckets: int) -> dict[str, str]:
-    """Folded keyword -> its most common spelling among the records the query matches."""
-    request = {"forms": {"terms": {"field": "keyword_forms", "size": FORMS_PER_BUCKET * buckets}}}
-    found = searcher.aggregate(query, request).get("forms", {}).get("buckets", [])
+def forms_aggregation(buckets: int) -> dict[str, Any]:
+    """The aggregation reading keyword spellings, asked beside the facets' (one pass over the matches)."""
+    return {"terms": {"field": "keyword_forms", "size": FORMS_PER_BUCKET * buckets}}
+
+
+def keyword_forms(aggregated: dict[str, Any]) -> dict[str, str]:
+    """Folded keyword -> its most common spelling, from the answer to :func:`forms_aggregation`."""
+    found = aggregated.get("buckets", [])
     return most_common_forms((str(b["key"]), int(b["doc_count"])) for b in found)
 
 

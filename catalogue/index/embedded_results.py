@@ -10,9 +10,12 @@ import tantivy
 from tantivy import Query
 
 from catalogue.index import FACETS, FacetCount, SearchHit
+from catalogue.index.embedded_discovery import forms_aggregation, keyword_forms, label_keywords
 from catalogue.index.embedded_schema import FACET_FIELDS
 from catalogue.index.highlight import Marker
 
+#: the name under which keyword spellings are aggregated beside the facets (not a facet's name)
+FORMS = "keyword forms"
 #: how many hits past the requested page relevance paging may read to order tied scores by id
 MAX_TIE_WINDOW = 2_000
 #: facet buckets asked of tantivy beyond facet_size, so equal counts can be ordered by value
@@ -24,21 +27,16 @@ def relevance_page(
 ) -> tuple[int, list[tuple[float, tantivy.Document]]]:
     """One page by score, equal scores ordered by id: (score, stored document) of each hit.
 
-    Reads from the top so a group of equal scores that straddles the page can
-    be ordered whole; reads further while the last hit read still ties with
-    the page's last, up to MAX_TIE_WINDOW hits past the page.
+    Reads the top hits down to MAX_TIE_WINDOW past the page in one search, so a
+    group of equal scores that straddles the page can be ordered whole. One
+    wide search, not a narrow one widened while the page's last score ties:
+    each search walks every match, and picking the top few thousand of them
+    costs next to nothing more than the top twenty.
     """
-    limit = offset + size + 1
-    ceiling = offset + size + MAX_TIE_WINDOW
-    while True:
-        result = searcher.search(query, limit=limit, count=True)
-        hits = result.hits
-        end = min(offset + size, len(hits))
-        if size == 0 or end <= offset:
-            return count(result), []
-        if len(hits) < limit or hits[-1][0] != hits[end - 1][0] or limit >= ceiling:
-            break
-        limit = min(limit * 4, ceiling)
+    result = searcher.search(query, limit=offset + size + MAX_TIE_WINDOW, count=True)
+    hits = result.hits
+    if size == 0 or min(offset + size, len(hits)) <= offset:
+        return count(result), []
     window: list[tuple[float, tantivy.Document]] = []
     window_start: int | None = None
     position = 0
@@ -86,15 +84,23 @@ def facet_counts(
     exclude: set[str] = frozenset(),  # type: ignore[assignment]
     only: set[str] | None = None,
 ) -> dict[str, list[FacetCount]]:
-    """Each facet's ``size`` most common values among the matches (ties by value), of the facets asked."""
+    """Each facet's ``size`` most common values among the matches (ties by value), of the facets asked.
+
+    The keyword facet's values are labelled with their most common spelling,
+    read in the same pass over the matches.
+    """
     names = [n for n in FACETS if n not in exclude and (only is None or n in only)]
     if size <= 0 or not names:
         return {}
     request = {name: {"terms": {"field": FACET_FIELDS[name], "size": size + FACET_SLACK}} for name in names}
+    if "keyword" in names:
+        request[FORMS] = forms_aggregation(size + FACET_SLACK)
     result = searcher.aggregate(query, request)
     facets = {}
     for name in names:
         buckets = [(bucket["key"], bucket["doc_count"]) for bucket in result.get(name, {}).get("buckets", [])]
         buckets.sort(key=lambda pair: (-pair[1], pair[0]))
         facets[name] = [FacetCount(str(value), count) for value, count in buckets[:size]]
+    if FORMS in request:
+        label_keywords(facets, keyword_forms(result.get(FORMS, {})))
     return facets

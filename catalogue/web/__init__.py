@@ -23,6 +23,7 @@ from catalogue.reachability import UrlChecker
 from catalogue.resources import templates_dir
 from catalogue.schedule import Scheduler
 from catalogue.search import Labeller
+from catalogue.search_cache import SearchCache
 from catalogue.sparql import SparqlService
 from catalogue.sparql_answer import Limits
 from catalogue.web import (
@@ -84,6 +85,7 @@ def create_app(
     app.add_middleware(ResponseHeaders, edits=(security_headers, i18n.with_vary))
     app.state.backends = backends
     app.state.labeller = Labeller(backends)
+    app.state.search_cache = SearchCache()
     limits = backends.settings.sparql
     app.state.sparql = SparqlService(
         backends.store,

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, replace
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import Field
 
 from catalogue.backends import Backends
-from catalogue.index import QueryError
+from catalogue.index import QueryError, SearchQuery
 from catalogue.index.suggest import suggestion
 from catalogue.related import related_datasets, with_titles
-from catalogue.search import Labeller, search
+from catalogue.search import Labeller, search, state_of
+from catalogue.search_cache import SearchCache, query_key
 from catalogue.search_sparql import MAX_RESTRICTION, PatternError, restrict, search_as_sparql
 from catalogue.sparql import SparqlError
 from catalogue.store import HarvestRun, Store
@@ -36,13 +39,13 @@ class ApiSearchParams(SearchParams):
     )
 
 
-@router.get("/search", responses=errors(400, 422))
+@router.get("/search", responses=errors(400, 422), response_model=dict[str, Any])
 def api_search(
     params: Annotated[ApiSearchParams, Query()],
     backends: Annotated[Backends, Depends(get_backends)],
     labeller: Annotated[Labeller, Depends(get_labeller)],
     request: Request,
-) -> dict[str, Any]:
+) -> Response:
     """Full-text search with facets. Repeat a facet parameter to accept several values.
 
     With words in ``q``, each result has ``highlights``: the query's words
@@ -73,17 +76,30 @@ def api_search(
     replaced by the nearest words the catalogue has ("did you mean"), if
     that finds something; else it is ``null``.
     """
-    query, provenance = params.query(), backends.store.provenance_graph().value
-    if params.where is not None:
-        query = replace(query, ids=_restriction(request, params.where))
+    query, lang = params.query(), language(request)
+    where = None if params.where is None else params.where.strip()
+    if where is not None:
+        query = replace(query, ids=_restriction(request, params.where or ""))
+    key = f"api {query_key(query, lang)} {where}"  # the answer, with its SPARQL: the search alone is not the key
+    cache: SearchCache = request.app.state.search_cache
     try:
-        result = search(backends, labeller, query, language(request))
+        body = cache.get(
+            key, state_of(backends), query.size, partial(_search_body, backends, labeller, query, lang, where)
+        )
     except QueryError as error:
         raise HTTPException(400, str(error)) from error
-    return {
-        "sparql": search_as_sparql(query, provenance, None if params.where is None else params.where.strip()),
+    return Response(body, media_type="application/json")
+
+
+def _search_body(
+    backends: Backends, labeller: Labeller, query: SearchQuery, lang: str, where: str | None
+) -> bytes:
+    """The answer to a search, as the JSON the API sends (built once per search and catalogue state)."""
+    result = search(backends, labeller, query, lang)
+    answer = {
+        "sparql": search_as_sparql(query, backends.store.provenance_graph().value, where),
         "total": result.total,
-        "suggestion": suggestion(backends.index, params.q) if result.total == 0 else None,
+        "suggestion": suggestion(backends.index, query.text) if result.total == 0 else None,
         "page": result.query.page,
         "size": result.query.size,
         "results": [
@@ -113,6 +129,7 @@ def api_search(
             for name, values in result.facets.items()
         },
     }
+    return json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 @router.get("/datasets/{record_id}", responses=errors(404))

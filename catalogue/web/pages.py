@@ -149,14 +149,14 @@ def choose_language_page(request: Request, lang: str = "", next: str = "/") -> R
 def home(request: Request) -> HTMLResponse:
     """Ways in for researchers: search, themes and health categories with counts, the newest, the nodes."""
     backends, labeller = request.app.state.backends, request.app.state.labeller
-    lang = i18n.content_language(request)
+    cache, lang = request.app.state.search_cache, i18n.content_language(request)
     counts = backends.store.dataset_counts()
     nodes = [
         (s, sum(counts.get(s.name, {}).get(status, 0) for status in VISIBLE))
         for s in backends.settings.sources
     ]
-    overview = search(backends, labeller, SearchQuery(facet_size=12), lang)
-    newest = search(backends, labeller, SearchQuery(sort="modified", size=NEWEST, facet_size=1), lang)
+    overview = search(backends, labeller, SearchQuery(facet_size=12), lang, cache)
+    newest = search(backends, labeller, SearchQuery(sort="modified", size=NEWEST, facet_size=1), lang, cache)
     browse = [
         (name, heading, overview.facets[name])
         for name, heading in BROWSE_FACETS.items()
@@ -180,7 +180,9 @@ def datasets(
 ) -> HTMLResponse:
     params = read_params(SearchParams, request)
     try:
-        page = search(backends, labeller, params.query(), i18n.content_language(request))
+        page = search(
+            backends, labeller, params.query(), i18n.content_language(request), request.app.state.search_cache
+        )
     except QueryError as error:
         raise HTTPException(400, str(error)) from error
     suggested = suggestion(backends.index, params.q) if page.total == 0 else None

@@ -204,6 +204,22 @@ def test_readers_see_nothing_before_commit(catalogue: SearchIndex) -> None:
     assert catalogue.search(SearchQuery(text="cancer")).total == 0
 
 
+def test_the_version_changes_with_each_commit_and_only_then(catalogue: SearchIndex) -> None:
+    """Cached search answers key on it (catalogue/search_cache.py): a commit must show, nothing else."""
+    first = catalogue.version()
+    assert catalogue.version() == first
+    catalogue.search(SearchQuery(text="cancer"))
+    catalogue.upsert([doc("pending", title={"en": ["Pending asthma study"]})])
+    assert catalogue.version() == first  # not visible yet
+    catalogue.commit()
+    second = catalogue.version()
+    assert second != first
+    assert catalogue.search(SearchQuery(text="asthma")).total == 1
+    catalogue.delete(["pending"])
+    catalogue.commit()
+    assert catalogue.version() not in (first, second)
+
+
 def test_delete_and_delete_source(catalogue: SearchIndex) -> None:
     assert catalogue.search(SearchQuery(text="volledige")).total == 1
     catalogue.delete(["nl-genomes", "not-there"])

@@ -127,6 +127,26 @@ def test_a_read_only_index_sees_another_writers_commits_and_refuses_writes(tmp_p
     writer.close()
 
 
+def test_a_readers_version_follows_each_commit_it_sees(tmp_path: Path) -> None:
+    """The version is what cached answers key on (catalogue/search_cache.py): in a reader process
+    it changes with each commit of the writer its searches see, and only then."""
+    writer = EmbeddedIndex(tmp_path / "index")
+    writer.upsert([doc("first")])
+    writer.commit()
+    reader = EmbeddedIndex(tmp_path / "index", read_only=True)
+    seen = {reader.version()}
+    for n in range(20):
+        writer.upsert([doc(f"quick-{n:02}")])
+        writer.commit()
+        version = reader.version()
+        assert version not in seen
+        seen.add(version)
+        assert reader.count() == n + 2
+    assert reader.version() == version
+    reader.close()
+    writer.close()
+
+
 def test_reopen_keeps_documents(tmp_path: Path) -> None:
     first = EmbeddedIndex(tmp_path / "index")
     first.upsert([doc("kept", title={"nl": ["Genomen"]}, facets={"theme": [HEAL]})])
