@@ -8,7 +8,8 @@ registry is written through the store API (``stage`` in batches of 2,000, one
 read back. Per run:
 
 * **records.sqlite** — the file's size after the writer closed (the write-ahead
-  log checkpointed), and bytes per record; pages still free in it;
+  log checkpointed), and bytes per record; pages still free in it; the
+  largest the folder (file and write-ahead log) was while writing;
 * **write** — seconds to stage and commit the N records;
 * **texts_of** — seconds to read 1,000 random records' N-Triples (what
   ``triples_of`` reads, before parsing), 500 ids a query;
@@ -41,7 +42,8 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,6 +57,7 @@ COLUMNS = [
     ("bytes", "records.sqlite MB", lambda v: f"{v / 1e6:,.0f}"),
     ("per_record", "bytes/record", lambda v: f"{v:,.0f}"),
     ("free", "free pages MB", lambda v: f"{v / 1e6:,.0f}"),
+    ("peak", "peak while writing MB", lambda v: f"{v / 1e6:,.0f}"),
     ("write", "write s", lambda v: f"{v:.1f}"),
     ("texts_of", "texts_of 1,000 s", lambda v: f"{v:.3f}"),
     ("one_by_one", "one by one 1,000 s", lambda v: f"{v:.3f}"),
@@ -101,14 +104,15 @@ def measure(folder: Path, writes_file: Path) -> dict[str, float]:
 
     writes = pickle.loads(writes_file.read_bytes())
     path = folder / "records.sqlite"
-    registry = Registry(path)
-    clock = time.perf_counter()
-    for start in range(0, len(writes), STAGE_BATCH):
-        registry.stage(writes[start : start + STAGE_BATCH])
-    now = datetime.now(UTC)
-    registry.commit(HarvestRun(SOURCE, now, now, "ok"), [], True)
-    written = time.perf_counter() - clock
-    registry.close()
+    with peak_size(folder) as peak:
+        registry = Registry(path)
+        clock = time.perf_counter()
+        for start in range(0, len(writes), STAGE_BATCH):
+            registry.stage(writes[start : start + STAGE_BATCH])
+        now = datetime.now(UTC)
+        registry.commit(HarvestRun(SOURCE, now, now, "ok"), [], True)
+        written = time.perf_counter() - clock
+        registry.close()
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
         free = (
             db.execute("PRAGMA freelist_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]
@@ -129,7 +133,7 @@ def measure(folder: Path, writes_file: Path) -> dict[str, float]:
     reader.close()
     assert texts > 0
     return {
-        "bytes": size, "per_record": size / len(writes), "free": free, "write": written,
+        "bytes": size, "per_record": size / len(writes), "free": free, "peak": peak[0], "write": written,
         "texts_of": texts_of, "one_by_one": one_by_one, "dashboard": dashboard, "chars": texts,
     }  # fmt: skip
 
@@ -221,24 +225,44 @@ def convert(registry_file: Path) -> None:
             closing(sqlite3.connect(copy)) as target,
         ):
             source.backup(target)
-        before, peak, done = _file(copy), [0], threading.Event()
-
-        def sample() -> None:
-            while not done.wait(0.2):
-                peak[0] = max(peak[0], sum(f.stat().st_size for f in copy.parent.iterdir()))
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        clock = time.perf_counter()
-        Registry(copy).close()
-        seconds = time.perf_counter() - clock
-        done.set()
-        sampler.join()
+        before = _file(copy)
+        with peak_size(copy.parent) as peak:
+            clock = time.perf_counter()
+            Registry(copy).close()
+            seconds = time.perf_counter() - clock
         after = _file(copy)
     print(f"{registry_file}: converted in {seconds:.0f} s; peak of the folder {peak[0] / 1e6:,.0f} MB")
     print("| | records.sqlite MB | free pages MB | auto_vacuum |\n|---|---:|---:|---:|")
     for name, (size, free, vacuum) in (("before", before), ("after", after)):
         print(f"| {name} | {size / 1e6:,.0f} | {free / 1e6:,.0f} | {vacuum} |")
+
+
+@contextmanager
+def peak_size(folder: Path) -> Iterator[list[int]]:
+    """The folder's largest size (the registry, its write-ahead log) while the block runs, sampled every 0.1 s."""
+    peak, done = [0], threading.Event()
+
+    def sample() -> None:
+        while True:
+            peak[0] = max(peak[0], _folder_size(folder))
+            if done.wait(0.1):
+                return
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        sampler.join()
+
+
+def _folder_size(folder: Path) -> int:
+    total = 0
+    for entry in folder.iterdir():
+        with suppress(FileNotFoundError):  # the write-ahead log, removed as the last connection closed
+            total += entry.stat().st_size
+    return total
 
 
 def _file(path: Path) -> tuple[int, int, int]:
