@@ -22,7 +22,10 @@ of the web server itself: its threads may hold locks at any moment. (The
 standard library's ``forkserver`` would do, but in Python 3.11 its preload
 of the main script is broken: every worker imported uvicorn's or pytest's
 main script again, 0.7 s.) The zygote reaps its children; it and the
-workers end when the parent's end of their sockets closes.
+workers end when the parent's end of their sockets closes — and a worker busy
+with a query, which would notice only once it is answered, is SIGKILLed by the
+kernel as soon as the zygote ends (``catalogue/lifeline.py``), so nothing
+outlives a web server that was killed.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from catalogue.errors import CatalogueError
+from catalogue.lifeline import end_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +284,7 @@ def zygote_main(control_fd: str, module: str, name: str, path: str) -> None:
     os.nice(WORKER_NICENESS)
     control = socket.socket(fileno=int(control_fd))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps our children: no zombies
+    zygote = os.getpid()
     while request := control.recv(8):
         (memory_bytes,) = struct.unpack("!q", request)
         ours, theirs = socket.socketpair()
@@ -289,6 +294,7 @@ def zygote_main(control_fd: str, module: str, name: str, path: str) -> None:
             control.close()
             ours.close()
             try:
+                end_with_parent(zygote)
                 _serve(Connection(theirs.detach()), handler, memory_bytes or None)
             finally:
                 os._exit(0)

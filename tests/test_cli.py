@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from catalogue.cli import app
+from catalogue.cli.harvesting import sigterm_as_ctrl_c
 
 GOOD = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> .
@@ -236,3 +240,13 @@ def test_demo_into_an_unwritable_folder_names_the_fix(runner: CliRunner, tmp_pat
     result = runner.invoke(app, ["demo", "--dir", str(blocker / "demo"), "--no-serve"], terminal_width=200)
     assert result.exit_code == 2
     assert "Cannot write to" in result.output and "--dir" in result.output and "rejected" not in result.output
+
+
+def test_sigterm_during_a_harvest_stops_it_as_ctrl_c_does() -> None:
+    """The handler raises KeyboardInterrupt(SIGTERM) once, and the previous handler is back afterwards."""
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt) as stopped, sigterm_as_ctrl_c():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)  # cut short by the handler
+    assert stopped.value.args == (signal.SIGTERM,)
+    assert signal.getsignal(signal.SIGTERM) is before

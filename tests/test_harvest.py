@@ -384,3 +384,30 @@ def test_a_harvest_longer_than_its_time_limit_fails_and_keeps_what_was_published
     assert run.outcome == "failed"
     assert "page-2.ttl: the harvest took longer than limits.harvest_timeout_seconds (2 s)" in run.error
     assert after == before
+
+
+def test_ctrl_c_midway_records_the_run_as_interrupted_and_changes_nothing(
+    feed_server, open_catalogue
+) -> None:
+    """Ctrl+C (or SIGTERM, which the command turns into the same) while a harvest validates."""
+    url = serve(feed_server, dataset("a", "Alpha") + dataset("b", "Beta"))
+    source = Source(name="be", title="Belgium", url=url)
+    backends = open_catalogue(source)
+    harvest_source(source, backends)
+    before = backends.store.metas("be")
+    serve(feed_server, dataset("a", "Alpha 2") + dataset("c", "Gamma"))
+
+    def ctrl_c(stage: str, done: int, total: int) -> None:
+        if stage == "validate":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        harvest_source(source, backends, ctrl_c)
+    interrupted = backends.store.runs("be", limit=1)[0]
+    assert interrupted.outcome == "interrupted" and "nothing it read was published" in interrupted.error
+    assert backends.store.metas("be") == before
+    assert backends.index.search(SearchQuery(text="gamma")).total == 0
+    # the store was left clean: nothing staged, nothing noted as under way, so the next harvest is whole
+    again = harvest_source(source, backends).run
+    assert (again.outcome, again.new, again.changed, again.withdrawn) == ("ok", 1, 1, 1)
+    assert [run.outcome for run in backends.store.runs("be")] == ["ok", "interrupted", "ok"]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -42,10 +47,48 @@ def harvest(
         fail("Push-only sources are not harvested", f'{", ".join(pushed)} (kind = "push")')
     backends = backends_for(current)
     try:
-        failed = run_harvests(backends, names or [s.name for s in current.sources if s.kind != "push"], force)
+        with sigterm_as_ctrl_c():
+            failed = run_harvests(
+                backends, names or [s.name for s in current.sources if s.kind != "push"], force
+            )
+    except KeyboardInterrupt as stop:
+        signum = stop.args[0] if stop.args and isinstance(stop.args[0], int) else signal.SIGINT
+        by = "Ctrl+C" if signum == signal.SIGINT else signal.Signals(signum).name
+        errors.print("[red]Harvest stopped[/red] ", end="")
+        errors.print(
+            f"by {by}: the source being harvested keeps what it had; its run is recorded as interrupted",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
+        raise typer.Exit(128 + signum) from None
     finally:
         backends.close()
     raise typer.Exit(1 if failed else 0)
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """While a harvest runs in this process, SIGTERM stops it as Ctrl+C does: with a KeyboardInterrupt.
+
+    So an operator's ``kill``, or systemd or docker stopping the service, ends it
+    cleanly — the run under way recorded as interrupted, its validation workers
+    stopped, the store closed — instead of ending the process where it stands.
+    A second SIGTERM ends the process at once (the next open of the store
+    records the run). Only the main thread receives signals: a harvest that runs
+    inside ``catalogue serve`` (routed there) is stopped by serve's own shutdown.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise KeyboardInterrupt(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_harvests(backends: Backends, names: list[str], force: bool = False) -> int:

@@ -17,9 +17,10 @@ revalidated, rewritten or reindexed.
 
 A harvest notes in the store that it is under way (``Store.begin_run``): if
 its process is killed, the next process to open the store records it as
-interrupted. If the index lacks an earlier commit of the source (its process
-stopped before indexing), the harvest re-indexes what drifted, even when it
-finds nothing changed.
+interrupted; one stopped by Ctrl+C (or SIGTERM, which ``catalogue harvest``
+turns into the same KeyboardInterrupt) records that itself. If the index
+lacks an earlier commit of the source (its process stopped before indexing),
+the harvest re-indexes what drifted, even when it finds nothing changed.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from catalogue.records import Record, assemble, split_records
 from catalogue.sources import Page, walk
 from catalogue.store import (
     FLAGGED,
+    INTERRUPTED,
     PUBLISHED,
     REJECTED,
     HarvestRun,
@@ -150,8 +152,10 @@ class _Harvest:
             return failed_run(
                 self.store, self.source, self.started, message, self.timings, self.pages, ticket=self.ticket
             )
-        except BaseException:
+        except BaseException as error:
             self.store.discard(self.source.name)
+            if isinstance(error, KeyboardInterrupt):  # Ctrl+C, or SIGTERM (catalogue/cli/harvesting.py)
+                self._record_interrupted()
             raise
         run = self._run()
         crashpoints.reach("validated")
@@ -169,6 +173,17 @@ class _Harvest:
         index_records(self.backends, self.source.name, written, withdrawn, self.behind)
         self.timings["index"] += time.perf_counter() - clock
         return HarvestResult(run, dict(self.timings), self.rejected)
+
+    def _record_interrupted(self) -> None:
+        """Record the run as interrupted now, not at the store's next opening as for a killed process."""
+        self.store.add_run(
+            HarvestRun(
+                self.source.name, self.started, datetime.now(UTC), INTERRUPTED, kind=self.source.kind,
+                pages=self.pages, ticket=self.ticket,
+                error=f"source {self.source.name!r}: the harvest was stopped (Ctrl+C or SIGTERM) before it "
+                "finished; nothing it read was published",
+            )
+        )  # fmt: skip
 
     def _resolve_concepts(self, written: list[str]) -> None:
         """Dereference the concepts the written records link to, for the index to read (catalogue/concepts)."""

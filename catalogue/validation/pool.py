@@ -9,16 +9,27 @@ started with "spawn", never forked: the parent may be a web server with
 threads and open stores. Spawned workers import the parent's main module,
 so a script that validates large batches needs the usual ``if __name__ ==
 "__main__":`` guard (the ``catalogue`` command, pytest and bench/ have it).
+
+Workers never outlive the process that runs the pool: it stops them in
+:meth:`WorkerPool.close` (also when Ctrl+C or SIGTERM ends a harvest; the
+workers ignore Ctrl+C's SIGINT, which the terminal sends them too, and let the
+parent stop them), and a worker is SIGKILLed by the kernel when its parent ends
+without closing the pool (``catalogue/lifeline.py``). Workers are started by
+the thread that first gives them batches, and the kernel watches that thread:
+so a pool is used and closed by one thread (a harvest, a push: one Validator
+each, in the thread that runs it).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from catalogue.lifeline import end_with_parent
 from catalogue.model import ValidationResult
 from catalogue.validation.engine import Engine
 from catalogue.validation.selection import make_engine
@@ -37,7 +48,7 @@ class WorkerPool:
             max_workers=size,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(engine, tuple(str(p) for p in shapes_paths)),
+            initargs=(os.getpid(), engine, tuple(str(p) for p in shapes_paths)),
         )
 
     def run(self, batches: Sequence[str]) -> Iterator[tuple[int, list[ValidationResult]]]:
@@ -61,8 +72,10 @@ class WorkerPool:
         self._executor.shutdown(wait=True, cancel_futures=cancel)
 
 
-def _start_worker(engine_name: str, shapes_paths: tuple[str, ...]) -> None:
+def _start_worker(parent: int, engine_name: str, shapes_paths: tuple[str, ...]) -> None:
     global _engine
+    end_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the parent, which stops us
     # one thread per worker: pyrudof's thread pool only adds waiting on records this small
     os.environ["RAYON_NUM_THREADS"] = "1"
     _engine = make_engine(engine_name, load_shapes([Path(p) for p in shapes_paths], checked=False))

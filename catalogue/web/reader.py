@@ -1,9 +1,10 @@
 """A reader process of ``catalogue serve --workers N`` (see ``workers.py``).
 
-Started by ``serve`` as ``python -m catalogue.web.reader CONFIG FD LOG_FORMAT``
+Started by ``serve`` as ``python -m catalogue.web.reader CONFIG FD LOG_FORMAT PARENT``
 with the listening socket as file descriptor FD: it opens the backends
 read-only and answers on that socket, forwarding what writes to the ``serve``
-process.
+process, whose pid is PARENT: when that process ends, so does the reader
+(``catalogue/lifeline.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from catalogue.backends import Backends
 from catalogue.config import Settings, load_settings
 from catalogue.index.opening import open_index
+from catalogue.lifeline import end_with_parent
 from catalogue.logs import LogFormat, log_config
 from catalogue.store import open_store
 from catalogue.vocabularies import Vocabularies
@@ -32,7 +34,8 @@ def reader_backends(settings: Settings) -> Backends:
     return Backends(settings, store, index, Vocabularies.load())
 
 
-def main(config: str, fd: str, log_format: LogFormat = "text") -> None:
+def main(config: str, fd: str, log_format: LogFormat, parent: int) -> None:
+    end_with_parent(parent)
     import uvicorn
 
     from catalogue.web import create_app
@@ -50,4 +53,4 @@ def main(config: str, fd: str, log_format: LogFormat = "text") -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], "json" if sys.argv[3:] == ["json"] else "text")
+    main(sys.argv[1], sys.argv[2], "json" if sys.argv[3] == "json" else "text", int(sys.argv[4]))

@@ -15,13 +15,16 @@ GET or HEAD (a push, a validation, a SPARQL POST), and the SPARQL endpoint,
 the validation service, ``/readyz`` and ``/metrics``, so that SPARQL's worker
 pool, the validation slots and the metrics stay one per catalogue rather than
 one per process. A reader that dies is started again; nothing is lost, as it
-never held a write.
+never held a write. A reader ends with the ``serve`` process, even one that
+is SIGKILLed (``catalogue/lifeline.py``; readers are started by the main thread
+and by the thread that restarts them, which both run until the readers are stopped).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -155,7 +158,7 @@ class Readers:
     def __init__(self, config: Path, listener: socket.socket, count: int, log_format: str) -> None:
         self.config, self.listener, self.count, self.log_format = config, listener, count, log_format
         self.processes: list[subprocess.Popen[bytes]] = []
-        self._stop = threading.Event()
+        self._stop, self._stopped = threading.Event(), threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="catalogue-readers", daemon=True)
 
     def start(self) -> None:
@@ -165,7 +168,10 @@ class Readers:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         fd = self.listener.fileno()
-        command = [sys.executable, "-m", "catalogue.web.reader", str(self.config), str(fd), self.log_format]
+        command = [
+            sys.executable, "-m", "catalogue.web.reader", str(self.config), str(fd), self.log_format,
+            str(os.getpid()),
+        ]  # fmt: skip
         return subprocess.Popen(command, pass_fds=(fd,))
 
     def _watch(self) -> None:
@@ -177,6 +183,7 @@ class Readers:
                     )
                     process_ended(process.pid)
                     self.processes[number] = self._spawn()
+        self._stopped.wait()  # the readers this thread started end with it (lifeline.py): not before stop()
 
     def stop(self) -> None:
         self._stop.set()
@@ -190,3 +197,4 @@ class Readers:
                 process.kill()
                 process.wait()
             process_ended(process.pid)
+        self._stopped.set()
