@@ -146,3 +146,32 @@ def test_a_read_only_store_sees_the_triples_of_each_new_harvest(harvested) -> No
         assert datasets() == 5
     finally:
         reader.close()
+
+
+def test_connections_to_the_public_socket_send_without_waiting_for_acks() -> None:
+    """asyncio sets TCP_NODELAY only where the socket says it is TCP: without it a kept-alive
+    connection's response body waited ~40 ms for the client's delayed ACK of the headers."""
+    import asyncio
+    import socket
+
+    from catalogue.web.workers import tcp_listener
+
+    async def nodelay_of_an_accepted_connection() -> int:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        listener = tcp_listener("127.0.0.1", 0)
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+        try:
+            return await asyncio.wait_for(accepted, 10)
+        finally:
+            writer.close()
+            server.close()
+
+    assert asyncio.run(nodelay_of_an_accepted_connection()) != 0

@@ -93,7 +93,7 @@ def run_server(
     from catalogue.logs import log_config
     from catalogue.web import create_app
     from catalogue.web.operations import share_between_processes
-    from catalogue.web.workers import Readers, Server, unix_listener, writer_socket
+    from catalogue.web.workers import Readers, Server, tcp_listener, unix_listener, writer_socket
 
     config_path = backends.settings.config_path
     readers = max(0, workers - 1) if config_path is not None else 0
@@ -105,7 +105,7 @@ def run_server(
     )
     # commands that write (harvest, token, reindex, check --repair, check-links) run here meanwhile
     channel = AdminServer(backends.settings.data_dir, functools.partial(run_routed, backends))
-    listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    listener = tcp_listener(host, port)
     sockets = [listener]
     if readers:
         sockets.append(unix_listener(writer_socket(backends.settings.data_dir)))
