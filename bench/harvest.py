@@ -50,11 +50,17 @@ def _rss_kb(pid: str) -> int:
 
 def harvest_child(document: Path, data_dir: Path) -> None:
     from catalogue.backends import open_backends
-    from catalogue.config import Settings, Source
+    from catalogue.config import Limits, Settings, Source
     from catalogue.harvest import harvest_source
 
     source = Source(name="bench", title="Benchmark node", url=str(document))
-    settings = Settings(title="bench", base_url="http://127.0.0.1:8000", data_dir=data_dir, sources=(source,))
+    # the default cap on a document (200 MB) is below 100,000 generated datasets (~270 MB): raised to fit
+    limits = Limits(
+        max_bytes=max(Limits().max_bytes, 2 * document.stat().st_size), harvest_timeout_seconds=86_400
+    )
+    settings = Settings(
+        title="bench", base_url="http://127.0.0.1:8000", data_dir=data_dir, sources=(source,), limits=limits
+    )
     sampler = MemorySampler()
     sampler.start()
     started = time.perf_counter()
@@ -104,6 +110,8 @@ def main() -> None:
     print(
         f"outcome {run['outcome']}: {run['found']} found, {run['published']} published, {run['rejected']} rejected"
     )
+    if run["error"]:
+        print(f"error: {run['error']}")
     print()
     print(f"{'stage':<10} {'seconds':>9} {'records/s':>11}")
     for stage in ("walk", "split", "validate", "stage", "commit", "index"):

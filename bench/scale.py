@@ -20,6 +20,7 @@ Rows are printed as each build finishes (a million datasets take long), and a
 table at the end. Only 127.0.0.1 is ever contacted.
 
     python bench/scale.py --build before=/tmp/base-scale --build after=. -n 100000
+    python bench/scale.py --build before=/tmp/base --build after=. --catalogue /tmp/c100k/catalogue.toml
 """
 
 from __future__ import annotations
@@ -298,7 +299,7 @@ ROWS = [
 ]
 
 
-def table(n: int, results: dict[str, dict[str, object]]) -> None:
+def table(title: str, results: dict[str, dict[str, object]]) -> None:
     names = list(results)
     rows = list(ROWS)
     for name in PHASES:
@@ -313,7 +314,7 @@ def table(n: int, results: dict[str, dict[str, object]]) -> None:
             )
             rows.append((f"{key}: errors", lambda r, k=key: str(r[k]["errors"])))
     width = max(len(label) for label, _ in rows)
-    print(f"\n{n:,} datasets, a paged feed of {PAGE_SIZE:,} per page; {os.cpu_count()} cores\n")
+    print(f"\n{title}; {os.cpu_count()} cores\n")
     print(f"| {'':{width}} | " + " | ".join(f"{name:>16}" for name in names) + " |")
     print(f"|{'-' * (width + 2)}|" + "|".join("-" * 18 for _ in names) + "|")
     for label, value in rows:
@@ -334,7 +335,15 @@ def main() -> None:
     parser.add_argument("--build", action="append", required=True, help="NAME=path to a checkout")
     parser.add_argument("-n", type=int, action="append", help="datasets (repeat; default 100,000)")
     parser.add_argument("--seconds", type=float, default=30, help="length of each load phase")
+    parser.add_argument(
+        "--catalogue", type=Path,
+        help="instead of harvesting: serve this catalogue (its config file) for the reader phases only, "
+        "with each build in the order given (each must read what the ones before it left)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.catalogue:
+        serve_only(args.catalogue.resolve(), args.build, args.seconds)
+        return
     for n in args.n or [100_000]:
         server, feed = feed_server(n)
         results: dict[str, dict[str, object]] = {}
@@ -346,7 +355,21 @@ def main() -> None:
                 json.dumps({"n": n, "build": name, **results[name]}, default=str), file=sys.stderr, flush=True
             )
         server.shutdown()
-        table(n, results)
+        table(f"{n:,} datasets, a paged feed of {PAGE_SIZE:,} per page", results)
+
+
+def serve_only(config: Path, builds: list[str], seconds: float) -> None:
+    """The reader phases alone, every build serving the same catalogue (same data, same order of runs)."""
+    results: dict[str, dict[str, object]] = {}
+    for build in builds:
+        name, _, checkout = build.partition("=")
+        print(f"… serving {config}, {name}: {checkout}", file=sys.stderr, flush=True)
+        run, extra = command(Path(checkout))
+        env = {**os.environ, **extra, "CATALOGUE_CONFIG": str(config)}
+        with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
+            results[name] = serve(run, env, Path(tmp), free_port(), seconds)
+        print(json.dumps({"build": name, **results[name]}, default=str), file=sys.stderr, flush=True)
+    table(f"readers of {config}", results)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from typing import Any
 from catalogue.model import ValidationReport, ValidationResult
 from catalogue.store.claims import Owns, nobody_owns, settle_claims
 from catalogue.store.links import TokensAndLinks
+from catalogue.store.packed import pack, pack_optional, unpack
 from catalogue.store.quality_table import CURRENT_DATASETS, QualityTable
 from catalogue.store.runlog import RunLog, insert_run, recount
 from catalogue.store.sqlite import INDEX_MARK, mark_unindexed, stamp
@@ -146,18 +147,21 @@ class Registry(RunLog, TokensAndLinks, QualityTable):
             settled = settle_claims(db, run, owns)
             if settled or run.notes:  # the run's counts as the source now stands, and why
                 recount(db, run)
+        self.reclaim()  # the staged copies' pages
         return Committed(written, settled)
 
     def discard(self, source: str) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM staging WHERE source = ?", (source,))
             db.execute("DELETE FROM staging_pages WHERE source = ?", (source,))
+        self.reclaim()
 
     def discard_all(self) -> None:
         """Forget everything staged: at a writing open no harvest is under way, so it was left by a killed one."""
         with self.transaction() as db:
             db.execute("DELETE FROM staging")
             db.execute("DELETE FROM staging_pages")
+        self.reclaim()
 
     def index_pending(self) -> list[str]:
         """Labels (a source's name, or QUALITY_MARK) of committed changes the search index may lack."""
@@ -270,11 +274,11 @@ class Registry(RunLog, TokensAndLinks, QualityTable):
     def triple_counts(self, statuses: Iterable[str]) -> dict[str, int]:
         """Per record with one of these statuses, the triples it holds (its N-Triples lines)."""
         wanted = list(statuses)
-        sql = (
-            "SELECT id, length(ntriples) - length(replace(ntriples, char(10), '')) FROM records "
-            f"WHERE status IN ({', '.join('?' * len(wanted))})"
-        )
-        return dict(self._db().execute(sql, wanted))
+        sql = f"SELECT id, ntriples FROM records WHERE status IN ({', '.join('?' * len(wanted))})"
+        return {
+            record_id: unpack(text, record_id).count("\n")
+            for record_id, text in self._db().execute(sql, wanted)
+        }
 
     def metas_of(self, ids: Sequence[str]) -> Iterator[RecordMeta]:
         """These records' metadata (those that exist), a slice of ids per query."""
@@ -289,7 +293,8 @@ class Registry(RunLog, TokensAndLinks, QualityTable):
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             sql = f"SELECT id, ntriples FROM superseded WHERE id IN ({', '.join('?' * len(chunk))})"
-            yield from self._db().execute(sql, chunk)
+            for record_id, text in self._db().execute(sql, chunk):
+                yield record_id, unpack(text, record_id)
 
     def forget_superseded(self) -> None:
         with self.transaction() as db:
@@ -305,11 +310,11 @@ class Registry(RunLog, TokensAndLinks, QualityTable):
 
     def ntriples(self, record_id: str) -> str:
         row = self._db().execute("SELECT ntriples FROM records WHERE id = ?", (record_id,)).fetchone()
-        return row[0] if row else ""
+        return unpack(row[0], record_id) if row else ""
 
     def report(self, record_id: str) -> ValidationReport:
         row = self._db().execute("SELECT report FROM records WHERE id = ?", (record_id,)).fetchone()
-        return _report(row[0]) if row else ValidationReport()
+        return _report(unpack(row[0], record_id)) if row else ValidationReport()
 
     def texts_of(self, ids: Sequence[str]) -> Iterator[tuple[RecordMeta, str]]:
         """These records and their N-Triples, a slice of ids per query."""
@@ -317,7 +322,7 @@ class Registry(RunLog, TokensAndLinks, QualityTable):
             chunk = ids[start : start + 500]
             sql = f"SELECT {META_COLUMNS}, ntriples FROM records WHERE id IN ({', '.join('?' * len(chunk))})"
             for row in self._db().execute(sql, chunk):
-                yield _meta(row[:-1]), row[-1]
+                yield _meta(row[:-1]), unpack(row[-1], row[0])
 
     def texts(self, statuses: Iterable[str]) -> Iterator[tuple[RecordMeta, str]]:
         """Every record with one of these statuses and its N-Triples, in id order, read lazily."""
@@ -327,7 +332,7 @@ class Registry(RunLog, TokensAndLinks, QualityTable):
             f"WHERE status IN ({', '.join('?' * len(wanted))}) ORDER BY id"
         )
         for row in self._db().execute(sql, wanted):
-            yield _meta(row[:-1]), row[-1]
+            yield _meta(row[:-1]), unpack(row[-1], row[0])
 
 
 def _row(write: RecordWrite, when: datetime) -> tuple[Any, ...]:
@@ -337,8 +342,8 @@ def _row(write: RecordWrite, when: datetime) -> tuple[Any, ...]:
     return (
         record.id, record.source, record.kind, record.uri, record.title, write.status,
         record.content_hash, write.profile, write.policy, stamp(when),
-        report.violations, report.warnings, text, results,
-        quality.to_json() if quality else None, quality.total if quality else None,
+        report.violations, report.warnings, pack(text), pack(results),
+        pack_optional(quality.to_json() if quality else None), quality.total if quality else None,
         json.dumps(quality.dimensions()) if quality else None, json.dumps(write.urls), write.profile_version,
     )  # fmt: skip
 

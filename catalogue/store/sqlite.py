@@ -8,6 +8,7 @@ database: one file, one transaction for a harvest's records, run and marks.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,6 +16,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from catalogue.store.packed import PACKED_MARK, add_pack_function, conversions
+
+log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 WAL_LIMIT = 64 * 1024 * 1024  # bytes the write-ahead log is cut back to after a checkpoint
 RECORD_COLUMNS = """
@@ -30,9 +34,9 @@ RECORD_COLUMNS = """
     harvested TEXT NOT NULL,           -- when this content was first stored (ISO 8601, UTC)
     violations INTEGER NOT NULL,
     warnings INTEGER NOT NULL,
-    ntriples TEXT NOT NULL,            -- the record exactly as harvested; '' once withdrawn
-    report TEXT NOT NULL,              -- the validation results, JSON
-    quality TEXT,                      -- the quality checks, JSON (datasets only)
+    ntriples TEXT NOT NULL,            -- the record exactly as harvested (packed.py); '' once withdrawn
+    report TEXT NOT NULL,              -- the validation results, JSON (packed.py)
+    quality TEXT,                      -- the quality checks, JSON (datasets only; packed.py)
     quality_total INTEGER,
     quality_dimensions TEXT,           -- JSON: points per dimension
     urls TEXT NOT NULL DEFAULT '[]',   -- JSON: the URLs the quality score depends on
@@ -108,8 +112,9 @@ CREATE TABLE IF NOT EXISTS running (
 );
 -- the N-Triples a commit replaced or withdrew, of records that were visible: what the triple side
 -- still holds for them until it is brought in line (a SPARQL server then deletes exactly those)
-CREATE TABLE IF NOT EXISTS superseded (id TEXT PRIMARY KEY, ntriples TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS superseded (id TEXT PRIMARY KEY, ntriples TEXT NOT NULL);  -- packed.py
 """
+INCREMENTAL = 2  # PRAGMA auto_vacuum: pages are freed by PRAGMA incremental_vacuum (reclaim)
 #: state keys "index:<label>": a change the search index may not have yet (see index_pending)
 INDEX_MARK = "index:"
 
@@ -128,6 +133,7 @@ class Database:
             db.executescript(SCHEMA)  # commits by itself: it cannot run inside transaction()
             db.execute("INSERT OR IGNORE INTO state VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             _add_columns(db)
+            self._pack_older_rows()
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -136,11 +142,15 @@ class Database:
                 db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
             else:
                 db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                # before WAL, which writes the file's header: a new registry gives freed pages back
+                # (reclaim()); an older one is converted once by VACUUM (_pack_older_rows)
+                db.execute(f"PRAGMA auto_vacuum={INCREMENTAL}")
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 # a harvest's commit writes hundreds of MB through the WAL; without a limit the file
                 # keeps that size for as long as the catalogue runs
                 db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
+                add_pack_function(db)
             db.execute("PRAGMA busy_timeout=30000")
             self._local.db = db
             with self._lock:
@@ -158,6 +168,35 @@ class Database:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+    def reclaim(self) -> None:
+        """Give the file's free pages back to the disk (after a harvest's staged copies were dropped).
+
+        In its own transaction after the commit, so a crash here loses nothing. A
+        no-op on a registry whose conversion to ``auto_vacuum`` has not run yet.
+        """
+        self._db().executescript("PRAGMA incremental_vacuum;")  # execute() would free a single page
+
+    def _pack_older_rows(self) -> None:
+        """Once per registry: pack what an older one stored as plain text, then shrink its file.
+
+        A batch per transaction: readers see plain and packed rows alike, and a
+        conversion that is killed goes on where it stopped at the next open.
+        VACUUM gives the freed space back and turns ``auto_vacuum`` on; it needs
+        free disk of about the packed registry's size, and is tried again at
+        each open until it succeeds.
+        """
+        db = self._db()
+        if self.state(PACKED_MARK) is None:
+            for update, bounds in conversions(db):
+                with self.transaction() as tx:
+                    tx.execute(update, bounds)
+            self.set_state(PACKED_MARK, "1")
+        if db.execute("PRAGMA auto_vacuum").fetchone()[0] != INCREMENTAL:
+            try:
+                db.execute("VACUUM")
+            except sqlite3.OperationalError as error:  # the registry works, only its file stays large
+                log.warning("registry %s: VACUUM failed, the file keeps its free pages: %s", self.path, error)
 
     def close(self) -> None:
         with self._lock:
