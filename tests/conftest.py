@@ -347,6 +347,13 @@ class ServedCatalogue:
                     pass
         return found
 
+    def search_total(self, **params: str) -> int:
+        """``/api/search``'s total on a fresh connection, so whichever worker accepts it answers."""
+        with httpx.Client(timeout=30) as client:
+            answer = client.get(f"{self.url}/api/search", params={"size": "1", **params})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["total"]
+
     def answers(self) -> bool:
         try:
             return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200

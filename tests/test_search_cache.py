@@ -6,7 +6,6 @@ import os
 import signal
 from pathlib import Path
 
-import httpx
 import pytest
 from conftest import NODE_HEAD, ServedCatalogue
 
@@ -85,13 +84,6 @@ def test_an_index_commit_the_store_does_not_know_of_shows_at_once(site) -> None:
     assert f"/datasets/{record.id}" not in client.get("/datasets", params={"q": "asthma"}).text
 
 
-def search_total(url: str, **params: str) -> int:
-    with httpx.Client(timeout=30) as client:  # a new connection: whichever worker accepts answers
-        answer = client.get(f"{url}/api/search", params={"size": "1", **params})
-    assert answer.status_code == 200, answer.text
-    return answer.json()["total"]
-
-
 def test_a_reader_process_gives_no_kept_answer_after_a_harvest(serve_catalogue, tmp_path: Path) -> None:
     """``serve --workers 2``: the reader keeps answers in its own memory; a harvest made by the
     writer (the CLI sends it there) must show in the reader's very next answer to the same search."""
@@ -99,13 +91,13 @@ def test_a_reader_process_gives_no_kept_answer_after_a_harvest(serve_catalogue, 
     (tmp_path / "nl.ttl").write_bytes(generate_catalog(30, base="https://nl.example/"))
     os.kill(serving.server.pid, signal.SIGSTOP)  # only the reader answers: it keeps the answer
     try:
-        assert [search_total(serving.url, source="nl") for _ in range(3)] == [0, 0, 0]
+        assert [serving.search_total(source="nl") for _ in range(3)] == [0, 0, 0]
     finally:
         os.kill(serving.server.pid, signal.SIGCONT)
     harvested = serving.cli("harvest", "nl")
     assert harvested.returncode == 0, harvested.stderr
     os.kill(serving.server.pid, signal.SIGSTOP)
     try:
-        assert search_total(serving.url, source="nl") == 30
+        assert serving.search_total(source="nl") == 30
     finally:
         os.kill(serving.server.pid, signal.SIGCONT)

@@ -26,14 +26,6 @@ def serving(serve_catalogue) -> ServedCatalogue:
     return serve_catalogue("--workers", "2", ready=lambda served: len(served.readers()) == 1)
 
 
-def search_total(url: str, **params: str) -> int:
-    """A fresh connection each time, so whichever worker accepts it answers."""
-    with httpx.Client(timeout=30) as client:
-        answer = client.get(f"{url}/api/search", params={"size": "1", **params})
-    assert answer.status_code == 200, answer.text
-    return answer.json()["total"]
-
-
 def test_the_reader_sees_a_harvest_and_forwards_a_push_to_the_writer(
     serving: ServedCatalogue, tmp_path: Path
 ) -> None:
@@ -44,7 +36,7 @@ def test_the_reader_sees_a_harvest_and_forwards_a_push_to_the_writer(
 
     os.kill(serving.server.pid, signal.SIGSTOP)  # from here on only the reader accepts
     try:
-        assert [search_total(serving.url, source="nl") for _ in range(5)] == [300] * 5
+        assert [serving.search_total(source="nl") for _ in range(5)] == [300] * 5
         pushed: list[httpx.Response] = []
         pushing = threading.Thread(target=lambda: pushed.append(serving.push(token, 500)))
         pushing.start()
@@ -54,10 +46,10 @@ def test_the_reader_sees_a_harvest_and_forwards_a_push_to_the_writer(
         os.kill(serving.server.pid, signal.SIGCONT)
     pushing.join(120)
     assert pushed and pushed[0].status_code == 200, pushed and pushed[0].text
-    assert search_total(serving.url, source="be") == 21  # and the reader sees what the writer stored
+    assert serving.search_total(source="be") == 21  # and the reader sees what the writer stored
     os.kill(serving.server.pid, signal.SIGSTOP)
     try:
-        assert search_total(serving.url, source="be") == 21
+        assert serving.search_total(source="be") == 21
     finally:
         os.kill(serving.server.pid, signal.SIGCONT)
 
@@ -70,11 +62,11 @@ def test_a_killed_reader_loses_no_write_and_is_replaced(serving: ServedCatalogue
     (tmp_path / "nl.ttl").write_bytes(generate_catalog(50, base="https://nl.example/"))
     assert serving.cli("harvest", "nl").returncode == 0
     wait_for(lambda: len(serving.readers()) == 1 and serving.readers() != [reader])
-    wait_for(lambda: search_total(serving.url, source="be") == 21)
+    wait_for(lambda: serving.search_total(source="be") == 21)
     os.kill(serving.server.pid, signal.SIGSTOP)  # the new reader answers, with every write
     try:
-        wait_for(lambda: search_total(serving.url, source="nl") == 50, seconds=30)
-        assert search_total(serving.url, source="be") == 21
+        wait_for(lambda: serving.search_total(source="nl") == 50, seconds=30)
+        assert serving.search_total(source="be") == 21
     finally:
         os.kill(serving.server.pid, signal.SIGCONT)
 
@@ -116,7 +108,7 @@ def test_metrics_count_the_requests_of_every_worker(serve_catalogue, tmp_path: P
     os.kill(serving.server.pid, signal.SIGSTOP)  # only the reader answers these
     try:
         for _ in range(7):
-            search_total(serving.url, q="genome")
+            serving.search_total(q="genome")
     finally:
         os.kill(serving.server.pid, signal.SIGCONT)
     assert searches_counted(serving.url) >= before + 7
