@@ -154,3 +154,20 @@ def test_a_node_whose_every_dataset_is_invalid_is_not_kept_in_memory_to_be_shown
     assert result.exit_code == 0, result.output
     assert result.output.count("rejected be: ") == REJECTED_SHOWN
     assert "… and 12 more rejected records of be: see its page, /sources/be" in result.output
+
+
+def test_a_flood_of_distinct_searches_keeps_the_kept_answers_bounded(site) -> None:
+    """Every distinct search an anonymous client invents is a new entry: the cache drops the least
+    recently used by count and by estimated size, so it never holds more than its bounds."""
+    from catalogue.search_cache import SearchCache
+
+    client = site(generate_catalog(30).decode())
+    cache = client.app.state.search_cache = SearchCache(max_entries=20, max_bytes=2 * 1024 * 1024)
+    for n in range(60):  # new words, the largest pages, long texts: each its own key
+        answer = client.get("/api/search", params={"q": f"genome {n} " + "x" * 480, "size": "100"})
+        assert answer.status_code == 200
+        assert client.get("/datasets", params={"q": f"cohort {n}", "page": str(n + 1)}).status_code == 200
+        assert len(cache) <= 20 and cache._bytes <= 2 * 1024 * 1024
+    assert cache.misses >= 120
+    popular = client.get("/api/search", params={"q": "genome"}).json()
+    assert client.get("/api/search", params={"q": "genome"}).json() == popular and cache.hits >= 1
