@@ -124,6 +124,18 @@ class FeedServer:
     def respond(self, path: str, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.overrides[path] = (status, headers or {}, body)
 
+    def publish(self, name: str, body: bytes | str) -> str:
+        """Write the file ``name`` so the server sees it changed; its URL.
+
+        Last-Modified has one-second resolution and tests rewrite a file within the second a harvest
+        fetched it, which a conditional GET would take for "not modified"; so each write moves the
+        file's time on by a minute."""
+        path = self.root / name
+        previous = path.stat().st_mtime if path.exists() else time.time()
+        path.write_bytes(body.encode() if isinstance(body, str) else body)
+        os.utime(path, (previous + 60, previous + 60))
+        return f"{self.url}/{name}"
+
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()

@@ -1,6 +1,5 @@
 """The whole pipeline against a real HTTP server, store and index."""
 
-import os
 import time
 
 import pytest
@@ -27,17 +26,8 @@ def dataset(name: str, title: str, description: str | None = "About genomes.") -
     return text + " .\n"
 
 
-def write(path, text: str) -> None:
-    """Write a feed file so the server sees it changed: Last-Modified has one-second resolution and a
-    test rewrites files within the same second, so each write moves the file's time on by a minute."""
-    previous = path.stat().st_mtime if path.exists() else time.time()
-    path.write_text(text)
-    os.utime(path, (previous + 60, previous + 60))
-
-
 def serve(feed_server, body: str, name: str = "node.ttl") -> str:
-    write(feed_server.root / name, HEAD + body)
-    return f"{feed_server.url}/{name}"
+    return feed_server.publish(name, HEAD + body)
 
 
 def test_harvest_publishes_valid_records_and_rejects_invalid(feed_server, open_catalogue) -> None:
@@ -102,7 +92,7 @@ def test_failed_harvest_keeps_what_was_published(feed_server, open_catalogue) ->
     harvest_source(source, backends)
     published = backends.store.metas("be")
 
-    write(feed_server.root / "node.ttl", HEAD + 'ex:x a dcat:Dataset ; dct:title "broken .\n')
+    feed_server.publish("node.ttl", HEAD + 'ex:x a dcat:Dataset ; dct:title "broken .\n')
     run = harvest_source(source, backends).run
     assert run.outcome == "failed"
     assert "'be'" in run.error and "node.ttl" in run.error and "line" in run.error
@@ -165,7 +155,7 @@ def serve_pages(feed_server, pages: list[str]) -> str:
         paging = f"ex:catalog <{HYDRA}view> <{view}> .\n<{view}> a <{HYDRA}PartialCollectionView>"
         if number < len(pages):
             paging += f" ; <{HYDRA}next> <page-{number + 1}.ttl>"
-        write(feed_server.root / f"page-{number}.ttl", HEAD + body + paging + " .\n")
+        feed_server.publish(f"page-{number}.ttl", HEAD + body + paging + " .\n")
     return f"{feed_server.url}/page-1.ttl"
 
 
@@ -280,11 +270,11 @@ def test_two_harvests_of_one_source_never_run_at_once(feed_server, open_catalogu
 
 BREAKAGES = {
     "500 on a middle page": lambda server: server.respond("/page-2.ttl", 500, b"Internal error"),
-    "a truncated page": lambda server: write(
-        server.root / "page-2.ttl", (server.root / "page-2.ttl").read_text()[:150]
+    "a truncated page": lambda server: server.publish(
+        "page-2.ttl", (server.root / "page-2.ttl").read_text()[:150]
     ),
     "a server slower than the timeout": lambda server: server.delays.update({"/page-2.ttl": 3}),
-    "an oversize page": lambda server: write(server.root / "page-2.ttl", "# padding\n" * 30_000),
+    "an oversize page": lambda server: server.publish("page-2.ttl", "# padding\n" * 30_000),
     "a redirect loop": lambda server: server.respond("/page-2.ttl", 302, b"", {"Location": "/page-2.ttl"}),
 }
 
@@ -322,8 +312,8 @@ def test_a_page_identical_to_last_time_is_not_split_again(feed_server, open_cata
     again = harvest_source(source, backends).run
     assert (again.unchanged, again.changed, again.new) == (3, 0, 0)
     assert next(m for m in store.metas("be") if m.kind == "catalog") == catalog, "catalogue record untouched"
-    write(
-        feed_server.root / "page-2.ttl",
+    feed_server.publish(
+        "page-2.ttl",
         (feed_server.root / "page-2.ttl").read_text().replace("Beta", "Beta 2"),
     )
     changed = harvest_source(source, backends).run

@@ -132,9 +132,7 @@ def page(number: int, last: int, body: bytes, url: str) -> bytes:
 def node(feed_server: FeedServer, tmp_path: Path) -> Path:
     """A catalogue that harvested 20 datasets of node be, whose feed now has a first page big enough
     for validation workers and a second page that takes two minutes to come: its config file."""
-    (feed_server.root / "page-1.ttl").write_bytes(
-        page(1, 1, generate_catalog(20, base=BASE), feed_server.url)
-    )
+    feed_server.publish("page-1.ttl", page(1, 1, generate_catalog(20, base=BASE), feed_server.url))
     config = tmp_path / "catalogue.toml"
     config.write_text(
         f'[catalogue]\ntitle = "T"\nbase_url = "http://127.0.0.1:{free_port()}"\ndata_dir = "./data"\n\n'
@@ -149,9 +147,9 @@ def node(feed_server: FeedServer, tmp_path: Path) -> Path:
         backends.close()
     # more new and changed datasets than a batch: validated by worker processes before page 2 is read
     big = generate_catalog(VALIDATION_BATCH + 100, base=BASE)
-    (feed_server.root / "page-1.ttl").write_bytes(page(1, 2, big, feed_server.url))
+    feed_server.publish("page-1.ttl", page(1, 2, big, feed_server.url))  # not taken for "not modified"
     rest = generate_catalog(5, base=BASE, first=VALIDATION_BATCH + 100)
-    (feed_server.root / "page-2.ttl").write_bytes(page(2, 2, rest, feed_server.url))
+    feed_server.publish("page-2.ttl", page(2, 2, rest, feed_server.url))
     feed_server.delays["/page-2.ttl"] = WAIT
     return config
 
