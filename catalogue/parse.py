@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
@@ -104,6 +105,12 @@ def _sniff(data: bytes) -> ox.RdfFormat:
 
 def parse_document(document: Document) -> list[ox.Quad]:
     """All quads of the document; triples come back in the default graph."""
+    return list(iter_quads(document))
+
+
+def iter_quads(document: Document) -> Iterator[ox.Quad]:
+    """The document's quads one by one, as the parser reads them: a document too big to hold parsed
+    (catalogue.sources.spilled) goes to disk without ever being a list. Errors come while iterating."""
     rdf_format = detect_format(document)
     data: bytes | str = document.data
     if rdf_format == ox.RdfFormat.JSON_LD:
@@ -117,24 +124,29 @@ def parse_document(document: Document) -> list[ox.Quad]:
         _refuse_entities(document)
     # relative IRIs resolve against where the document came from, as a browser would
     base = document.location if "://" in document.location else Path(document.location).resolve().as_uri()
+    quads = _parsed(data, rdf_format, base, document.location)
+    if len(document.data) <= MAX_LITERAL:  # a smaller document cannot hold a longer literal
+        return quads
+    return _without_long_literals(quads, document.location)
+
+
+def _parsed(data: bytes | str, rdf_format: ox.RdfFormat, base: str, location: str) -> Iterator[ox.Quad]:
+    """The parser's quads, its errors turned into ParseErrors that say where."""
     try:
-        quads = list(ox.parse(data, format=rdf_format, base_iri=base))
+        yield from ox.parse(data, format=rdf_format, base_iri=base)
     except MemoryError as error:  # pyoxigraph's buffer for one token is 16 MiB
         message = f"not readable {rdf_format.name}: a single term is too long ({error})"
-        raise ParseError(document.location, message) from None
+        raise ParseError(location, message) from None
     except SyntaxError as error:
         line, column = _position(error)
         message = str(error.msg if hasattr(error, "msg") else error)
         message = re.sub(r"^Parser error at line \d+ (between columns \d+ and \d+|column \d+): ", "", message)
-        raise ParseError(document.location, f"not valid {rdf_format.name}: {message}", line, column) from None
+        raise ParseError(location, f"not valid {rdf_format.name}: {message}", line, column) from None
     except ValueError as error:
-        raise ParseError(document.location, f"not valid {rdf_format.name}: {error}") from None
-    if len(document.data) > MAX_LITERAL:  # a smaller document cannot hold a longer literal
-        _refuse_long_literals(quads, document.location)
-    return quads
+        raise ParseError(location, f"not valid {rdf_format.name}: {error}") from None
 
 
-def _refuse_long_literals(quads: list[ox.Quad], location: str) -> None:
+def _without_long_literals(quads: Iterator[ox.Quad], location: str) -> Iterator[ox.Quad]:
     for quad in quads:
         if isinstance(quad.object, ox.Literal) and len(quad.object.value) > MAX_LITERAL:
             raise ParseError(
@@ -142,6 +154,7 @@ def _refuse_long_literals(quads: list[ox.Quad], location: str) -> None:
                 f"the literal of {quad.subject} <{quad.predicate.value}> has "
                 f"{len(quad.object.value):,} characters, more than the limit of {MAX_LITERAL:,}",
             )
+        yield quad
 
 
 def _position(error: SyntaxError) -> tuple[int | None, int | None]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -29,7 +30,9 @@ TITLES = {ox.NamedNode(DCT + "title"), ox.NamedNode("http://purl.org/dc/elements
 
 Node = ox.NamedNode | ox.BlankNode
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
-Edges = dict[Node, list[tuple[ox.NamedNode, Term]]]
+Pairs = list[tuple[ox.NamedNode, Term]]
+#: the subjects of one record, with what the page says of each
+Members = dict[Node, Pairs]
 
 
 @dataclass(frozen=True)
@@ -53,60 +56,92 @@ class Record:
         return titles[0] if titles else self.uri
 
 
+class Graph(Protocol):
+    """What splitting needs of a page's triples: held in memory (:class:`MemoryGraph`), or a big
+    document's spilled to disk (catalogue.sources.spilled). Pairs come without duplicates and without
+    RDF 1.2 triple terms (they are not metadata)."""
+
+    def pairs(self, node: Node) -> list[tuple[ox.NamedNode, Term]]: ...
+    def describes(self, node: Node) -> bool: ...
+    def subjects(self) -> Iterable[Node]: ...
+    def typed(self, classes: set[ox.NamedNode]) -> set[Node]: ...
+
+
+class MemoryGraph:
+    """A page's triples by subject, in memory: all graphs of a TriG document merged."""
+
+    def __init__(self, quads: Iterable[ox.Quad]) -> None:
+        edges: defaultdict[Node, dict[tuple[ox.NamedNode, Term], None]] = defaultdict(dict)
+        for quad in quads:
+            if not isinstance(quad.subject, ox.Triple) and not isinstance(quad.object, ox.Triple):
+                edges[quad.subject][(quad.predicate, quad.object)] = None
+        self.edges = {node: list(pairs) for node, pairs in edges.items()}
+
+    def pairs(self, node: Node) -> list[tuple[ox.NamedNode, Term]]:
+        return self.edges.get(node, [])
+
+    def describes(self, node: Node) -> bool:
+        return node in self.edges
+
+    def subjects(self) -> Iterable[Node]:
+        return self.edges
+
+    def typed(self, classes: set[ox.NamedNode]) -> set[Node]:
+        return {
+            node for node, pairs in self.edges.items() if any(p == TYPE and o in classes for p, o in pairs)
+        }
+
+
 def split_records(quads: Iterable[ox.Quad], source: str, base_url: str) -> list[Record]:
     """Datasets first (in document order of their IRIs, sorted), then the catalogue record."""
-    edges: Edges = defaultdict(list)
-    for quad in quads:  # repeated triples (a TriG graph per member …) are merged in _record
-        if not isinstance(quad.subject, ox.Triple) and not isinstance(quad.object, ox.Triple):
-            edges[quad.subject].append((quad.predicate, quad.object))  # RDF 1.2 triple terms: not metadata
-    datasets, catalogs = _roots(edges)
+    return list(iter_records(MemoryGraph(quads), source, base_url))
+
+
+def iter_records(graph: Graph, source: str, base_url: str) -> Iterator[Record]:
+    """The records of a page one at a time, as :func:`split_records` orders them: a document of
+    100,000 datasets is never held as records all at once."""
+    catalogs = graph.typed(CATALOG_TYPES)
+    datasets = graph.typed(DATASET_TYPES) - catalogs
     roots = datasets | catalogs
-    records, claimed = [], set()
+    claimed: set[Node] = set()
     for root in sorted(datasets, key=str):
-        members = _reachable([root], edges, roots)
-        claimed |= members
-        records.append(_record(source, "dataset", root, members, edges, base_url))
-    unclaimed = [n for n in edges if n not in claimed]
+        members = _reachable([root], graph, roots)
+        claimed.update(members)
+        yield _record(source, "dataset", root, members, graph, base_url)
+    unclaimed = [n for n in graph.subjects() if n not in claimed]
     if catalogs or unclaimed:
         # Catalogues, their publishers, and anything no dataset claims (licence
         # documents, paging metadata …): kept together so nothing is dropped.
-        members = _reachable(sorted(catalogs, key=str) + unclaimed, edges, datasets)
+        members = _reachable(sorted(catalogs, key=str) + unclaimed, graph, datasets)
         anchor = min(catalogs, key=str) if catalogs else None
-        records.append(_record(source, "catalog", anchor, members, edges, base_url))
-    return records
+        yield _record(source, "catalog", anchor, members, graph, base_url)
 
 
-def _roots(edges: Edges) -> tuple[set[Node], set[Node]]:
-    datasets, catalogs = set(), set()
-    for subject, pairs in edges.items():
-        types = {o for p, o in pairs if p == TYPE}
-        if types & CATALOG_TYPES:
-            catalogs.add(subject)
-        elif types & DATASET_TYPES:
-            datasets.add(subject)
-    return datasets, catalogs
-
-
-def _reachable(start: list[Node], edges: Edges, stop: set[Node]) -> set[Node]:
-    """Subjects reachable from ``start`` without entering another record's root."""
+def _reachable(start: list[Node], graph: Graph, stop: set[Node]) -> Members:
+    """Subjects reachable from ``start`` without entering another record's root, with their pairs."""
+    found: Members = {}
     seen = set(start)
     todo = list(start)
     while todo:
         node = todo.pop()
-        for predicate, obj in edges.get(node, ()):
+        found[node] = pairs = graph.pairs(node)
+        for predicate, obj in pairs:
             if predicate == TYPE or obj in seen or obj in stop:
                 continue
-            if isinstance(obj, ox.BlankNode) or (isinstance(obj, ox.NamedNode) and obj in edges):
+            if isinstance(obj, ox.BlankNode) or (isinstance(obj, ox.NamedNode) and graph.describes(obj)):
                 seen.add(obj)
                 todo.append(obj)
-    return seen
+    return found
 
 
 def _record(
-    source: str, kind: str, root: Node | None, members: set[Node], edges: Edges, base_url: str
+    source: str, kind: str, root: Node | None, members: Members, graph: Graph, base_url: str
 ) -> Record:
-    hashes = _BlankNodeHashes(edges, root.value if isinstance(root, ox.NamedNode) else f"a {kind}")
-    for _, obj in edges.get(root, ()) if root is not None else ():
+    hashes = _BlankNodeHashes(
+        lambda node: members[node] if node in members else graph.pairs(node),
+        root.value if isinstance(root, ox.NamedNode) else f"a {kind}",
+    )
+    for _, obj in members.get(root, ()) if root is not None else ():
         if isinstance(obj, ox.BlankNode):  # from the top, so the depth limit counts from the root
             hashes.of(obj)
     if root is None:
@@ -126,8 +161,8 @@ def _record(
 
     triples = (
         ox.Triple(named(subject), predicate, skolemised(obj))
-        for subject in members
-        for predicate, obj in edges[subject]
+        for subject, pairs in members.items()
+        for predicate, obj in pairs
     )
     return assemble(record_id(source, anchor), source, kind, anchor, triples)
 
@@ -160,14 +195,14 @@ class _BlankNodeHashes:
     blank nodes deeper than Python's recursion limit in a few kilobytes.
     """
 
-    def __init__(self, edges: Edges, record: str) -> None:
-        self.edges, self.record = edges, record
+    def __init__(self, pairs: Callable[[Node], Pairs], record: str) -> None:
+        self.pairs, self.record = pairs, record
         self.memo: dict[ox.BlankNode, str] = {}
 
     def of(self, node: ox.BlankNode) -> str:
         if node in self.memo:
             return self.memo[node]
-        stack = [_Frame(node, self.edges.get(node, []))]
+        stack = [_Frame(node, self.pairs(node))]
         on_path = {node}
         while stack:
             frame = stack[-1]
@@ -185,7 +220,7 @@ class _BlankNodeHashes:
                     raise InputError(self.record, message)
                 else:
                     on_path.add(obj)
-                    stack.append(_Frame(obj, self.edges.get(obj, []), predicate))
+                    stack.append(_Frame(obj, self.pairs(obj), predicate))
                 continue
             digest = hashlib.sha1("\n".join(sorted(frame.parts)).encode()).hexdigest()
             self.memo[frame.node] = digest

@@ -7,23 +7,16 @@ from collections.abc import Iterable, Iterator
 import pyoxigraph as ox
 
 from catalogue.namespaces import RDF_TYPE
-from catalogue.sources.rdf import HYDRA_NAMESPACES
+from catalogue.sources.rdf import is_paging
 
 
 def without_paging(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
     """Drop Hydra paging (views, next links): it differs page by page and is not catalogue metadata."""
     quads = list(quads)
-    views = {
-        q.subject
-        for q in quads
-        if q.predicate.value == RDF_TYPE
-        and isinstance(q.object, ox.NamedNode)
-        and q.object.value.startswith(HYDRA_NAMESPACES)
-    }
+    views = {q.subject for q in quads if q.predicate.value == RDF_TYPE and is_paging(q)}
     for quad in quads:
-        if quad.subject in views or quad.predicate.value.startswith(HYDRA_NAMESPACES):
-            continue
-        yield quad
+        if quad.subject not in views and not is_paging(quad):
+            yield quad
 
 
 def parse_lines(lines: Iterable[str]) -> list[ox.Triple]:

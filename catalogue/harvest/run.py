@@ -26,6 +26,7 @@ the harvest re-indexes what drifted, even when it finds nothing changed.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from collections import Counter, defaultdict
@@ -54,7 +55,7 @@ from catalogue.harvest.validating import (
     validate_guarded,
 )
 from catalogue.model import ValidationReport
-from catalogue.records import Record, assemble, split_records
+from catalogue.records import MemoryGraph, Record, assemble, iter_records
 from catalogue.sources import Page, walk
 from catalogue.store import (
     FLAGGED,
@@ -197,8 +198,10 @@ class _Harvest:
     def _read_source(self) -> None:
         settings = self.backends.settings
         cache = settings.data_dir / "http-cache" / self.source.name  # one folder per source: pruned alone
+        scratch = settings.data_dir / "scratch" / self.source.name  # big documents, split from disk
+        shutil.rmtree(scratch, ignore_errors=True)  # what a killed harvest of the source left
         with Fetcher(settings.limits, self.source.name, cache, self.cutoff) as fetcher:
-            pages = walk(self.source, fetcher)
+            pages = walk(self.source, fetcher, scratch=scratch)
             while True:
                 clock = time.perf_counter()
                 page = next(pages, None)
@@ -207,11 +210,14 @@ class _Harvest:
                     break
                 self.pages += 1
                 self.report("fetch", self.pages, 0)
-                clock = time.perf_counter()
-                self._read_page(page)
+                clock = time.perf_counter() - self.timings["validate"] - self.timings["stage"]
+                try:
+                    self._read_page(page)
+                finally:
+                    page.close()
                 crashpoints.reach("fetched")
-                self.timings["split"] += time.perf_counter() - clock
-                self._validate_pending()
+                validated = self.timings["validate"] + self.timings["stage"]
+                self.timings["split"] += time.perf_counter() - validated - clock
             fetcher.prune_cache()  # the whole source was walked: cached pages not met are gone
         if not self.ledger.found():
             raise HarvestError(self.source.url, f"source {self.source.name!r}: no dcat:Dataset found")
@@ -228,21 +234,31 @@ class _Harvest:
             for rid, (uri, text) in memory.catalogs.items():
                 self._gather_catalog(rid, uri, ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
         else:
+            memory = PageMemory(digest, *self._split(page))
+        if digest:
+            self.store.stage_page(self.source.name, page.url, memory)
+
+    def _split(self, page: Page) -> tuple[list[str], dict[str, tuple[str, str]]]:
+        """Split the page a record at a time, validating each batch as it fills (a page may be one
+        document of 100,000 datasets); what it held: its datasets, its catalogue records' lines."""
+        graph = page.spilled or MemoryGraph(without_paging(page.quads))
+        records = iter_records(graph, self.source.name, self.backends.settings.base_url)
+        datasets: list[str] = []
+        catalogs: dict[str, tuple[str, str]] = {}
+        while True:
             try:
-                records = split_records(
-                    without_paging(page.quads), self.source.name, self.backends.settings.base_url
-                )
+                record = next(records, None)
             except InputError as error:  # a record refused while splitting: say on which page
                 error.source, error.page = self.source.name, self.pages
                 raise
-            self._take(records)
-            datasets = [r.id for r in records if r.kind == "dataset"]
-            catalogs = {
-                r.id: (r.uri, "".join(f"{t} .\n" for t in r.triples)) for r in records if r.kind != "dataset"
-            }
-            memory = PageMemory(digest, datasets, catalogs)
-        if digest:
-            self.store.stage_page(self.source.name, page.url, memory)
+            if record is None:
+                return datasets, catalogs
+            self._take([record])
+            if record.kind == "dataset":
+                datasets.append(record.id)
+            else:
+                catalogs[record.id] = (record.uri, "".join(f"{t} .\n" for t in record.triples))
+            self._validate_pending()
 
     def _can_reuse(self, memory: PageMemory) -> bool:
         """Its datasets are stored, judged by the shapes and policy now in force, and not met on another page yet."""

@@ -20,6 +20,7 @@ which URL, and a parse error keeps its line and column.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from catalogue.config import KINDS, Source
 from catalogue.fetch import Fetcher, InputError
@@ -37,15 +38,18 @@ WALKERS: dict[str, Callable[[str, Reader], Iterator[Page]]] = {
 }
 
 
-def walk(source: Source, fetcher: Fetcher, policy: AddressPolicy = PUBLIC_ONLY) -> Iterator[Page]:
+def walk(
+    source: Source, fetcher: Fetcher, policy: AddressPolicy = PUBLIC_ONLY, scratch: Path | None = None
+) -> Iterator[Page]:
     """Every page of the source, in order, lazily (one page in memory at a time where the kind allows).
 
     Links are followed only on the source's origin, or to public addresses of its follow_hosts
-    (``policy`` can allow more, for tests).
+    (``policy`` can allow more, for tests). With a ``scratch`` folder, a document too big to hold
+    parsed is spilled to disk there (:mod:`.spilled`); the caller closes each page when done with it.
     """
     if source.kind not in WALKERS:
         raise ValueError(f"source {source.name}: unknown kind {source.kind!r} (one of {', '.join(KINDS)})")
-    reader = Reader(source, fetcher, policy)
+    reader = Reader(source, fetcher, policy, scratch)
     try:
         yield from WALKERS[source.kind](source.url, reader)
     except InputError as error:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse, urlsplit
 
 import pyoxigraph as ox
@@ -12,6 +13,7 @@ from catalogue.config import Source
 from catalogue.fetch import Document, Fetcher, InputError
 from catalogue.parse import parse_document
 from catalogue.public_fetch import PUBLIC_ONLY, AddressPolicy, check_public
+from catalogue.sources.spilled import SpilledGraph
 
 
 @dataclass
@@ -29,6 +31,13 @@ class Page:
     #: a hash of exactly what the page was made from, when that is one document ("" when unknown):
     #: the harvester skips splitting a page whose digest it saw in the last harvest
     digest: str = ""
+    #: a big document's content, on disk instead of in ``quads`` (which is then empty)
+    spilled: SpilledGraph | None = None
+
+    def close(self) -> None:
+        """Remove a spilled page's store once the page was split (or the harvest gave up)."""
+        if self.spilled is not None:
+            self.spilled.close()
 
 
 class Reader:
@@ -44,22 +53,34 @@ class Reader:
     name, an internal address or the cloud metadata service.
     """
 
-    def __init__(self, source: Source, fetcher: Fetcher, policy: AddressPolicy = PUBLIC_ONLY) -> None:
+    def __init__(
+        self,
+        source: Source,
+        fetcher: Fetcher,
+        policy: AddressPolicy = PUBLIC_ONLY,
+        scratch: Path | None = None,
+    ) -> None:
         self.source, self.fetcher, self.policy = source, fetcher, policy
+        #: where a document too big to hold parsed goes (catalogue.sources.spilled); None: nowhere
+        self.scratch = scratch
         self.pages = 0  # documents fetched so far: the number of the current page
         self.origins = {_origin(source.url)} if _remote(source.url) else set()
 
     def read(self, url: str, accept: str | None = None) -> tuple[Document, list[ox.Quad]]:
         """Fetch (GET) and parse one page."""
+        document = self.fetch(url, accept)
+        return document, parse_document(document)
+
+    def fetch(self, url: str, accept: str | None = None) -> Document:
+        """Fetch (GET) one page, unparsed."""
         self._count(url)
         if url == self.source.url:
             document = self.fetcher.get(url, accept)
             if _remote(document.location):  # a node that moved to https lives on both
                 self.origins.add(_origin(document.location))
-        else:
-            self.check(url)
-            document = self.fetcher.get(url, accept, self.check)
-        return document, parse_document(document)
+            return document
+        self.check(url)
+        return self.fetcher.get(url, accept, self.check)
 
     def query(self, url: str, data: dict[str, str], accept: str) -> Document:
         """POST a form (a SPARQL query) as one page; the answer comes back unparsed."""

@@ -33,7 +33,9 @@ import pyoxigraph as ox
 
 from catalogue.fetch import InputError
 from catalogue.namespaces import HYDRA, RDF_TYPE
+from catalogue.parse import iter_quads, parse_document
 from catalogue.sources.pages import Page, Reader
+from catalogue.sources.spilled import SPILL_BYTES, SpilledGraph
 
 #: where publishers put the Hydra vocabulary: the real namespace, then the context-URL mistake
 HYDRA_NAMESPACES = (
@@ -57,19 +59,58 @@ def walk(url: str, reader: Reader) -> Iterator[Page]:
     seen: set[str] = set()
     while True:
         seen.add(urldefrag(url).url)
-        document, quads = reader.read(url)
-        following = next_page(quads, document.location)
-        seen.add(urldefrag(document.location).url)
-        digest = hashlib.sha256(document.data).hexdigest()
-        yield Page(document.location, quads, document.not_modified, digest)
-        if following is None or not reader.follows(following, document.location):
+        page, following = _read(url, reader)
+        seen.add(urldefrag(page.url).url)
+        yield page
+        if following is None or not reader.follows(following, page.url):
             return
         if urldefrag(following).url in seen:
             raise InputError(
-                document.location,
-                f"Hydra paging goes round in a circle: the next page {following} was read before",
+                page.url, f"Hydra paging goes round in a circle: the next page {following} was read before"
             )
         url = following
+
+
+def _read(url: str, reader: Reader) -> tuple[Page, str | None]:
+    """One page and the URL of the next; a document too big to hold parsed is spilled to disk."""
+    document = reader.fetch(url)
+    digest = hashlib.sha256(document.data).hexdigest()
+    if reader.scratch is None or len(document.data) <= SPILL_BYTES:
+        quads = parse_document(document)
+        following = next_page(quads, document.location)
+        return Page(document.location, quads, document.not_modified, digest), following
+    paging: list[ox.Quad] = []
+    spilled = SpilledGraph.load(
+        _set_aside(iter_quads(document), paging), reader.scratch / f"page-{reader.pages}"
+    )
+    try:
+        views = {q.subject for q in paging if q.predicate == TYPE and not isinstance(q.subject, ox.Triple)}
+        spilled.forget(views)  # what else the document says of its paging views
+        following = next_page(paging, document.location)
+    except BaseException:
+        spilled.close()
+        raise
+    return Page(document.location, [], document.not_modified, digest, spilled), following
+
+
+def _set_aside(quads: Iterator[ox.Quad], paging: list[ox.Quad]) -> Iterator[ox.Quad]:
+    """The quads that are not paging; those that are go to ``paging`` as they pass."""
+    for quad in quads:
+        if is_paging(quad):
+            paging.append(quad)
+        else:
+            yield quad
+
+
+def is_paging(quad: ox.Quad) -> bool:
+    """Hydra paging (a view's type, its links): it differs page by page and is not catalogue metadata."""
+    if quad.predicate.value.startswith(HYDRA_NAMESPACES):
+        return True
+    return (
+        quad.predicate == TYPE
+        and isinstance(quad.object, ox.NamedNode)
+        and quad.object.value.startswith(HYDRA_NAMESPACES)
+    )
 
 
 def next_page(quads: list[ox.Quad], page_url: str) -> str | None:
