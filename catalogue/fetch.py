@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -359,8 +360,12 @@ class _Cache:
         }
         handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
         try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(gzip.compress(json.dumps(meta).encode() + b"\n" + document.data, compresslevel=6))
+            with (
+                os.fdopen(handle, "wb") as out,
+                gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6) as packed,
+            ):
+                packed.write(json.dumps(meta).encode() + b"\n")
+                packed.write(document.data)  # not joined to the line above: no copy of a big body
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -382,17 +387,16 @@ def read_body(
     encodings = [e.strip().lower() for e in response.headers.get("content-encoding", "").split(",")]
     for encoding in reversed([e for e in encodings if e and e != "identity"]):  # the last applied first
         pieces = _Inflater(encoding, location, limits).inflate(pieces)
-    body, size = [], 0
+    body = io.BytesIO()  # its getvalue() hands over the buffer: a 250 MB document is not held twice
     for piece in pieces:
-        size += len(piece)
-        if size > limits.max_bytes:
+        if body.tell() + len(piece) > limits.max_bytes:
             raise InputError(location, _too_large(limits))
         if cutoff is not None:  # first: when the harvest's deadline cut the request short, say so
             cutoff.check(location)
         if time.monotonic() > deadline:
             raise InputError(location, took_longer(limits.timeout_seconds))
-        body.append(piece)
-    return b"".join(body)
+        body.write(piece)
+    return body.getvalue()
 
 
 def gunzipped(data: bytes, location: str, limits: Limits) -> bytes:

@@ -6,8 +6,11 @@ import pytest
 
 from catalogue.backends import open_backends
 from catalogue.config import Limits, Settings, Source
+from catalogue.demo.generated import generate_catalog
 from catalogue.harvest import harvest_source, reindex
+from catalogue.harvest import run as harvest_run
 from catalogue.index import SearchQuery
+from catalogue.sources import rdf
 
 HEAD = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> .
@@ -298,6 +301,28 @@ def test_a_broken_source_leaves_the_earlier_records_intact(breakage, feed_server
         assert backends.index.search(SearchQuery(text="2")).total == 0
     finally:
         backends.close()
+
+
+def test_a_document_too_big_to_hold_parsed_is_harvested_from_disk_alike(
+    feed_server, open_catalogue, monkeypatch
+) -> None:
+    """Spilled (catalogue/sources/spilled.py) and validated batch by batch while it is split, a big
+    document gives the records a small one would: harvested again in memory, nothing changed."""
+    body = generate_catalog(250, invalid_every=50)
+    source = Source(name="be", title="Belgium", url=feed_server.publish("big.ttl", body))
+    backends = open_catalogue(source)
+    scratch = backends.settings.data_dir / "scratch" / "be"
+    (scratch / "page-1").mkdir(parents=True)  # left by a harvest that was killed
+    (scratch / "page-1" / "000001.sst").write_bytes(b"left over")
+    monkeypatch.setattr(rdf, "SPILL_BYTES", len(body) // 2)
+    monkeypatch.setattr(harvest_run, "VALIDATION_BATCH", 60)  # several batches while the page is split
+    run = harvest_source(source, backends).run
+    assert (run.outcome, run.found, run.new, run.published, run.rejected) == ("ok", 250, 250, 245, 5)
+    assert list(scratch.iterdir()) == [], "the spilled page's store and the leftover are gone"
+    monkeypatch.setattr(rdf, "SPILL_BYTES", 10 * len(body))
+    feed_server.publish("big.ttl", body + b"\n")  # another digest: split again, in memory this time
+    again = harvest_source(source, backends).run
+    assert (again.outcome, again.unchanged, again.changed, again.new) == ("ok", 250, 0, 0)
 
 
 def test_a_page_identical_to_last_time_is_not_split_again(feed_server, open_catalogue) -> None:
