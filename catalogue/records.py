@@ -26,6 +26,7 @@ CATALOG_TYPES = {ox.NamedNode(DCAT + "Catalog")}
 #: blank nodes nested deeper under one record are refused: no metadata needs it, and every step
 #: (hashing here, SHACL paths later) costs time; an rdf:List of that many items is one too
 MAX_DEPTH = 2000
+DATASET_LINK = ox.NamedNode(DCAT + "dataset")
 TITLES = {ox.NamedNode(DCT + "title"), ox.NamedNode("http://purl.org/dc/elements/1.1/title")}
 
 Node = ox.NamedNode | ox.BlankNode
@@ -65,6 +66,9 @@ class Graph(Protocol):
     def describes(self, node: Node) -> bool: ...
     def subjects(self) -> Iterable[Node]: ...
     def typed(self, classes: set[ox.NamedNode]) -> set[Node]: ...
+    def listing(self, node: Node) -> set[Node]:
+        """The subjects that say ``dcat:dataset`` of ``node``."""
+        ...
 
 
 class MemoryGraph:
@@ -76,6 +80,11 @@ class MemoryGraph:
             if not isinstance(quad.subject, ox.Triple) and not isinstance(quad.object, ox.Triple):
                 edges[quad.subject][(quad.predicate, quad.object)] = None
         self.edges = {node: list(pairs) for node, pairs in edges.items()}
+        self.listed: defaultdict[Node, set[Node]] = defaultdict(set)
+        for node, pairs in self.edges.items():
+            for predicate, obj in pairs:
+                if predicate == DATASET_LINK and not isinstance(obj, ox.Literal):
+                    self.listed[obj].add(node)
 
     def pairs(self, node: Node) -> list[tuple[ox.NamedNode, Term]]:
         return self.edges.get(node, [])
@@ -91,6 +100,9 @@ class MemoryGraph:
             node for node, pairs in self.edges.items() if any(p == TYPE and o in classes for p, o in pairs)
         }
 
+    def listing(self, node: Node) -> set[Node]:
+        return self.listed.get(node, set())
+
 
 def split_records(quads: Iterable[ox.Quad], source: str, base_url: str) -> list[Record]:
     """Datasets first (in document order of their IRIs, sorted), then the catalogue record."""
@@ -99,7 +111,14 @@ def split_records(quads: Iterable[ox.Quad], source: str, base_url: str) -> list[
 
 def iter_records(graph: Graph, source: str, base_url: str) -> Iterator[Record]:
     """The records of a page one at a time, as :func:`split_records` orders them: a document of
-    100,000 datasets is never held as records all at once."""
+    100,000 datasets is never held as records all at once.
+
+    A catalogue's ``dcat:dataset`` link to a dataset travels in that dataset's record, not in
+    the catalogue's: a catalogue of a million datasets stays a small record, which one new dataset
+    does not change, and a dataset's link goes when it does. The catalogue keeps its link to the
+    first dataset of the page, which says that it lists datasets. (A catalogue that is a blank node
+    keeps all its links: a dataset record could not name it.)
+    """
     catalogs = graph.typed(CATALOG_TYPES)
     datasets = graph.typed(DATASET_TYPES) - catalogs
     roots = datasets | catalogs
@@ -107,14 +126,28 @@ def iter_records(graph: Graph, source: str, base_url: str) -> Iterator[Record]:
     for root in sorted(datasets, key=str):
         members = _reachable([root], graph, roots)
         claimed.update(members)
-        yield _record(source, "dataset", root, members, graph, base_url)
+        listed_in = sorted(
+            (c for c in graph.listing(root) if c in catalogs and isinstance(c, ox.NamedNode)), key=str
+        )
+        yield _record(source, "dataset", root, members, graph, base_url, listed_in)
     unclaimed = [n for n in graph.subjects() if n not in claimed]
     if catalogs or unclaimed:
         # Catalogues, their publishers, and anything no dataset claims (licence
         # documents, paging metadata …): kept together so nothing is dropped.
         members = _reachable(sorted(catalogs, key=str) + unclaimed, graph, datasets)
+        for catalog in catalogs:
+            if isinstance(catalog, ox.NamedNode):
+                members[catalog] = _without_dataset_links(members[catalog], datasets)
         anchor = min(catalogs, key=str) if catalogs else None
         yield _record(source, "catalog", anchor, members, graph, base_url)
+
+
+def _without_dataset_links(pairs: Pairs, datasets: set[Node]) -> Pairs:
+    """A catalogue's pairs without its links to the page's datasets (their records carry them) but
+    the first."""
+    links = sorted((o for p, o in pairs if p == DATASET_LINK and o in datasets), key=str)
+    kept = [(p, o) for p, o in pairs if p != DATASET_LINK or o not in datasets]
+    return kept + [(DATASET_LINK, links[0])] if links else kept
 
 
 def _reachable(start: list[Node], graph: Graph, stop: set[Node]) -> Members:
@@ -135,7 +168,13 @@ def _reachable(start: list[Node], graph: Graph, stop: set[Node]) -> Members:
 
 
 def _record(
-    source: str, kind: str, root: Node | None, members: Members, graph: Graph, base_url: str
+    source: str,
+    kind: str,
+    root: Node | None,
+    members: Members,
+    graph: Graph,
+    base_url: str,
+    listed_in: Iterable[ox.NamedNode] = (),
 ) -> Record:
     hashes = _BlankNodeHashes(
         lambda node: members[node] if node in members else graph.pairs(node),
@@ -159,11 +198,13 @@ def _record(
     def skolemised(term: Term) -> ox.NamedNode | ox.Literal:
         return term if isinstance(term, ox.Literal) else named(term)
 
-    triples = (
+    triples = [
         ox.Triple(named(subject), predicate, skolemised(obj))
         for subject, pairs in members.items()
         for predicate, obj in pairs
-    )
+    ]
+    if root is not None:
+        triples += [ox.Triple(catalog, DATASET_LINK, named(root)) for catalog in listed_in]
     return assemble(record_id(source, anchor), source, kind, anchor, triples)
 
 

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pyoxigraph as ox
-
 from catalogue.config import Source
 from catalogue.harvest.errors import ValidationFailed, described
 from catalogue.model import ValidationReport
-from catalogue.namespaces import DCAT
 from catalogue.quality import QualityScore, score, urls_to_check
-from catalogue.records import Record, assemble
+from catalogue.records import DATASET_LINK, Record, assemble
 from catalogue.store import FLAGGED, PUBLISHED, REJECTED, Store
 from catalogue.validation.validator import Validator
 from catalogue.views.dcat_ap_3 import dataset_view
 
 #: records validated together (and, above 1,000, spread over worker processes)
 VALIDATION_BATCH = 2000
-DATASET_LINK = ox.NamedNode(DCAT + "dataset")
 
 
 def validate_guarded(
@@ -49,10 +45,12 @@ def for_validation(record: Record) -> Record:
     """A catalogue record with only the first of its ``dcat:dataset`` links, which only say
     "this is a dataset of mine".
 
-    The datasets are validated as records of their own; checking 50,000 links
-    again as values of one catalogue costs pyshacl ~60 MB and finds nothing
-    new. One is kept: the shapes recommend that a catalogue lists its datasets,
-    and without any it would be told to, wrongly.
+    A catalogue's links travel in its datasets' records (catalogue.records.iter_records), but
+    one a page stays, and a catalogue that is a blank node keeps them all: gathered over the
+    pages of a big source they are many. The datasets are validated as records of their own;
+    checking 50,000 links again as values of one catalogue costs pyshacl ~60 MB and finds nothing
+    new. One is kept: the shapes recommend that a catalogue lists its datasets, and without any it
+    would be told to, wrongly.
     """
     if record.kind == "dataset":
         return record

@@ -31,20 +31,17 @@ from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 
-from catalogue.namespaces import RDF, RDF_TYPE, XSD
+from catalogue.namespaces import RDF, XSD
+from catalogue.records import DATASET_LINK, TYPE, Node, Term
 
 #: documents larger than this (bytes) are split from disk: below it, memory is cheaper and faster
 SPILL_BYTES = 32 * 1024 * 1024
 #: quads handed to the bulk loader at once: a few tens of MB of Python objects
 CHUNK = 200_000
-TYPE = ox.NamedNode(RDF_TYPE)
 #: the datatype a typed literal is stored under, followed by its real one (percent-encoded)
 WRAPPED = "urn:x-catalogue:as-written:"
 #: datatypes the store keeps as written
 VERBATIM = {XSD + "string", RDF + "langString", RDF + "dirLangString"}
-
-Node = ox.NamedNode | ox.BlankNode
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 class SpilledGraph:
@@ -99,6 +96,13 @@ class SpilledGraph:
             quad.subject
             for cls in classes
             for quad in self._store.quads_for_pattern(None, TYPE, cls)
+            if isinstance(quad.subject, ox.NamedNode | ox.BlankNode)
+        }
+
+    def listing(self, node: Node) -> set[Node]:
+        return {
+            quad.subject
+            for quad in self._store.quads_for_pattern(None, DATASET_LINK, node)
             if isinstance(quad.subject, ox.NamedNode | ox.BlankNode)
         }
 
