@@ -85,6 +85,11 @@ class HTTPStatusError(InputError):
         super().__init__(location, f"HTTP {status} {reason}".rstrip(), source)
 
 
+class Stopped(InputError):
+    """The harvest was told to stop (the catalogue is shutting down): not the source's fault, so
+    the run is recorded as interrupted, not failed."""
+
+
 @dataclass(frozen=True)
 class Cutoff:
     """When a whole harvest must stop: at ``deadline`` (a ``time.monotonic()`` value) or once ``stop`` is set."""
@@ -95,7 +100,7 @@ class Cutoff:
 
     def check(self, location: str) -> None:
         if self.stop is not None and self.stop.is_set():
-            raise InputError(location, "stopped: the catalogue is shutting down")
+            raise Stopped(location, "stopped: the catalogue is shutting down")
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise InputError(
                 location, f"the harvest took longer than limits.harvest_timeout_seconds ({self.seconds:g} s)"

@@ -6,7 +6,7 @@ harvests them one after another. Requests keep being served meanwhile: the
 store is written in short transactions and the web reads committed data.
 The harvest lock still applies, so a source is never harvested twice at once.
 Stopping ends a harvest in progress within about one request's timeout: it
-becomes a failed run ("the catalogue is shutting down"), nothing half-stored.
+becomes an interrupted run ("the catalogue is shutting down"), nothing half-stored.
 """
 
 from __future__ import annotations

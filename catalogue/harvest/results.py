@@ -36,15 +36,17 @@ def failed_run(
     pages: int,
     kind: str = "",
     ticket: int | None = None,
+    outcome: str = "failed",
 ) -> HarvestResult:
-    """Record a run that changed nothing (and that was under way as ``ticket``); the message names the source."""
+    """Record a run that changed nothing (and that was under way as ``ticket``); the message names the
+    source. ``outcome`` is "interrupted" for one that was stopped rather than failed."""
     if f"source {source.name!r}" not in message:
         message = f"source {source.name!r}: {message}"
     run = HarvestRun(
         source.name,
         started,
         datetime.now(UTC),
-        "failed",
+        outcome,
         kind=kind or source.kind,
         pages=pages,
         error=message,

@@ -40,7 +40,7 @@ from catalogue.backends import Backends
 from catalogue.claims import ownership
 from catalogue.concepts import ConceptVocabularies, resolve_records
 from catalogue.config import Source
-from catalogue.fetch import Cutoff, Fetcher, InputError
+from catalogue.fetch import Cutoff, Fetcher, InputError, Stopped
 from catalogue.harvest.errors import HarvestError, SourceBusy, described
 from catalogue.harvest.indexing import index_records
 from catalogue.harvest.ledger import Ledger
@@ -150,9 +150,11 @@ class _Harvest:
         except (InputError, ShapesError, FileNotFoundError, RuntimeError, OSError, MemoryError) as error:
             self.store.discard(self.source.name)
             message = str(error) if isinstance(error, InputError) else f"validation could not run: {error}"
+            outcome = INTERRUPTED if isinstance(error, Stopped) else "failed"  # serve is stopping
             return failed_run(
-                self.store, self.source, self.started, message, self.timings, self.pages, ticket=self.ticket
-            )
+                self.store, self.source, self.started, message, self.timings, self.pages,
+                ticket=self.ticket, outcome=outcome,
+            )  # fmt: skip
         except BaseException as error:
             self.store.discard(self.source.name)
             if isinstance(error, KeyboardInterrupt):  # Ctrl+C, or SIGTERM (catalogue/cli/harvesting.py)
