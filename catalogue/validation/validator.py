@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from catalogue.model import ValidationReport, ValidationResult
-from catalogue.records import Record
+from catalogue.records import DATASET_LINK, Record
 from catalogue.validation.engine import PYRUDOF, PYSHACL, Engine
 from catalogue.validation.errors import ShapesError
 from catalogue.validation.literals import ntriples
@@ -161,10 +161,20 @@ class Validator:
 def _assign(
     batch: Sequence[Record], results: list[ValidationResult], reports: dict[str, ValidationReport]
 ) -> None:
-    """Give each result to every record of the batch that describes its focus node."""
+    """Give each result to every record of the batch that describes its focus node.
+
+    A dataset's record also carries its catalogue's ``dcat:dataset`` link to it
+    (catalogue.records.iter_records): that does not make it describe the
+    catalogue, whose findings belong to the catalogue's record."""
     owners: dict[str, list[str]] = defaultdict(list)
     for record in batch:
-        for subject in {t.subject.value for t in record.triples if not isinstance(t.subject, ox.Triple)}:
+        subjects = {
+            t.subject.value
+            for t in record.triples
+            if not isinstance(t.subject, ox.Triple)
+            and (record.kind != "dataset" or t.predicate != DATASET_LINK)
+        }
+        for subject in subjects:
             owners[subject].append(record.id)
     for result in results:
         for record_id in owners.get(result.focus, ()):

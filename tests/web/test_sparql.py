@@ -348,8 +348,8 @@ def test_slow_query_times_out_and_fast_queries_still_answer(endpoint: str) -> No
         time.sleep(0.2)
         fast_started = time.monotonic()
         fast = httpx.get(endpoint, params={"query": DATASETS}, timeout=30)
-        fast_took = time.monotonic() - fast_started
-        assert len(bindings(fast)) == 2 and fast_took < 0.5
+        waited = slow.done()  # the fast answer came while the slow query still ran (to its 1 s limit)
+        assert len(bindings(fast)) == 2 and not waited, f"{time.monotonic() - fast_started:.2f} s"
         assert httpx.get(endpoint.replace("/sparql", "/api/sources"), timeout=30).status_code == 200
         slow_response = slow.result()
         took = time.monotonic() - started
