@@ -21,11 +21,17 @@ table at the end. Only 127.0.0.1 is ever contacted.
 
     python bench/scale.py --build before=/tmp/base-scale --build after=. -n 100000
     python bench/scale.py --build before=/tmp/base --build after=. --catalogue /tmp/c100k/catalogue.toml
+
+A million datasets take longer to harvest than the rest of a working session:
+``--keep DIR`` keeps each build's catalogue (``DIR/<checkout>-<N>``) for a later
+``--catalogue`` run of the reader phases. Stopping the script (Ctrl+C, SIGTERM)
+stops the harvest or server it started.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.server
 import json
 import os
@@ -147,7 +153,12 @@ def harvest(run: list[str], env: dict[str, str], folder: Path) -> dict[str, floa
         )
         thread = sampled(process, peak)
         SERVED[0] = 0
-        disk = watch(process, started, folder, peak)
+        try:
+            disk = watch(process, started, folder, peak)
+        finally:  # this script stopped (Ctrl+C, SIGTERM): the harvest must not run on unwatched
+            if process.poll() is None:
+                process.terminate()
+                process.wait()
         thread.join()
     if process.returncode:
         raise SystemExit(f"harvest failed (exit {process.returncode}); see {folder / 'harvest.log'}")
@@ -271,10 +282,19 @@ def _peak_while(pid: int, peak: list[float], result: dict[str, object]) -> None:
         time.sleep(0.5)
 
 
-def run_build(checkout: Path, feed: str, n: int, seconds: float) -> dict[str, object]:
+def run_build(checkout: Path, feed: str, n: int, seconds: float, keep: Path | None) -> dict[str, object]:
     run, extra = command(checkout)
-    with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
-        folder, port = Path(tmp), free_port()
+    with contextlib.ExitStack() as stack:
+        if keep is None:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="scale-")))
+        else:  # kept for a later ``--catalogue`` run (a million datasets take most of a session)
+            folder = keep / f"{checkout.resolve().name}-{n}"
+            folder.mkdir(parents=True)
+            print(
+                f"… kept in {folder}: serve it again with --catalogue {folder / 'catalogue.toml'}",
+                file=sys.stderr,
+            )
+        port = free_port()
         config = folder / "catalogue.toml"
         config.write_text(
             f'[catalogue]\ntitle = "Scale"\nbase_url = "http://127.0.0.1:{port}"\ndata_dir = "data"\n\n'
@@ -336,11 +356,15 @@ def main() -> None:
     parser.add_argument("-n", type=int, action="append", help="datasets (repeat; default 100,000)")
     parser.add_argument("--seconds", type=float, default=30, help="length of each load phase")
     parser.add_argument(
+        "--keep", type=Path, help="keep each build's catalogue in a new folder here (default: deleted)"
+    )
+    parser.add_argument(
         "--catalogue", type=Path,
         help="instead of harvesting: serve this catalogue (its config file) for the reader phases only, "
         "with each build in the order given (each must read what the ones before it left)",
     )  # fmt: skip
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _stopped)  # so the children are stopped on the way out (finally)
     if args.catalogue:
         serve_only(args.catalogue.resolve(), args.build, args.seconds)
         return
@@ -350,7 +374,7 @@ def main() -> None:
         for build in args.build:
             name, _, checkout = build.partition("=")
             print(f"… {n:,} datasets, {name}: {checkout}", file=sys.stderr, flush=True)
-            results[name] = run_build(Path(checkout), feed, n, args.seconds)
+            results[name] = run_build(Path(checkout), feed, n, args.seconds, args.keep)
             print(
                 json.dumps({"n": n, "build": name, **results[name]}, default=str), file=sys.stderr, flush=True
             )
@@ -370,6 +394,10 @@ def serve_only(config: Path, builds: list[str], seconds: float) -> None:
             results[name] = serve(run, env, Path(tmp), free_port(), seconds)
         print(json.dumps({"build": name, **results[name]}, default=str), file=sys.stderr, flush=True)
     table(f"readers of {config}", results)
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(f"stopped by signal {signum}")
 
 
 if __name__ == "__main__":
