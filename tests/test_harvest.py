@@ -316,9 +316,21 @@ def test_a_document_too_big_to_hold_parsed_is_harvested_from_disk_alike(
     (scratch / "page-1" / "000001.sst").write_bytes(b"left over")
     monkeypatch.setattr(rdf, "SPILL_BYTES", len(body) // 2)
     monkeypatch.setattr(harvest_run, "VALIDATION_BATCH", 60)  # several batches while the page is split
+    spills = []
+    load = rdf.SpilledGraph.load
+
+    def counted(quads, folder):
+        spills.append(folder)
+        return load(quads, folder)
+
+    monkeypatch.setattr(rdf.SpilledGraph, "load", counted)
     run = harvest_source(source, backends).run
     assert (run.outcome, run.found, run.new, run.published, run.rejected) == ("ok", 250, 250, 245, 5)
     assert list(scratch.iterdir()) == [], "the spilled page's store and the leftover are gone"
+    assert len(spills) == 1
+    same = harvest_source(source, backends).run
+    assert (same.outcome, same.unchanged, same.changed) == ("ok", 250, 0)
+    assert len(spills) == 1, "the document the last harvest split is not spilled to disk again"
     monkeypatch.setattr(rdf, "SPILL_BYTES", 10 * len(body))
     feed_server.publish("big.ttl", body + b"\n")  # another digest: split again, in memory this time
     again = harvest_source(source, backends).run

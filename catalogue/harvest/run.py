@@ -243,7 +243,7 @@ class _Harvest:
     def _split(self, page: Page) -> tuple[list[str], dict[str, tuple[str, str]]]:
         """Split the page a record at a time, validating each batch as it fills (a page may be one
         document of 100,000 datasets); what it held: its datasets, its catalogue records' lines."""
-        graph = page.spilled or MemoryGraph(without_paging(page.quads))
+        graph = page.spill() or MemoryGraph(without_paging(page.quads))
         records = iter_records(graph, self.source.name, self.backends.settings.base_url)
         datasets: list[str] = []
         catalogs: dict[str, tuple[str, str]] = {}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse, urlsplit
@@ -33,9 +34,20 @@ class Page:
     digest: str = ""
     #: a big document's content, on disk instead of in ``quads`` (which is then empty)
     spilled: SpilledGraph | None = None
+    #: how to spill a big document when the page must be split: a page the harvester finds unchanged
+    #: (its digest) is never written to disk
+    deferred: Callable[[], SpilledGraph] | None = None
+
+    def spill(self) -> SpilledGraph | None:
+        """A big document's content on disk, spilled now unless it was already (None: small, in ``quads``)."""
+        if self.spilled is None and self.deferred is not None:
+            spill, self.deferred = self.deferred, None  # lets go of the document once it is on disk
+            self.spilled = spill()
+        return self.spilled
 
     def close(self) -> None:
         """Remove a spilled page's store once the page was split (or the harvest gave up)."""
+        self.deferred = None
         if self.spilled is not None:
             self.spilled.close()
 

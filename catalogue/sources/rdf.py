@@ -79,27 +79,23 @@ def _read(url: str, reader: Reader) -> tuple[Page, str | None]:
         quads = parse_document(document)
         following = next_page(quads, document.location)
         return Page(document.location, quads, document.not_modified, digest), following
-    paging: list[ox.Quad] = []
-    spilled = SpilledGraph.load(
-        _set_aside(iter_quads(document), paging), reader.scratch / f"page-{reader.pages}"
-    )
-    try:
-        views = {q.subject for q in paging if q.predicate == TYPE and not isinstance(q.subject, ox.Triple)}
-        spilled.forget(views)  # what else the document says of its paging views
-        following = next_page(paging, document.location)
-    except BaseException:
-        spilled.close()
-        raise
-    return Page(document.location, [], document.not_modified, digest, spilled), following
+    # One streaming parse for the paging alone (and any syntax error, said now): the document is
+    # spilled only if the harvester must split it, not when it is the one it split last time.
+    paging = [quad for quad in iter_quads(document) if is_paging(quad)]
+    following = next_page(paging, document.location)
+    views = {q.subject for q in paging if q.predicate == TYPE and not isinstance(q.subject, ox.Triple)}
+    folder = reader.scratch / f"page-{reader.pages}"
 
+    def spill() -> SpilledGraph:
+        spilled = SpilledGraph.load((q for q in iter_quads(document) if not is_paging(q)), folder)
+        try:
+            spilled.forget(views)  # what else the document says of its paging views
+        except BaseException:
+            spilled.close()
+            raise
+        return spilled
 
-def _set_aside(quads: Iterator[ox.Quad], paging: list[ox.Quad]) -> Iterator[ox.Quad]:
-    """The quads that are not paging; those that are go to ``paging`` as they pass."""
-    for quad in quads:
-        if is_paging(quad):
-            paging.append(quad)
-        else:
-            yield quad
+    return Page(document.location, [], document.not_modified, digest, deferred=spill), following
 
 
 def is_paging(quad: ox.Quad) -> bool:

@@ -7,7 +7,9 @@ its first record. A document over ``SPILL_BYTES`` is instead streamed from the
 parser into a temporary pyoxigraph store on disk, ``CHUNK`` quads at a time
 (the bulk loader, which would otherwise gather the whole document in memory),
 and the split reads it back a subject at a time: memory no longer follows the
-document's size.
+document's size. The walker reads only the paging first
+(``catalogue.sources.rdf``) and spills when the harvester must split the page:
+a document identical to the one the last harvest split is never written to disk.
 
 pyoxigraph's store keeps typed literals by value, not as written: ``"05"^^xsd:integer``
 comes back as ``"5"``, and an ``xsd:nonNegativeInteger`` as an ``xsd:integer``. The
