@@ -35,8 +35,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-#: runs one command by name with its parameters, writing to (out, err); returns the exit status
-Runner = Callable[[str, dict[str, Any], "Stream", "Stream"], int]
+from catalogue.fetch import StopSignal
+
+#: runs one command by name with its parameters, writing to (out, err), until stopped; its exit status
+Runner = Callable[[str, dict[str, Any], "Stream", "Stream", StopSignal], int]
+#: why a harvest run for the channel stopped, as its run's record says
+CALLER_GONE = "the `catalogue` command that started it was stopped (Ctrl+C, SIGTERM) or lost its connection"
 #: what the caller's terminal is like, so that tables and progress bars fit it
 View = dict[str, Any]
 SECRET_HEADER = "X-Catalogue-Admin"
@@ -113,25 +117,34 @@ class AdminServer:
         body = await request.json()
         frames: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
+        gone = StopSignal(CALLER_GONE)
 
-        def send(frame: dict[str, Any]) -> None:
-            loop.call_soon_threadsafe(frames.put_nowait, frame)
+        def send(frame: dict[str, Any] | None) -> None:
+            if not gone.is_set():  # nobody reads a gone caller's frames: do not pile them up
+                loop.call_soon_threadsafe(frames.put_nowait, frame)
 
         def work() -> None:
             try:
                 out, err = Stream("out", send, body["view"]), Stream("err", send, body["view"])
-                code = self.runner(body["command"], body["params"], out, err)
+                code = self.runner(body["command"], body["params"], out, err, gone)
             except BaseException as error:  # say what broke rather than leave the caller waiting
                 send({"err": f"the command failed inside the running catalogue: {error!r}\n"})
                 code = 1
             send({"exit": code})
-            loop.call_soon_threadsafe(frames.put_nowait, None)
+            send(None)
 
         threading.Thread(target=work, name=f"catalogue-admin-{body['command']}", daemon=True).start()
 
         async def stream() -> AsyncIterator[bytes]:
-            while (frame := await frames.get()) is not None:
-                yield json.dumps(frame).encode() + b"\n"
+            """The command's frames; if the caller disconnects first (the response is cancelled), it stops."""
+            ended = False
+            try:
+                while (frame := await frames.get()) is not None:
+                    yield json.dumps(frame).encode() + b"\n"
+                ended = True
+            finally:
+                if not ended:
+                    gone.set()
 
         return StreamingResponse(stream(), media_type="application/x-ndjson")
 

@@ -86,8 +86,17 @@ class HTTPStatusError(InputError):
 
 
 class Stopped(InputError):
-    """The harvest was told to stop (the catalogue is shutting down): not the source's fault, so
-    the run is recorded as interrupted, not failed."""
+    """The harvest was told to stop (the catalogue is shutting down, or the operator who started it
+    stopped): not the source's fault, so the run is recorded as interrupted, not failed."""
+
+
+class StopSignal(threading.Event):
+    """Set to stop a harvest soon (it checks between requests, pieces of a body and batches), with
+    the reason its run's record gives."""
+
+    def __init__(self, why: str = "the catalogue is shutting down") -> None:
+        super().__init__()
+        self.why = why
 
 
 @dataclass(frozen=True)
@@ -96,11 +105,11 @@ class Cutoff:
 
     deadline: float | None = None
     seconds: float = 0.0  # the limit the deadline came from, for the message
-    stop: threading.Event | None = None
+    stop: StopSignal | None = None
 
     def check(self, location: str) -> None:
         if self.stop is not None and self.stop.is_set():
-            raise Stopped(location, "stopped: the catalogue is shutting down")
+            raise Stopped(location, f"stopped: {self.stop.why}")
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise InputError(
                 location, f"the harvest took longer than limits.harvest_timeout_seconds ({self.seconds:g} s)"
@@ -219,6 +228,7 @@ class Fetcher:
                 document = self._exchange(self._request(method, url, headers, data), redirect_check)
                 break
             except _Retryable as problem:
+                self.cutoff.check(url)  # a request cut short by a stop or the harvest's deadline says so
                 if attempt + 1 == attempts:
                     tried = f" (tried {attempts} times)" if attempts > 1 else ""
                     raise InputError(url, f"{problem}{tried}") from None

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from catalogue.backends import Backends
 from catalogue.config import Source
+from catalogue.fetch import StopSignal
 from catalogue.harvest import harvest_source
 
 log = logging.getLogger("catalogue.schedule")
@@ -28,7 +29,7 @@ class Scheduler:
     def __init__(self, backends: Backends, tick_seconds: float = 10.0) -> None:
         self.backends = backends
         self.tick = tick_seconds
-        self._stop = threading.Event()
+        self._stop = StopSignal()
         #: when each source's last scheduled harvest began, in case it could not even record a run
         self._attempts: dict[str, datetime] = {}
         self._thread = threading.Thread(target=self._loop, name="catalogue-scheduler", daemon=True)

@@ -21,6 +21,7 @@ from rich.console import Console
 if TYPE_CHECKING:
     from catalogue.admin import Stream
     from catalogue.backends import Backends
+    from catalogue.fetch import StopSignal
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class _Caller:
     out: Console
     err: Console
     backends: Backends
+    stop: StopSignal  # set when the caller stopped (Ctrl+C, SIGTERM) or its connection was lost
 
 
 _caller: contextvars.ContextVar[_Caller | None] = contextvars.ContextVar("catalogue_caller", default=None)
@@ -58,7 +60,18 @@ def borrowed_backends() -> Backends | None:
     return None if caller is None else caller.backends
 
 
-def run_for_caller(backends: Backends, command: Callable[[], object], out: Stream, err: Stream) -> int:
+def caller_stop() -> StopSignal | None:
+    """What tells a command run for the admin channel that its caller went away; else None.
+
+    A harvest stops on it (its run recorded as interrupted); shorter commands finish.
+    """
+    caller = _caller.get()
+    return None if caller is None else caller.stop
+
+
+def run_for_caller(
+    backends: Backends, command: Callable[[], object], out: Stream, err: Stream, stop: StopSignal
+) -> int:
     """Run a command with its output going to the caller's streams; its exit status."""
 
     def call() -> int:
@@ -67,7 +80,7 @@ def run_for_caller(backends: Backends, command: Callable[[], object], out: Strea
             "force_terminal": out.terminal,
             "color_system": "standard" if out.terminal else None,
         }
-        _caller.set(_Caller(Console(file=out, **view), Console(file=err, **view), backends))  # type: ignore[arg-type]
+        _caller.set(_Caller(Console(file=out, **view), Console(file=err, **view), backends, stop))  # type: ignore[arg-type]
         try:
             command()
         except Exception as error:  # typer's and click's Exit carry the status

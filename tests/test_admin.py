@@ -8,6 +8,8 @@ all the while.
 from __future__ import annotations
 
 import os
+import signal
+import sqlite3
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -15,9 +17,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CATALOGUE, ServedCatalogue
+from conftest import CATALOGUE, ServedCatalogue, wait_for
 
 from catalogue.demo.generated import generate_catalog
+from catalogue.harvest.validating import VALIDATION_BATCH
 
 
 @pytest.fixture
@@ -71,6 +74,49 @@ def test_errors_of_a_command_sent_to_the_running_catalogue_reach_the_caller(serv
     assert "nl" in missing.stderr and "nl.ttl" in missing.stderr
     unknown = serving.cli("token", "revoke", "000000000000", timeout=60)
     assert unknown.returncode == 2 and "No such token" in unknown.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl+C", "SIGTERM"])
+def test_stopping_a_harvest_sent_to_the_running_catalogue_stops_it_there(
+    serving: ServedCatalogue, tmp_path: Path, signum: signal.Signals
+) -> None:
+    """The operator's Ctrl+C (or a kill) reaches the harvest running inside `serve`: it stops at its next
+    step and its run is recorded as interrupted, nothing of it published; the catalogue goes on serving."""
+    (tmp_path / "nl.ttl").write_bytes(generate_catalog(3 * VALIDATION_BATCH, base="https://nl.example/"))
+    client = subprocess.Popen(
+        [*CATALOGUE, "harvest", "nl"], env=serving.env, start_new_session=True,  # its own group, as in a terminal
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: staged(serving.data, "nl") > 0 or client.poll() is not None, seconds=300)
+        assert client.poll() is None, client.communicate()  # a first batch is staged: the harvest is midway
+        if signum == signal.SIGINT:  # Ctrl+C in a terminal: the whole process group gets it
+            os.killpg(client.pid, signum)
+        else:
+            client.send_signal(signum)
+        _, stderr = client.communicate(timeout=30)  # the caller leaves at once
+    finally:
+        if client.poll() is None:
+            client.kill()
+    assert client.returncode == 128 + signum, stderr
+    by = "Ctrl+C" if signum == signal.SIGINT else "SIGTERM"
+    assert f"Stopped by {by}" in stderr and "recorded as interrupted" in stderr
+
+    def last_run() -> dict:
+        runs = httpx.get(f"{serving.url}/api/sources/nl/harvests", timeout=30).json()
+        return runs[0] if runs else {}
+
+    wait_for(lambda: last_run().get("outcome") == "interrupted", seconds=300)
+    assert "stopped (Ctrl+C, SIGTERM) or lost its connection" in last_run()["error"]
+    assert staged(serving.data, "nl") == 0  # what it had staged is gone, nothing published
+    assert httpx.get(f"{serving.url}/api/search", params={"source": "nl", "size": 1}).json()["total"] == 0
+    assert serving.search_total(source="be") == 20
+
+
+def staged(data: Path, source: str) -> int:
+    """Records of this source staged by a harvest under way (read-only, beside the running catalogue)."""
+    with sqlite3.connect(f"file:{data / 'store' / 'records.sqlite'}?mode=ro", uri=True) as db:
+        return db.execute("SELECT count(*) FROM staging WHERE source = ?", (source,)).fetchone()[0]
 
 
 def test_a_stale_channel_is_ignored(tmp_path: Path) -> None:

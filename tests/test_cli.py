@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from catalogue.cli import app
-from catalogue.cli.harvesting import sigterm_as_ctrl_c
+from catalogue.cli.common import sigterm_as_ctrl_c
 
 GOOD = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> .

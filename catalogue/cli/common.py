@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -16,6 +20,7 @@ from catalogue.terminal import borrowed_backends, console, errors, run_for_calle
 if TYPE_CHECKING:
     from catalogue.admin import Stream
     from catalogue.backends import Backends
+    from catalogue.fetch import StopSignal
     from catalogue.store import Store
 
 T = TypeVar("T")
@@ -58,7 +63,18 @@ def routed(command: Callable[..., None]) -> Callable[..., None]:
             from catalogue.admin import forward
 
             view = {"width": console.width, "terminal": console.is_terminal}
-            status = forward(settings().data_dir, command.__name__, params, view)
+            try:
+                with sigterm_as_ctrl_c():
+                    status = forward(settings().data_dir, command.__name__, params, view)
+            except KeyboardInterrupt as stop:  # the connection is closed: the running catalogue notices
+                signum, by = stopped_by(stop)
+                what = "a harvest there stops at its next step, its run recorded as interrupted"
+                errors.print(f"[red]Stopped[/red] by {by}: ", end="")
+                errors.print(
+                    f"the running catalogue was told ({what}; other commands finish there)",
+                    markup=False, highlight=False, soft_wrap=True,
+                )  # fmt: skip
+                raise typer.Exit(128 + signum) from None
             if status is not None:
                 raise typer.Exit(status)
         command(**params)
@@ -66,9 +82,45 @@ def routed(command: Callable[..., None]) -> Callable[..., None]:
     return run_where_the_store_is
 
 
-def run_routed(backends: Backends, name: str, params: dict[str, Any], out: Stream, err: Stream) -> int:
-    """Run a routed command for the admin channel, inside the running catalogue."""
-    return run_for_caller(backends, lambda: ROUTED[name](**params), out, err)
+def run_routed(
+    backends: Backends, name: str, params: dict[str, Any], out: Stream, err: Stream, stop: StopSignal
+) -> int:
+    """Run a routed command for the admin channel, inside the running catalogue, until its caller goes."""
+    return run_for_caller(backends, lambda: ROUTED[name](**params), out, err, stop)
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """While a command runs in this process, SIGTERM stops it as Ctrl+C does: with a KeyboardInterrupt.
+
+    So an operator's ``kill``, or systemd or docker stopping the service, ends
+    a harvest cleanly — the run under way recorded as interrupted, its
+    validation workers stopped, the store closed — instead of ending the
+    process where it stands; a command sent to a running catalogue closes its
+    connection, which stops a harvest there. A second SIGTERM ends the process
+    at once (the next open of the store records the run). Only the main thread
+    receives signals: elsewhere (a command run for the admin channel) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise KeyboardInterrupt(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stopped_by(stop: KeyboardInterrupt) -> tuple[int, str]:
+    """The signal behind a KeyboardInterrupt (Ctrl+C's SIGINT, or SIGTERM by :func:`sigterm_as_ctrl_c`)
+    and its name."""
+    signum = stop.args[0] if stop.args and isinstance(stop.args[0], int) else signal.SIGINT
+    return signum, "Ctrl+C" if signum == signal.SIGINT else signal.Signals(signum).name
 
 
 def settings() -> Settings:

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
-import threading
-from collections.abc import Iterator
-from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -22,8 +17,10 @@ from catalogue.cli.common import (
     fail,
     routed,
     settings,
+    sigterm_as_ctrl_c,
+    stopped_by,
 )
-from catalogue.terminal import console, errors
+from catalogue.terminal import caller_stop, console, errors
 
 if TYPE_CHECKING:
     from catalogue.backends import Backends
@@ -52,8 +49,7 @@ def harvest(
                 backends, names or [s.name for s in current.sources if s.kind != "push"], force
             )
     except KeyboardInterrupt as stop:
-        signum = stop.args[0] if stop.args and isinstance(stop.args[0], int) else signal.SIGINT
-        by = "Ctrl+C" if signum == signal.SIGINT else signal.Signals(signum).name
+        signum, by = stopped_by(stop)
         errors.print("[red]Harvest stopped[/red] ", end="")
         errors.print(
             f"by {by}: the source being harvested keeps what it had; its run is recorded as interrupted",
@@ -63,32 +59,6 @@ def harvest(
     finally:
         backends.close()
     raise typer.Exit(1 if failed else 0)
-
-
-@contextlib.contextmanager
-def sigterm_as_ctrl_c() -> Iterator[None]:
-    """While a harvest runs in this process, SIGTERM stops it as Ctrl+C does: with a KeyboardInterrupt.
-
-    So an operator's ``kill``, or systemd or docker stopping the service, ends it
-    cleanly — the run under way recorded as interrupted, its validation workers
-    stopped, the store closed — instead of ending the process where it stands.
-    A second SIGTERM ends the process at once (the next open of the store
-    records the run). Only the main thread receives signals: a harvest that runs
-    inside ``catalogue serve`` (routed there) is stopped by serve's own shutdown.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        raise KeyboardInterrupt(signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def run_harvests(backends: Backends, names: list[str], force: bool = False) -> int:
@@ -107,7 +77,8 @@ def run_harvests(backends: Backends, names: list[str], force: bool = False) -> i
             def progress(stage: str, done: int, total: int, task=task) -> None:
                 bar.update(task, stage=stage, completed=done, total=total or None)
 
-            results.append((source, harvest_source(source, backends, progress, force)))
+            stop = caller_stop()  # run for the admin channel: its caller going away stops it
+            results.append((source, harvest_source(source, backends, progress, force, stop)))
             bar.update(task, visible=False)
     table = Table(title="Harvest summary")
     columns = (

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -40,7 +39,7 @@ from catalogue.backends import Backends
 from catalogue.claims import ownership
 from catalogue.concepts import ConceptVocabularies, resolve_records
 from catalogue.config import Source
-from catalogue.fetch import Cutoff, Fetcher, InputError, Stopped
+from catalogue.fetch import Cutoff, Fetcher, InputError, Stopped, StopSignal
 from catalogue.harvest.errors import HarvestError, SourceBusy, described
 from catalogue.harvest.indexing import index_records
 from catalogue.harvest.ledger import Ledger
@@ -78,7 +77,7 @@ def harvest_source(
     backends: Backends,
     progress: Progress | None = None,
     force: bool = False,
-    stop: threading.Event | None = None,
+    stop: StopSignal | None = None,
 ) -> HarvestResult:
     """Harvest one source completely; whatever goes wrong ends as a failed run in the history.
 
@@ -109,7 +108,7 @@ class _Harvest:
         backends: Backends,
         progress: Progress | None,
         force: bool,
-        stop: threading.Event | None = None,
+        stop: StopSignal | None = None,
     ) -> None:
         self.source, self.backends, self.force = source, backends, force
         self.store = backends.store
@@ -150,7 +149,7 @@ class _Harvest:
         except (InputError, ShapesError, FileNotFoundError, RuntimeError, OSError, MemoryError) as error:
             self.store.discard(self.source.name)
             message = str(error) if isinstance(error, InputError) else f"validation could not run: {error}"
-            outcome = INTERRUPTED if isinstance(error, Stopped) else "failed"  # serve is stopping
+            outcome = INTERRUPTED if isinstance(error, Stopped) else "failed"  # serve, or its caller, stopped
             return failed_run(
                 self.store, self.source, self.started, message, self.timings, self.pages,
                 ticket=self.ticket, outcome=outcome,
