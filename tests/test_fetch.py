@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import os
-import threading
 import time
 import tracemalloc
 import zlib
@@ -19,7 +18,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from catalogue.config import Limits
-from catalogue.fetch import Cutoff, Fetcher, HTTPStatusError, InputError, fetch
+from catalogue.fetch import Cutoff, Fetcher, HTTPStatusError, InputError, StopSignal, fetch
 
 TURTLE = b'<http://x/a> <http://purl.org/dc/terms/title> "A" .\n'
 #: retries on, but waiting milliseconds
@@ -280,7 +279,7 @@ def test_a_trickling_server_is_cut_off_at_the_timeout(scripted) -> None:
 
 def test_a_harvest_cutoff_ends_requests_and_retries(scripted) -> None:
     server, url = scripted
-    stop = threading.Event()
+    stop = StopSignal()
     cutoff = Cutoff(time.monotonic() + 0.5, 0.5, stop)
     with Fetcher(Limits(timeout_seconds=10, retries=5, backoff_seconds=1), "be", cutoff=cutoff) as fetcher:
         started = time.monotonic()
