@@ -57,7 +57,6 @@ from catalogue.store.types import (
     REJECTED,
     VISIBLE,
     WITHDRAWN,
-    Committed,
     HarvestRun,
     MirroredRecord,
     PageMemory,
@@ -79,7 +78,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ADDED", "CHANGED", "DUPLICATE", "FLAGGED", "INTERRUPTED", "PUBLISHED", "QUALITY_MARK", "REJECTED",
-    "VISIBLE", "WITHDRAWN", "Committed", "HarvestLog", "HarvestRun", "LinkChecks", "MirroredRecord",
+    "VISIBLE", "WITHDRAWN", "HarvestLog", "HarvestRun", "LinkChecks", "MirroredRecord",
     "PageMemory", "PushToken", "PushTokens", "QualityStats", "QualityStore", "RecordMeta", "RecordState",
     "RecordStore", "RecordWrite", "RemoteAnswer", "RemoteStoreError", "RemoteTimeout", "RunChange",
     "Solution", "SparqlServer", "Store", "StoreFormatError", "StoreLockedError", "StoredRecord", "Term",

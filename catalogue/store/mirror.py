@@ -117,14 +117,20 @@ class MirroredStore(ProvenanceQuads):
     def commit(
         self, run: HarvestRun, withdrawn: Iterable[str], complete: bool = False, owns: Owns | None = None
     ) -> list[str]:
-        withdrawn = list(withdrawn)
+        withdrawn = list(dict.fromkeys(withdrawn))
         with self._commit_lock:  # commits of different sources (a push during a harvest) go one by one
-            touched = list(dict.fromkeys([*self.registry.staged_ids(run.source), *withdrawn]))
+            written = self.registry.staged_ids(run.source)
+            leaving = set(withdrawn)  # (a harvest withdraws none it staged; a push might)
+            touched = [*(i for i in written if i not in leaving), *withdrawn]
             before = self._before(touched) if self._in_line() else None
             self.registry.set_state("mirror", "pending")
-            written, settled = self.registry.commit(run, withdrawn, complete, owns or nobody_owns)
+            settled = self.registry.commit(run, withdrawn, complete, owns or nobody_owns)
             crashpoints.reach("committed")
-            others = [i for i in settled if i not in set(touched)]  # records of other sources, or unchanged
+            if settled:  # records of other sources, or unchanged ones, whose claims it settled
+                mine = set(touched)
+                others = [i for i in settled if i not in mine]
+            else:
+                others = []
             if before is not None and others:  # the triple side holds them with the status they had
                 was = self._before(others)
                 before |= {i: (replace(meta, status=settled[i]), score) for i, (meta, score) in was.items()}

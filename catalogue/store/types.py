@@ -131,13 +131,6 @@ class HarvestRun:
     notes: list[str] = field(default_factory=list)
 
 
-class Committed(NamedTuple):
-    """What a registry commit changed: the records written, and others whose claims it settled."""
-
-    written: list[str]
-    settled: dict[str, str]  # record id → the status it had before
-
-
 @dataclass(frozen=True)
 class RunChange:
     """A dataset a run added, changed or withdrew."""
