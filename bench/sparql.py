@@ -34,8 +34,8 @@ from pathlib import Path
 import httpx
 from generated import harvested_catalogue
 
-from catalogue.sparql import SparqlService
-from catalogue.sparql_answer import Limits
+from catalogue.sparql.answer import Limits
+from catalogue.sparql.service import SparqlService
 
 P = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX dct: <http://purl.org/dc/terms/>

@@ -8,7 +8,7 @@ run (medians of R runs, after one warm-up):
   record. Now: ``construct(summary_query(root), default_graph=[record graph])``.
   Before: ``GRAPH ?g`` in the text, ``?g`` and ``?root`` bound by pyoxigraph's
   ``substitutions`` (embedded) or by a VALUES block written into the query
-  (on a server, as ``sparql_syntax.with_values`` did);
+  (on a server, as ``sparql_syntax.with_values`` (now catalogue/sparql/syntax.py) did);
 * **provenance rows** — every record's id, hash and status (what ``catalogue
   check`` reads): ``select()`` giving typed rows, against the raw pyoxigraph
   result iterated (embedded) or the same request read the old way (a server:

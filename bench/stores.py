@@ -37,8 +37,8 @@ from catalogue.config import Settings, Source, StoreSettings
 from catalogue.consistency import check
 from catalogue.demo.generated import generate_catalog
 from catalogue.harvest import harvest_source
-from catalogue.sparql import SparqlService
-from catalogue.sparql_answer import Limits
+from catalogue.sparql.answer import Limits
+from catalogue.sparql.service import SparqlService
 
 BACKENDS = ("embedded", "oxigraph", "virtuoso")
 MIRROR_METHODS = ("add_graphs", "remove_graphs", "add", "remove", "clear", "flush")

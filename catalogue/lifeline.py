@@ -2,7 +2,7 @@
 
 A catalogue process starts helpers: validation workers (``validation/pool.py``),
 the readers of ``serve --workers`` (``web/workers.py``), SPARQL workers
-(``sparql_worker.py``). When it stops normally it stops them; but a process
+(``catalogue/sparql/worker.py``). When it stops normally it stops them; but a process
 that is SIGKILLed (by an operator, the OOM killer, a container runtime after
 its grace period) can do nothing, and its children were re-parented to init,
 keeping their CPU, their memory and — for a reader — a share of the

@@ -8,7 +8,7 @@ comes with the reason it is listed.
 
 The neighbours are found by SPARQL on the public dataset (the
 ``/sparql`` endpoint's: only visible — published or flagged — records),
-through :class:`~catalogue.sparql.SparqlService`, so it runs in the same
+through :class:`~catalogue.sparql.service.SparqlService`, so it runs in the same
 killable worker processes, under the same guard, with a deadline of its own
 (:data:`DEADLINE`, short: a page view must not wait on it). Each reason is a
 sub-query with its own ``LIMIT`` (:data:`PER_REASON`), anchored on the
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from catalogue.search_sparql import PROLOGUE
-from catalogue.sparql import SparqlError, SparqlService
+from catalogue.sparql.service import SparqlError, SparqlService
 from catalogue.store import VISIBLE, Store
 from catalogue.views import dataset_view, pick_language
 

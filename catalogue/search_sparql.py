@@ -15,7 +15,7 @@ literal with its quotes and escapes, an IRI pyoxigraph accepted), never as text.
 here first (:func:`check_where`: one balanced ``{ … }`` that uses
 ``?dataset``, nothing after its closing brace, bounded in length and depth:
 what keeps it inside the sub-query it is put in), then run by :func:`restrict` through
-:class:`~catalogue.sparql.SparqlService` — the ``/sparql`` endpoint's worker
+:class:`~catalogue.sparql.service.SparqlService` — the ``/sparql`` endpoint's worker
 processes, read-only guard, row limit and deadline — as a sub-query joined with
 the provenance graph, so what comes back are ids of visible records. Updates
 and SERVICE are the guard's to refuse, as for any query: inside a pattern an
@@ -37,8 +37,8 @@ import pyoxigraph as ox
 
 from catalogue.index import Range, SearchQuery
 from catalogue.namespaces import CAT, DCAT, DCT, FOAF, HEALTHDCATAP, PROV, RDF, RDFS, SKOS, XSD
-from catalogue.sparql import QuerySyntaxError, SparqlService
-from catalogue.sparql_syntax import skeleton
+from catalogue.sparql.service import QuerySyntaxError, SparqlService
+from catalogue.sparql.syntax import skeleton
 from catalogue.store import VISIBLE
 from catalogue.store.dqv import DQV
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from catalogue.related import PER_REASON, related_datasets, related_query
-from catalogue.sparql import Limits, SparqlService
+from catalogue.sparql.service import Limits, SparqlService
 
 DOC = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> .

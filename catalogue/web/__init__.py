@@ -24,8 +24,8 @@ from catalogue.resources import templates_dir
 from catalogue.schedule import Scheduler
 from catalogue.search import Labeller
 from catalogue.search_cache import SearchCache
-from catalogue.sparql import SparqlService
-from catalogue.sparql_answer import Limits
+from catalogue.sparql.answer import Limits
+from catalogue.sparql.service import SparqlService
 from catalogue.web import (
     api,
     errors,

@@ -18,7 +18,7 @@ from catalogue.related import related_datasets, with_titles
 from catalogue.search import Labeller, search, state_of
 from catalogue.search_cache import SearchCache, query_key
 from catalogue.search_sparql import MAX_RESTRICTION, PatternError, restrict, search_as_sparql
-from catalogue.sparql import SparqlError
+from catalogue.sparql.service import SparqlError
 from catalogue.store import HarvestRun, Store
 from catalogue.views import dataset_view, pick_language
 from catalogue.views.health import HealthFacts

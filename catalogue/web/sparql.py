@@ -1,4 +1,4 @@
-"""The SPARQL 1.1 Protocol endpoint at /sparql: a thin layer over catalogue.sparql.
+"""The SPARQL 1.1 Protocol endpoint at /sparql: a thin layer over catalogue/sparql/.
 
 It reads the protocol's parameters the same way from a query string and a form
 body, and refuses what the protocol does not allow (two queries, an update, a
@@ -18,8 +18,11 @@ from urllib.parse import unquote_to_bytes, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from catalogue import negotiation, sparql, sparql_answer, sparql_formats
+from catalogue import negotiation
 from catalogue.errors import CatalogueError
+from catalogue.sparql import answer as sparql_answer
+from catalogue.sparql import formats as sparql_formats
+from catalogue.sparql.service import SparqlService
 from catalogue.web import urls
 from catalogue.web.i18n import N_
 from catalogue.web.pages import render
@@ -88,7 +91,7 @@ LIMIT 100""",
 ]
 
 
-def service(request: Request) -> sparql.SparqlService:
+def service(request: Request) -> SparqlService:
     return request.app.state.sparql
 
 

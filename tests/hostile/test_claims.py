@@ -22,8 +22,8 @@ from catalogue.harvest import harvest_source
 from catalogue.index import SearchQuery
 from catalogue.push import push_records
 from catalogue.records import record_id
-from catalogue.sparql import SparqlService
-from catalogue.sparql_answer import Limits
+from catalogue.sparql.answer import Limits
+from catalogue.sparql.service import SparqlService
 from catalogue.tokens import create_token
 from catalogue.web import create_app
 

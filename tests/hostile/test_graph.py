@@ -16,7 +16,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from catalogue.sparql import Limits, SparqlService
+from catalogue.sparql.service import Limits, SparqlService
 from catalogue.web import create_app
 
 DATASET = """

@@ -2,7 +2,7 @@
 
 ``catalogue harvest`` and ``catalogue serve`` run real processes on a real
 feed on 127.0.0.1: validation workers (``catalogue/validation/pool.py``),
-SPARQL workers and their zygote (``catalogue/sparql_worker.py``), reader
+SPARQL workers and their zygote (``catalogue/sparql/worker.py``), reader
 processes (``catalogue/web/workers.py``). Each case waits until those children
 exist, sends a signal to the catalogue process and then looks, in /proc, for
 every process it had started: none may be left after a few seconds, whether

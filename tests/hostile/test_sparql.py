@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from catalogue.config import StoreSettings
-from catalogue.sparql import SparqlService
-from catalogue.sparql_answer import Limits
+from catalogue.sparql.answer import Limits
+from catalogue.sparql.service import SparqlService
 from catalogue.store import RemoteStoreError
 from catalogue.store.sparql_server import SparqlServerTriples
 from catalogue.web import create_app

@@ -25,8 +25,8 @@ import pytest
 from catalogue.backends import Backends, open_backends
 from catalogue.config import Settings, Source, StoreSettings
 from catalogue.harvest import harvest_source
-from catalogue.sparql import SparqlService
-from catalogue.sparql_answer import Limits, SparqlError
+from catalogue.sparql.answer import Limits, SparqlError
+from catalogue.sparql.service import SparqlService
 from catalogue.store import RemoteStoreError
 from catalogue.store.sparql_server import SparqlServerTriples
 

@@ -18,8 +18,8 @@ from catalogue.describe import summary_query
 from catalogue.model import ValidationReport, ValidationResult
 from catalogue.quality import DIMENSIONS, Check, QualityScore
 from catalogue.records import Record
-from catalogue.sparql import SparqlService
-from catalogue.sparql_answer import Limits, QuerySyntaxError, SparqlError, TooLarge, UpdateRefused
+from catalogue.sparql.answer import Limits, QuerySyntaxError, SparqlError, TooLarge, UpdateRefused
+from catalogue.sparql.service import SparqlService
 from catalogue.store import HarvestRun, RecordWrite, RemoteStoreError, Store, StoreLockedError
 
 BASE = "http://catalogue.test"

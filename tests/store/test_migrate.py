@@ -12,8 +12,8 @@ from catalogue.backends import open_backends
 from catalogue.cli import app
 from catalogue.config import StoreSettings, load_settings
 from catalogue.consistency import check
-from catalogue.sparql import SparqlService
-from catalogue.sparql_answer import Limits
+from catalogue.sparql.answer import Limits
+from catalogue.sparql.service import SparqlService
 
 DOC = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> .

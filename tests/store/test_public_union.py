@@ -21,8 +21,8 @@ from catalogue.demo.generated import generate_catalog
 from catalogue.harvest import harvest_source
 from catalogue.model import ValidationReport
 from catalogue.records import Record
-from catalogue.sparql import SparqlService
-from catalogue.sparql_answer import Limits
+from catalogue.sparql.answer import Limits
+from catalogue.sparql.service import SparqlService
 from catalogue.store import HarvestRun, RecordWrite, Store, open_store
 from catalogue.store.embedded import UNION_MARK, EmbeddedStore
 from catalogue.store.snapshots import snapshots_of

@@ -15,7 +15,7 @@ from catalogue.errors import CatalogueError
 from catalogue.fetch import InputError
 from catalogue.index import QueryError, SearchBackendError
 from catalogue.parse import ParseError
-from catalogue.sparql import Busy, SparqlError
+from catalogue.sparql.service import Busy, SparqlError
 from catalogue.store import RemoteStoreError, StoreLockedError
 from catalogue.web import create_app
 from catalogue.web.errors import family

@@ -16,8 +16,8 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, SPARQLWrapper
 
 from catalogue.harvest import harvest_source
-from catalogue.sparql import SparqlService
-from catalogue.sparql_answer import Limits
+from catalogue.sparql.answer import Limits
+from catalogue.sparql.service import SparqlService
 from catalogue.web import create_app
 
 DOC = """

@@ -15,7 +15,7 @@ are killed at the query's deadline, and caches the shapes of recent query
 texts (:data:`CACHED`) since clients repeat theirs.
 
 A *skeleton* of a query (IRIs, strings and comments blanked out) remains for
-fragments of queries: the braces of ``search_sparql.py``'s ``where=``.
+fragments of queries: the braces of ``catalogue/search_sparql.py``'s ``where=``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ no dataset options; a worker opens the next snapshot when there is a newer
 one. Nothing is copied: the endpoint answers as soon as the server has
 started, and again right after each harvest.
 
-*A store on a SPARQL server* (``sparql_forward.py``). The server keeps the
+*A store on a SPARQL server* (``forward.py``). The server keeps the
 union materialised as a graph of its own; the query is forwarded to it with
 the dataset it may read.
 
@@ -26,13 +26,13 @@ and a dataset — the query's FROM / FROM NAMED, or the protocol's
 protocol's dataset, when given, replaces the query's own (SPARQL 1.1 Protocol
 §2.1.4), so only it is checked. Relative IRIs in a query are resolved against
 the endpoint's IRI (``{base_url}/sparql``). The query is read by rdflib's
-SPARQL parser (``sparql_syntax.py``) in a worker process for both strategies
-(:func:`~catalogue.sparql_answer.inspect`): a query that is slow to parse
+SPARQL parser (``syntax.py``) in a worker process for both strategies
+(:func:`~catalogue.sparql.answer.inspect`): a query that is slow to parse
 holds a worker until its deadline, never the web server.
 
 **Limits.** On the embedded store the whole query — the read-only guard,
 parsing, evaluation and serialization — runs in a worker process
-(``sparql_worker.py``): at most ``max_concurrent`` at a time, up to
+(``worker.py``): at most ``max_concurrent`` at a time, up to
 ``max_queue`` more waiting for one (beyond that: :class:`Busy`), each worker
 under an address-space cap of ``max_memory_mb`` (past it the worker dies and
 the query gets :class:`OutOfMemory`). At the deadline (``timeout`` seconds
@@ -59,7 +59,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from catalogue.sparql_answer import (
+from catalogue.sparql.answer import (
     Answer,
     Busy,
     EngineFailed,
@@ -77,9 +77,9 @@ from catalogue.sparql_answer import (
     refuse_hidden,
     serialize,
 )
-from catalogue.sparql_forward import ForwardedDataset, remote_error
-from catalogue.sparql_syntax import shape
-from catalogue.sparql_worker import PoolFull, WorkerDied, WorkerPool, WorkerTimeout
+from catalogue.sparql.forward import ForwardedDataset, remote_error
+from catalogue.sparql.syntax import shape
+from catalogue.sparql.worker import PoolFull, WorkerDied, WorkerPool, WorkerTimeout
 from catalogue.store import RemoteStoreError, Store
 from catalogue.store.embedded import files_vanished, open_read_only
 from catalogue.store.snapshots import latest_snapshot

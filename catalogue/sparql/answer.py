@@ -1,7 +1,7 @@
 """What the SPARQL endpoint answers and refuses: its limits and errors, the read-only guard, serialization.
 
-Shared by both ways of answering (``sparql.py``): in a worker process over the
-embedded store, and forwarded to a SPARQL server (``sparql_forward.py``).
+Shared by both ways of answering (``service.py``): in a worker process over the
+embedded store, and forwarded to a SPARQL server (``forward.py``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from catalogue.errors import CatalogueError
-from catalogue.sparql_formats import RDF_FORMATS, RESULTS_FORMATS, results_json
-from catalogue.sparql_syntax import QueryShape, is_update, query_form, shape
+from catalogue.sparql.formats import RDF_FORMATS, RESULTS_FORMATS, results_json
+from catalogue.sparql.syntax import QueryShape, is_update, query_form, shape
 
 DEFAULT_TIMEOUT = 10.0  # seconds per query
 DEFAULT_MAX_ROWS = 10_000  # SELECT solutions

@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalogue.sparql_syntax import is_update, query_form, shape, skeleton
+from catalogue.sparql.syntax import is_update, query_form, shape, skeleton
 
 TRICKY = """PREFIX ex: <http://ex.example/#GRAPH{>
 # SERVICE in a comment { }

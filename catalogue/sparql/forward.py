@@ -23,7 +23,7 @@ from typing import IO, cast
 
 import pyoxigraph as ox
 
-from catalogue.sparql_answer import (
+from catalogue.sparql.answer import (
     Inspected,
     Query,
     QuerySyntaxError,
@@ -34,7 +34,7 @@ from catalogue.sparql_answer import (
     protocol_dataset,
     refuse_hidden,
 )
-from catalogue.sparql_formats import RDF_FORMATS, RDF_MEDIA, RESULTS_FORMATS, RESULTS_MEDIA
+from catalogue.sparql.formats import RDF_FORMATS, RDF_MEDIA, RESULTS_FORMATS, RESULTS_MEDIA
 from catalogue.store import RemoteStoreError, RemoteTimeout, SparqlServer, Store
 
 

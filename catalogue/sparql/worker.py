@@ -236,7 +236,7 @@ class _Zygote:
         command = [
             sys.executable,
             "-c",
-            "import sys; from catalogue.sparql_worker import zygote_main; zygote_main(*sys.argv[1:])",
+            "import sys; from catalogue.sparql.worker import zygote_main; zygote_main(*sys.argv[1:])",
             str(theirs.fileno()),
             handler.__module__,
             handler.__qualname__,

@@ -13,11 +13,11 @@ from worker_handlers import spin
 
 from catalogue.model import ValidationReport
 from catalogue.records import Record
-from catalogue.sparql import SparqlService
-from catalogue.sparql_answer import Limits, SparqlError, TooLarge, UpdateRefused, inspect, protocol_dataset
-from catalogue.sparql_formats import choose_format
-from catalogue.sparql_syntax import query_form
-from catalogue.sparql_worker import PoolFull, WorkerDied, WorkerPool, WorkerTimeout
+from catalogue.sparql.answer import Limits, SparqlError, TooLarge, UpdateRefused, inspect, protocol_dataset
+from catalogue.sparql.formats import choose_format
+from catalogue.sparql.service import SparqlService
+from catalogue.sparql.syntax import query_form
+from catalogue.sparql.worker import PoolFull, WorkerDied, WorkerPool, WorkerTimeout
 from catalogue.store import HarvestRun, RecordWrite, Store, open_store
 
 TITLES = "SELECT ?t WHERE { ?d <http://purl.org/dc/terms/title> ?t } ORDER BY ?t"
