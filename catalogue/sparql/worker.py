@@ -236,7 +236,9 @@ class _Zygote:
         command = [
             sys.executable,
             "-c",
-            "import sys; from catalogue.sparql.worker import zygote_main; zygote_main(*sys.argv[1:])",
+            # Ctrl+C in a terminal reaches the whole group: the parent stops, and its workers with it
+            "import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+            "from catalogue.sparql.worker import zygote_main; zygote_main(*sys.argv[1:])",
             str(theirs.fileno()),
             handler.__module__,
             handler.__qualname__,

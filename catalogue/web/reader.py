@@ -20,7 +20,7 @@ from catalogue.lifeline import end_with_parent
 from catalogue.logs import LogFormat, log_config
 from catalogue.store import open_store
 from catalogue.vocabularies import Vocabularies
-from catalogue.web.workers import Server, writer_socket
+from catalogue.web.workers import ReaderServer, writer_socket
 
 
 def reader_backends(settings: Settings) -> Backends:
@@ -46,7 +46,7 @@ def main(config: str, fd: str, log_format: LogFormat, parent: int) -> None:
     try:
         app = create_app(backends, writer=writer_socket(settings.data_dir))
         served = uvicorn.Config(app, log_level="warning", log_config=log_config(log_format))
-        Server(served).run(sockets=[listener])
+        ReaderServer(served).run(sockets=[listener])
     finally:
         backends.close()
         listener.close()

@@ -32,6 +32,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from types import FrameType
 
 import httpx
 import uvicorn
@@ -65,6 +66,19 @@ class Server(uvicorn.Server):
                 yield
             finally:
                 self._captured_signals.clear()
+
+
+class ReaderServer(Server):
+    """A reader's server: Ctrl+C, which a terminal sends the whole process group, is left to the writer.
+
+    The writer stops its readers with SIGTERM once it has stopped itself; a
+    reader that ended on Ctrl+C first would be taken for a crashed one and
+    started again, on a socket being closed.
+    """
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig != signal.SIGINT:
+            super().handle_exit(sig, frame)
 
 
 def writer_socket(data_dir: Path) -> Path:

@@ -287,13 +287,20 @@ def serve_with_children(
     return process, children
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGKILL, signal.SIGINT], ids=["SIGTERM", "SIGKILL", "Ctrl+C"]
+)
 def test_no_child_of_serve_outlives_it(
     node: Path, watched: set[Process], tmp_path: Path, signum: signal.Signals
 ) -> None:
     log = tmp_path / "serve.log"
     process, children = serve_with_children(node, watched, log)
-    process.send_signal(signum)
+    if signum == signal.SIGINT:  # Ctrl+C in a terminal: the whole process group gets it
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
     # serve waits for its scheduled harvest to notice, up to a request's timeout (WAIT) and STOP_GRACE
     process.wait(WAIT + STOP_GRACE + 30)
     assert_all_gone(children)
+    if signum == signal.SIGINT:  # its children left Ctrl+C to it: no traceback of theirs
+        assert "Traceback" not in log.read_text(), log.read_text()
